@@ -1,0 +1,1 @@
+"""A Scrapy crawler for Chinese news sites that stores clean, de-duplicated articles in MongoDB."""

@@ -1,0 +1,91 @@
+"""Block-level cleaning: remove noise elements from a body container, then linearise it into
+lines at block boundaries, so that inline links keep their text inside their sentence."""
+
+from __future__ import annotations
+
+from lxml.etree import _Element
+
+from crawler.clean.audit import Audit
+from crawler.clean.patterns import (
+    GENERIC_NOISE_SELECTORS,
+    LINK_DENSE_MIN_LINKS,
+    LINK_DENSE_TAGS,
+    LINK_DENSITY_MAX,
+)
+from crawler.clean.text import Line
+from crawler.extract.html import collapse, text_of
+
+BLOCK_TAGS = frozenset(
+    {
+        "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr",
+        "table", "blockquote", "section", "article", "figure", "header", "main", "pre", "hr", "center",
+    }
+)
+
+
+def remove_blocks(root: _Element, selectors: tuple[str, ...], rule: str, audit: Audit) -> None:
+    for selector in selectors:
+        for element in root.cssselect(selector):
+            if element is root or element.getparent() is None:
+                continue
+            audit.cut(rule, [text_of(element)])
+            element.drop_tree()
+
+
+def remove_link_farms(root: _Element, audit: Audit) -> None:
+    """Drop lists and blocks whose text is mostly links: related-article lists, tag clouds, menus."""
+    for element in list(root.iter(*LINK_DENSE_TAGS)):
+        if element is root or element.getparent() is None:
+            continue
+        links = element.findall(".//a")
+        if len(links) < LINK_DENSE_MIN_LINKS:
+            continue
+        total = len(text_of(element).replace(" ", ""))
+        linked = sum(len(text_of(a).replace(" ", "")) for a in links)
+        if total and linked / total > LINK_DENSITY_MAX:
+            audit.cut("link_density", [text_of(element)])
+            element.drop_tree()
+
+
+def linearise(root: _Element) -> list[Line]:
+    """Lines of text split at block elements; a list item's line is marked as such."""
+    lines: list[Line] = []
+    buffer: list[str] = []
+    item_depth = 0
+
+    def flush() -> None:
+        text = collapse("".join(buffer))
+        buffer.clear()
+        if text:
+            lines.append(Line(text, item=item_depth > 0))
+
+    def walk(element: _Element) -> None:
+        nonlocal item_depth
+        tag = element.tag if isinstance(element.tag, str) else ""
+        block = tag in BLOCK_TAGS
+        if block:
+            flush()
+        if tag == "li":
+            item_depth += 1
+        if element.text and tag:
+            buffer.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                buffer.append(child.tail)
+        if block:
+            flush()
+        if tag == "li":
+            item_depth -= 1
+
+    walk(root)
+    flush()
+    return lines
+
+
+def clean_blocks(root: _Element, noise_selectors: tuple[str, ...], audit: Audit) -> list[Line]:
+    """Source noise first (it is the most precise), then generic noise and link farms."""
+    remove_blocks(root, noise_selectors, "source_noise", audit)
+    remove_blocks(root, GENERIC_NOISE_SELECTORS, "generic_noise", audit)
+    remove_link_farms(root, audit)
+    return linearise(root)

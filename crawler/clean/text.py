@@ -1,0 +1,150 @@
+"""Text-level cleaning: for bodies that arrive as flat lines (mobile pages, reader-mode mirrors,
+the generic fallback), cut link farms, furniture lines and boilerplate edges, and lift the
+attribution ("来源：X") and original-title lines into metadata.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from crawler.clean.audit import Audit
+from crawler.clean.patterns import (
+    BULLETS,
+    CONTENT_MIN_CHARS,
+    META_LINE_MAX_EXTRA,
+    META_MARKERS,
+    NOISE_LINES,
+    ORIGIN_LINE,
+    ORIGINAL_TITLE_LINE,
+    RECOMMEND_HEADINGS,
+    RECOMMEND_SUFFIXES,
+    SENTENCE_END,
+    TAIL_RUN_MIN,
+)
+from crawler.extract.dates import DATE_PATTERNS
+
+_PUNCT_SPACE = re.compile(r"[\s\W_]+", re.UNICODE)
+_URL_LINE = re.compile(r"^(https?://|www\.)\S+$")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One linearised block of the body; `item` marks list items, which are story text."""
+
+    text: str
+    item: bool = False
+
+
+@dataclass
+class CleanText:
+    lines: list[str]
+    origin: str | None = None
+    original_title: str | None = None
+    audit: Audit = field(default_factory=Audit)
+
+
+def squash(text: str) -> str:
+    """Comparison key of a line: NFKC, no punctuation or spaces, lower case."""
+    return _PUNCT_SPACE.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
+def is_heading(text: str) -> bool:
+    key = squash(text)
+    return key in RECOMMEND_HEADINGS or (len(key) <= 12 and key.endswith(RECOMMEND_SUFFIXES))
+
+
+def is_content(line: Line) -> bool:
+    """Story text: a sentence, a long line, a list item or a source URL."""
+    text = line.text
+    return (
+        line.item
+        or text.endswith(tuple(SENTENCE_END))
+        or len(text.replace(" ", "")) >= CONTENT_MIN_CHARS
+        or text.startswith(BULLETS)
+        or bool(_URL_LINE.match(text))
+    )
+
+
+def is_meta_line(text: str) -> bool:
+    """A dateline: a time stamp with at most a few short tokens around it (category, counter)."""
+    if META_MARKERS.search(text) and len(text) <= 80:
+        return True
+    for pattern in DATE_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            rest = (text[: match.start()] + text[match.end() :]).strip()
+            return len(rest) <= META_LINE_MAX_EXTRA and not rest.endswith(tuple(SENTENCE_END))
+    return False
+
+
+def noise_rule(text: str) -> str | None:
+    for name, pattern, max_chars in NOISE_LINES:
+        if (max_chars is None or len(text) <= max_chars) and pattern.search(text):
+            return name
+    return None
+
+
+def clean_lines(lines: list[Line], title: str = "") -> CleanText:
+    """Run every text rule over the body's lines, in order, recording each cut in the audit."""
+    result = CleanText(lines=[])
+    audit = result.audit
+    title_key = squash(title)
+    kept: list[Line] = []
+    for index, line in enumerate(lines):
+        text = line.text
+        if is_heading(text):
+            if any(is_content(k) for k in kept):
+                audit.cut("recommend_heading", [x.text for x in lines[index:]])
+                break
+            audit.cut("recommend_heading", [text])
+            continue
+        if (m := ORIGIN_LINE.match(text)) and result.origin is None:
+            result.origin = m.group("origin").strip()
+            audit.cut("origin_line", [text])
+            continue
+        if (m := ORIGINAL_TITLE_LINE.match(text)) and result.original_title is None:
+            result.original_title = (m.group("title") or m.group("bare")).strip()
+            audit.cut("original_title_line", [text])
+            continue
+        if title_key and squash(text) == title_key:
+            audit.cut("title_repeat", [text])
+            continue
+        if rule := noise_rule(text):
+            audit.cut(rule, [text])
+            continue
+        if not line.item and is_meta_line(text):
+            audit.cut("dateline", [text])
+            continue
+        if kept and squash(kept[-1].text) == squash(text):
+            audit.cut("repeated_line", [text])
+            continue
+        kept.append(line)
+    kept = _trim_edges(kept, audit)
+    result.lines = [line.text for line in kept]
+    return result
+
+
+def _trim_edges(lines: list[Line], audit: Audit) -> list[Line]:
+    """Drop short furniture before the first story line, and a run of headline-like lines after
+    the last sentence: menus above a story and link farms below it have no sentences."""
+    first = next((i for i, line in enumerate(lines) if is_content(line)), None)
+    if first is None:
+        return lines
+    if first:
+        audit.cut("leading_boilerplate", [x.text for x in lines[:first]])
+        lines = lines[first:]
+    end = len(lines)
+    while end and not _is_sentence_like(lines[end - 1]):
+        end -= 1
+    tail = lines[end:]
+    if tail and (len(tail) >= TAIL_RUN_MIN or all(len(x.text) < CONTENT_MIN_CHARS for x in tail)):
+        audit.cut("trailing_link_run", [x.text for x in tail])
+        lines = lines[:end]
+    return lines
+
+
+def _is_sentence_like(line: Line) -> bool:
+    text = line.text
+    return line.item or text.endswith(tuple(SENTENCE_END)) or text.startswith(BULLETS) or bool(_URL_LINE.match(text))

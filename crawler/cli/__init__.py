@@ -1,0 +1,1 @@
+"""The `crawler` command line: fetch, db; print() is used only here."""

@@ -1,0 +1,56 @@
+"""`crawler db serve` shares the embedded store with readers; `crawler db replay` empties the spool."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from typing import Any
+
+from crawler.cli.settings import load_settings
+from crawler.store.embedded import announce, embedded_uri, start_server
+from crawler.store.mongo import StoreUnavailable, connect, ensure_collection, write_articles
+from crawler.store.spool import Spool
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser("db", help="the embedded store and the spool")
+    actions = parser.add_subparsers(dest="action", required=True)
+    serve = actions.add_parser("serve", help="serve MONGO_EMBEDDED_PATH over the MongoDB wire protocol")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=27018, help="port (default 27018)")
+    serve.set_defaults(run=run_serve)
+    replay = actions.add_parser("replay", help="write spooled articles to the store")
+    replay.set_defaults(run=run_replay)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    settings = load_settings(args)
+    path = settings.get("MONGO_EMBEDDED_PATH")
+    server = start_server(path, host=args.host, port=args.port)
+    marker = announce(server, path)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    print(f"serving {path} at {server.uri} (database {settings.get('MONGO_DATABASE')}); Ctrl-C stops", flush=True)
+    stop.wait()
+    marker.unlink(missing_ok=True)
+    server.stop()
+    return 0
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    settings = load_settings(args)
+    spool = Spool(settings.get("SPOOL_PATH"))
+    uri = settings.get("MONGO_URI") or embedded_uri(settings.get("MONGO_EMBEDDED_PATH"))
+    with connect(uri, settings.getint("MONGO_TIMEOUT_MS")) as client:
+        collection = client[settings.get("MONGO_DATABASE")][settings.get("MONGO_COLLECTION")]
+        try:
+            ensure_collection(collection)
+            written, left = spool.replay(lambda docs: write_articles(collection, docs).refused)
+        except (StoreUnavailable, Exception) as exc:  # noqa: BLE001 - any store failure keeps the spool
+            print(f"crawler: store {uri} unavailable ({exc}); {len(spool)} article(s) stay in {spool.path}", file=sys.stderr)
+            return 1
+    print(f"replayed {written} article(s); {left} still in {spool.path}")
+    return 1 if left else 0

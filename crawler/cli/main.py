@@ -1,0 +1,29 @@
+"""`crawler` — the command operators and analysts run. Scrapy's own `scrapy crawl|list|check`
+work as usual alongside it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from crawler.cli import db, fetch
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crawler", description=__doc__)
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="override a setting")
+    commands = parser.add_subparsers(dest="command", required=True)
+    fetch.add_parser(commands)
+    db.add_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return int(args.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Every project setting's default, grouped by prefix.
+
+README.md ("Settings") documents each name; tests/test_docs.py fails when the two lists differ.
+Settings named in ENV_SETTINGS can also be given as environment variables of the same name.
+"""
+
+# --- MongoDB store -------------------------------------------------------------------------
+MONGO_URI: str | None = None  # None: start the embedded SecantusDB server on MONGO_EMBEDDED_PATH
+MONGO_DATABASE = "news"
+MONGO_COLLECTION = "articles"
+MONGO_EMBEDDED_PATH = "data/mongo"
+MONGO_TIMEOUT_MS = 5000  # milliseconds to find a server before a write is spooled
+MONGO_BATCH_SIZE = 100  # articles per bulk_write
+MONGO_FLUSH_INTERVAL = 5.0  # seconds a partial batch may wait
+
+# --- Spool: writes the store could not take ---------------------------------------------------
+SPOOL_PATH = "data/spool/articles.jsonl"
+
+# --- Extraction and cleaning --------------------------------------------------------------------
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # for page times that carry no offset
+CLEAN_MIN_BODY_CHARS = 40  # a cleaned body shorter than this is "no article text"
+
+# --- On-demand fetch ----------------------------------------------------------------------------
+FETCH_TIMEOUT = 30  # seconds per URL (Scrapy's DOWNLOAD_TIMEOUT for `crawler fetch`)
+
+ENV_SETTINGS = (
+    "MONGO_URI",
+    "MONGO_DATABASE",
+    "MONGO_COLLECTION",
+    "MONGO_EMBEDDED_PATH",
+    "SPOOL_PATH",
+)

@@ -1,0 +1,148 @@
+"""Extraction: from one page's HTML to an Article whose body is still the raw body container.
+
+Per-source selectors come first; what they do not give comes from the page's own metadata
+(JSON-LD, <meta>), then from visible text, and a page no selector fits goes to trafilatura.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urljoin
+
+import lxml.html
+import trafilatura
+from lxml.etree import _Element
+
+from crawler.extract.dates import parse_datetime
+from crawler.extract.html import collapse, parse_html, select_first, text_of
+from crawler.extract.meta import (
+    AUTHOR_META,
+    TIME_META,
+    TITLE_META,
+    json_ld_articles,
+    json_ld_author,
+    meta_content,
+)
+from crawler.items import Article
+from crawler.urls import normalise_url, site_of
+
+TITLE_SEPARATORS = re.compile(r"\s*(?:[|_–—]|\s-\s)\s*")
+ORIGIN_PREFIX = re.compile(r"^.*?(?:来源|來源|稿源)\s*[:：]\s*")
+TIME_ATTRIBUTES = ("datetime", "content", "data-time", "title")
+AUTHOR_LABEL = re.compile(r"^(?:责任编辑|責任編輯|作者|编辑|編輯|记者|記者|文)\s*[:：|]\s*|_[A-Z]{1,4}\d+$")
+DATELINE_CHARS = 600  # a dateline in visible text sits near the top; dates further down belong to farms
+
+
+@dataclass(frozen=True)
+class Selectors:
+    """CSS selectors of one layout, each tried in order; empty means "use the generic rules"."""
+
+    title: tuple[str, ...] = ()
+    body: tuple[str, ...] = ()
+    time: tuple[str, ...] = ()
+    author: tuple[str, ...] = ()
+    origin: tuple[str, ...] = ()
+
+
+GENERIC = Selectors()
+
+
+def extract_article(html: str, url: str, source: str, selectors: Selectors, tz: str) -> Article:
+    """The article's fields with `body_html` set to its body container (cleaned later)."""
+    root = parse_html(html)
+    ld = next(json_ld_articles(root), {})
+    title = _title(root, selectors, ld)
+    container = select_first(root, selectors.body) if selectors.body else None
+    body_html = lxml.html.tostring(container, encoding="unicode") if container is not None else _generic_body(html, url)
+    published_at, raw = _published(root, container, selectors, ld, tz)
+    return Article(
+        url=normalise_url(url),
+        source=source,
+        site=site_of(url),
+        title=title,
+        body_html=body_html,
+        published_at=published_at,
+        published_raw=raw,
+        timezone=_tz_name(published_at, tz),
+        author=_author(root, selectors, ld),
+        origin=_origin(root, selectors),
+        images=_images(container, url) if container is not None else [],
+    )
+
+
+def _generic_body(html: str, url: str) -> str:
+    return trafilatura.extract(html, url=url, output_format="html", include_comments=False, favor_precision=True) or ""
+
+
+def _title(root: _Element, selectors: Selectors, ld: dict) -> str:
+    element = select_first(root, selectors.title) if selectors.title else None
+    if element is not None and text_of(element):
+        return text_of(element)
+    candidate = meta_content(root, TITLE_META) or (ld.get("headline") if isinstance(ld.get("headline"), str) else None)
+    if candidate:
+        return collapse(candidate)
+    h1 = root.find(".//h1")
+    if h1 is not None and text_of(h1):
+        return text_of(h1)
+    title = root.find(".//title")
+    if title is None:
+        return ""
+    parts = [p for p in TITLE_SEPARATORS.split(text_of(title)) if p]
+    return max(parts, key=len) if parts else ""
+
+
+def _published(
+    root: _Element, container: _Element | None, selectors: Selectors, ld: dict, tz: str
+) -> tuple[datetime | None, str | None]:
+    candidates: list[str] = []
+    for selector in selectors.time:
+        for element in root.cssselect(selector):
+            candidates.extend(element.get(a) or "" for a in TIME_ATTRIBUTES)
+            candidates.append(text_of(element))
+    candidates.append(meta_content(root, TIME_META) or "")
+    candidates.append(ld.get("datePublished") or "" if isinstance(ld.get("datePublished"), str) else "")
+    candidates.extend(t.get("datetime") or "" for t in root.iter("time"))
+    if container is not None:
+        candidates.append(text_of(container)[:DATELINE_CHARS])
+    body = root.find("body")
+    if body is not None:
+        candidates.append(text_of(body)[:DATELINE_CHARS])
+    for text in candidates:
+        value = parse_datetime(text, tz) if text else None
+        if value is not None:
+            return value, text[:200]
+    return None, None
+
+
+def _tz_name(value: datetime | None, default: str) -> str | None:
+    if value is None:
+        return None
+    name = value.tzname() or ""
+    return default if getattr(value.tzinfo, "key", None) == default else (name.replace("UTC", "") or "+00:00")
+
+
+def _author(root: _Element, selectors: Selectors, ld: dict) -> str | None:
+    element = select_first(root, selectors.author) if selectors.author else None
+    found = text_of(element) if element is not None else ""
+    found = found or meta_content(root, AUTHOR_META) or json_ld_author(ld) or ""
+    return AUTHOR_LABEL.sub("", found).strip() or None
+
+
+def _origin(root: _Element, selectors: Selectors) -> str | None:
+    element = select_first(root, selectors.origin) if selectors.origin else None
+    if element is None:
+        return None
+    return ORIGIN_PREFIX.sub("", text_of(element)).strip() or None
+
+
+def _images(container: _Element, base: str) -> list[str]:
+    urls: list[str] = []
+    for img in container.iter("img"):
+        src = img.get("data-src") or img.get("src") or ""
+        if src and not src.startswith("data:"):
+            absolute = urljoin(base, src.strip())
+            if absolute not in urls:
+                urls.append(absolute)
+    return urls

@@ -1,0 +1,46 @@
+"""HTML parsing that never raises on broken markup, and small tree helpers shared by the stages."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml.etree import ParserError, _Element
+
+_SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000\u200b]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+
+
+class NotHTML(ValueError):
+    """The document has no HTML element tree to read (empty, or not markup at all)."""
+
+
+def parse_html(html: str) -> _Element:
+    """A tree for any markup, however broken: NUL bytes and control characters are dropped first."""
+    html = _CONTROL.sub("", html)
+    if not html.strip():
+        raise NotHTML("empty page")
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=False)
+    try:
+        root = lxml.html.document_fromstring(html, parser=parser)
+    except (ParserError, ValueError) as exc:
+        raise NotHTML(f"unparseable page: {exc}") from None
+    return root
+
+
+def collapse(text: str) -> str:
+    """Inline whitespace (including full-width spaces) folded to one space, ends stripped."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def text_of(element: _Element) -> str:
+    return collapse(element.text_content())
+
+
+def select_first(root: _Element, selectors: tuple[str, ...]) -> _Element | None:
+    """The first element matched by the first selector that matches anything."""
+    for selector in selectors:
+        found = root.cssselect(selector)
+        if found:
+            return found[0]
+    return None

@@ -1,0 +1,33 @@
+"""Script detection for Chinese text: zh-Hans or zh-Hant, by what OpenCC would change."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import opencc
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+MIN_HAN_SHARE = 0.1  # below this share of Han characters the text is not Chinese
+HANT_SHARE = 0.02  # share of Han characters that t2s would change; Simplified text has ~0
+
+
+@lru_cache(maxsize=2)
+def converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+def to_simplified(text: str) -> str:
+    return converter("t2s").convert(text)
+
+
+def detect_lang(text: str) -> str:
+    """`zh-Hant`, `zh-Hans`, or `und` when the text is not mostly Chinese."""
+    sample = text[:4000]
+    han = _HAN.findall(sample)
+    if not sample or len(han) < MIN_HAN_SHARE * len(sample.replace(" ", "")):
+        return "und"
+    han_text = "".join(han)
+    simplified = to_simplified(han_text)
+    changed = sum(1 for a, b in zip(han_text, simplified, strict=False) if a != b)
+    return "zh-Hant" if changed / len(han_text) > HANT_SHARE else "zh-Hans"

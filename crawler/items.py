@@ -1,0 +1,44 @@
+"""The Article item: the contract between spiders, pipelines, the store and its readers.
+
+Each field's `doc` metadata is its meaning and exact format; README.md's schema table is checked
+against these names by tests/test_docs.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+
+def _f(doc: str, default: Any = None, stored: bool = True, **kw: Any) -> Any:
+    meta = {"doc": doc, "stored": stored}
+    if "default_factory" in kw:
+        return field(default_factory=kw["default_factory"], metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class Article:
+    url: str = _f("Normalised URL: scheme and host lower-cased, no fragment, no utm_*/tracking parameters.")
+    source: str = _f("Key of the source module that parsed the page (`netease`, ..., `generic`).")
+    site: str = _f("Host name the page was served from, lower-cased (`www.163.com`).")
+    title: str = _f("Headline, whitespace-collapsed.", default="")
+    body: str = _f("Clean story text; paragraphs separated by a single newline.", default="")
+    published_at: datetime | None = _f("Publication time, timezone-aware, at least to the minute; null if the page gives none.")
+    published_raw: str | None = _f("The text or attribute value published_at was read from.")
+    timezone: str | None = _f("Time zone published_at is expressed in (IANA name or `+08:00` style offset).")
+    author: str | None = _f("Author or editor named by the page.")
+    origin: str | None = _f("Original publisher a mirror or re-post names (`来源：中时` gives `中时`).")
+    original_title: str | None = _f("Title the page says the story originally had (`(原标题:…)`).")
+    lang: str = _f("`zh-Hans`, `zh-Hant`, or another BCP 47 tag / `und` for non-Chinese text.", default="und")
+    images: list[str] = _f("Absolute URLs of images inside the body.", default_factory=list)
+    fetched_at: datetime | None = _f("When the page was fetched (UTC).")
+    clean_audit: dict[str, Any] = _f(
+        "What cleaning removed: {blocks_removed, chars_removed, rules: {rule: {blocks, chars}}}.",
+        default_factory=dict,
+    )
+    body_html: str | None = _f("Body container HTML before cleaning; consumed by CleanPipeline, never stored.", stored=False)
+
+
+STORED_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article) if f.metadata["stored"])

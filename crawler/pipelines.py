@@ -1,0 +1,153 @@
+"""Thin Scrapy adapters over clean/ and store/: they read settings once, count in stats, and state
+a reason for every drop."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from itemadapter import ItemAdapter
+from pymongo.errors import PyMongoError
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+from twisted.internet.task import LoopingCall
+
+from crawler.clean import clean_article
+from crawler.sources import spec_for
+from crawler.store.embedded import embedded_uri
+from crawler.store.mongo import StoreUnavailable, connect, ensure_collection, write_articles
+from crawler.store.schema import to_document
+from crawler.store.spool import Spool
+
+logger = logging.getLogger(__name__)
+
+
+class CleanPipeline:
+    """Turns the raw body container into clean text, lifting origin and original title."""
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CleanPipeline:
+        assert crawler.stats is not None
+        return cls(crawler.stats)
+
+    def process_item(self, item: Any) -> Any:
+        audit = clean_article(item, spec_for(ItemAdapter(item)["source"]).noise)
+        for rule, entry in audit.rules.items():
+            self.stats.inc_value(f"clean/removed/{rule}", entry["blocks"])
+        return item
+
+
+class ValidatePipeline:
+    """Drops what is not an article: no title, or too little text after cleaning."""
+
+    def __init__(self, stats: StatsCollector, min_body_chars: int) -> None:
+        self.stats = stats
+        self.min_body_chars = min_body_chars
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
+        assert crawler.stats is not None
+        return cls(crawler.stats, crawler.settings.getint("CLEAN_MIN_BODY_CHARS"))
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        if len(adapter.get("body") or "") < self.min_body_chars:
+            self._drop("no_article_text", f"no article text on {adapter['url']}")
+        if not adapter.get("title"):
+            self._drop("no_title", f"no title on {adapter['url']}")
+        self.stats.inc_value("validate/ok")
+        return item
+
+    def _drop(self, reason: str, message: str) -> None:
+        self.stats.inc_value(f"validate/dropped/{reason}")
+        raise DropItem(message, log_level="INFO")
+
+
+class MongoPipeline:
+    """Batched, versioned upserts; what the store cannot take goes to the spool, never lost."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        assert crawler.stats is not None
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.uri: str | None = settings.get("MONGO_URI")
+        self.embedded_path: str = settings.get("MONGO_EMBEDDED_PATH")
+        self.database: str = settings.get("MONGO_DATABASE")
+        self.collection_name: str = settings.get("MONGO_COLLECTION")
+        self.timeout_ms = settings.getint("MONGO_TIMEOUT_MS")
+        self.batch_size = settings.getint("MONGO_BATCH_SIZE")
+        self.flush_interval = settings.getfloat("MONGO_FLUSH_INTERVAL")
+        self.spool = Spool(settings.get("SPOOL_PATH"))
+        self.buffer: list[dict[str, Any]] = []
+        self.last_flush = time.monotonic()
+        self.spooled = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> MongoPipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        uri = self.uri or embedded_uri(self.embedded_path)
+        self.client = connect(uri, self.timeout_ms)
+        self.collection = self.client[self.database][self.collection_name]
+        try:
+            ensure_collection(self.collection)
+            written, left = self.spool.replay(self._write_or_raise)
+            self.stats.set_value("store/replayed", written)
+        except (PyMongoError, StoreUnavailable) as exc:
+            logger.warning("store %s unreachable (%s): articles will be spooled to %s", uri, exc, self.spool.path)
+        self.timer = LoopingCall(self._flush_if_due)
+        self.timer.start(self.flush_interval, now=False)
+
+    def _flush_if_due(self) -> None:
+        if self.buffer and time.monotonic() - self.last_flush >= self.flush_interval:
+            self.flush()
+
+    def process_item(self, item: Any) -> Any:
+        self.buffer.append(to_document(item))
+        if len(self.buffer) >= self.batch_size or time.monotonic() - self.last_flush >= self.flush_interval:
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        docs, self.buffer = self.buffer, []
+        self.last_flush = time.monotonic()
+        if not docs:
+            return
+        try:
+            result = write_articles(self.collection, docs)
+        except StoreUnavailable as exc:
+            self._spool(docs, f"store unavailable: {exc}")
+            return
+        for key in ("new", "updated", "unchanged"):
+            self.stats.inc_value(f"store/{key}", getattr(result, key))
+        for doc, reason in result.refused:
+            logger.warning("%s: %s", doc.get("url"), reason)
+            self._spool([doc], reason)
+
+    def _write_or_raise(self, docs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+        return write_articles(self.collection, docs).refused
+
+    def _spool(self, docs: list[dict[str, Any]], reason: str) -> None:
+        self.spool.append(docs, reason)
+        self.spooled += len(docs)
+        self.stats.inc_value("store/spooled", len(docs))
+
+    def close_spider(self) -> None:
+        if self.timer.running:
+            self.timer.stop()
+        self.flush()
+        self.client.close()
+        if self.spooled:
+            logger.error(
+                "%d article(s) could not be stored and were spooled to %s; they are written on the next "
+                "run, or now with `crawler db replay`",
+                self.spooled,
+                self.spool.path,
+            )

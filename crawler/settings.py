@@ -1,0 +1,34 @@
+"""Scrapy settings of this deployment: Scrapy's own knobs plus the project defaults, with the
+documented environment variables applied on top."""
+
+import os
+
+from crawler.default_settings import *  # noqa: F403
+from crawler.default_settings import ENV_SETTINGS
+
+BOT_NAME = "news-crawler"
+SPIDER_MODULES = ["crawler.sources", "crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.sources"
+
+USER_AGENT = "news-crawler/0.1 (+https://github.com/; Scrapy)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+RETRY_TIMES = 2
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # bytes; news pages are far smaller
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.CleanPipeline": 100,
+    "crawler.pipelines.ValidatePipeline": 200,
+    "crawler.pipelines.MongoPipeline": 900,
+}
+
+for _name in ENV_SETTINGS:
+    if os.environ.get(_name):
+        globals()[_name] = os.environ[_name]

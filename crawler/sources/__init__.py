@@ -1,0 +1,46 @@
+"""The source registry: one module per site; lookups by name and by URL.
+
+Built at import, so a duplicate name or a spider without a spec fails before any crawl starts.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from crawler.sources import aibase, bannedbook, daydaynews, netease, solidot
+from crawler.sources.base import SourceSpec, SourceSpider
+from crawler.spiders.generic import GenericSpider
+
+
+def _registry(*spiders: type[SourceSpider]) -> dict[str, type[SourceSpider]]:
+    registry: dict[str, type[SourceSpider]] = {}
+    for spider in spiders:
+        if not isinstance(getattr(spider, "spec", None), SourceSpec) or spider.name != spider.spec.name:
+            raise TypeError(f"{spider.__name__}: `name` must equal its SourceSpec's name")
+        if spider.name in registry:
+            raise ValueError(f"duplicate source name {spider.name!r}")
+        registry[spider.name] = spider
+    return registry
+
+
+SOURCES: dict[str, type[SourceSpider]] = _registry(
+    netease.NeteaseSpider,
+    bannedbook.BannedbookSpider,
+    daydaynews.DaydaynewsSpider,
+    solidot.SolidotSpider,
+    aibase.AibaseSpider,
+)
+ALL_SPIDERS: dict[str, type[SourceSpider]] = {**SOURCES, "generic": GenericSpider}
+
+
+def spider_for_url(url: str) -> type[SourceSpider]:
+    """The source whose domains own the URL's host, else the generic fallback."""
+    host = urlsplit(url).hostname or ""
+    for spider in SOURCES.values():
+        if spider.spec.owns(host):
+            return spider
+    return GenericSpider
+
+
+def spec_for(name: str) -> SourceSpec:
+    return ALL_SPIDERS[name].spec if name in ALL_SPIDERS else GenericSpider.spec

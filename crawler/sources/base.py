@@ -1,0 +1,158 @@
+"""The source spec (what differs between sites) and the spider machinery every source shares.
+
+A source module declares a SourceSpec and a tiny SourceSpider subclass; `parse` handles exactly
+one article page, so `scrapy crawl <source> -a url=...`, `crawler fetch URL` and an HTTP front
+need no extra arguments. Discovery starts from `spec.start_urls` (listing pages, RSS feeds or
+sitemaps) and follows pagination up to `max_depth`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from urllib.parse import urljoin
+
+import scrapy
+from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
+from twisted.python.failure import Failure
+
+from crawler.extract.article import Selectors, extract_article
+from crawler.extract.html import NotHTML
+from crawler.items import Article
+from crawler.urls import BadURL, check_url
+
+FEED_LINK = re.compile(r"<(?:link|loc)>\s*(?:<!\[CDATA\[)?\s*(https?://[^<\s\]]+)", re.I)
+DEFAULT_MAX_DEPTH = 2  # listing pages followed through pagination, counted from a start URL
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """Everything that makes one news site different from another."""
+
+    name: str
+    domains: tuple[str, ...]
+    article_pattern: str  # regex searched in the absolute URL of an article page
+    selectors: Selectors
+    start_urls: tuple[str, ...] = ()
+    noise: tuple[str, ...] = ()  # CSS selectors of this site's own noise blocks
+    pagination: tuple[str, ...] = ()  # CSS selectors of "next page" links on listing pages
+    timezone: str = "Asia/Shanghai"
+    canonical: Callable[[str], str] | None = None  # maps mirror/mobile URLs to the article's own URL
+    article_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", self.name):
+            raise ValueError(f"source name {self.name!r} must be a lower-case identifier")
+        object.__setattr__(self, "article_re", re.compile(self.article_pattern))
+
+    def is_article(self, url: str) -> bool:
+        return bool(self.article_re.search(url))
+
+    def owns(self, host: str) -> bool:
+        host = host.lower()
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+
+class FetchFailed(Exception):
+    """A page that was fetched but holds nothing to extract; the message says why."""
+
+
+class SourceSpider(scrapy.Spider):
+    """Shared discovery and article parsing; subclasses only set `name` and `spec`."""
+
+    spec: ClassVar[SourceSpec]
+
+    def __init__(
+        self,
+        url: str | None = None,
+        urls: list[str] | None = None,
+        max_depth: int | str = DEFAULT_MAX_DEPTH,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.allowed_domains = list(self.spec.domains)
+        self.urls = [check_url(u) for u in ([url] if url else []) + (urls or [])]
+        self.max_depth = int(max_depth)
+        self.failures: list[tuple[str, str]] = []
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.urls:
+            yield scrapy.Request(
+                url, callback=self.parse, errback=self.on_error, dont_filter=True, meta={"requested_url": url}
+            )
+        if not self.urls:
+            for url in self.spec.start_urls:
+                yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, meta={"listing_depth": 0})
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Article]:
+        """One article page in, one Article out (or a recorded failure)."""
+        try:
+            yield self.extract(response)
+        except FetchFailed as exc:
+            self.fail(response.meta.get("requested_url", response.url), str(exc))
+
+    def extract(self, response: Response) -> Article:
+        if not isinstance(response, HtmlResponse) or isinstance(response, XmlResponse):
+            kind = response.headers.get("Content-Type", b"unknown").decode("latin-1")
+            raise FetchFailed(f"not an HTML page (Content-Type: {kind})")
+        if not response.body.strip():
+            raise FetchFailed("empty page")
+        try:
+            article = extract_article(response.text, response.url, self.name, self.spec.selectors, self.spec.timezone)
+        except NotHTML as exc:
+            raise FetchFailed(str(exc)) from None
+        if self.spec.canonical:
+            article.url = self.spec.canonical(article.url)
+        return article
+
+    def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
+        """Article links go to `parse`; pagination links come back here, within `max_depth`."""
+        depth = response.meta.get("listing_depth", 0)
+        for url in self.links(response):
+            if self.spec.is_article(url):
+                yield response.follow(url, callback=self.parse, errback=self.on_error)
+        if depth < self.max_depth and isinstance(response, HtmlResponse):
+            for selector in self.spec.pagination:
+                for href in response.css(selector).xpath("@href").getall():
+                    yield response.follow(
+                        href, callback=self.parse_listing, errback=self.on_error, meta={"listing_depth": depth + 1}
+                    )
+
+    def links(self, response: Response) -> list[str]:
+        """Absolute links of a listing page, an RSS/Atom feed or a sitemap, in page order."""
+        if isinstance(response, HtmlResponse) and not isinstance(response, XmlResponse):
+            hrefs = response.css("a::attr(href)").getall()
+            return list(dict.fromkeys(urljoin(response.url, h.strip()) for h in hrefs))
+        if isinstance(response, TextResponse):
+            return list(dict.fromkeys(m.group(1) for m in FEED_LINK.finditer(response.text)))
+        return []
+
+    def on_error(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        url = request.meta.get("requested_url", request.url) if request is not None else "?"
+        self.fail(url, describe_failure(failure))
+
+    def fail(self, url: str, reason: str) -> None:
+        self.failures.append((url, reason))
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"fetch/failed/{reason.split(' (')[0].split(':')[0].replace(' ', '_')}")
+        self.logger.warning("%s: %s", url, reason)
+
+
+def describe_failure(failure: Failure) -> str:
+    """One line a user can act on, for any download failure Scrapy reports."""
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"HTTP {exc.response.status}"
+    if isinstance(exc, DNSLookupError):
+        return "DNS lookup failed"
+    if isinstance(exc, (TimeoutError, TCPTimedOutError)):
+        return "timed out"
+    if isinstance(exc, BadURL):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}".strip()

@@ -1,0 +1,23 @@
+"""solidot.org (奇客): short technology stories with their source links; has an RSS feed."""
+
+from crawler.extract.article import Selectors
+from crawler.sources.base import SourceSpec, SourceSpider
+
+SPEC = SourceSpec(
+    name="solidot",
+    domains=("solidot.org",),
+    start_urls=("https://www.solidot.org/index.rss",),
+    article_pattern=r"solidot\.org/story\?sid=\d+",
+    selectors=Selectors(
+        title=(".bg_htit h2", ".bg_htit"),
+        body=(".p_mainnew",),
+        time=(".talk_time",),
+        author=(".talk_time a[href^='/~']",),
+    ),
+    noise=(".talk_time", ".p_mainnew .share"),
+)
+
+
+class SolidotSpider(SourceSpider):
+    name = "solidot"
+    spec = SPEC

@@ -1,0 +1,1 @@
+"""Spiders that are not tied to one site: the generic fallback."""

@@ -1,0 +1,75 @@
+"""The `articles` collection: its JSON-schema validator, its indexes, and the document an Article
+becomes. README.md ("MongoDB document schema") describes every field listed here."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from itemadapter import ItemAdapter
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+from crawler.items import STORED_FIELDS
+
+STORE_FIELDS: dict[str, str] = {
+    "content_hash": "SHA-1 (hex) of title + body; a change bumps `version`.",
+    "version": "1 when first stored; +1 each time the content hash changes.",
+    "first_seen": "When the URL was first stored (UTC).",
+    "last_seen": "When the URL was last fetched (UTC).",
+    "updated_at": "When the content last changed (UTC).",
+    "fetch_count": "How many times the URL was fetched and stored.",
+}
+
+_STRING_OR_NULL = {"bsonType": ["string", "null"]}
+VALIDATOR: dict[str, Any] = {
+    "$jsonSchema": {
+        "bsonType": "object",
+        "required": ["url", "source", "site", "title", "body", "lang", "fetched_at", "content_hash", "version"],
+        "properties": {
+            "url": {"bsonType": "string", "pattern": "^https?://"},
+            "source": {"bsonType": "string", "minLength": 1},
+            "site": {"bsonType": "string"},
+            "title": {"bsonType": "string", "minLength": 1},
+            "body": {"bsonType": "string", "minLength": 1},
+            "published_at": {"bsonType": ["date", "null"]},
+            "published_raw": _STRING_OR_NULL,
+            "timezone": _STRING_OR_NULL,
+            "author": _STRING_OR_NULL,
+            "origin": _STRING_OR_NULL,
+            "original_title": _STRING_OR_NULL,
+            "lang": {"bsonType": "string"},
+            "images": {"bsonType": "array", "items": {"bsonType": "string"}},
+            "fetched_at": {"bsonType": "date"},
+            "clean_audit": {"bsonType": "object"},
+            "content_hash": {"bsonType": "string", "minLength": 40, "maxLength": 40},
+            "version": {"bsonType": ["int", "long"], "minimum": 1},
+            "first_seen": {"bsonType": "date"},
+            "last_seen": {"bsonType": "date"},
+            "updated_at": {"bsonType": "date"},
+            "fetch_count": {"bsonType": ["int", "long"], "minimum": 1},
+        },
+    }
+}
+
+INDEXES = [
+    IndexModel([("url", ASCENDING)], unique=True, name="url_unique"),
+    IndexModel([("published_at", DESCENDING)], name="published_at"),
+    IndexModel([("source", ASCENDING), ("published_at", DESCENDING)], name="source_published_at"),
+]
+
+
+def content_hash(title: str, body: str) -> str:
+    return hashlib.sha1(f"{title}\n{body}".encode()).hexdigest()
+
+
+def to_document(item: Any) -> dict[str, Any]:
+    """The stored fields of an item; times in UTC, as MongoDB keeps them."""
+    adapter = ItemAdapter(item)
+    doc = {name: adapter.get(name) for name in STORED_FIELDS}
+    for name in ("published_at", "fetched_at"):
+        if isinstance(doc[name], datetime):
+            doc[name] = doc[name].astimezone(UTC)
+    doc["fetched_at"] = doc["fetched_at"] or datetime.now(UTC)
+    doc["content_hash"] = content_hash(doc["title"], doc["body"])
+    return doc

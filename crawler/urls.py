@@ -1,0 +1,56 @@
+"""URL checks and normalisation: one article, one URL, whatever tracking was glued onto it."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+TRACKING_PREFIXES = ("utm_",)
+TRACKING_PARAMS = frozenset(
+    {"spm", "fbclid", "gclid", "yclid", "msclkid", "mc_cid", "mc_eid", "_hsenc", "_hsmi", "ref_src", "igshid"}
+)
+ALLOWED_SCHEMES = ("http", "https")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class BadURL(ValueError):
+    """A URL the crawler cannot fetch: malformed, or not http(s)."""
+
+
+def check_url(url: str) -> str:
+    """Return the URL stripped, or raise BadURL with a reason a user can act on."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise BadURL(f"malformed URL {url!r}: {exc}") from None
+    if parts.scheme.lower() not in ALLOWED_SCHEMES:
+        shown = parts.scheme or "none"
+        raise BadURL(f"unsupported URL scheme {shown!r} in {url!r}: only http and https are fetched")
+    if not parts.hostname:
+        raise BadURL(f"malformed URL {url!r}: no host name")
+    if port == 0:
+        raise BadURL(f"malformed URL {url!r}: port 0")
+    return url
+
+
+def normalise_url(url: str) -> str:
+    """Lower-case scheme and host, drop default port, fragment and tracking parameters."""
+    parts = urlsplit(check_url(url))
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port and parts.port != DEFAULT_PORTS[scheme]:
+        host = f"{host}:{parts.port}"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    ]
+    return urlunsplit((scheme, host, parts.path or "/", urlencode(query, doseq=True), ""))
+
+
+def site_of(url: str) -> str:
+    """Host name of a URL, lower-cased: the `site` field."""
+    return (urlsplit(url).hostname or "").lower()
