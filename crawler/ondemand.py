@@ -33,10 +33,17 @@ class Outcome:
 
 
 def fetch_settings(settings: Settings, store: bool) -> Settings:
+    """Settings for fetching a few pages now: over project values, under `-s` from the command line."""
     settings = settings.copy()
-    settings.set("DOWNLOAD_TIMEOUT", settings.getfloat("FETCH_TIMEOUT"), priority="default")
-    settings.set("LOG_LEVEL", "WARNING", priority="default")
-    settings.set("RETRY_TIMES", 1, priority="default")
+    overrides = {
+        "DOWNLOAD_TIMEOUT": settings.getfloat("FETCH_TIMEOUT"),
+        "LOG_LEVEL": "WARNING",
+        "RETRY_TIMES": 1,
+        "AUTOTHROTTLE_ENABLED": False,  # one page per site: nothing to adapt to
+        "DOWNLOAD_DELAY": 0,
+    }
+    for name, value in overrides.items():
+        settings.set(name, value, priority="spider")
     if not store:
         pipelines = dict(settings.getdict("ITEM_PIPELINES"))
         pipelines.pop("crawler.pipelines.MongoPipeline", None)
@@ -67,7 +74,7 @@ def fetch(urls: list[str], settings: Settings, store: bool = True) -> list[Outco
         if requested in by_url:
             by_url[requested].error = str(exception)
 
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawlers: list[Crawler] = []
     for spider_cls, group in groups.items():
         crawler = process.create_crawler(spider_cls)

@@ -4,7 +4,6 @@ work as usual alongside it."""
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from crawler.cli import db, fetch
@@ -21,7 +20,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     return int(args.run(args) or 0)
 
 

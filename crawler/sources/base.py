@@ -16,6 +16,8 @@ from urllib.parse import urljoin
 
 import scrapy
 from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
 from crawler.extract.article import Selectors, extract_article
@@ -142,17 +144,17 @@ class SourceSpider(scrapy.Spider):
 
 
 def describe_failure(failure: Failure) -> str:
-    """One line a user can act on, for any download failure Scrapy reports."""
-    from scrapy.spidermiddlewares.httperror import HttpError
-    from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
-
+    """One line a user can act on, for any download failure Scrapy (old or new) reports."""
     exc = failure.value
     if isinstance(exc, HttpError):
         return f"HTTP {exc.response.status}"
-    if isinstance(exc, DNSLookupError):
+    name = type(exc).__name__
+    if isinstance(exc, DNSLookupError) or name == "CannotResolveHostError":
         return "DNS lookup failed"
-    if isinstance(exc, (TimeoutError, TCPTimedOutError)):
-        return "timed out"
+    if isinstance(exc, (TimeoutError, TCPTimedOutError)) or name == "DownloadTimeoutError":
+        return f"timed out ({exc})"
+    if isinstance(exc, ConnectionRefusedError) or name == "DownloadConnectionRefusedError":
+        return "connection refused"
     if isinstance(exc, BadURL):
         return str(exc)
-    return f"{type(exc).__name__}: {exc}".strip()
+    return f"{name}: {exc}".strip()

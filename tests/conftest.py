@@ -1,0 +1,92 @@
+"""Shared fixtures: a real SecantusDB server (MongoDB wire protocol over TCP) and a local site."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pymongo
+import pytest
+from secantus import SecantusDBServer
+
+from tests.site import Site
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PAGES = json.loads((FIXTURES / "pages.json").read_text())
+
+
+def page_bytes(name: str) -> bytes:
+    return gzip.decompress((FIXTURES / "pages" / f"{name}.html.gz").read_bytes())
+
+
+def expected_json(name: str) -> dict:
+    return json.loads((FIXTURES / "expected" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecantusDBServer]:
+    server = SecantusDBServer(storage_path=str(tmp_path_factory.mktemp("secantus")))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mongo_uri(mongo_server: SecantusDBServer) -> str:
+    return str(mongo_server.uri)
+
+
+@pytest.fixture
+def db_name(request: pytest.FixtureRequest) -> str:
+    """A database of its own for each test, so tests never see each other's articles."""
+    return "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[:50]
+
+
+@pytest.fixture
+def articles(mongo_uri: str, db_name: str) -> Iterator[pymongo.collection.Collection]:
+    client = pymongo.MongoClient(mongo_uri, tz_aware=True)
+    yield client[db_name]["articles"]
+    client.drop_database(db_name)
+    client.close()
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    s = Site()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def crawler_env(tmp_path: Path, mongo_uri: str, db_name: str) -> dict[str, str]:
+    """Environment for running `crawler` as a user would, against the test store."""
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env.update(
+        MONGO_URI=mongo_uri,
+        MONGO_DATABASE=db_name,
+        SPOOL_PATH=str(tmp_path / "spool" / "articles.jsonl"),
+        MONGO_EMBEDDED_PATH=str(tmp_path / "mongo"),
+    )
+    return env
+
+
+def run_crawler(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "crawler.cli.main", *args],
+        env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+@pytest.fixture
+def unused_loopback_port() -> int:
+    """A loopback port nothing listens on: connections to it are refused at once, locally."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

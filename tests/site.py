@@ -1,0 +1,70 @@
+"""A local web site for tests: routes served from memory on 127.0.0.1, every request logged.
+
+It also answers proxy-style requests (absolute URLs), so it can stand in for an HTTP proxy.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Page:
+    body: bytes
+    status: int = 200
+    content_type: str = "text/html; charset=utf-8"
+    delay: float = 0.0  # seconds before answering
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Site:
+    def __init__(self) -> None:
+        self.pages: dict[str, Page] = {}
+        self.requests: list[str] = []
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                site.requests.append(self.path)
+                page = site.pages.get(self.path) or Page(b"<html><body>not found</body></html>", status=404)
+                if page.delay:
+                    time.sleep(page.delay)
+                try:
+                    self.send_response(page.status)
+                    self.send_header("Content-Type", page.content_type)
+                    self.send_header("Content-Length", str(len(page.body)))
+                    for name, value in page.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(page.body)
+                except OSError:
+                    pass
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def add(self, path: str, page: Page | bytes | str) -> str:
+        """Serve `page` at `path` (or at an absolute URL, for proxy requests); returns its URL."""
+        if isinstance(page, str):
+            page = Page(page.encode("utf-8"))
+        elif isinstance(page, bytes):
+            page = Page(page)
+        self.pages[path] = page
+        return path if path.startswith("http") else self.base + path
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

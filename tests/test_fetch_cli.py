@@ -1,0 +1,106 @@
+"""`crawler fetch` end to end, run as the command a user types, against pages on 127.0.0.1."""
+
+import json
+from pathlib import Path
+
+from tests.conftest import PAGES, expected_json, page_bytes, run_crawler
+from tests.site import Page, Site
+
+VOLATILE = ("fetched_at", "clean_audit", "content_hash", "version", "first_seen", "last_seen", "updated_at", "fetch_count")
+
+
+def json_lines(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def test_fetch_stores_and_prints_the_article(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    url = site.add("/reader/000.html", page_bytes("flat_000"))
+    run = run_crawler(["fetch", url], crawler_env, tmp_path)
+    assert run.returncode == 0, run.stderr
+    [article] = json_lines(run.stdout)
+    expected = expected_json("flat_000") | {"url": url, "site": "127.0.0.1"}
+    assert {k: v for k, v in article.items() if k not in VOLATILE} == expected
+    assert (article["version"], article["fetch_count"]) == (1, 1)
+    assert articles.count_documents({"url": url}) == 1
+
+    again = run_crawler(["fetch", url], crawler_env, tmp_path)
+    [refetched] = json_lines(again.stdout)
+    assert (refetched["version"], refetched["fetch_count"]) == (1, 2)
+    assert refetched["last_seen"] > article["last_seen"]
+
+    site.add("/reader/000.html", page_bytes("flat_000").replace("未来,随着".encode(), "将来,随着".encode()))
+    changed = json_lines(run_crawler(["fetch", url], crawler_env, tmp_path).stdout)[0]
+    assert (changed["version"], changed["fetch_count"]) == (2, 3)
+    assert articles.count_documents({}) == 1
+
+
+def test_source_pages_go_through_their_spider_via_http_proxy(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    """Users behind a proxy set http_proxy; the local site plays the proxy, so nothing leaves 127.0.0.1."""
+    for name in ("netease", "solidot"):
+        site.add(PAGES[name]["url"].replace("https://", "http://"), page_bytes(name))
+    env = crawler_env | {"http_proxy": site.base}
+    urls = [PAGES["netease"]["url"].replace("https://", "http://"), PAGES["solidot"]["url"].replace("https://", "http://")]
+    run = run_crawler(["fetch", *urls], env, tmp_path)
+    assert run.returncode == 0, run.stderr
+    netease, solidot = json_lines(run.stdout)
+    assert (netease["source"], netease["body"], netease["origin"]) == ("netease", expected_json("netease")["body"], "澎湃新闻")
+    assert (solidot["source"], solidot["author"], solidot["published_at"]) == ("solidot", "Wilson", "2024-10-18T22:58:00+08:00")
+    assert "http://www.163.com/dy/article/IMD8QD1L0511B8LM.html" in site.requests  # absolute URI: a proxy request
+
+
+def test_gbk_page_is_stored_as_the_right_chinese_text(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    url = "http://news.163.com/23/1216/10/IMD8QD1L0511B8LM.html"
+    site.add(url, Page(page_bytes("netease_gbk"), content_type="text/html"))
+    run = run_crawler(["fetch", url], crawler_env | {"http_proxy": site.base}, tmp_path)
+    [article] = json_lines(run.stdout)
+    assert article["title"] == "字节跳动回应被OpenAI封禁账户:从微软获得使用GPT API的许可"
+    assert "\ufffd" not in article["body"] and "锟斤拷" not in article["body"]
+    assert articles.find_one()["body"] == article["body"]
+
+
+def test_no_store_prints_without_storing(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    url = site.add("/reader/003.html", page_bytes("flat_003"))
+    run = run_crawler(["fetch", "--no-store", url], crawler_env, tmp_path)
+    assert run.returncode == 0, run.stderr
+    [article] = json_lines(run.stdout)
+    assert article["title"] == "OpenAI 和微软的紧密关系出现裂缝" and "version" not in article
+    assert articles.count_documents({}) == 0
+
+
+def test_bad_input_gives_one_clear_line_each_and_stores_nothing_half(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    good = site.add("/ok.html", page_bytes("flat_002"))
+    cases = {
+        "ftp://example.com/a.html": "unsupported URL scheme 'ftp'",
+        "http://[::1": "malformed URL",
+        site.base + "/missing.html": "HTTP 404",
+        site.add("/broken.html", Page(b"oops", status=500)): "HTTP 500",
+        site.add("/doc.pdf", Page(b"%PDF-1.4 binary", content_type="application/pdf")): "not an HTML page (Content-Type: application/pdf)",
+        site.add("/empty.html", Page(b"")): "empty page",
+        site.add("/nav.html", "<html><head><title>首页</title></head><body><a href='/a'>首页</a></body></html>"): "no article text",
+        site.add("/slow.html", Page(page_bytes("flat_000"), delay=4)): "timed out",
+    }
+    run = run_crawler(["fetch", "--timeout", "1", good, *cases], crawler_env | {"RETRY_TIMES": "0"}, tmp_path)
+    assert run.returncode == 1
+    assert [a["url"] for a in json_lines(run.stdout)] == [good]
+    errors = [line for line in run.stderr.splitlines() if line.startswith("crawler: ")]
+    assert len(errors) == len(cases)
+    for (url, reason), line in zip(cases.items(), errors, strict=True):
+        assert line.startswith(f"crawler: {url}: ") and reason in line, line
+    assert [d["url"] for d in articles.find()] == [good]
+
+
+def test_store_down_spools_and_replay_stores_once(site: Site, crawler_env, articles, tmp_path: Path, unused_loopback_port: int) -> None:
+    url = site.add("/reader/004.html", page_bytes("flat_004"))
+    down = crawler_env | {"MONGO_URI": f"mongodb://127.0.0.1:{unused_loopback_port}/"}
+    run = run_crawler(["-s", "MONGO_TIMEOUT_MS=300", "fetch", url], down, tmp_path)
+    assert run.returncode == 1
+    assert f"crawler: {url}: not stored: the store was unavailable, the article waits in {crawler_env['SPOOL_PATH']}" in run.stderr
+    assert "1 article(s) could not be stored and were spooled" in run.stderr
+    assert articles.count_documents({}) == 0
+
+    for _ in range(2):
+        replay = run_crawler(["db", "replay"], crawler_env, tmp_path)
+    assert replay.returncode == 0, replay.stderr
+    assert articles.count_documents({"url": url}) == 1
+    assert articles.find_one()["fetch_count"] == 1
+    assert not Path(crawler_env["SPOOL_PATH"]).exists()

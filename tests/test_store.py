@@ -1,0 +1,117 @@
+"""The articles collection over a real MongoDB-wire connection (SecantusDB), never a mock."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pymongo.errors import WriteError
+
+from crawler.process import process_page
+from crawler.store.mongo import StoreUnavailable, connect, ensure_collection, write_articles
+from crawler.store.schema import to_document
+from crawler.store.spool import Spool
+from tests.conftest import PAGES, page_bytes
+
+
+def solidot_doc(fetched_at: datetime | None = None, body_suffix: str = "") -> dict:
+    article = process_page(page_bytes("solidot"), PAGES["solidot"]["url"], "solidot")
+    article.fetched_at = fetched_at or datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    article.body += body_suffix
+    return to_document(article)
+
+
+@pytest.fixture
+def collection(articles):
+    ensure_collection(articles)
+    return articles
+
+
+def test_stored_document_has_every_documented_field_with_its_type(collection) -> None:
+    result = write_articles(collection, [solidot_doc()])
+    assert (result.new, result.updated, result.unchanged, result.refused) == (1, 0, 0, [])
+    doc = collection.find_one({"url": "https://www.solidot.org/story?sid=79532"})
+    types = {
+        "url": str, "source": str, "site": str, "title": str, "body": str, "published_at": datetime,
+        "published_raw": str, "timezone": str, "author": str, "origin": type(None), "original_title": type(None),
+        "lang": str, "images": list, "fetched_at": datetime, "clean_audit": dict, "content_hash": str,
+        "version": int, "first_seen": datetime, "last_seen": datetime, "updated_at": datetime, "fetch_count": int,
+    }
+    assert {k: type(doc[k]) for k in types} == types
+    assert doc["published_at"] == datetime(2024, 10, 18, 14, 58, tzinfo=UTC)
+    assert (doc["version"], doc["fetch_count"], doc["author"], doc["lang"]) == (1, 1, "Wilson", "zh-Hans")
+
+
+def test_indexes_are_created_on_open(collection) -> None:
+    indexes = collection.index_information()
+    assert indexes["url_unique"]["unique"] is True
+    assert indexes["published_at"]["key"] == [("published_at", -1)]
+    assert indexes["source_published_at"]["key"] == [("source", 1), ("published_at", -1)]
+
+
+def test_refetch_of_unchanged_page_bumps_last_seen_not_version(collection) -> None:
+    first = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    write_articles(collection, [solidot_doc(first)])
+    result = write_articles(collection, [solidot_doc(first + timedelta(hours=1))])
+    assert (result.new, result.updated, result.unchanged) == (0, 0, 1)
+    doc = collection.find_one()
+    assert (doc["version"], doc["fetch_count"]) == (1, 2)
+    assert (doc["first_seen"], doc["last_seen"], doc["updated_at"]) == (first, first + timedelta(hours=1), first)
+
+
+def test_changed_page_bumps_version_and_updated_at(collection) -> None:
+    first = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    write_articles(collection, [solidot_doc(first)])
+    result = write_articles(collection, [solidot_doc(first + timedelta(hours=2), body_suffix="\n更正：补充一段。")])
+    assert (result.new, result.updated) == (0, 1)
+    doc = collection.find_one()
+    assert (doc["version"], doc["fetch_count"], doc["updated_at"]) == (2, 2, first + timedelta(hours=2))
+    assert doc["body"].endswith("更正：补充一段。")
+    assert collection.count_documents({}) == 1
+
+
+def test_validator_refuses_a_document_without_url(collection) -> None:
+    doc = solidot_doc()
+    del doc["url"]
+    with pytest.raises(WriteError) as refused:
+        collection.insert_one(doc)
+    assert refused.value.code == 121
+
+
+def test_refused_documents_come_back_with_their_reason(collection) -> None:
+    good, bad = solidot_doc(), solidot_doc()
+    bad["url"], bad["title"] = "https://www.solidot.org/story?sid=1", ""
+    result = write_articles(collection, [good, bad])
+    assert result.new == 1
+    assert [(d["url"], reason) for d, reason in result.refused] == [
+        ("https://www.solidot.org/story?sid=1", "refused by server: validation failed")
+    ]
+
+
+def test_unreachable_store_raises_store_unavailable(unused_loopback_port: int) -> None:
+    with connect(f"mongodb://127.0.0.1:{unused_loopback_port}/", timeout_ms=300) as client:
+        with pytest.raises(StoreUnavailable):
+            write_articles(client.news.articles, [solidot_doc()])
+
+
+def test_spool_replays_once_and_keeps_what_is_refused_again(collection, tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool.jsonl")
+    good, bad = solidot_doc(), solidot_doc()
+    bad["url"], bad["body"] = "https://www.solidot.org/story?sid=2", ""
+    spool.append([good, bad], "store unavailable")
+    assert spool.read()[0]["fetched_at"] == good["fetched_at"]  # times survive the round trip
+    assert spool.replay(lambda docs: write_articles(collection, docs).refused) == (1, 1)
+    assert spool.replay(lambda docs: write_articles(collection, docs).refused) == (0, 1)
+    assert collection.count_documents({}) == 1
+    assert collection.find_one()["fetch_count"] == 1
+
+
+def test_spool_is_untouched_when_replay_fails(tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool.jsonl")
+    spool.append([solidot_doc()], "store unavailable")
+
+    def down(docs):
+        raise StoreUnavailable("connection refused")
+
+    with pytest.raises(StoreUnavailable):
+        spool.replay(down)
+    assert len(spool) == 1

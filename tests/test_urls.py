@@ -1,0 +1,54 @@
+import pytest
+
+from crawler.sources.netease import desktop_url
+from crawler.urls import BadURL, check_url, normalise_url
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("HTTPS://WWW.163.COM/dy/article/IMD8QD1L0511B8LM.html#comments", "https://www.163.com/dy/article/IMD8QD1L0511B8LM.html"),
+        ("https://www.solidot.org/story?sid=79532&utm_source=rss&utm_medium=feed", "https://www.solidot.org/story?sid=79532"),
+        ("http://example.com:80/a?spm=1.2&b=2&fbclid=x", "http://example.com/a?b=2"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080/"),
+    ],
+)
+def test_normalise_url_drops_tracking_fragment_and_case(given: str, expected: str) -> None:
+    assert normalise_url(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://example.com/a.html", "unsupported URL scheme 'ftp'"),
+        ("file:///etc/passwd", "unsupported URL scheme 'file'"),
+        ("www.163.com/news", "unsupported URL scheme 'none'"),
+        ("http://", "no host name"),
+        ("http://[::1/x", "malformed URL"),
+    ],
+)
+def test_bad_urls_are_refused_with_a_reason(url: str, message: str) -> None:
+    with pytest.raises(BadURL, match=message.replace("(", r"\(").replace("[", r"\[")):
+        check_url(url)
+
+
+def test_mobile_netease_pages_map_to_the_desktop_article() -> None:
+    assert desktop_url("https://m.163.com/dy/article/IMD8QD1L0511B8LM.html") == (
+        "https://www.163.com/dy/article/IMD8QD1L0511B8LM.html"
+    )
+    assert desktop_url("https://c.m.163.com/news/a/IMD8QD1L0511B8LM.html") == (
+        "https://www.163.com/news/article/IMD8QD1L0511B8LM.html"
+    )
+    assert desktop_url("https://www.163.com/news/article/IMD8QD1L0511B8LM.html").startswith("https://www.163.com/")
+
+
+def test_download_failures_are_described_in_one_actionable_line() -> None:
+    from scrapy.exceptions import CannotResolveHostError, DownloadTimeoutError
+    from twisted.internet.error import DNSLookupError
+    from twisted.python.failure import Failure
+
+    from crawler.sources.base import describe_failure
+
+    assert describe_failure(Failure(DNSLookupError("no.such.host"))) == "DNS lookup failed"
+    assert describe_failure(Failure(CannotResolveHostError("no.such.host"))) == "DNS lookup failed"
+    assert describe_failure(Failure(DownloadTimeoutError("took longer than 1.0 seconds"))).startswith("timed out")
