@@ -17,7 +17,6 @@ MONGO_FLUSH_INTERVAL = 5.0  # seconds a partial batch may wait
 SPOOL_PATH = "data/spool/articles.jsonl"
 
 # --- Extraction and cleaning --------------------------------------------------------------------
-DEFAULT_TIMEZONE = "Asia/Shanghai"  # for page times that carry no offset
 CLEAN_MIN_BODY_CHARS = 40  # a cleaned body shorter than this is "no article text"
 
 # --- On-demand fetch ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli import db, fetch
+from crawler.cli import crawl, db, fetch
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="override a setting")
     commands = parser.add_subparsers(dest="command", required=True)
     fetch.add_parser(commands)
+    crawl.add_parser(commands)
     db.add_parser(commands)
     return parser
 

@@ -2,7 +2,7 @@
 
 A source module declares a SourceSpec and a tiny SourceSpider subclass; `parse` handles exactly
 one article page, so `scrapy crawl <source> -a url=...`, `crawler fetch URL` and an HTTP front
-need no extra arguments. Discovery starts from `spec.start_urls` (listing pages, RSS feeds or
+need no extra arguments. Discovery starts from `spec.start_urls` (or `-a start_urls=URL,URL`: listing pages, RSS feeds or
 sitemaps) and follows pagination up to `max_depth`.
 """
 
@@ -71,10 +71,12 @@ class SourceSpider(scrapy.Spider):
         url: str | None = None,
         urls: list[str] | None = None,
         max_depth: int | str = DEFAULT_MAX_DEPTH,
+        start_urls: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.allowed_domains = list(self.spec.domains)
+        self.discovery_urls = [check_url(u) for u in start_urls.split(",")] if start_urls else list(self.spec.start_urls)
         self.urls = [check_url(u) for u in ([url] if url else []) + (urls or [])]
         self.max_depth = int(max_depth)
         self.failures: list[tuple[str, str]] = []
@@ -85,7 +87,7 @@ class SourceSpider(scrapy.Spider):
                 url, callback=self.parse, errback=self.on_error, dont_filter=True, meta={"requested_url": url}
             )
         if not self.urls:
-            for url in self.spec.start_urls:
+            for url in self.discovery_urls:
                 yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, meta={"listing_depth": 0})
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Article]:

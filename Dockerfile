@@ -1,0 +1,7 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md scrapy.cfg ./
+COPY crawler ./crawler
+RUN pip install --no-cache-dir .
+ENTRYPOINT ["crawler"]
+CMD ["crawl"]

@@ -1,0 +1,32 @@
+"""`crawler crawl [SOURCE ...]`: one discovery crawl of the given sources (all by default)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+
+from crawler.cli.settings import load_settings
+from crawler.sources import SOURCES
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser("crawl", help="crawl sources once: discover, fetch and store new articles")
+    parser.add_argument("sources", nargs="*", metavar="SOURCE", help=f"default: all of {', '.join(SOURCES)}")
+    parser.add_argument("--max-depth", type=int, help="listing pages followed through pagination")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    unknown = [s for s in args.sources if s not in SOURCES]
+    if unknown:
+        print(f"crawler: unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}", file=sys.stderr)
+        return 2
+    process = CrawlerProcess(load_settings(args))
+    for name in args.sources or SOURCES:
+        kwargs = {"max_depth": args.max_depth} if args.max_depth is not None else {}
+        process.crawl(SOURCES[name], **kwargs)
+    process.start()
+    return 0

@@ -1,0 +1,31 @@
+"""README documents exactly the settings and document fields the code has."""
+
+import re
+from pathlib import Path
+
+from crawler import default_settings
+from crawler.items import STORED_FIELDS
+from crawler.store.schema import STORE_FIELDS, VALIDATOR
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def table_names(heading: str) -> list[str]:
+    section = README.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `([A-Za-z_]+)`", section, flags=re.M)
+
+
+def test_every_setting_is_documented_once_and_only_those() -> None:
+    names = [n for n in vars(default_settings) if n.isupper() and n != "ENV_SETTINGS"]
+    assert sorted(table_names("Settings")) == sorted(names)
+
+
+def test_env_settings_are_marked_env_in_readme() -> None:
+    marked = re.findall(r"^\| `([A-Z_]+)` \*env\*", README, flags=re.M)
+    assert sorted(marked) == sorted(default_settings.ENV_SETTINGS)
+
+
+def test_every_document_field_is_documented_and_validated() -> None:
+    fields = [*STORED_FIELDS, *STORE_FIELDS]
+    assert table_names("MongoDB document schema") == fields
+    assert sorted(VALIDATOR["$jsonSchema"]["properties"]) == sorted(fields)
