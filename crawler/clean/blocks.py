@@ -13,7 +13,7 @@ from crawler.clean.patterns import (
     LINK_DENSITY_MAX,
 )
 from crawler.clean.text import Line
-from crawler.extract.html import collapse, text_of
+from crawler.extract.html import collapse, css, text_of
 
 BLOCK_TAGS = frozenset(
     {
@@ -24,12 +24,21 @@ BLOCK_TAGS = frozenset(
 
 
 def remove_blocks(root: _Element, selectors: tuple[str, ...], rule: str, audit: Audit) -> None:
-    for selector in selectors:
-        for element in root.cssselect(selector):
-            if element is root or element.getparent() is None:
-                continue
-            audit.cut(rule, [text_of(element)])
-            element.drop_tree()
+    if not selectors:
+        return
+    for element in css(", ".join(selectors))(root):  # document order: an ancestor before its descendants
+        if element is root or element.getparent() is None or _detached(element, root):
+            continue
+        audit.cut(rule, [text_of(element)])
+        element.drop_tree()
+
+
+def _detached(element: _Element, root: _Element) -> bool:
+    """True once an ancestor was dropped earlier in the same pass."""
+    for ancestor in element.iterancestors():
+        if ancestor is root:
+            return False
+    return True
 
 
 def remove_link_farms(root: _Element, audit: Audit) -> None:

@@ -45,7 +45,7 @@ ORIGINAL_TITLE_LINE = re.compile(r"^[（(]\s*原标题\s*[:：]\s*(?P<title>.+?)
 # Lines that carry a publication time plus at most a few short tokens (category, counter, author).
 META_MARKERS = re.compile(r"发表于|發表於|发布于|發佈於|发布时间|發布時間|更新时间|更新時間")
 META_LINE_MAX_EXTRA = 24  # characters besides the time itself, or it is prose that mentions a date
-SENTENCE_END = "。！？!?.…；;」』”\"'）)"
+SENTENCE_END = tuple("。！？!?.…；;」』”\"'）)")
 CONTENT_MIN_CHARS = 20  # a line this long counts as story text even without end punctuation
 TAIL_RUN_MIN = 3  # this many headline-like lines at the end of a body are a link farm
 BULLETS = ("•", "·", "-", "*", "–", "▪", "◦")

@@ -27,6 +27,10 @@ from crawler.extract.dates import DATE_PATTERNS
 
 _PUNCT_SPACE = re.compile(r"[\s\W_]+", re.UNICODE)
 _URL_LINE = re.compile(r"^(https?://|www\.)\S+$")
+_DIGIT = re.compile(r"\d")
+_ENUMERATED = re.compile(r"^[（(]?([0-9]{1,2}|[一二三四五六七八九十]{1,3})[、.)）．]")
+# All furniture rules in one pattern: most lines match none, and one search rejects them.
+_ANY_NOISE = re.compile("|".join(f"(?P<{name}>{p.pattern})" for name, p, _ in NOISE_LINES), re.I)
 
 
 @dataclass(frozen=True)
@@ -45,14 +49,14 @@ class CleanText:
     audit: Audit = field(default_factory=Audit)
 
 
+KEY_MAX_CHARS = 120  # longer lines are prose: compared as they are, not normalised
+
+
 def squash(text: str) -> str:
     """Comparison key of a line: NFKC, no punctuation or spaces, lower case."""
+    if len(text) > KEY_MAX_CHARS:
+        return text
     return _PUNCT_SPACE.sub("", unicodedata.normalize("NFKC", text)).lower()
-
-
-def is_heading(text: str) -> bool:
-    key = squash(text)
-    return key in RECOMMEND_HEADINGS or (len(key) <= 12 and key.endswith(RECOMMEND_SUFFIXES))
 
 
 def is_content(line: Line) -> bool:
@@ -60,7 +64,7 @@ def is_content(line: Line) -> bool:
     text = line.text
     return (
         line.item
-        or text.endswith(tuple(SENTENCE_END))
+        or text.endswith(SENTENCE_END)
         or len(text.replace(" ", "")) >= CONTENT_MIN_CHARS
         or text.startswith(BULLETS)
         or bool(_URL_LINE.match(text))
@@ -69,17 +73,21 @@ def is_content(line: Line) -> bool:
 
 def is_meta_line(text: str) -> bool:
     """A dateline: a time stamp with at most a few short tokens around it (category, counter)."""
+    if not _DIGIT.search(text):
+        return False
     if META_MARKERS.search(text) and len(text) <= 80:
         return True
     for pattern in DATE_PATTERNS:
         match = pattern.search(text)
         if match:
             rest = (text[: match.start()] + text[match.end() :]).strip()
-            return len(rest) <= META_LINE_MAX_EXTRA and not rest.endswith(tuple(SENTENCE_END))
+            return len(rest) <= META_LINE_MAX_EXTRA and not rest.endswith(SENTENCE_END)
     return False
 
 
 def noise_rule(text: str) -> str | None:
+    if not _ANY_NOISE.search(text):
+        return None
     for name, pattern, max_chars in NOISE_LINES:
         if (max_chars is None or len(text) <= max_chars) and pattern.search(text):
             return name
@@ -91,11 +99,13 @@ def clean_lines(lines: list[Line], title: str = "") -> CleanText:
     result = CleanText(lines=[])
     audit = result.audit
     title_key = squash(title)
+    keys = [squash(line.text) for line in lines]
     kept: list[Line] = []
+    last_key = None
     for index, line in enumerate(lines):
-        text = line.text
-        if is_heading(text):
-            if any(is_content(k) for k in kept):
+        text, key = line.text, keys[index]
+        if key in RECOMMEND_HEADINGS or (len(key) <= 12 and key.endswith(RECOMMEND_SUFFIXES)):
+            if any(k.text.endswith(SENTENCE_END) for k in kept):
                 audit.cut("recommend_heading", [x.text for x in lines[index:]])
                 break
             audit.cut("recommend_heading", [text])
@@ -108,7 +118,7 @@ def clean_lines(lines: list[Line], title: str = "") -> CleanText:
             result.original_title = (m.group("title") or m.group("bare")).strip()
             audit.cut("original_title_line", [text])
             continue
-        if title_key and squash(text) == title_key:
+        if title_key and key == title_key:
             audit.cut("title_repeat", [text])
             continue
         if rule := noise_rule(text):
@@ -117,10 +127,11 @@ def clean_lines(lines: list[Line], title: str = "") -> CleanText:
         if not line.item and is_meta_line(text):
             audit.cut("dateline", [text])
             continue
-        if kept and squash(kept[-1].text) == squash(text):
+        if kept and last_key == key:
             audit.cut("repeated_line", [text])
             continue
         kept.append(line)
+        last_key = key
     kept = _trim_edges(kept, audit)
     result.lines = [line.text for line in kept]
     return result
@@ -139,12 +150,19 @@ def _trim_edges(lines: list[Line], audit: Audit) -> list[Line]:
     while end and not _is_sentence_like(lines[end - 1]):
         end -= 1
     tail = lines[end:]
-    if tail and (len(tail) >= TAIL_RUN_MIN or all(len(x.text) < CONTENT_MIN_CHARS for x in tail)):
+    tail_chars, kept_chars = (sum(len(x.text) for x in part) for part in (tail, lines[:end]))
+    if tail and tail_chars < kept_chars and (len(tail) >= TAIL_RUN_MIN or all(len(x.text) < CONTENT_MIN_CHARS for x in tail)):
         audit.cut("trailing_link_run", [x.text for x in tail])
         lines = lines[:end]
     return lines
 
 
 def _is_sentence_like(line: Line) -> bool:
+    """Story text at the end of a body: a sentence, a list item (bulleted or numbered) or a URL."""
     text = line.text
-    return line.item or text.endswith(tuple(SENTENCE_END)) or text.startswith(BULLETS) or bool(_URL_LINE.match(text))
+    return (
+        line.item
+        or text.endswith(SENTENCE_END)
+        or text.startswith(BULLETS)
+        or bool(_ENUMERATED.match(text) or _URL_LINE.match(text))
+    )

@@ -7,6 +7,7 @@ Per-source selectors come first; what they do not give comes from the page's own
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
@@ -15,8 +16,8 @@ import lxml.html
 import trafilatura
 from lxml.etree import _Element
 
-from crawler.extract.dates import parse_datetime
-from crawler.extract.html import collapse, parse_html, select_first, text_of
+from crawler.extract.dates import find_datetime
+from crawler.extract.html import collapse, css, parse_html, select_first, text_of
 from crawler.extract.meta import (
     AUTHOR_META,
     TIME_META,
@@ -73,7 +74,7 @@ def extract_article(html: str, url: str, source: str, selectors: Selectors, tz: 
 
 
 def _generic_body(html: str, url: str) -> str:
-    return trafilatura.extract(html, url=url, output_format="html", include_comments=False, favor_precision=True) or ""
+    return trafilatura.extract(html, url=url, output_format="html", include_comments=False) or ""
 
 
 def _title(root: _Element, selectors: Selectors, ld: dict) -> str:
@@ -96,24 +97,29 @@ def _title(root: _Element, selectors: Selectors, ld: dict) -> str:
 def _published(
     root: _Element, container: _Element | None, selectors: Selectors, ld: dict, tz: str
 ) -> tuple[datetime | None, str | None]:
-    candidates: list[str] = []
+    for text in _time_candidates(root, container, selectors, ld):
+        found = find_datetime(text, tz)
+        if found:
+            return found
+    return None, None
+
+
+def _time_candidates(root: _Element, container: _Element | None, selectors: Selectors, ld: dict) -> Iterator[str]:
+    """Where a publication time may be written, most trustworthy first; lazily, as most pages
+    answer from the first."""
     for selector in selectors.time:
-        for element in root.cssselect(selector):
-            candidates.extend(element.get(a) or "" for a in TIME_ATTRIBUTES)
-            candidates.append(text_of(element))
-    candidates.append(meta_content(root, TIME_META) or "")
-    candidates.append(ld.get("datePublished") or "" if isinstance(ld.get("datePublished"), str) else "")
-    candidates.extend(t.get("datetime") or "" for t in root.iter("time"))
+        for element in css(selector)(root):
+            yield from (element.get(a) or "" for a in TIME_ATTRIBUTES)
+            yield text_of(element)
+    yield meta_content(root, TIME_META) or ""
+    published = ld.get("datePublished")
+    yield published if isinstance(published, str) else ""
+    yield from (t.get("datetime") or "" for t in root.iter("time"))
     if container is not None:
-        candidates.append(text_of(container)[:DATELINE_CHARS])
+        yield text_of(container)[:DATELINE_CHARS]
     body = root.find("body")
     if body is not None:
-        candidates.append(text_of(body)[:DATELINE_CHARS])
-    for text in candidates:
-        value = parse_datetime(text, tz) if text else None
-        if value is not None:
-            return value, text[:200]
-    return None, None
+        yield text_of(body)[:DATELINE_CHARS]
 
 
 def _tz_name(value: datetime | None, default: str) -> str | None:

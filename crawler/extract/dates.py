@@ -29,6 +29,12 @@ def zone(name: str) -> tzinfo:
 
 def parse_datetime(text: str, default_tz: str) -> datetime | None:
     """The first date-time in `text`, aware: its own offset if it states one, else `default_tz`."""
+    found = find_datetime(text, default_tz)
+    return found[0] if found else None
+
+
+def find_datetime(text: str, default_tz: str) -> tuple[datetime, str] | None:
+    """The first date-time in `text` and the exact text it was read from."""
     if not text:
         return None
     for pattern in DATE_PATTERNS:
@@ -44,7 +50,6 @@ def parse_datetime(text: str, default_tz: str) -> datetime | None:
         except ValueError:
             continue
         offset = parts.get("tz")
-        if offset:
-            return value.replace(tzinfo=UTC if offset == "Z" else zone(offset))
-        return value.replace(tzinfo=zone(default_tz))
+        tz = (UTC if offset == "Z" else zone(offset)) if offset else zone(default_tz)
+        return value.replace(tzinfo=tz), match.group(0).strip()
     return None

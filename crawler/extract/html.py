@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import lxml.html
+from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError, _Element
 
-_SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000\u200b]+")
+_SPACE = re.compile(r"[\s\u00a0\u3000\u200b]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 
 
@@ -29,7 +31,7 @@ def parse_html(html: str) -> _Element:
 
 
 def collapse(text: str) -> str:
-    """Inline whitespace (including full-width spaces) folded to one space, ends stripped."""
+    """Whitespace (newlines and full-width spaces too, as HTML renders them) folded to one space."""
     return _SPACE.sub(" ", text).strip()
 
 
@@ -37,10 +39,16 @@ def text_of(element: _Element) -> str:
     return collapse(element.text_content())
 
 
+@lru_cache(maxsize=1024)
+def css(selector: str) -> CSSSelector:
+    """A compiled selector: compiling CSS to XPath costs more than running it, so do it once."""
+    return CSSSelector(selector, translator="html")
+
+
 def select_first(root: _Element, selectors: tuple[str, ...]) -> _Element | None:
     """The first element matched by the first selector that matches anything."""
     for selector in selectors:
-        found = root.cssselect(selector)
+        found = css(selector)(root)
         if found:
             return found[0]
     return None
