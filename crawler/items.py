@@ -38,6 +38,11 @@ class Article:
         "What cleaning removed: {blocks_removed, chars_removed, rules: {rule: {blocks, chars}}}.",
         default_factory=dict,
     )
+    dedup: dict[str, Any] = _f(
+        "Near-duplicate evidence: {units: [int64 simhash per sentence unit], lengths: [int], body_key: SHA-1 "
+        "of the normalised body, keys: [int64 band keys, indexed]}.",
+        default_factory=dict,
+    )
     body_html: str | None = _f("Body container HTML before cleaning; consumed by CleanPipeline, never stored.", stored=False)
 
 

@@ -15,7 +15,10 @@ from scrapy.statscollectors import StatsCollector
 from twisted.internet.task import LoopingCall
 
 from crawler.clean import clean_article
-from crawler.sources import spec_for
+from crawler.dedup.fingerprint import fingerprint
+from crawler.dedup.group import assign
+from crawler.dedup.index import as_document
+from crawler.sources import PUBLISHER_NAMES, spec_for
 from crawler.store.embedded import embedded_uri
 from crawler.store.mongo import StoreUnavailable, connect, ensure_collection, write_articles
 from crawler.store.schema import to_document
@@ -66,6 +69,24 @@ class ValidatePipeline:
     def _drop(self, reason: str, message: str) -> None:
         self.stats.inc_value(f"validate/dropped/{reason}")
         raise DropItem(message, log_level="INFO")
+
+
+class DedupPipeline:
+    """Fingerprints the clean body; grouping happens once the article is stored (MongoPipeline)."""
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
+        assert crawler.stats is not None
+        return cls(crawler.stats)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        adapter["dedup"] = as_document(fingerprint(adapter["body"]))
+        self.stats.inc_value("dedup/fingerprinted")
+        return item
 
 
 class MongoPipeline:
@@ -127,12 +148,28 @@ class MongoPipeline:
             return
         for key in ("new", "updated", "unchanged"):
             self.stats.inc_value(f"store/{key}", getattr(result, key))
+        self._group(result.changed)
         for doc, reason in result.refused:
             logger.warning("%s: %s", doc.get("url"), reason)
             self._spool([doc], reason)
 
+    def _group(self, urls: list[str]) -> None:
+        """Join each new or changed article to the group of its copies; a failure here loses
+        nothing (the article is stored) and the next change of it or of a copy regroups it."""
+        for url in urls:
+            try:
+                assign(self.collection, url, PUBLISHER_NAMES)
+            except PyMongoError as exc:
+                self.stats.inc_value("dedup/errors")
+                logger.warning("%s: stored, but grouping failed: %s", url, exc)
+                continue
+            doc = self.collection.find_one({"url": url}, {"duplicate_of": 1})
+            self.stats.inc_value("dedup/duplicates" if doc and doc.get("duplicate_of") else "dedup/originals")
+
     def _write_or_raise(self, docs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
-        return write_articles(self.collection, docs).refused
+        result = write_articles(self.collection, docs)
+        self._group(result.changed)
+        return result.refused
 
     def _spool(self, docs: list[dict[str, Any]], reason: str) -> None:
         self.spool.append(docs, reason)

@@ -29,6 +29,7 @@ REMOTE_CONTROL_ENABLED = False
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 100,
     "crawler.pipelines.ValidatePipeline": 200,
+    "crawler.pipelines.DedupPipeline": 300,
     "crawler.pipelines.MongoPipeline": 900,
 }
 

@@ -6,7 +6,10 @@ from pathlib import Path
 from tests.conftest import PAGES, expected_json, page_bytes, run_crawler
 from tests.site import Page, Site
 
-VOLATILE = ("fetched_at", "clean_audit", "content_hash", "version", "first_seen", "last_seen", "updated_at", "fetch_count")
+VOLATILE = (
+    "fetched_at", "clean_audit", "content_hash", "version", "first_seen", "last_seen", "updated_at", "fetch_count",
+    "cluster_id", "duplicate_of", "dup_score", "mirrors", "cluster_size",
+)
 
 
 def json_lines(stdout: str) -> list[dict]:
@@ -21,6 +24,8 @@ def test_fetch_stores_and_prints_the_article(site: Site, crawler_env, articles, 
     expected = expected_json("flat_000") | {"url": url, "site": "127.0.0.1"}
     assert {k: v for k, v in article.items() if k not in VOLATILE} == expected
     assert (article["version"], article["fetch_count"]) == (1, 1)
+    assert (article["duplicate_of"], article["dup_score"], article["mirrors"], article["cluster_size"]) == (None, None, [], 1)
+    assert len(article["cluster_id"]) == 16
     assert articles.count_documents({"url": url}) == 1
 
     again = run_crawler(["fetch", url], crawler_env, tmp_path)

@@ -42,5 +42,8 @@ def spider_for_url(url: str) -> type[SourceSpider]:
     return GenericSpider
 
 
+PUBLISHER_NAMES: dict[str, tuple[str, ...]] = {name: spider.spec.names for name, spider in SOURCES.items()}
+
+
 def spec_for(name: str) -> SourceSpec:
     return ALL_SPIDERS[name].spec if name in ALL_SPIDERS else GenericSpider.spec

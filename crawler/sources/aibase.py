@@ -8,6 +8,7 @@ from crawler.sources.base import SourceSpec, SourceSpider
 
 SPEC = SourceSpec(
     name="aibase",
+    names=("AIbase",),
     domains=("aibase.com",),
     start_urls=("https://www.aibase.com/zh/news", "https://www.aibase.com/zh/sitemap.xml"),
     article_pattern=r"aibase\.com/(?:zh/)?news/\d+",

@@ -41,6 +41,7 @@ class SourceSpec:
     noise: tuple[str, ...] = ()  # CSS selectors of this site's own noise blocks
     pagination: tuple[str, ...] = ()  # CSS selectors of "next page" links on listing pages
     timezone: str = "Asia/Shanghai"
+    names: tuple[str, ...] = ()  # how other sites name this publisher in "来源：X" lines
     canonical: Callable[[str], str] | None = None  # maps mirror/mobile URLs to the article's own URL
     article_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
 

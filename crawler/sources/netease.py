@@ -22,6 +22,7 @@ def desktop_url(url: str) -> str:
 
 SPEC = SourceSpec(
     name="netease",
+    names=("网易", "网易新闻", "163.com"),
     domains=("163.com",),
     start_urls=(
         "https://news.163.com/special/00011K6L/rss_newstop.xml",

@@ -5,6 +5,7 @@ from crawler.sources.base import SourceSpec, SourceSpider
 
 SPEC = SourceSpec(
     name="solidot",
+    names=("solidot", "奇客"),
     domains=("solidot.org",),
     start_urls=("https://www.solidot.org/index.rss",),
     article_pattern=r"solidot\.org/story\?sid=\d+",

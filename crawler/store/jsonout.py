@@ -12,7 +12,8 @@ from crawler.extract.dates import zone
 from crawler.items import STORED_FIELDS
 from crawler.store.schema import STORE_FIELDS
 
-FIELD_ORDER = (*STORED_FIELDS, *STORE_FIELDS)
+NOT_PRINTED = frozenset({"dedup"})  # fingerprints and band keys: evidence for the store, noise for a reader
+FIELD_ORDER = tuple(name for name in (*STORED_FIELDS, *STORE_FIELDS) if name not in NOT_PRINTED)
 
 
 def _iso(value: datetime, tz: str | None) -> str:

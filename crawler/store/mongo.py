@@ -14,6 +14,7 @@ from pymongo import MongoClient, UpdateOne
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError, CollectionInvalid, OperationFailure, PyMongoError
 
+from crawler.dedup.group import own_cluster_id
 from crawler.store.schema import INDEXES, VALIDATOR
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class WriteResult:
     updated: int = 0
     unchanged: int = 0
     refused: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # URLs stored new or with new content
 
 
 def connect(uri: str, timeout_ms: int) -> MongoClient:
@@ -55,6 +57,7 @@ def upsert_op(doc: dict[str, Any]) -> UpdateOne:
     """Set the content; bump `version` and `updated_at` only when the content hash differs."""
     now = doc["fetched_at"]
     changed = {"$ne": ["$content_hash", doc["content_hash"]]}
+    new = {"$eq": [{"$type": "$cluster_id"}, "missing"]}
     fields = {k: {"$literal": v} for k, v in doc.items()}
     return UpdateOne(
         {"url": doc["url"]},
@@ -67,6 +70,12 @@ def upsert_op(doc: dict[str, Any]) -> UpdateOne:
                     "first_seen": {"$ifNull": ["$first_seen", {"$literal": now}]},
                     "last_seen": {"$literal": now},
                     "fetch_count": {"$add": [{"$ifNull": ["$fetch_count", 0]}, 1]},
+                    # a new article is a story of its own until grouping finds its copies
+                    "cluster_id": {"$cond": [new, own_cluster_id(doc["url"]), "$cluster_id"]},
+                    "cluster_size": {"$cond": [new, 1, "$cluster_size"]},
+                    "duplicate_of": {"$cond": [new, None, "$duplicate_of"]},
+                    "dup_score": {"$cond": [new, None, "$dup_score"]},
+                    "mirrors": {"$cond": [new, [], "$mirrors"]},
                 }
             }
         ],
@@ -99,8 +108,10 @@ def write_articles(collection: Collection, docs: list[dict[str, Any]]) -> WriteR
             continue
         if doc["url"] not in known:
             result.new += 1
+            result.changed.append(doc["url"])
         elif known[doc["url"]] != doc["content_hash"]:
             result.updated += 1
+            result.changed.append(doc["url"])
         else:
             result.unchanged += 1
     return result

@@ -7,9 +7,11 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
+from bson.int64 import Int64
 from itemadapter import ItemAdapter
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from crawler.dedup.index import DEDUP_INDEXES
 from crawler.items import STORED_FIELDS
 
 STORE_FIELDS: dict[str, str] = {
@@ -19,6 +21,11 @@ STORE_FIELDS: dict[str, str] = {
     "last_seen": "When the URL was last fetched (UTC).",
     "updated_at": "When the content last changed (UTC).",
     "fetch_count": "How many times the URL was fetched and stored.",
+    "cluster_id": "Story group: the same for every copy of one story (16 hex characters).",
+    "duplicate_of": "URL of the story's original, or null when this article is the original.",
+    "dup_score": "Similarity to the original (share of the shorter text found in the other), null on the original.",
+    "mirrors": "On the original: URLs of its copies; empty on copies.",
+    "cluster_size": "How many stored articles the story group has.",
 }
 
 _STRING_OR_NULL = {"bsonType": ["string", "null"]}
@@ -48,11 +55,27 @@ VALIDATOR: dict[str, Any] = {
             "last_seen": {"bsonType": "date"},
             "updated_at": {"bsonType": "date"},
             "fetch_count": {"bsonType": ["int", "long"], "minimum": 1},
+            "dedup": {
+                "bsonType": "object",
+                "required": ["units", "lengths", "body_key", "keys"],
+                "properties": {
+                    "units": {"bsonType": "array", "items": {"bsonType": "long"}},
+                    "lengths": {"bsonType": "array", "items": {"bsonType": "int"}},
+                    "body_key": {"bsonType": "string"},
+                    "keys": {"bsonType": "array", "items": {"bsonType": "long"}},
+                },
+            },
+            "cluster_id": {"bsonType": "string"},
+            "duplicate_of": _STRING_OR_NULL,
+            "dup_score": {"bsonType": ["double", "null"]},
+            "mirrors": {"bsonType": "array", "items": {"bsonType": "string"}},
+            "cluster_size": {"bsonType": ["int", "long"], "minimum": 1},
         },
     }
 }
 
 INDEXES = [
+    *DEDUP_INDEXES,
     IndexModel([("url", ASCENDING)], unique=True, name="url_unique"),
     IndexModel([("published_at", DESCENDING)], name="published_at"),
     IndexModel([("source", ASCENDING), ("published_at", DESCENDING)], name="source_published_at"),
@@ -72,4 +95,7 @@ def to_document(item: Any) -> dict[str, Any]:
             doc[name] = doc[name].astimezone(UTC)
     doc["fetched_at"] = doc["fetched_at"] or datetime.now(UTC)
     doc["content_hash"] = content_hash(doc["title"], doc["body"])
+    dedup = doc.pop("dedup") or {}
+    if dedup:  # BSON int64 on the wire, as the validator (and the band index) expects
+        doc["dedup"] = {k: [Int64(v) for v in vals] if k in ("units", "keys") else vals for k, vals in dedup.items()}
     return doc

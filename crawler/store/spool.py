@@ -12,7 +12,8 @@ from bson import json_util
 
 logger = logging.getLogger(__name__)
 
-_JSON = json_util.JSONOptions(json_mode=json_util.JSONMode.RELAXED, tz_aware=True)
+# Canonical Extended JSON: int64 and dates come back with their BSON types, as the validator wants.
+_JSON = json_util.JSONOptions(json_mode=json_util.JSONMode.CANONICAL, tz_aware=True)
 
 
 class Spool:

@@ -1,0 +1,62 @@
+"""Fingerprints of a cleaned body: one 64-bit simhash per sentence unit (simhash package, over
+character 3-grams), their band keys for the index, and a key of the whole normalised body for
+exact copies."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from simhash import Simhash
+
+from crawler.dedup.normalise import normalise, sentence_units
+
+SHINGLE = 3  # characters per feature: a Chinese word is 1-3 characters
+MAX_FEATURE_WEIGHT = 255  # simhash 2.1.2 with numpy 2 overflows above this
+MAX_UNITS = 64  # units fingerprinted per article: the first ones, which every copy keeps
+BLOCKS = 4  # 64-bit fingerprint cut into 4 blocks of 16 bits
+BLOCK_BITS = 16
+INDEX_DISTANCE = BLOCKS - 2  # pairs of blocks as keys: any two units within 2 bits share a key
+_PAIRS = tuple(combinations(range(BLOCKS), 2))  # 6 keys per unit, 32 bits each plus the pair's number
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    units: tuple[int, ...]  # one simhash per unit, as signed 64-bit integers (BSON int64)
+    lengths: tuple[int, ...]  # normalised characters of each unit: the weight of its evidence
+    body_key: str  # SHA-1 of the whole normalised body: exact copies in any script
+    keys: tuple[int, ...] = field(default=())  # band keys of every unit, for the index
+
+
+def _feature_hash(feature: bytes) -> bytes:
+    """64 bits of BLAKE2b: as well spread as simhash's default MD5, and faster."""
+    return hashlib.blake2b(feature, digest_size=8).digest()
+
+
+def unit_hash(unit: str) -> int:
+    counts = Counter(unit[i : i + SHINGLE] for i in range(max(len(unit) - SHINGLE + 1, 1)))
+    features = {k: min(v, MAX_FEATURE_WEIGHT) for k, v in counts.items()}
+    value = Simhash(features, hashfunc=_feature_hash).value
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def band_keys(value: int) -> list[int]:
+    """Keys such that two fingerprints within INDEX_DISTANCE bits share at least one (pigeonhole,
+    Manku et al. 2007): every pair of 16-bit blocks, tagged with the pair's number."""
+    unsigned = value & ((1 << 64) - 1)
+    blocks = [(unsigned >> (BLOCK_BITS * i)) & 0xFFFF for i in range(BLOCKS)]
+    return [(n << 32) | (blocks[a] << 16) | blocks[b] for n, (a, b) in enumerate(_PAIRS)]
+
+
+def fingerprint(body: str) -> Fingerprint:
+    units = sentence_units(body)[:MAX_UNITS]
+    hashes = tuple(unit_hash(u) for u in units)
+    keys = tuple(sorted({k for h in hashes for k in band_keys(h)}))
+    body_key = hashlib.sha1(normalise(body).encode()).hexdigest()
+    return Fingerprint(units=hashes, lengths=tuple(len(u) for u in units), body_key=body_key, keys=keys)
+
+
+def hamming(a: int, b: int) -> int:
+    return ((a ^ b) & ((1 << 64) - 1)).bit_count()

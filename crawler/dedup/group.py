@@ -1,0 +1,107 @@
+"""Story groups: every copy of a story shares a cluster_id; the original has duplicate_of null and
+lists its mirrors, every other copy points to the original's URL with its similarity score.
+
+Safe under concurrency without transactions: each writer stores its article first and looks for
+copies after, so of two copies stored at once the later lookup sees the other. Merging only ever
+moves articles to the smallest cluster id involved, and a settlement computed from fewer members
+never overwrites one computed from more (`cluster_size` guards every write).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.collection import Collection
+
+from crawler.dedup.index import FIELDS, candidates, from_document
+from crawler.dedup.similarity import similarity
+
+SETTLE_ROUNDS = 5  # re-settle while other writers keep adding members; each round re-reads them
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+
+
+def own_cluster_id(url: str) -> str:
+    """The cluster an article starts in: derived from its URL, so every writer agrees on it."""
+    return hashlib.sha1(url.encode()).hexdigest()[:16]
+
+
+def assign(collection: Collection, url: str, publisher_names: dict[str, tuple[str, ...]]) -> str | None:
+    """Join the stored article at `url` to the group of its copies; returns its cluster id."""
+    me = collection.find_one({"url": url}, FIELDS)
+    if me is None or not me.get("dedup"):
+        return None
+    fp = from_document(me)
+    clusters = {me["cluster_id"]}
+    for other in candidates(collection, fp, url):
+        if similarity(fp, from_document(other)) is not None:
+            clusters.add(other["cluster_id"])
+    target = min(clusters)
+    if len(clusters) > 1:
+        collection.update_many({"cluster_id": {"$in": sorted(clusters - {target})}}, {"$set": {"cluster_id": target}})
+    settle(collection, target, publisher_names)
+    return target
+
+
+def settle(collection: Collection, cluster_id: str, publisher_names: dict[str, tuple[str, ...]]) -> None:
+    """Choose the cluster's original and point every member at it."""
+    for _ in range(SETTLE_ROUNDS):
+        members = list(collection.find({"cluster_id": cluster_id}, FIELDS))
+        if not members:
+            return
+        size = len(members)
+        original = choose_original(members, publisher_names)
+        original_fp = from_document(original)
+        ops = []
+        guard = {"cluster_id": cluster_id, "$or": [{"cluster_size": {"$lte": size}}, {"cluster_size": None}]}
+        for member in members:
+            if member is original:
+                mirrors = sorted(m["url"] for m in members if m is not original)
+                update = {"duplicate_of": None, "dup_score": None, "mirrors": mirrors, "cluster_size": size}
+            else:
+                score = similarity(from_document(member), original_fp) or best_score(member, members)
+                update = {"duplicate_of": original["url"], "dup_score": score, "mirrors": [], "cluster_size": size}
+            ops.append(UpdateOne({"url": member["url"], **guard}, {"$set": update}))
+        collection.bulk_write(ops, ordered=False)
+        if collection.count_documents({"cluster_id": cluster_id}) == size:
+            return
+
+
+def best_score(member: dict[str, Any], members: list[dict[str, Any]]) -> float:
+    """A copy joined through another copy: its score is its best similarity to any member."""
+    fp = from_document(member)
+    scores = [similarity(fp, from_document(m)) for m in members if m is not member]
+    return max((s for s in scores if s is not None), default=0.0)
+
+
+def choose_original(members: list[dict[str, Any]], publisher_names: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    """Earliest published; on a tie or no time, the one other members name as their origin
+    ("来源：X"); then the first stored; then the URL, so that every writer chooses the same."""
+
+    def named_by_others(member: dict[str, Any]) -> int:
+        names = (member.get("site") or "", *publisher_names.get(member.get("source") or "", ()))
+        return sum(
+            1
+            for other in members
+            if other is not member and other.get("origin") and any(n and (n in other["origin"] or other["origin"] in n) for n in names)
+        )
+
+    def key(member: dict[str, Any]) -> tuple[Any, ...]:
+        published = member.get("published_at")
+        return (
+            published is None,
+            _minute(published) if published else _FAR_FUTURE,
+            -named_by_others(member),
+            member.get("first_seen") or _FAR_FUTURE,
+            member["url"],
+        )
+
+    return min(members, key=key)
+
+
+def _minute(value: datetime) -> datetime:
+    """Times compare to the minute: sites round differently, and seconds are rarely published."""
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.replace(second=0, microsecond=0)

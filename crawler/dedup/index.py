@@ -1,0 +1,41 @@
+"""Candidate lookup in MongoDB without scanning: an indexed array of band keys per article, plus
+the normalised-body key for exact copies. Candidates are then confirmed by `similarity`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.collection import Collection
+
+from crawler.dedup.fingerprint import Fingerprint
+
+MAX_CANDIDATES = 500  # a lookup never reads more; far above what a real story's copies need
+
+DEDUP_INDEXES = [
+    IndexModel([("dedup.keys", ASCENDING)], name="dedup_keys"),
+    IndexModel([("dedup.body_key", ASCENDING)], name="dedup_body_key"),
+    IndexModel([("cluster_id", ASCENDING)], name="cluster_id"),
+    IndexModel([("duplicate_of", ASCENDING)], name="duplicate_of"),
+]
+FIELDS = {
+    "_id": 0, "url": 1, "site": 1, "source": 1, "origin": 1, "published_at": 1, "first_seen": 1,
+    "cluster_id": 1, "cluster_size": 1, "dedup": 1,
+}
+
+
+def as_document(fp: Fingerprint) -> dict[str, Any]:
+    return {"units": list(fp.units), "lengths": list(fp.lengths), "body_key": fp.body_key, "keys": list(fp.keys)}
+
+
+def from_document(doc: dict[str, Any]) -> Fingerprint:
+    d = doc.get("dedup") or {}
+    return Fingerprint(
+        tuple(d.get("units", ())), tuple(d.get("lengths", ())), d.get("body_key", ""), tuple(d.get("keys", ()))
+    )
+
+
+def candidates(collection: Collection, fp: Fingerprint, url: str) -> list[dict[str, Any]]:
+    """Articles sharing the body key or at least one band key with `fp`, other than `url`."""
+    query = {"$or": [{"dedup.body_key": fp.body_key}, {"dedup.keys": {"$in": list(fp.keys)}}], "url": {"$ne": url}}
+    return list(collection.find(query, FIELDS).limit(MAX_CANDIDATES))

@@ -1,0 +1,34 @@
+"""When two fingerprints are the same story: most of the shorter text is covered by the other."""
+
+from __future__ import annotations
+
+from crawler.dedup.fingerprint import Fingerprint, hamming
+
+MATCH_DISTANCE = 2  # bits two unit simhashes may differ by and still be the same sentence
+MIN_COVERAGE = 0.5  # share of the shorter article's characters found in the other
+MIN_SHARED_UNITS = 2  # one shared sentence (a quote, a disclaimer) is not a copy
+
+
+def coverage(a: Fingerprint, b: Fingerprint) -> tuple[float, int]:
+    """Share of the shorter article's unit characters that have a near-equal unit in the other,
+    and how many units matched."""
+    short, long_ = (a, b) if sum(a.lengths) <= sum(b.lengths) else (b, a)
+    total = sum(short.lengths)
+    if not total:
+        return 0.0, 0
+    others = set(long_.units)
+    matched_chars = matched_units = 0
+    for value, length in zip(short.units, short.lengths, strict=True):
+        if value in others or any(hamming(value, other) <= MATCH_DISTANCE for other in long_.units):
+            matched_chars += length
+            matched_units += 1
+    return matched_chars / total, matched_units
+
+
+def similarity(a: Fingerprint, b: Fingerprint) -> float | None:
+    """A score in (0, 1] when a and b are copies of one story, else None."""
+    if a.body_key == b.body_key:
+        return 1.0
+    share, units = coverage(a, b)
+    enough_units = units >= min(MIN_SHARED_UNITS, len(a.units), len(b.units))
+    return round(share, 4) if share >= MIN_COVERAGE and enough_units else None

@@ -1,0 +1,160 @@
+"""Near-duplicate grouping, through the real store (SecantusDB over TCP) and the real fingerprints."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crawler.dedup.fingerprint import band_keys, fingerprint, hamming
+from crawler.dedup.group import assign
+from crawler.dedup.index import as_document
+from crawler.dedup.normalise import normalise, sentence_units
+from crawler.dedup.similarity import similarity
+from crawler.extract.lang import converter
+from crawler.items import Article
+from crawler.sources import PUBLISHER_NAMES
+from crawler.store.mongo import connect, ensure_collection, write_articles
+from crawler.store.schema import to_document
+from tests.conftest import expected_json
+
+STORY = expected_json("netease")["body"]
+OTHER = expected_json("daydaynews")["body"]
+SOLIDOT = expected_json("solidot")["body"]
+T0 = datetime(2023, 12, 16, 2, 25, tzinfo=UTC)
+TAIL = "\n".join(
+    ["相关阅读", "欧冠小组赛战罢!前八出炉英超五队直通,皇马国米巴黎落入附加赛", "鲁比奥:美国很快将在委内瑞拉设外交机构", "纽约期金突破5620美元/盎司,日内涨5.32%"]
+)
+
+
+def store(collection, url: str, body: str, published: datetime | None, origin: str | None = None, source: str = "generic") -> str:
+    article = Article(
+        url=url, source=source, site=url.split("/")[2], title="标题", body=body, published_at=published,
+        origin=origin, lang="zh-Hans", fetched_at=datetime.now(UTC), dedup=as_document(fingerprint(body)),
+    )
+    assert write_articles(collection, [to_document(article)]).refused == []
+    return assign(collection, url, PUBLISHER_NAMES) or ""
+
+
+def group(collection) -> dict[str, tuple[str, str | None]]:
+    return {d["url"]: (d["cluster_id"], d["duplicate_of"]) for d in collection.find()}
+
+
+@pytest.fixture
+def collection(articles):
+    ensure_collection(articles)
+    return articles
+
+
+def trimmed(text: str, share: float) -> str:
+    paragraphs = text.split("\n")
+    return "\n".join(paragraphs[: max(1, int(len(paragraphs) * (1 - share)))])
+
+
+def test_normalisation_folds_script_width_and_punctuation() -> None:
+    assert normalise("華為：ＤｅｅｐＳｅｅｋ，「與華為一樣」！") == normalise("华为:DeepSeek, 与华为一样!") == "华为deepseek与华为一样"
+    assert sentence_units("短句。這是一個足夠長的句子，用來生成指紋。") == ["短句这是一个足够长的句子用来生成指纹"]
+
+
+def test_units_within_two_bits_share_a_band_key() -> None:
+    value = fingerprint(STORY).units[0]
+    for flips in ((0,), (5, 40), (17, 63)):
+        other = value
+        for bit in flips:
+            other ^= 1 << bit
+        other = other - (1 << 64) if other >= 1 << 63 else other
+        assert hamming(value, other) == len(flips)
+        assert set(band_keys(value)) & set(band_keys(other))
+
+
+def test_a_very_long_text_fingerprints_without_error() -> None:
+    text = "中" * 200_000 + "。" + "新闻正文的句子很长。" * 20_000
+    fp = fingerprint(text)
+    assert fp.units and len(fp.units) <= 64 and len(fp.units) == len(fp.lengths)
+
+
+def test_similarity_finds_mirrors_and_refuses_other_stories() -> None:
+    base = fingerprint(STORY)
+    assert similarity(base, fingerprint(converter("s2t").convert(STORY))) >= 0.95
+    assert similarity(base, fingerprint(trimmed(STORY, 0.3) + "\n来源：网易")) >= 0.9
+    assert similarity(base, fingerprint(OTHER)) is None
+    assert similarity(base, fingerprint(SOLIDOT)) is None
+
+
+@pytest.mark.parametrize("order", ["original first", "mirror first"])
+def test_mirror_pair_ends_with_the_same_original_in_both_arrival_orders(collection, order: str) -> None:
+    original = ("https://www.163.com/dy/article/A.html", STORY, T0)
+    mirror = ("https://mirror.example/a.html", trimmed(STORY, 0.2), T0 + timedelta(hours=5))
+    for url, body, published in ([original, mirror] if order == "original first" else [mirror, original]):
+        store(collection, url, body, published)
+    groups = group(collection)
+    assert groups[original[0]][1] is None
+    assert groups[mirror[0]][1] == original[0]
+    assert groups[original[0]][0] == groups[mirror[0]][0]
+    doc = collection.find_one({"url": original[0]})
+    assert (doc["mirrors"], doc["cluster_size"]) == ([mirror[0]], 2)
+    assert collection.find_one({"url": mirror[0]})["dup_score"] >= 0.9
+
+
+def test_traditional_copy_joins_its_simplified_original(collection) -> None:
+    store(collection, "https://www.163.com/dy/article/B.html", STORY, T0)
+    store(collection, "https://daydaynews.cc/zh-hant/technology/1.html", converter("s2twp").convert(STORY), T0 + timedelta(days=1))
+    assert group(collection)["https://daydaynews.cc/zh-hant/technology/1.html"][1] == "https://www.163.com/dy/article/B.html"
+
+
+def test_trimmed_copy_with_attribution_and_headline_tail_joins(collection) -> None:
+    store(collection, "https://www.163.com/dy/article/C.html", STORY, T0)
+    copy = converter("s2t").convert(trimmed(STORY, 0.25)) + "\n來源：網易\n" + TAIL
+    store(collection, "https://mirror.example/c.html", copy, None)
+    assert group(collection)["https://mirror.example/c.html"][1] == "https://www.163.com/dy/article/C.html"
+
+
+def test_stories_that_share_only_a_template_and_tail_stay_apart(collection) -> None:
+    store(collection, "https://mirror.example/1.html", STORY + "\n" + TAIL, T0)
+    store(collection, "https://mirror.example/2.html", SOLIDOT + "\n" + TAIL, T0)
+    store(collection, "https://mirror.example/3.html", OTHER + "\n" + TAIL, T0)
+    groups = group(collection)
+    assert len({cluster for cluster, _ in groups.values()}) == 3
+    assert {dup for _, dup in groups.values()} == {None}
+
+
+def test_an_older_copy_arriving_later_becomes_the_original(collection) -> None:
+    store(collection, "https://mirror.example/late1.html", STORY, T0 + timedelta(hours=3))
+    store(collection, "https://mirror.example/late2.html", trimmed(STORY, 0.2), T0 + timedelta(hours=6))
+    store(collection, "https://www.163.com/dy/article/D.html", STORY, T0)
+    groups = group(collection)
+    assert groups["https://www.163.com/dy/article/D.html"][1] is None
+    assert groups["https://mirror.example/late1.html"][1] == "https://www.163.com/dy/article/D.html"
+    assert groups["https://mirror.example/late2.html"][1] == "https://www.163.com/dy/article/D.html"
+    assert collection.find_one({"url": "https://www.163.com/dy/article/D.html"})["cluster_size"] == 3
+
+
+def test_without_times_the_copy_others_name_as_origin_is_the_original(collection) -> None:
+    store(collection, "https://mirror.example/e.html", STORY, None, origin="网易新闻")
+    store(collection, "https://www.163.com/dy/article/E.html", STORY, None, source="netease")
+    assert group(collection)["https://mirror.example/e.html"][1] == "https://www.163.com/dy/article/E.html"
+
+
+def _store_in_process(uri: str, db: str, url: str, body: str, start) -> None:
+    collection = connect(uri, 5000)[db]["articles"]
+    start.wait()
+    store(collection, url, body, T0)
+
+
+def test_two_processes_storing_copies_at_once_end_with_one_group(collection, mongo_uri: str, db_name: str) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    for round_, story in enumerate((STORY, OTHER, SOLIDOT)):
+        start = ctx.Event()
+        urls = [f"https://a.example/{round_}.html", f"https://b.example/{round_}.html"]
+        bodies = [story, converter("s2t").convert(story)]
+        workers = [ctx.Process(target=_store_in_process, args=(mongo_uri, db_name, u, b, start)) for u, b in zip(urls, bodies, strict=True)]
+        for w in workers:
+            w.start()
+        start.set()
+        for w in workers:
+            w.join(60)
+            assert w.exitcode == 0
+        docs = {d["url"]: d for d in collection.find({"url": {"$in": urls}})}
+        assert docs[urls[0]]["cluster_id"] == docs[urls[1]]["cluster_id"]
+        assert sorted(d["duplicate_of"] is None for d in docs.values()) == [False, True]
