@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 
 from crawler.extract.lang import converter
 
 _DROP = re.compile(r"[\W_]+", re.UNICODE)  # punctuation, symbols and white space
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;…])|\n")  # after NFKC, full-width ！？； are ASCII
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;…])")  # after NFKC, full-width ！？； are ASCII
 MIN_UNIT_CHARS = 16  # normalised characters; shorter sentences are merged into the next one
+MAX_UNIT_CHARS = 96  # a longer run without sentence punctuation is cut at content-defined points
+ANCHOR_MODULUS = 32  # ~1 in 32 positions is a cut point: units of ~50 characters
 
 
 def simplified(text: str) -> str:
@@ -26,16 +29,30 @@ def normalise(text: str) -> str:
 
 def sentence_units(body: str) -> list[str]:
     """The body's sentences, normalised; a short sentence joins the next so every unit carries
-    enough text to fingerprint. Boundaries depend on nearby sentences only, so an edit, a dropped
-    paragraph or a trimmed end changes only the units it touches."""
-    text = simplified(body)
+    enough text to fingerprint. Paragraph breaks are ignored (templates move them), and a long run
+    without punctuation is cut where its own characters say, so an edit, a dropped paragraph or a
+    trimmed end changes only the units it touches."""
     units: list[str] = []
     pending = ""
-    for piece in _SENTENCE_END.split(text):
+    for piece in _SENTENCE_END.split(simplified(body)):
         pending += _DROP.sub("", piece).lower()
         if len(pending) >= MIN_UNIT_CHARS:
-            units.append(pending)
+            units.extend(_cut_long(pending))
             pending = ""
     if len(pending) >= MIN_UNIT_CHARS // 2:
         units.append(pending)
     return units
+
+
+def _cut_long(run: str) -> list[str]:
+    """Content-defined chunking: cut after a position whose preceding 3 characters hash to 0
+    modulo ANCHOR_MODULUS, so the same text is cut at the same places wherever it starts."""
+    if len(run) <= MAX_UNIT_CHARS:
+        return [run]
+    pieces, start = [], 0
+    for end in range(MIN_UNIT_CHARS, len(run) - MIN_UNIT_CHARS + 1):
+        if end - start >= MIN_UNIT_CHARS and zlib.crc32(run[end - 3 : end].encode()) % ANCHOR_MODULUS == 0:
+            pieces.append(run[start:end])
+            start = end
+    pieces.append(run[start:])
+    return pieces

@@ -1,11 +1,18 @@
-"""When two fingerprints are the same story: most of the shorter text is covered by the other."""
+"""When two fingerprints are the same story: enough of the shorter text is covered by the other.
+
+Thresholds chosen by measurement (bench/dedup_eval.py, 207 stories, 1,863 texts): across every
+pair of different stories, including stories under one shared template and headline tail, the
+highest coverage seen was 0.26; copies that combine every edit at once (Traditional with Taiwan
+phrasing, trimmed, a paragraph dropped, a sentence replaced, attribution and tail) go down to
+~0.40. MIN_COVERAGE sits between the two.
+"""
 
 from __future__ import annotations
 
 from crawler.dedup.fingerprint import Fingerprint, hamming
 
 MATCH_DISTANCE = 2  # bits two unit simhashes may differ by and still be the same sentence
-MIN_COVERAGE = 0.5  # share of the shorter article's characters found in the other
+MIN_COVERAGE = 0.35  # share of the shorter article's characters found in the other (see module doc)
 MIN_SHARED_UNITS = 2  # one shared sentence (a quote, a disclaimer) is not a copy
 
 
