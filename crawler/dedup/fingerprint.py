@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import combinations
 
 from simhash import Simhash
 
@@ -16,10 +15,9 @@ from crawler.dedup.normalise import normalise, sentence_units
 SHINGLE = 3  # characters per feature: a Chinese word is 1-3 characters
 MAX_FEATURE_WEIGHT = 255  # simhash 2.1.2 with numpy 2 overflows above this
 MAX_UNITS = 64  # units fingerprinted per article: the first ones, which every copy keeps
-BLOCKS = 4  # 64-bit fingerprint cut into 4 blocks of 16 bits
-BLOCK_BITS = 16
-INDEX_DISTANCE = BLOCKS - 2  # pairs of blocks as keys: any two units within 2 bits share a key
-_PAIRS = tuple(combinations(range(BLOCKS), 2))  # 6 keys per unit, 32 bits each plus the pair's number
+BLOCKS = 2  # 64-bit fingerprint cut into two 32-bit halves, each a key tagged with its half
+BLOCK_BITS = 32
+INDEX_DISTANCE = BLOCKS - 1  # units within 1 bit always share a key (pigeonhole)
 
 
 @dataclass(frozen=True)
@@ -44,10 +42,11 @@ def unit_hash(unit: str) -> int:
 
 def band_keys(value: int) -> list[int]:
     """Keys such that two fingerprints within INDEX_DISTANCE bits share at least one (pigeonhole,
-    Manku et al. 2007): every pair of 16-bit blocks, tagged with the pair's number."""
+    Manku et al. 2007). Two per unit, not more: copies share many units outright (normalisation
+    makes their text equal), so one shared unit finds the candidate and verification then allows
+    MATCH_DISTANCE bits per unit; every extra key costs index entries on every stored article."""
     unsigned = value & ((1 << 64) - 1)
-    blocks = [(unsigned >> (BLOCK_BITS * i)) & 0xFFFF for i in range(BLOCKS)]
-    return [(n << 32) | (blocks[a] << 16) | blocks[b] for n, (a, b) in enumerate(_PAIRS)]
+    return [(n << BLOCK_BITS) | ((unsigned >> (BLOCK_BITS * n)) & 0xFFFFFFFF) for n in range(BLOCKS)]
 
 
 def fingerprint(body: str) -> Fingerprint:
