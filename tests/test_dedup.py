@@ -9,7 +9,7 @@ import pytest
 
 from crawler.dedup.fingerprint import band_keys, fingerprint, hamming
 from crawler.dedup.group import assign
-from crawler.dedup.index import as_document
+from crawler.dedup.index import as_document, candidate_queries
 from crawler.dedup.normalise import normalise, sentence_units
 from crawler.dedup.similarity import similarity
 from crawler.extract.lang import converter
@@ -158,3 +158,10 @@ def test_two_processes_storing_copies_at_once_end_with_one_group(collection, mon
         docs = {d["url"]: d for d in collection.find({"url": {"$in": urls}})}
         assert docs[urls[0]]["cluster_id"] == docs[urls[1]]["cluster_id"]
         assert sorted(d["duplicate_of"] is None for d in docs.values()) == [False, True]
+
+
+def test_candidate_lookups_are_index_scans_not_collection_scans(collection) -> None:
+    store(collection, "https://www.163.com/dy/article/F.html", STORY, T0)
+    for query in candidate_queries(fingerprint(STORY)):
+        plan = collection.find(query).explain()["queryPlanner"]["winningPlan"]
+        assert plan.get("inputStage", {}).get("stage") == "IXSCAN", plan

@@ -36,6 +36,18 @@ def from_document(doc: dict[str, Any]) -> Fingerprint:
 
 
 def candidates(collection: Collection, fp: Fingerprint, url: str) -> list[dict[str, Any]]:
-    """Articles sharing the body key or at least one band key with `fp`, other than `url`."""
-    query = {"$or": [{"dedup.body_key": fp.body_key}, {"dedup.keys": {"$in": list(fp.keys)}}], "url": {"$ne": url}}
-    return list(collection.find(query, FIELDS).limit(MAX_CANDIDATES))
+    """Articles sharing the body key or at least one band key with `fp`, other than `url`.
+
+    Two single-field queries, with the article itself filtered out here: not every server answers
+    an `$or`, or a second condition, from the index (SecantusDB then scans the collection), and
+    each of these is an index lookup everywhere; tests/test_dedup.py checks the plan."""
+    found: dict[str, dict[str, Any]] = {}
+    for query in candidate_queries(fp):
+        for doc in collection.find(query, FIELDS).limit(MAX_CANDIDATES + 1):
+            if doc["url"] != url:
+                found.setdefault(doc["url"], doc)
+    return list(found.values())[:MAX_CANDIDATES]
+
+
+def candidate_queries(fp: Fingerprint) -> tuple[dict[str, Any], ...]:
+    return ({"dedup.body_key": fp.body_key}, {"dedup.keys": {"$in": list(fp.keys)}})
