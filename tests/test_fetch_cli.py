@@ -109,3 +109,17 @@ def test_store_down_spools_and_replay_stores_once(site: Site, crawler_env, artic
     assert articles.count_documents({"url": url}) == 1
     assert articles.find_one()["fetch_count"] == 1
     assert not Path(crawler_env["SPOOL_PATH"]).exists()
+
+
+def test_fetch_prints_the_group_of_a_mirror(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    from crawler.extract.lang import converter
+
+    original = site.add("/orig/000.html", page_bytes("flat_000"))
+    traditional = converter("s2t").convert(page_bytes("flat_000").decode()).encode()
+    mirror = site.add("/mirror/000.html", traditional)
+    [first] = json_lines(run_crawler(["fetch", original], crawler_env, tmp_path).stdout)
+    [second] = json_lines(run_crawler(["fetch", mirror], crawler_env, tmp_path).stdout)
+    assert second["lang"] == "zh-Hant"
+    assert (second["cluster_id"], second["duplicate_of"]) == (first["cluster_id"], original)
+    assert second["dup_score"] >= 0.9
+    assert articles.find_one({"url": original})["mirrors"] == [mirror]
