@@ -25,7 +25,7 @@ def test_fetch_stores_and_prints_the_article(site: Site, crawler_env, articles, 
     assert {k: v for k, v in article.items() if k not in VOLATILE} == expected
     assert (article["version"], article["fetch_count"]) == (1, 1)
     assert (article["duplicate_of"], article["dup_score"], article["mirrors"], article["cluster_size"]) == (None, None, [], 1)
-    assert len(article["cluster_id"]) == 16
+    assert len(article["cluster_id"]) == 20
     assert articles.count_documents({"url": url}) == 1
 
     again = run_crawler(["fetch", url], crawler_env, tmp_path)

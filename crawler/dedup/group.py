@@ -23,9 +23,11 @@ SETTLE_ROUNDS = 5  # re-settle while other writers keep adding members; each rou
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
-def own_cluster_id(url: str) -> str:
-    """The cluster an article starts in: derived from its URL, so every writer agrees on it."""
-    return hashlib.sha1(url.encode()).hexdigest()[:16]
+def own_cluster_id(url: str, stored_at: datetime) -> str:
+    """The cluster an article starts in: its storing time (ms, hex) then a hash of its URL, so
+    every writer agrees on it and, as merges keep the smallest id, a group keeps the id it had
+    when later copies join it."""
+    return f"{int(stored_at.timestamp() * 1000):012x}{hashlib.sha1(url.encode()).hexdigest()[:8]}"
 
 
 def assign(collection: Collection, url: str, publisher_names: dict[str, tuple[str, ...]]) -> str | None:

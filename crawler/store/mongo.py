@@ -71,7 +71,7 @@ def upsert_op(doc: dict[str, Any]) -> UpdateOne:
                     "last_seen": {"$literal": now},
                     "fetch_count": {"$add": [{"$ifNull": ["$fetch_count", 0]}, 1]},
                     # a new article is a story of its own until grouping finds its copies
-                    "cluster_id": {"$cond": [new, own_cluster_id(doc["url"]), "$cluster_id"]},
+                    "cluster_id": {"$cond": [new, own_cluster_id(doc["url"], now), "$cluster_id"]},
                     "cluster_size": {"$cond": [new, 1, "$cluster_size"]},
                     "duplicate_of": {"$cond": [new, None, "$duplicate_of"]},
                     "dup_score": {"$cond": [new, None, "$dup_score"]},

@@ -21,7 +21,7 @@ STORE_FIELDS: dict[str, str] = {
     "last_seen": "When the URL was last fetched (UTC).",
     "updated_at": "When the content last changed (UTC).",
     "fetch_count": "How many times the URL was fetched and stored.",
-    "cluster_id": "Story group: the same for every copy of one story (16 hex characters).",
+    "cluster_id": "Story group: the same for every copy of one story; 20 hex characters, the oldest group's id wins a merge.",
     "duplicate_of": "URL of the story's original, or null when this article is the original.",
     "dup_score": "Similarity to the original (share of the shorter text found in the other), null on the original.",
     "mirrors": "On the original: URLs of its copies; empty on copies.",
