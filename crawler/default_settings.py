@@ -19,6 +19,12 @@ SPOOL_PATH = "data/spool/articles.jsonl"
 # --- Extraction and cleaning --------------------------------------------------------------------
 CLEAN_MIN_BODY_CHARS = 40  # a cleaned body shorter than this is "no article text"
 
+# --- Near-duplicates (crawler/dedup/similarity.py explains how they were chosen) ---------------
+DEDUP_MATCH_DISTANCE = 2  # bits two sentence-unit simhashes may differ by
+DEDUP_MIN_COVERAGE = 0.35  # share of the shorter article found in the other for a copy
+DEDUP_MIN_SHARED_UNITS = 2  # sentence units two copies must share at least
+DEDUP_COMMON_UNIT_CLUSTERS = 20  # a unit found in this many story groups is boilerplate, not evidence
+
 # --- On-demand fetch ----------------------------------------------------------------------------
 FETCH_TIMEOUT = 30  # seconds per URL (Scrapy's DOWNLOAD_TIMEOUT for `crawler fetch`)
 

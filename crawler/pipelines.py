@@ -18,6 +18,7 @@ from crawler.clean import clean_article
 from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.group import assign
 from crawler.dedup.index import as_document
+from crawler.dedup.similarity import Thresholds
 from crawler.sources import PUBLISHER_NAMES, spec_for
 from crawler.store.embedded import embedded_uri
 from crawler.store.mongo import StoreUnavailable, connect, ensure_collection, write_articles
@@ -105,6 +106,12 @@ class MongoPipeline:
         self.batch_size = settings.getint("MONGO_BATCH_SIZE")
         self.flush_interval = settings.getfloat("MONGO_FLUSH_INTERVAL")
         self.spool = Spool(settings.get("SPOOL_PATH"))
+        self.thresholds = Thresholds(
+            match_distance=settings.getint("DEDUP_MATCH_DISTANCE"),
+            min_coverage=settings.getfloat("DEDUP_MIN_COVERAGE"),
+            min_shared_units=settings.getint("DEDUP_MIN_SHARED_UNITS"),
+            common_unit_clusters=settings.getint("DEDUP_COMMON_UNIT_CLUSTERS"),
+        )
         self.buffer: list[dict[str, Any]] = []
         self.last_flush = time.monotonic()
         self.spooled = 0
@@ -158,7 +165,7 @@ class MongoPipeline:
         nothing (the article is stored) and the next change of it or of a copy regroups it."""
         for url in urls:
             try:
-                assign(self.collection, url, PUBLISHER_NAMES)
+                assign(self.collection, url, PUBLISHER_NAMES, self.thresholds)
             except PyMongoError as exc:
                 self.stats.inc_value("dedup/errors")
                 logger.warning("%s: stored, but grouping failed: %s", url, exc)

@@ -16,8 +16,9 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.collection import Collection
 
+from crawler.dedup.fingerprint import Fingerprint
 from crawler.dedup.index import FIELDS, candidates, from_document
-from crawler.dedup.similarity import similarity
+from crawler.dedup.similarity import DEFAULT, Thresholds, similarity, without
 
 SETTLE_ROUNDS = 5  # re-settle while other writers keep adding members; each round re-reads them
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
@@ -30,24 +31,40 @@ def own_cluster_id(url: str, stored_at: datetime) -> str:
     return f"{int(stored_at.timestamp() * 1000):012x}{hashlib.sha1(url.encode()).hexdigest()[:8]}"
 
 
-def assign(collection: Collection, url: str, publisher_names: dict[str, tuple[str, ...]]) -> str | None:
+def assign(
+    collection: Collection, url: str, publisher_names: dict[str, tuple[str, ...]], t: Thresholds = DEFAULT
+) -> str | None:
     """Join the stored article at `url` to the group of its copies; returns its cluster id."""
     me = collection.find_one({"url": url}, FIELDS)
     if me is None or not me.get("dedup"):
         return None
-    fp = from_document(me)
+    found = candidates(collection, from_document(me), url)
+    common = common_units(from_document(me), found, t)
+    fp = without(from_document(me), common)
     clusters = {me["cluster_id"]}
-    for other in candidates(collection, fp, url):
-        if similarity(fp, from_document(other)) is not None:
+    for other in found:
+        if similarity(fp, without(from_document(other), common), t) is not None:
             clusters.add(other["cluster_id"])
     target = min(clusters)
     if len(clusters) > 1:
         collection.update_many({"cluster_id": {"$in": sorted(clusters - {target})}}, {"$set": {"cluster_id": target}})
-    settle(collection, target, publisher_names)
+    settle(collection, target, publisher_names, t)
     return target
 
 
-def settle(collection: Collection, cluster_id: str, publisher_names: dict[str, tuple[str, ...]]) -> None:
+def common_units(fp: Fingerprint, found: list[dict[str, Any]], t: Thresholds) -> frozenset[int]:
+    """Units of `fp` that already stand in many story groups: a site's standard line, a disclaimer."""
+    groups: dict[int, set[str]] = {}
+    mine = set(fp.units)
+    for doc in found:
+        for unit in set(from_document(doc).units) & mine:
+            groups.setdefault(unit, set()).add(doc["cluster_id"])
+    return frozenset(u for u, g in groups.items() if len(g) >= t.common_unit_clusters)
+
+
+def settle(
+    collection: Collection, cluster_id: str, publisher_names: dict[str, tuple[str, ...]], t: Thresholds = DEFAULT
+) -> None:
     """Choose the cluster's original and point every member at it."""
     for _ in range(SETTLE_ROUNDS):
         members = list(collection.find({"cluster_id": cluster_id}, FIELDS))
@@ -63,7 +80,7 @@ def settle(collection: Collection, cluster_id: str, publisher_names: dict[str, t
                 mirrors = sorted(m["url"] for m in members if m is not original)
                 update = {"duplicate_of": None, "dup_score": None, "mirrors": mirrors, "cluster_size": size}
             else:
-                score = similarity(from_document(member), original_fp) or best_score(member, members)
+                score = similarity(from_document(member), original_fp, t) or best_score(member, members, t)
                 update = {"duplicate_of": original["url"], "dup_score": score, "mirrors": [], "cluster_size": size}
             ops.append(UpdateOne({"url": member["url"], **guard}, {"$set": update}))
         collection.bulk_write(ops, ordered=False)
@@ -71,10 +88,10 @@ def settle(collection: Collection, cluster_id: str, publisher_names: dict[str, t
             return
 
 
-def best_score(member: dict[str, Any], members: list[dict[str, Any]]) -> float:
+def best_score(member: dict[str, Any], members: list[dict[str, Any]], t: Thresholds) -> float:
     """A copy joined through another copy: its score is its best similarity to any member."""
     fp = from_document(member)
-    scores = [similarity(fp, from_document(m)) for m in members if m is not member]
+    scores = [similarity(fp, from_document(m), t) for m in members if m is not member]
     return max((s for s in scores if s is not None), default=0.0)
 
 
