@@ -86,3 +86,17 @@ def test_source_modules_are_small_declarations() -> None:
     for name in SOURCES:
         lines = (Path(__file__).parent.parent / "crawler" / "sources" / f"{name}.py").read_text().splitlines()
         assert len(lines) < 80, f"crawler/sources/{name}.py has {len(lines)} lines"
+
+
+def test_a_broken_page_gives_the_same_article() -> None:
+    """Unclosed tags, a stray </div> in a script, NUL bytes and truncated markup: same story."""
+    page = page_bytes("bannedbook").decode()
+    broken = (
+        page.replace("</p>", "", 6)
+        .replace('<div class="entry">', "<div class=\"entry\"><script>var s='</div>';</script>\x00")
+        .replace("</body></html>", "")
+    )
+    entry = PAGES["bannedbook"]
+    article = process_page(broken.encode(), entry["url"], "bannedbook")
+    assert article.body == expected_json("bannedbook")["body"]
+    assert article.origin == "中时"
