@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, Self
 
 from itemadapter import ItemAdapter
 from pymongo.errors import PyMongoError
@@ -28,16 +28,20 @@ from crawler.store.spool import Spool
 logger = logging.getLogger(__name__)
 
 
-class CleanPipeline:
-    """Turns the raw body container into clean text, lifting origin and original title."""
+class CountingPipeline:
+    """A stage that needs nothing but the crawler's stats collector."""
 
     def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CleanPipeline:
+    def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
         return cls(crawler.stats)
+
+
+class CleanPipeline(CountingPipeline):
+    """Turns the raw body container into clean text, lifting origin and original title."""
 
     def process_item(self, item: Any) -> Any:
         audit = clean_article(item, spec_for(ItemAdapter(item)["source"]).noise)
@@ -72,16 +76,8 @@ class ValidatePipeline:
         raise DropItem(message, log_level="INFO")
 
 
-class DedupPipeline:
+class DedupPipeline(CountingPipeline):
     """Fingerprints the clean body; grouping happens once the article is stored (MongoPipeline)."""
-
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
-        assert crawler.stats is not None
-        return cls(crawler.stats)
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)

@@ -10,7 +10,7 @@ BOT_NAME = "news-crawler"
 SPIDER_MODULES = ["crawler.sources", "crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.sources"
 
-USER_AGENT = "news-crawler/0.1 (+https://github.com/; Scrapy)"
+USER_AGENT = "news-crawler/0.1 (Scrapy; operators: put your contact URL here)"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25

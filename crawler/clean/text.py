@@ -29,8 +29,12 @@ _PUNCT_SPACE = re.compile(r"[\s\W_]+", re.UNICODE)
 _URL_LINE = re.compile(r"^(https?://|www\.)\S+$")
 _DIGIT = re.compile(r"\d")
 _ENUMERATED = re.compile(r"^[（(]?([0-9]{1,2}|[一二三四五六七八九十]{1,3})[、.)）．]")
-# All furniture rules in one pattern: most lines match none, and one search rejects them.
-_ANY_NOISE = re.compile("|".join(f"(?P<{name}>{p.pattern})" for name, p, _ in NOISE_LINES), re.I)
+# All furniture rules in one pattern: most lines match none, and one search rejects them. Story
+# paragraphs are long, so past the longest limit only the rules without one are tried.
+_ANY_NOISE = re.compile("|".join(f"(?:{p.pattern})" for _, p, _ in NOISE_LINES), re.I)
+_LONGEST_LIMIT = max(limit for _, _, limit in NOISE_LINES if limit is not None)
+_UNBOUNDED_NOISE = re.compile("|".join(f"(?:{p.pattern})" for _, p, limit in NOISE_LINES if limit is None), re.I)
+META_LINE_MAX = 80  # characters: a dateline is a time stamp and a few short tokens
 
 
 @dataclass(frozen=True)
@@ -73,9 +77,9 @@ def is_content(line: Line) -> bool:
 
 def is_meta_line(text: str) -> bool:
     """A dateline: a time stamp with at most a few short tokens around it (category, counter)."""
-    if not _DIGIT.search(text):
+    if len(text) > META_LINE_MAX or not _DIGIT.search(text):
         return False
-    if META_MARKERS.search(text) and len(text) <= 80:
+    if META_MARKERS.search(text):
         return True
     for pattern in DATE_PATTERNS:
         match = pattern.search(text)
@@ -86,7 +90,7 @@ def is_meta_line(text: str) -> bool:
 
 
 def noise_rule(text: str) -> str | None:
-    if not _ANY_NOISE.search(text):
+    if not (_ANY_NOISE if len(text) <= _LONGEST_LIMIT else _UNBOUNDED_NOISE).search(text):
         return None
     for name, pattern, max_chars in NOISE_LINES:
         if (max_chars is None or len(text) <= max_chars) and pattern.search(text):

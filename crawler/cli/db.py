@@ -8,6 +8,8 @@ import sys
 import threading
 from typing import Any
 
+from pymongo.errors import PyMongoError
+
 from crawler.cli.settings import load_settings
 from crawler.store.embedded import announce, embedded_uri, start_server
 from crawler.store.mongo import StoreUnavailable, connect, ensure_collection, write_articles
@@ -49,7 +51,7 @@ def run_replay(args: argparse.Namespace) -> int:
         try:
             ensure_collection(collection)
             written, left = spool.replay(lambda docs: write_articles(collection, docs).refused)
-        except (StoreUnavailable, Exception) as exc:  # noqa: BLE001 - any store failure keeps the spool
+        except (StoreUnavailable, PyMongoError) as exc:
             print(f"crawler: store {uri} unavailable ({exc}); {len(spool)} article(s) stay in {spool.path}", file=sys.stderr)
             return 1
     print(f"replayed {written} article(s); {left} still in {spool.path}")

@@ -10,7 +10,7 @@ import opencc
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 MIN_HAN_SHARE = 0.1  # below this share of Han characters the text is not Chinese
-SAMPLE_CHARS = 1500  # enough text to tell the script, little enough to stay cheap
+SAMPLE_CHARS = 600  # enough text to tell the script, little enough to stay cheap
 HANT_SHARE = 0.02  # share of Han characters that t2s would change; Simplified text has ~0
 
 
