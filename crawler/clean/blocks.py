@@ -7,10 +7,11 @@ from lxml.etree import _Element
 
 from crawler.clean.audit import Audit
 from crawler.clean.patterns import (
-    GENERIC_NOISE_SELECTORS,
     LINK_DENSE_MIN_LINKS,
     LINK_DENSE_TAGS,
     LINK_DENSITY_MAX,
+    NOISE_CLASS_ID,
+    NOISE_TAGS,
 )
 from crawler.clean.text import Line
 from crawler.extract.html import collapse, css, text_of
@@ -41,17 +42,51 @@ def _detached(element: _Element, root: _Element) -> bool:
     return True
 
 
+def is_generic_noise(element: _Element) -> bool:
+    if element.tag in NOISE_TAGS or element.get("hidden") is not None or element.get("aria-hidden") == "true":
+        return True
+    names = f"{element.get('class') or ''} {element.get('id') or ''}"
+    return bool(names.strip()) and bool(NOISE_CLASS_ID.search(names))
+
+
+def remove_generic_noise(root: _Element, audit: Audit) -> None:
+    """Drop generic noise blocks in one walk, never descending into what was dropped."""
+    stack = [root]
+    while stack:
+        for child in list(stack.pop()):
+            if not isinstance(child.tag, str):
+                continue
+            if is_generic_noise(child):
+                audit.cut("generic_noise", [text_of(child)])
+                child.drop_tree()
+            else:
+                stack.append(child)
+
+
+def _visible(text: str | None) -> int:
+    return len("".join(text.split())) if text else 0
+
+
 def remove_link_farms(root: _Element, audit: Audit) -> None:
-    """Drop lists and blocks whose text is mostly links: related-article lists, tag clouds, menus."""
-    for element in list(root.iter(*LINK_DENSE_TAGS)):
-        if element is root or element.getparent() is None:
+    """Drop lists and blocks whose text is mostly links: related-article lists, tag clouds, menus.
+    Text and link lengths are summed bottom-up once, not recounted for every nested block."""
+    totals: dict[_Element, tuple[int, int, int]] = {}  # element -> (chars, chars in links, links)
+    for element in reversed(list(root.iter())):
+        if not isinstance(element.tag, str):
             continue
-        links = element.findall(".//a")
-        if len(links) < LINK_DENSE_MIN_LINKS:
-            continue
-        total = len(text_of(element).replace(" ", ""))
-        linked = sum(len(text_of(a).replace(" ", "")) for a in links)
-        if total and linked / total > LINK_DENSITY_MAX:
+        chars, linked, links = _visible(element.text), 0, 0
+        for child in element:
+            c, lk, n = totals.get(child, (0, 0, 0))
+            chars, linked, links = chars + c + _visible(child.tail), linked + lk, links + n
+        if element.tag == "a":
+            linked, links = chars, links + 1
+        totals[element] = (chars, linked, links)
+    farms = [
+        e for e in root.iter(*LINK_DENSE_TAGS)
+        if e is not root and totals[e][2] >= LINK_DENSE_MIN_LINKS and totals[e][1] > LINK_DENSITY_MAX * totals[e][0]
+    ]
+    for element in farms:  # document order: a farm's ancestor comes, and is dropped, first
+        if element.getparent() is not None and not _detached(element, root):
             audit.cut("link_density", [text_of(element)])
             element.drop_tree()
 
@@ -95,6 +130,6 @@ def linearise(root: _Element) -> list[Line]:
 def clean_blocks(root: _Element, noise_selectors: tuple[str, ...], audit: Audit) -> list[Line]:
     """Source noise first (it is the most precise), then generic noise and link farms."""
     remove_blocks(root, noise_selectors, "source_noise", audit)
-    remove_blocks(root, GENERIC_NOISE_SELECTORS, "generic_noise", audit)
+    remove_generic_noise(root, audit)
     remove_link_farms(root, audit)
     return linearise(root)

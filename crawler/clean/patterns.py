@@ -50,16 +50,19 @@ CONTENT_MIN_CHARS = 20  # a line this long counts as story text even without end
 TAIL_RUN_MIN = 3  # this many headline-like lines at the end of a body are a link farm
 BULLETS = ("•", "·", "-", "*", "–", "▪", "◦")
 
-# Block-level noise found on any site: removed before the body is linearised.
-GENERIC_NOISE_SELECTORS = (
-    "script", "style", "noscript", "iframe", "form", "button", "nav", "footer", "aside", "svg",
-    "figcaption", "template", "input", "select", "textarea",
-    "[class*=share]", "[id*=share]", "[class*=comment]", "[id*=comment]",
-    "[class*=banner-ad]", "[class*=advert]", "[id*=advert]", "[class~=ad]", "[class~=ads]",
-    "[id^=ad-]", "[class^=ad-]", "[id*=ADSLOT]", "[class*=breadcrumb]", "[class*=related]",
-    "[class*=recommend]", "[class*=newsletter]", "[class*=subscribe]", "[class*=social]",
-    "[class*=copyright]", "[class*=sidebar]", "[aria-hidden=true]", "[hidden]",
+# Block-level noise found on any site, tested in one pass over the body's elements: by tag, by
+# the hidden attributes, and by words in class or id (CSS `[class*=...]` semantics, any case).
+NOISE_TAGS = frozenset(
+    {
+        "script", "style", "noscript", "iframe", "form", "button", "nav", "footer", "aside", "svg",
+        "figcaption", "template", "input", "select", "textarea",
+    }
 )
-LINK_DENSE_TAGS = ("ul", "ol", "div", "section", "table", "dl", "p")
+NOISE_CLASS_ID = re.compile(
+    r"share|comment|advert|banner-ad|adslot|breadcrumb|related|recommend|newsletter|subscribe|social|"
+    r"copyright|sidebar|(?:^|[\s_-])ads?(?:$|[\s_-])",
+    re.I,
+)
+LINK_DENSE_TAGS = frozenset({"ul", "ol", "div", "section", "table", "dl", "p"})
 LINK_DENSITY_MAX = 0.6  # share of a block's characters inside links above which it is a link farm
 LINK_DENSE_MIN_LINKS = 3  # fewer links than this is a sentence with links, not a farm
