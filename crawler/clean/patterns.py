@@ -24,14 +24,15 @@ RECOMMEND_SUFFIXES = ("資訊推薦", "资讯推荐", "相关推荐", "热点推
 NOISE_LINES: tuple[tuple[str, re.Pattern[str], int | None], ...] = (
     ("counter", re.compile(r"^[\d,.万kK+]+$"), None),
     ("share", re.compile(r"^(分享至|分享到|分享|收藏|举报|評論|评论|点赞|打赏|转发|新浪微博分享|微信|微博|QQ空间)$"), None),
-    ("breadcrumb", re.compile(r"^(首页|\S{1,8}首页)\s*[>›»]|\S\s[>›»]\s\S.*\s[>›»]\s"), 60),
+    ("breadcrumb", re.compile(r"^(首页|\S{1,8}首页)\s*[>›»]|\s[>›»]\s[^>›»]*\s[>›»]\s"), 60),
     ("skip_link", re.compile(r"^(跳转到主要内容|跳到主要内容|跳至主要内容|skip to (main )?content)$", re.I), None),
-    ("notice", re.compile(r"^(<b>)?(大陆网友注意|备注：翻墙)|常见问题.{0,12}点击|请点击.{0,6}这里"), None),
+    ("notice", re.compile(r"^(大陆网友注意|备注：翻墙)"), None),
+    ("site_help", re.compile(r"常见问题.{0,12}点击|请点击.{0,6}这里"), 60),
     ("call_to_action", re.compile(
         r"订阅我们|訂閱我們|立即订阅|点击订阅|newsletter|每周精选|随时退订|扫码|掃碼|关注公众号|關注公眾號|下载.{0,4}APP|关注我们|關注我們", re.I), 60),
     ("view_counter", re.compile(r"本文已被查看|阅读量|閱讀量|浏览次数|\d+\s*(次浏览|次阅读|人阅读)"), 40),
     ("login", re.compile(r"^(登录|登入|注册|註冊|登錄)(\s*[|/]?\s*(注册|註冊|登录|登錄))?$"), None),
-    ("licence", re.compile(r"ICP证|ICP备|ICP證|公网安备|公安局.{0,12}备案|备案号|经营许可证"), 200),
+    ("licence", re.compile(r"ICP证|ICP备|ICP證|公网安备|公安局.{0,12}备案|备案号|经营许可证"), 120),
     ("copyright", re.compile(r"版权所有|版权属于|版權所有|copyright|©|all rights reserved|所有注册商标", re.I), 120),
     ("report", re.compile(r"举报电话|举报邮箱|举报专线|违法和不良信息|有害信息举报"), 120),
     ("accessibility", re.compile(r"无障碍浏览|进入关怀版|無障礙瀏覽"), 40),

@@ -29,11 +29,6 @@ _PUNCT_SPACE = re.compile(r"[\s\W_]+", re.UNICODE)
 _URL_LINE = re.compile(r"^(https?://|www\.)\S+$")
 _DIGIT = re.compile(r"\d")
 _ENUMERATED = re.compile(r"^[（(]?([0-9]{1,2}|[一二三四五六七八九十]{1,3})[、.)）．]")
-# All furniture rules in one pattern: most lines match none, and one search rejects them. Story
-# paragraphs are long, so past the longest limit only the rules without one are tried.
-_ANY_NOISE = re.compile("|".join(f"(?:{p.pattern})" for _, p, _ in NOISE_LINES), re.I)
-_LONGEST_LIMIT = max(limit for _, _, limit in NOISE_LINES if limit is not None)
-_UNBOUNDED_NOISE = re.compile("|".join(f"(?:{p.pattern})" for _, p, limit in NOISE_LINES if limit is None), re.I)
 META_LINE_MAX = 80  # characters: a dateline is a time stamp and a few short tokens
 
 
@@ -90,8 +85,8 @@ def is_meta_line(text: str) -> bool:
 
 
 def noise_rule(text: str) -> str | None:
-    if not (_ANY_NOISE if len(text) <= _LONGEST_LIMIT else _UNBOUNDED_NOISE).search(text):
-        return None
+    """The first furniture rule the line matches; a rule's length limit is checked before its
+    pattern, so story paragraphs (long) meet only the few anchored rules."""
     for name, pattern, max_chars in NOISE_LINES:
         if (max_chars is None or len(text) <= max_chars) and pattern.search(text):
             return name
