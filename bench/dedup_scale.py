@@ -3,6 +3,11 @@ MongoDB-wire band index, as the store grows, next to simhash.SimhashIndex on the
 
     python bench/dedup_scale.py --sizes 10000 100000            # embedded SecantusDB
     python bench/dedup_scale.py --sizes 1000000 --mongo-uri mongodb://127.0.0.1:27017/
+    python bench/dedup_scale.py --in-memory --sizes 10000 100000 1000000
+
+`--in-memory` runs the same keys and lookups through a plain band index held in sorted numpy
+arrays instead of a server: the candidate counts a server's index would return, at sizes the
+embedded SecantusDB (a Python server, ~200 articles/s with 60 index keys each) takes hours to fill.
 
 Stored articles are synthetic (random unit fingerprints, UNITS per article, keys from the real
 band_keys); each lookup is a mirror of a stored article (a third of its units dropped, two units
@@ -60,11 +65,43 @@ def document(n: int, fp: Fingerprint) -> dict:
     return {"url": f"https://example.com/{n}.html", "cluster_id": f"{n:016x}", "dedup": dedup}
 
 
+def in_memory(sizes: list[int]) -> None:
+    """The same band keys in a sorted array: candidates a lookup examines, and its time."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    largest = max(sizes)
+    units = rng.integers(0, 2**63, size=(largest, UNITS), dtype=np.int64) * 2 + rng.integers(0, 2, size=(largest, UNITS))
+    print(f"{'articles':>10}{'cand/lookup':>13}{'found':>7}{'ms/lookup':>11}   (plain band index in memory)")
+    py_rng = random.Random(7)
+    for size in sorted(sizes):
+        flat = units[:size].ravel().view(np.uint64)
+        keys = np.concatenate([flat & 0xFFFFFFFF, (flat >> np.uint64(32)) | np.uint64(1 << 32)])
+        owner = np.concatenate([np.repeat(np.arange(size), UNITS)] * 2)
+        order = np.argsort(keys, kind="stable")
+        keys, owner = keys[order], owner[order]
+        counts, times, hits = [], [], 0
+        for i in py_rng.sample(range(size), LOOKUPS):
+            stored = Fingerprint(tuple(signed(int(u)) for u in flat[i * UNITS : (i + 1) * UNITS]), (50,) * UNITS, "", ())
+            probe = np.array([k & ((1 << 64) - 1) for k in mirror(stored, py_rng).keys], dtype=np.uint64)
+            t = time.perf_counter()
+            left, right = np.searchsorted(keys, probe, "left"), np.searchsorted(keys, probe, "right")
+            found = set(np.concatenate([owner[a:b] for a, b in zip(left, right, strict=True)]).tolist())
+            times.append((time.perf_counter() - t) * 1000)
+            counts.append(len(found))
+            hits += i in found
+        print(f"{size:>10}{statistics.mean(counts):>13.1f}{hits / LOOKUPS:>7.2f}{statistics.mean(times):>11.3f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--mongo-uri", help="a MongoDB to use instead of an embedded SecantusDB")
+    parser.add_argument("--in-memory", action="store_true", help="a plain band index in numpy arrays, no server")
     args = parser.parse_args()
+    if args.in_memory:
+        in_memory(args.sizes)
+        return
     server = None
     uri = args.mongo_uri
     if not uri:
