@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.collection import Collection
 
 from crawler.dedup.fingerprint import Fingerprint
@@ -16,7 +16,8 @@ DEDUP_INDEXES = [
     IndexModel([("dedup.keys", ASCENDING)], name="dedup_keys"),
     IndexModel([("dedup.body_key", ASCENDING)], name="dedup_body_key"),
     IndexModel([("cluster_id", ASCENDING)], name="cluster_id"),
-    IndexModel([("duplicate_of", ASCENDING)], name="duplicate_of"),
+    # canonical stories, newest first: {"duplicate_of": None} sorted by published_at
+    IndexModel([("duplicate_of", ASCENDING), ("published_at", DESCENDING)], name="canonical_published_at"),
 ]
 FIELDS = {
     "_id": 0, "url": 1, "site": 1, "source": 1, "origin": 1, "published_at": 1, "first_seen": 1,

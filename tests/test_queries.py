@@ -1,0 +1,44 @@
+"""The queries README shows consumers are answered from an index, not a collection scan."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crawler.items import Article
+from crawler.store.mongo import ensure_collection, write_articles
+from crawler.store.schema import to_document
+
+QUERIES = {
+    "newest of a source": ({"source": "netease"}, [("published_at", -1)]),
+    "newest canonical stories": ({"duplicate_of": None}, [("published_at", -1)]),
+    "where else a story ran": ({"cluster_id": "0000018c6f3a2b0011223344"}, None),
+    "one article": ({"url": "https://www.163.com/dy/article/IMD8QD1L0511B8LM.html"}, None),
+}
+
+
+def stages(plan: dict) -> list[str]:
+    found = [plan.get("stage", "")]
+    for key in ("inputStage", "outerStage", "innerStage"):
+        if key in plan:
+            found += stages(plan[key])
+    for child in plan.get("inputStages", []):
+        found += stages(child)
+    return found
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_consumer_query_uses_an_index(articles, name: str) -> None:
+    ensure_collection(articles)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    docs = [
+        to_document(Article(url=f"https://s{n % 5}.example/{n}.html", source=f"s{n % 5}", site=f"s{n % 5}.example", title="t",
+                            body=f"正文{n}", published_at=t0 + timedelta(minutes=n), lang="zh-Hans", fetched_at=t0))
+        for n in range(60)
+    ]
+    write_articles(articles, docs)
+    query, sort = QUERIES[name]
+    cursor = articles.find(query)
+    if sort:
+        cursor = cursor.sort(sort)
+    plan = cursor.explain()["queryPlanner"]["winningPlan"]
+    assert "IXSCAN" in stages(plan) and "COLLSCAN" not in stages(plan), plan
