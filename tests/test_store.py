@@ -115,3 +115,20 @@ def test_spool_is_untouched_when_replay_fails(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailable):
         spool.replay(down)
     assert len(spool) == 1
+
+
+def test_scraped_values_are_stored_as_data_never_as_operators_or_paths(collection) -> None:
+    """A title like `$body` would be a field path, and `{"$gt": ""}` an operator, if values were
+    spliced into updates; they must come back exactly as scraped."""
+    doc = solidot_doc()
+    doc["title"] = "$body"
+    doc["author"] = '{"$gt": ""}'
+    doc["origin"] = "$$NOW"
+    doc["images"] = ["$images", "a.b.c"]
+    write_articles(collection, [doc])
+    write_articles(collection, [doc | {"fetched_at": doc["fetched_at"] + timedelta(hours=1)}])
+    stored = collection.find_one({"url": doc["url"]})
+    assert (stored["title"], stored["author"], stored["origin"], stored["images"]) == (
+        "$body", '{"$gt": ""}', "$$NOW", ["$images", "a.b.c"]
+    )
+    assert (stored["version"], stored["fetch_count"]) == (1, 2)
