@@ -8,12 +8,20 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pymongo
 import pytest
 from secantus import SecantusDBServer
 
+from crawler.dedup.fingerprint import fingerprint
+from crawler.dedup.group import assign
+from crawler.dedup.index import as_document
+from crawler.items import Article
+from crawler.sources import PUBLISHER_NAMES
+from crawler.store.mongo import write_articles
+from crawler.store.schema import to_document
 from tests.site import Site
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -90,3 +98,13 @@ def unused_loopback_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def store(collection, url: str, body: str, published: datetime | None, origin: str | None = None, source: str = "generic") -> str:
+    """Store an article through the real upsert and grouping; returns its cluster id."""
+    article = Article(
+        url=url, source=source, site=url.split("/")[2], title="标题", body=body, published_at=published,
+        origin=origin, lang="zh-Hans", fetched_at=datetime.now(UTC), dedup=as_document(fingerprint(body)),
+    )
+    assert write_articles(collection, [to_document(article)]).refused == []
+    return assign(collection, url, PUBLISHER_NAMES) or ""

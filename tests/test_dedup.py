@@ -8,16 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from crawler.dedup.fingerprint import band_keys, fingerprint, hamming
-from crawler.dedup.group import assign
-from crawler.dedup.index import as_document, candidate_queries
+from crawler.dedup.index import candidate_queries
 from crawler.dedup.normalise import normalise, sentence_units
 from crawler.dedup.similarity import similarity
 from crawler.extract.lang import converter
-from crawler.items import Article
-from crawler.sources import PUBLISHER_NAMES
-from crawler.store.mongo import connect, ensure_collection, write_articles
-from crawler.store.schema import to_document
-from tests.conftest import expected_json
+from crawler.store.mongo import connect, ensure_collection
+from tests.conftest import expected_json, store
 
 STORY = expected_json("netease")["body"]
 OTHER = expected_json("daydaynews")["body"]
@@ -26,15 +22,6 @@ T0 = datetime(2023, 12, 16, 2, 25, tzinfo=UTC)
 TAIL = "\n".join(
     ["相关阅读", "欧冠小组赛战罢!前八出炉英超五队直通,皇马国米巴黎落入附加赛", "鲁比奥:美国很快将在委内瑞拉设外交机构", "纽约期金突破5620美元/盎司,日内涨5.32%"]
 )
-
-
-def store(collection, url: str, body: str, published: datetime | None, origin: str | None = None, source: str = "generic") -> str:
-    article = Article(
-        url=url, source=source, site=url.split("/")[2], title="标题", body=body, published_at=published,
-        origin=origin, lang="zh-Hans", fetched_at=datetime.now(UTC), dedup=as_document(fingerprint(body)),
-    )
-    assert write_articles(collection, [to_document(article)]).refused == []
-    return assign(collection, url, PUBLISHER_NAMES) or ""
 
 
 def group(collection) -> dict[str, tuple[str, str | None]]:

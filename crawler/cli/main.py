@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli import crawl, db, fetch
+from crawler.cli import crawl, db, export, fetch
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_parser(commands)
     crawl.add_parser(commands)
     db.add_parser(commands)
+    export.add_parser(commands)
     return parser
 
 

@@ -1,0 +1,51 @@
+"""`crawler export`: stored articles as JSON Lines or CSV, to stdout or a file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import nullcontext
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.errors import PyMongoError
+
+from crawler.cli.settings import load_settings
+from crawler.store.embedded import embedded_uri
+from crawler.store.export import ExportFilter, documents, write_csv, write_jsonl
+from crawler.store.mongo import connect
+
+
+def moment(text: str) -> datetime:
+    """ISO 8601; a time without an offset is taken as UTC."""
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser("export", help="stream stored articles as JSON Lines or CSV")
+    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    parser.add_argument("--output", "-o", help="file to write (default: stdout)")
+    parser.add_argument("--since", type=moment, help="published at or after (ISO 8601; UTC if no offset)")
+    parser.add_argument("--until", type=moment, help="published before (ISO 8601; UTC if no offset)")
+    parser.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
+    parser.add_argument("--canonical", action="store_true", help="originals only: each story once")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args)
+    selection = ExportFilter(args.since, args.until, tuple(args.source), args.canonical)
+    uri = settings.get("MONGO_URI") or embedded_uri(settings.get("MONGO_EMBEDDED_PATH"))
+    write = write_csv if args.format == "csv" else write_jsonl
+    with connect(uri, settings.getint("MONGO_TIMEOUT_MS")) as client:
+        collection = client[settings.get("MONGO_DATABASE")][settings.get("MONGO_COLLECTION")]
+        target = open(args.output, "w", encoding="utf-8", newline="") if args.output else nullcontext(sys.stdout)
+        try:
+            with target as out:
+                count = write(documents(collection, selection), out)
+        except PyMongoError as exc:
+            print(f"crawler: store {uri} unavailable: {exc}", file=sys.stderr)
+            return 1
+    print(f"exported {count} article(s)", file=sys.stderr)
+    return 0
