@@ -28,10 +28,21 @@ DEDUP_COMMON_UNIT_CLUSTERS = 20  # a unit found in this many story groups is boi
 # --- On-demand fetch ----------------------------------------------------------------------------
 FETCH_TIMEOUT = 30  # seconds per URL (Scrapy's DOWNLOAD_TIMEOUT for `crawler fetch`)
 
+# --- HTTP front: `crawler api` (safe to expose only with API_TOKEN set; see README) ----------------
+API_HOST = "127.0.0.1"  # address to bind; 0.0.0.0 exposes it to the network
+API_PORT = 9080
+API_TOKEN: str | None = None  # when set, requests need `Authorization: Bearer <token>`
+API_ALLOW = ""  # comma-separated hosts or networks admitted despite the private-address rules
+API_TIMEOUT = 30.0  # seconds a request may take, download and storing included
+API_MAX_BYTES = 5 * 1024 * 1024  # largest response body fetched, after decompression
+API_GUARD_ENABLED = False  # refuse private/local targets; `crawler api` always turns it on
+
 ENV_SETTINGS = (
     "MONGO_URI",
     "MONGO_DATABASE",
     "MONGO_COLLECTION",
     "MONGO_EMBEDDED_PATH",
     "SPOOL_PATH",
+    "API_TOKEN",
+    "API_ALLOW",
 )

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo.errors import PyMongoError
 from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.http import Response
@@ -87,7 +88,7 @@ def fetch(urls: list[str], settings: Settings, store: bool = True) -> list[Outco
         for url, reason in getattr(crawler.spider, "failures", []):
             if url in by_url:
                 by_url[url].error = reason
-    stored = _read_back(settings, [items[u] for u in items]) if store else {}
+    stored = read_back(settings, [items[u].url for u in items]) if store else {}
     for outcome in outcomes:
         if outcome.error or outcome.url not in items:
             outcome.error = outcome.error or NO_ARTICLE
@@ -98,19 +99,23 @@ def fetch(urls: list[str], settings: Settings, store: bool = True) -> list[Outco
         elif item.url in stored:
             outcome.article = stored[item.url]
         else:
-            outcome.error = f"not stored: the store was unavailable, the article waits in {settings.get('SPOOL_PATH')}"
+            outcome.error = not_stored(settings)
     return outcomes
 
 
-def _read_back(settings: Settings, items: list[Any]) -> dict[str, dict[str, Any]]:
-    """The stored documents, as the store has them (with version, first_seen, ...)."""
-    if not items:
+def not_stored(settings: Settings) -> str:
+    return f"not stored: the store was unavailable, the article waits in {settings.get('SPOOL_PATH')}"
+
+
+def read_back(settings: Settings, urls: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored documents as JSON, as the store has them (with version, first_seen, ...):
+    the one form `crawler fetch` and the HTTP front both print."""
+    if not urls:
         return {}
     uri = settings.get("MONGO_URI") or embedded_uri(settings.get("MONGO_EMBEDDED_PATH"))
     with connect(uri, settings.getint("MONGO_TIMEOUT_MS")) as client:
         collection = client[settings.get("MONGO_DATABASE")][settings.get("MONGO_COLLECTION")]
         try:
-            docs = collection.find({"url": {"$in": [i.url for i in items]}})
-            return {d["url"]: article_json(d) for d in docs}
-        except Exception:  # noqa: BLE001 - an unreachable store means "not stored", said per URL
+            return {d["url"]: article_json(d) for d in collection.find({"url": {"$in": urls}})}
+        except PyMongoError:  # an unreachable store means "not stored", said per URL
             return {}

@@ -26,6 +26,10 @@ LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.api.guard.TargetGuardMiddleware": 50,  # off unless API_GUARD_ENABLED
+}
+
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 100,
     "crawler.pipelines.ValidatePipeline": 200,

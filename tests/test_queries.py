@@ -42,3 +42,18 @@ def test_consumer_query_uses_an_index(articles, name: str) -> None:
         cursor = cursor.sort(sort)
     plan = cursor.explain()["queryPlanner"]["winningPlan"]
     assert "IXSCAN" in stages(plan) and "COLLSCAN" not in stages(plan), plan
+
+
+def test_consumers_can_follow_new_articles_with_a_change_stream(articles) -> None:
+    """README's consumer example: watch the collection, see each stored article as it arrives."""
+    ensure_collection(articles)
+    with articles.watch([{"$match": {"operationType": {"$in": ["insert", "update"]}}}], full_document="updateLookup") as stream:
+        doc = to_document(Article(url="https://new.example/1.html", source="generic", site="new.example", title="新文章",
+                                  body="新文章的正文。", lang="zh-Hans", fetched_at=datetime.now(UTC)))
+        write_articles(articles, [doc])
+        change = stream.try_next()
+        for _ in range(50):
+            if change is not None:
+                break
+            change = stream.try_next()
+    assert change is not None and change["fullDocument"]["title"] == "新文章"

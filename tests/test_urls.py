@@ -43,6 +43,7 @@ def test_mobile_netease_pages_map_to_the_desktop_article() -> None:
 
 
 def test_download_failures_are_described_in_one_actionable_line() -> None:
+    from scrapy import Request
     from scrapy.exceptions import CannotResolveHostError, DownloadTimeoutError
     from twisted.internet.error import DNSLookupError
     from twisted.python.failure import Failure
@@ -50,5 +51,7 @@ def test_download_failures_are_described_in_one_actionable_line() -> None:
     from crawler.sources.base import describe_failure
 
     assert describe_failure(Failure(DNSLookupError("no.such.host"))) == "DNS lookup failed"
-    assert describe_failure(Failure(CannotResolveHostError("no.such.host"))) == "DNS lookup failed"
+    failure = Failure(CannotResolveHostError("no.such.host"))
+    failure.request = Request("http://no.such.host/a")  # as Scrapy attaches it
+    assert describe_failure(failure) == "DNS lookup failed for no.such.host"
     assert describe_failure(Failure(DownloadTimeoutError("took longer than 1.0 seconds"))).startswith("timed out")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli import crawl, db, export, fetch
+from crawler.cli import api, crawl, db, export, fetch
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_parser(commands)
     db.add_parser(commands)
     export.add_parser(commands)
+    api.add_parser(commands)
     return parser
 
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
@@ -153,11 +153,12 @@ def describe_failure(failure: Failure) -> str:
         return f"HTTP {exc.response.status}"
     name = type(exc).__name__
     if isinstance(exc, DNSLookupError) or name == "CannotResolveHostError":
-        return "DNS lookup failed"
+        request = getattr(failure, "request", None)
+        return f"DNS lookup failed for {urlsplit(request.url).hostname}" if request is not None else "DNS lookup failed"
     if isinstance(exc, (TimeoutError, TCPTimedOutError)) or name == "DownloadTimeoutError":
         return f"timed out ({exc})"
     if isinstance(exc, ConnectionRefusedError) or name == "DownloadConnectionRefusedError":
         return "connection refused"
-    if isinstance(exc, BadURL):
+    if isinstance(exc, BadURL) or str(exc).startswith("refused target"):
         return str(exc)
     return f"{name}: {exc}".strip()

@@ -1,0 +1,86 @@
+"""Scrapy adapters of crawler.netguard: every request (each redirect hop included) is checked
+before it is sent, and every address a name resolves to is checked before it is connected to."""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IResolverSimple
+from zope.interface import implementer
+
+from crawler.netguard import Allowed, Refused, check_address, check_target
+
+
+class TargetRefused(IgnoreRequest):
+    """A request the guard would not send; its message starts with "refused target"."""
+
+
+def allowed_from(setting: str) -> Allowed:
+    """The operator's allow-list, plus the configured proxies: behind a forward proxy the
+    connection goes to the proxy, which must itself filter what it fetches (README)."""
+    entries = [e for e in setting.split(",") if e.strip()]
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        if proxy := os.environ.get(name):
+            entries.append(urlsplit(proxy if "//" in proxy else f"http://{proxy}").hostname or "")
+    return Allowed.parse(entries)
+
+
+class TargetGuardMiddleware:
+    """Downloader middleware: refuses requests whose URL names a forbidden target."""
+
+    def __init__(self, allowed: Allowed) -> None:
+        self.allowed = allowed
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> TargetGuardMiddleware:
+        if not crawler.settings.getbool("API_GUARD_ENABLED"):
+            raise NotConfigured
+        return cls(allowed_from(crawler.settings.get("API_ALLOW", "")))
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        try:
+            check_target(request.url, self.allowed)
+        except ValueError as exc:  # Refused, or a malformed URL a redirect pointed to
+            raise TargetRefused(str(exc) if isinstance(exc, Refused) else f"refused target: {exc}") from None
+
+
+REFUSED_NAMES: OrderedDict[str, str] = OrderedDict()  # name -> why, for the names refused lately
+REFUSED_NAMES_KEPT = 1024
+
+
+def refusal_for(reason: str) -> str:
+    """Twisted reports a refused resolution as a plain DNS failure; give it back its reason."""
+    host = reason.removeprefix("DNS lookup failed for ")
+    return REFUSED_NAMES.get(host, reason) if host != reason else reason
+
+
+@implementer(IResolverSimple)
+class GuardedResolver:
+    """Wraps the reactor's resolver: a name resolving to a forbidden address fails to resolve,
+    so a name that answers differently the second time (DNS rebinding) gets nowhere."""
+
+    def __init__(self, inner: Any, allowed: Allowed) -> None:
+        self.inner = inner
+        self.allowed = allowed
+
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:  # noqa: N802 - Twisted's name
+        def checked(address: str) -> str:
+            if not self.allowed.admits_host(name.lower().rstrip(".")):
+                try:
+                    check_address(address, self.allowed)
+                except Refused as exc:
+                    REFUSED_NAMES[name] = f"{exc} (resolved from {name})"
+                    while len(REFUSED_NAMES) > REFUSED_NAMES_KEPT:
+                        REFUSED_NAMES.popitem(last=False)
+                    raise
+            return address
+
+        return self.inner.getHostByName(name, timeout).addCallback(checked)
