@@ -29,3 +29,26 @@ def test_every_document_field_is_documented_and_validated() -> None:
     fields = [*STORED_FIELDS, *STORE_FIELDS]
     assert table_names("MongoDB document schema") == fields
     assert sorted(VALIDATOR["$jsonSchema"]["properties"]) == sorted(fields)
+
+
+def readme_types() -> dict[str, str]:
+    section = README.split("## MongoDB document schema", 1)[1].split("\n## ", 1)[0]
+    return dict(re.findall(r"^\| `([a-z_]+)` \| ([^|]+?) \|", section, flags=re.M))
+
+
+def validator_words(spec: dict) -> str:
+    names = {"string": "string", "date": "date", "int": "int", "long": "int", "double": "double", "object": "object", "array": "array"}
+    kinds = spec["bsonType"] if isinstance(spec["bsonType"], list) else [spec["bsonType"]]
+    words = list(dict.fromkeys(names[k] for k in kinds if k != "null"))
+    text = " or ".join(words)
+    if text == "array":
+        text = f"array of {names[spec['items']['bsonType']]}s"
+    return text + (" or null" if "null" in kinds else "")
+
+
+def test_readme_types_are_the_validators_types() -> None:
+    properties = VALIDATOR["$jsonSchema"]["properties"]
+    documented = readme_types()
+    assert {name: validator_words(spec) for name, spec in properties.items()} == {
+        name: documented[name] for name in properties
+    }
