@@ -54,7 +54,7 @@ class FetchManager(CrawlManager):
     """ScrapyRT's crawl manager, run with this project's settings (guard on, bounded) instead of
     ScrapyRT's per-request debug log files."""
 
-    settings: Settings  # set by the API at start
+    settings: Settings  # the API's crawl settings, given before crawl()
 
     def get_project_settings(self) -> Settings:
         return self.settings.copy()
@@ -168,8 +168,8 @@ class FetchResource(ApiResource):
             raise Failed(403, str(exc)) from None
         url = url.strip()
         spider = spider_for_url(url)
-        FetchManager.settings = self.crawl_settings
         manager = FetchManager(spider.name, {"url": url, "meta": {"requested_url": url}, "errback": "on_error"})
+        manager.settings = self.crawl_settings
         done = manager.crawl()
         done.addTimeout(self.timeout, reactor, onTimeoutCancel=lambda *_: self._stop(manager))
         done.addCallback(lambda result: self.answer(manager, url, result))
@@ -181,8 +181,8 @@ class FetchResource(ApiResource):
         raise Failed(504, f"timed out: no answer within API_TIMEOUT={self.timeout:g} s")
 
     def answer(self, manager: FetchManager, url: str, result: dict[str, Any]) -> dict[str, Any]:
-        for dropped in result.get("items_dropped", []):
-            raise Failed(422, str(dropped["exception"]))
+        if dropped := result.get("items_dropped"):
+            raise Failed(422, str(dropped[0]["exception"]))
         failures = getattr(manager.crawler.spider, "failures", []) if manager.crawler else []
         if failures:
             reason = refusal_for(failures[-1][1])
