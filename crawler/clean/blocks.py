@@ -98,6 +98,8 @@ def linearise(root: _Element) -> list[Line]:
     item_depth = 0
 
     def flush() -> None:
+        if not buffer:
+            return
         text = collapse("".join(buffer))
         buffer.clear()
         if text:

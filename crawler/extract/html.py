@@ -9,7 +9,6 @@ import lxml.html
 from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError, _Element
 
-_SPACE = re.compile(r"[\s\u00a0\u3000\u200b]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 
 
@@ -32,7 +31,7 @@ def parse_html(html: str) -> _Element:
 
 def collapse(text: str) -> str:
     """Whitespace (newlines and full-width spaces too, as HTML renders them) folded to one space."""
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.replace("\u200b", "").split())  # str.split knows U+3000 and U+00A0
 
 
 def text_of(element: _Element) -> str:
