@@ -13,6 +13,12 @@ MONGO_TIMEOUT_MS = 5000  # milliseconds to find a server before a write is spool
 MONGO_BATCH_SIZE = 100  # articles per bulk_write
 MONGO_FLUSH_INTERVAL = 5.0  # seconds a partial batch may wait
 
+MONGO_CRAWLS_COLLECTION = "crawls"  # one run record per discovery crawl of a source
+
+# --- Incremental crawling -------------------------------------------------------------------------
+INCREMENTAL_ENABLED = True  # discovery skips article pages already stored...
+INCREMENTAL_RECHECK_HOURS = 48.0  # ...unless published (or first stored) this recently: edits are caught
+
 # --- Spool: writes the store could not take ---------------------------------------------------
 SPOOL_PATH = "data/spool/articles.jsonl"
 

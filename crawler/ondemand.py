@@ -18,7 +18,7 @@ from scrapy.settings import Settings
 
 from crawler.sources import spider_for_url
 from crawler.sources.base import SourceSpider
-from crawler.store.embedded import embedded_uri
+from crawler.store.client import store_uri
 from crawler.store.jsonout import article_json
 from crawler.store.mongo import connect
 from crawler.urls import BadURL, check_url
@@ -112,7 +112,7 @@ def read_back(settings: Settings, urls: list[str]) -> dict[str, dict[str, Any]]:
     the one form `crawler fetch` and the HTTP front both print."""
     if not urls:
         return {}
-    uri = settings.get("MONGO_URI") or embedded_uri(settings.get("MONGO_EMBEDDED_PATH"))
+    uri = store_uri(settings)
     with connect(uri, settings.getint("MONGO_TIMEOUT_MS")) as client:
         collection = client[settings.get("MONGO_DATABASE")][settings.get("MONGO_COLLECTION")]
         try:

@@ -28,6 +28,11 @@ REMOTE_CONTROL_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.api.guard.TargetGuardMiddleware": 50,  # off unless API_GUARD_ENABLED
+    "crawler.incremental.IncrementalMiddleware": 60,  # discovery only; INCREMENTAL_ENABLED
+}
+
+EXTENSIONS = {
+    "crawler.runs.RunRecorder": 500,
 }
 
 ITEM_PIPELINES = {

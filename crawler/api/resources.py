@@ -24,7 +24,7 @@ from crawler.api.guard import allowed_from, refusal_for
 from crawler.netguard import Refused, check_target
 from crawler.ondemand import NO_ARTICLE, fetch_settings, not_stored, read_back
 from crawler.sources import spider_for_url
-from crawler.store.embedded import embedded_uri
+from crawler.store.client import store_uri
 from crawler.store.mongo import connect
 from crawler.urls import BadURL
 
@@ -124,7 +124,7 @@ class HealthResource(ApiResource):
 
     def render_GET(self, request: Request) -> dict[str, Any]:  # noqa: N802 - Twisted's name
         self.authorise(request)
-        uri = self.settings.get("MONGO_URI") or embedded_uri(self.settings.get("MONGO_EMBEDDED_PATH"))
+        uri = store_uri(self.settings)
         try:
             with connect(uri, min(self.settings.getint("MONGO_TIMEOUT_MS"), 2000)) as client:
                 client.admin.command("ping")

@@ -11,7 +11,8 @@ from typing import Any
 from pymongo.errors import PyMongoError
 
 from crawler.cli.settings import load_settings
-from crawler.store.embedded import announce, embedded_uri, start_server
+from crawler.store.client import store_uri
+from crawler.store.embedded import announce, start_server
 from crawler.store.mongo import StoreUnavailable, connect, ensure_collection, write_articles
 from crawler.store.spool import Spool
 
@@ -45,7 +46,7 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_replay(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     spool = Spool(settings.get("SPOOL_PATH"))
-    uri = settings.get("MONGO_URI") or embedded_uri(settings.get("MONGO_EMBEDDED_PATH"))
+    uri = store_uri(settings)
     with connect(uri, settings.getint("MONGO_TIMEOUT_MS")) as client:
         collection = client[settings.get("MONGO_DATABASE")][settings.get("MONGO_COLLECTION")]
         try:

@@ -11,7 +11,7 @@ from typing import Any
 from pymongo.errors import PyMongoError
 
 from crawler.cli.settings import load_settings
-from crawler.store.embedded import embedded_uri
+from crawler.store.client import store_uri
 from crawler.store.export import ExportFilter, documents, write_csv, write_jsonl
 from crawler.store.mongo import connect
 
@@ -36,7 +36,7 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     selection = ExportFilter(args.since, args.until, tuple(args.source), args.canonical)
-    uri = settings.get("MONGO_URI") or embedded_uri(settings.get("MONGO_EMBEDDED_PATH"))
+    uri = store_uri(settings)
     write = write_csv if args.format == "csv" else write_jsonl
     with connect(uri, settings.getint("MONGO_TIMEOUT_MS")) as client:
         collection = client[settings.get("MONGO_DATABASE")][settings.get("MONGO_COLLECTION")]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli import api, crawl, db, export, fetch
+from crawler.cli import api, crawl, db, export, fetch, status
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser(commands)
     export.add_parser(commands)
     api.add_parser(commands)
+    status.add_parser(commands)
     return parser
 
 

@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 
 from crawler.extract.article import Selectors, extract_article
 from crawler.extract.html import NotHTML
+from crawler.incremental import AlreadyStored
 from crawler.items import Article
 from crawler.urls import BadURL, check_url
 
@@ -135,6 +136,8 @@ class SourceSpider(scrapy.Spider):
         return []
 
     def on_error(self, failure: Failure) -> None:
+        if failure.check(AlreadyStored):  # incremental discovery skipped it on purpose: counted there
+            return
         request = getattr(failure, "request", None)
         url = request.meta.get("requested_url", request.url) if request is not None else "?"
         self.fail(url, describe_failure(failure))

@@ -1,0 +1,88 @@
+"""Run records: each discovery crawl of a source writes one document to the `crawls` collection,
+from the crawler's own stats, so operators see what every run did."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import DESCENDING
+from pymongo.errors import PyMongoError
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.store.client import collection, store_client
+
+logger = logging.getLogger(__name__)
+
+
+def run_record(source: str, started: datetime, ended: datetime, reason: str, stats: dict[str, Any]) -> dict[str, Any]:
+    """The run document: counts read from the stats the pipelines and spiders keep."""
+
+    def total(prefix: str) -> dict[str, int]:
+        return {k.removeprefix(prefix): int(v) for k, v in stats.items() if k.startswith(prefix)}
+
+    failures = total("fetch/failed/")
+    dropped = total("validate/dropped/")
+    spooled = int(stats.get("store/spooled", 0))
+    status = "ok" if reason == "finished" and not failures and not spooled else "degraded"
+    if reason != "finished" or (stats.get("downloader/response_count", 0) == 0 and failures):
+        status = "failed"
+    return {
+        "source": source,
+        "started_at": started,
+        "ended_at": ended,
+        "status": status,
+        "reason": reason,
+        "pages_fetched": int(stats.get("downloader/response_count", 0)),
+        "bytes": int(stats.get("downloader/response_bytes", 0)),
+        "articles": {
+            "new": int(stats.get("store/new", 0)),
+            "updated": int(stats.get("store/updated", 0)),
+            "unchanged": int(stats.get("store/unchanged", 0)),
+            "duplicates": int(stats.get("dedup/duplicates", 0)),
+            "skipped_stored": int(stats.get("incremental/skipped", 0)),
+            "spooled": spooled,
+            "dropped": dropped,
+        },
+        "errors": {"total": sum(failures.values()), "by_reason": failures},
+    }
+
+
+class RunRecorder:
+    """Extension: writes the run record when a discovery crawl closes (not for on-demand fetches)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.started = datetime.now(UTC)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunRecorder:
+        if not crawler.settings.get("MONGO_CRAWLS_COLLECTION"):
+            raise NotConfigured
+        recorder = cls(crawler)
+        crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
+        return recorder
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.started = datetime.now(UTC)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if getattr(spider, "urls", None):  # an on-demand fetch, not a run of the source
+            return
+        assert self.crawler.stats is not None
+        record = run_record(spider.name, self.started, datetime.now(UTC), reason, self.crawler.stats.get_stats())
+        settings = self.crawler.settings
+        try:
+            with store_client(settings) as client:
+                runs = collection(client, settings, "MONGO_CRAWLS_COLLECTION")
+                runs.create_index([("source", 1), ("started_at", DESCENDING)], name="source_started_at")
+                runs.insert_one(record)
+        except PyMongoError as exc:
+            logger.error("run record of %s not stored (%s): %s", spider.name, exc, record)
+            return
+        logger.info("run of %s: %s, %d new, %d updated", spider.name, record["status"],
+                    record["articles"]["new"], record["articles"]["updated"])
