@@ -4,4 +4,4 @@ COPY pyproject.toml README.md scrapy.cfg ./
 COPY crawler ./crawler
 RUN pip install --no-cache-dir .
 ENTRYPOINT ["crawler"]
-CMD ["crawl"]
+CMD ["schedule"]

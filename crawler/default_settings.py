@@ -19,6 +19,13 @@ MONGO_CRAWLS_COLLECTION = "crawls"  # one run record per discovery crawl of a so
 INCREMENTAL_ENABLED = True  # discovery skips article pages already stored...
 INCREMENTAL_RECHECK_HOURS = 48.0  # ...unless published (or first stored) this recently: edits are caught
 
+# --- Scheduler: `crawler schedule` ------------------------------------------------------------------
+SCHEDULE_DEFAULT = "every 30m"  # "every N{s,m,h,d}" or a crontab line ("*/15 * * * *")
+SCHEDULES: dict[str, str] = {}  # per source, e.g. {"solidot": "every 10m", "netease": "0 * * * *"}
+SCHEDULE_JITTER = 60  # seconds of random delay, so sources do not all start together
+SCHEDULE_TIMEZONE = "Asia/Shanghai"  # zone of crontab lines
+SOURCE_START_URLS: dict[str, list[str]] = {}  # per source, discovery URLs instead of the module's own
+
 # --- Spool: writes the store could not take ---------------------------------------------------
 SPOOL_PATH = "data/spool/articles.jsonl"
 

@@ -1,7 +1,7 @@
 """Recurring discovery runs: the second run fetches only new and recent articles, an edit to a
 recent one bumps its version, and each run leaves a record that `crawler status` shows."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pymongo
@@ -66,5 +66,7 @@ def test_second_run_fetches_only_new_and_recent_articles(site: Site, crawler_env
     status = run_crawler(["status"], crawler_env, tmp_path)
     assert status.returncode == 0, status.stderr
     line = next(x for x in status.stdout.splitlines() if x.startswith("netease"))
-    assert line.split()[3:] == ["ok", "1", "1", "0", "2", "0", "0", "4"], line  # C and D copy A's story
+    assert line.split()[3:11] == ["ok", "1", "1", "0", "2", "0", "0", "4"], line  # C and D copy A's story
+    next_run = datetime.strptime(" ".join(line.split()[11:13]), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    assert timedelta(minutes=28) < next_run - datetime.now(UTC) <= timedelta(minutes=30)  # every 30m by default
     assert next(x for x in status.stdout.splitlines() if x.startswith("solidot")).split()[1] == "never"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli import api, crawl, db, export, fetch, status
+from crawler.cli import api, crawl, db, export, fetch, schedule, status
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_parser(commands)
     api.add_parser(commands)
     status.add_parser(commands)
+    schedule.add_parser(commands)
     return parser
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from pymongo import DESCENDING
 from pymongo.errors import PyMongoError
 
 from crawler.cli.settings import load_settings
+from crawler.scheduling import triggers
 from crawler.sources import SOURCES
 from crawler.store.client import collection, store_client, store_uri
 
@@ -22,26 +26,43 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     try:
+        plan = triggers(list(SOURCES), settings)
+    except ValueError as exc:
+        print(f"crawler: {exc}", file=sys.stderr)
+        return 2
+    try:
         with store_client(settings) as client:
             articles = collection(client, settings)
             runs = collection(client, settings, "MONGO_CRAWLS_COLLECTION")
             rows = [row(name, runs.find_one({"source": name}, sort=[("started_at", DESCENDING)]),
-                        articles.count_documents({"source": name})) for name in SOURCES]
+                        articles.count_documents({"source": name}), plan[name]) for name in SOURCES]
     except PyMongoError as exc:
         print(f"crawler: store {store_uri(settings)} unavailable: {exc}", file=sys.stderr)
         return 1
-    header = ("source", "last run (UTC)", "status", "new", "updated", "unchanged", "dup", "dropped", "errors", "stored")
+    header = ("source", "last run (UTC)", "status", "new", "updated", "unchanged", "dup", "dropped", "errors", "stored",
+              "next run (UTC)")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
         print("  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
     return 0
 
 
-def row(source: str, last: dict[str, Any] | None, stored: int) -> tuple[Any, ...]:
+def next_run(trigger: BaseTrigger, last_start: datetime | None) -> str:
+    """When `crawler schedule` runs the source next: an interval counts from the last run."""
+    now = datetime.now(UTC)
+    if isinstance(trigger, IntervalTrigger):
+        due = (last_start.replace(tzinfo=last_start.tzinfo or UTC) + trigger.interval) if last_start else now
+        return max(due, now).strftime("%Y-%m-%d %H:%M")
+    upcoming = trigger.get_next_fire_time(None, now)
+    return upcoming.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if upcoming else "-"
+
+
+def row(source: str, last: dict[str, Any] | None, stored: int, trigger: BaseTrigger) -> tuple[Any, ...]:
     if last is None:
-        return (source, "never", "-", "-", "-", "-", "-", "-", "-", stored)
+        return (source, "never", "-", "-", "-", "-", "-", "-", "-", stored, next_run(trigger, None))
     counts = last["articles"]
     return (
         source, last["started_at"].strftime("%Y-%m-%d %H:%M"), last["status"], counts["new"], counts["updated"],
         counts["unchanged"], counts["duplicates"], sum(counts["dropped"].values()), last["errors"]["total"], stored,
+        next_run(trigger, last["started_at"]),
     )

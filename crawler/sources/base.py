@@ -78,7 +78,7 @@ class SourceSpider(scrapy.Spider):
     ) -> None:
         super().__init__(**kwargs)
         self.allowed_domains = list(self.spec.domains)
-        self.discovery_urls = [check_url(u) for u in start_urls.split(",")] if start_urls else list(self.spec.start_urls)
+        self.start_override = [check_url(u) for u in start_urls.split(",")] if start_urls else None
         self.urls = [check_url(u) for u in ([url] if url else []) + (urls or [])]
         self.max_depth = int(max_depth)
         self.failures: list[tuple[str, str]] = []
@@ -89,8 +89,13 @@ class SourceSpider(scrapy.Spider):
                 url, callback=self.parse, errback=self.on_error, dont_filter=True, meta={"requested_url": url}
             )
         if not self.urls:
-            for url in self.discovery_urls:
+            for url in self.discovery_urls():
                 yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, meta={"listing_depth": 0})
+
+    def discovery_urls(self) -> list[str]:
+        """`-a start_urls=...`, else SOURCE_START_URLS[name], else the spec's own."""
+        configured = self.settings.getdict("SOURCE_START_URLS").get(self.name)
+        return self.start_override or [check_url(u) for u in configured or self.spec.start_urls]
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Article]:
         """One article page in, one Article out (or a recorded failure)."""

@@ -1,0 +1,51 @@
+"""`crawler schedule [SOURCE ...] [--once]`: the long-running service that keeps sources up to date."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.reactor import install_reactor
+from twisted.internet.defer import DeferredList
+
+from crawler.cli.settings import load_settings
+from crawler.scheduling import Runs, scheduler, triggers
+from crawler.sources import SOURCES
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser("schedule", help="crawl every source on its schedule until stopped")
+    parser.add_argument("sources", nargs="*", metavar="SOURCE", help="default: every source")
+    parser.add_argument("--once", action="store_true", help="run every source once and exit (for cron)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args)
+    names = args.sources or list(SOURCES)
+    try:
+        unknown = [n for n in names if n not in SOURCES]
+        if unknown:
+            raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}")
+        plan = triggers(names, settings)
+    except ValueError as exc:
+        print(f"crawler: {exc}", file=sys.stderr)
+        return 2
+    install_reactor(settings["TWISTED_REACTOR"])
+    process = CrawlerProcess(settings)  # SIGTERM / Ctrl-C: running crawls close and store what they have
+    runs = Runs(lambda name: process.crawl(SOURCES[name]))
+    from twisted.internet import reactor
+
+    if args.once:
+        launched = [d for d in (runs.launch(name) for name in names) if d is not None]
+        DeferredList(launched).addBoth(lambda _: reactor.callLater(0, reactor.stop))
+    else:
+        jobs = scheduler(runs, plan, reactor)
+        reactor.callWhenRunning(jobs.start)
+        reactor.addSystemEventTrigger("before", "shutdown", lambda: jobs.running and jobs.shutdown(wait=False))
+        for job in jobs.get_jobs():
+            print(f"{job.id}: {job.trigger}", flush=True)
+    process.start(stop_after_crawl=False)
+    return 0
