@@ -14,6 +14,7 @@ MONGO_BATCH_SIZE = 100  # articles per bulk_write
 MONGO_FLUSH_INTERVAL = 5.0  # seconds a partial batch may wait
 
 MONGO_CRAWLS_COLLECTION = "crawls"  # one run record per discovery crawl of a source
+MONGO_VALIDATORS_COLLECTION = "http_validators"  # ETag / Last-Modified of listing pages, per URL
 
 # --- Incremental crawling -------------------------------------------------------------------------
 INCREMENTAL_ENABLED = True  # discovery skips article pages already stored...

@@ -37,6 +37,7 @@ def run_record(source: str, started: datetime, ended: datetime, reason: str, sta
         "status": status,
         "reason": reason,
         "pages_fetched": int(stats.get("downloader/response_count", 0)),
+        "listings_not_modified": int(stats.get("conditional/not_modified", 0)),
         "bytes": int(stats.get("downloader/response_bytes", 0)),
         "articles": {
             "new": int(stats.get("store/new", 0)),

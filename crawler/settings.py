@@ -29,6 +29,7 @@ REMOTE_CONTROL_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     "crawler.api.guard.TargetGuardMiddleware": 50,  # off unless API_GUARD_ENABLED
     "crawler.incremental.IncrementalMiddleware": 60,  # discovery only; INCREMENTAL_ENABLED
+    "crawler.conditional.ConditionalListingMiddleware": 70,  # ETag / Last-Modified on listing pages
 }
 
 EXTENSIONS = {

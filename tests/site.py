@@ -18,12 +18,14 @@ class Page:
     content_type: str = "text/html; charset=utf-8"
     delay: float = 0.0  # seconds before answering
     headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None  # when set, sent as ETag, and a matching If-None-Match gets a 304
 
 
 class Site:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.pages: dict[str, Page] = {}
         self.requests: list[str] = []
+        self.not_modified: list[str] = []
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -32,10 +34,18 @@ class Site:
                 page = site.pages.get(self.path) or Page(b"<html><body>not found</body></html>", status=404)
                 if page.delay:
                     time.sleep(page.delay)
+                if page.etag and self.headers.get("If-None-Match") == page.etag:
+                    site.not_modified.append(self.path)
+                    self.send_response(304)
+                    self.send_header("ETag", page.etag)
+                    self.end_headers()
+                    return
                 try:
                     self.send_response(page.status)
                     self.send_header("Content-Type", page.content_type)
                     self.send_header("Content-Length", str(len(page.body)))
+                    if page.etag:
+                        self.send_header("ETag", page.etag)
                     for name, value in page.headers.items():
                         self.send_header(name, value)
                     self.end_headers()

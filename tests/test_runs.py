@@ -7,7 +7,7 @@ from pathlib import Path
 import pymongo
 
 from tests.conftest import page_bytes, run_crawler
-from tests.site import Site
+from tests.site import Page, Site
 from tests.test_discovery import scrapy_crawl
 
 NETEASE = page_bytes("netease").decode()
@@ -24,7 +24,8 @@ def article(ident: str, recent: bool = False, extra: str = "") -> str:
 
 def listing(site: Site, idents: list[str]) -> None:
     links = "".join(f'<li><a href="/dy/article/{i}.html">{i}</a></li>' for i in idents)
-    site.add("http://www.163.com/news/", f"<html><body><ul>{links}</ul></body></html>")
+    body = f"<html><body><ul>{links}</ul></body></html>".encode()
+    site.add("http://www.163.com/news/", Page(body, etag=f'"{len(idents)}"'))
 
 
 def article_requests(site: Site) -> list[str]:
@@ -63,10 +64,53 @@ def test_second_run_fetches_only_new_and_recent_articles(site: Site, crawler_env
     assert (runs[1]["articles"]["new"], runs[1]["articles"]["updated"], runs[1]["articles"]["skipped_stored"]) == (1, 1, 2)
     assert runs[1]["pages_fetched"] >= 3 and runs[1]["ended_at"] >= runs[1]["started_at"]
 
+    # a third run with nothing changed: the listing answers 304 and is not parsed
+    site.requests.clear()
+    third = scrapy_crawl("netease", args, env, tmp_path)
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert site.not_modified == ["http://www.163.com/news/"] and article_requests(site) == []
+    last = pymongo.MongoClient(mongo_uri)[db_name]["crawls"].find_one(sort=[("started_at", -1)])
+    assert (last["status"], last["listings_not_modified"], last["articles"]["new"]) == ("ok", 1, 0)
+
     status = run_crawler(["status"], crawler_env, tmp_path)
     assert status.returncode == 0, status.stderr
     line = next(x for x in status.stdout.splitlines() if x.startswith("netease"))
-    assert line.split()[3:11] == ["ok", "1", "1", "0", "2", "0", "0", "4"], line  # C and D copy A's story
+    assert line.split()[3:11] == ["ok", "0", "0", "0", "0", "0", "0", "4"], line  # the third run: nothing new
     next_run = datetime.strptime(" ".join(line.split()[11:13]), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
     assert timedelta(minutes=28) < next_run - datetime.now(UTC) <= timedelta(minutes=30)  # every 30m by default
     assert next(x for x in status.stdout.splitlines() if x.startswith("solidot")).split()[1] == "never"
+
+
+def test_a_run_killed_half_way_and_restarted_stores_every_article_once(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    idents = [f"K{n:015d}" for n in range(20)]
+    listing(site, idents)
+    for ident in idents:
+        site.add(ARTICLE.format(ident), Page(article(ident).encode(), delay=0.3))
+    env = crawler_env | {"http_proxy": site.base, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+    command = [sys.executable, "-m", "scrapy", "crawl", "netease", "-a", "start_urls=http://www.163.com/news/",
+               "-a", "max_depth=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
+               "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "MONGO_FLUSH_INTERVAL=0.5"]
+    crawl = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while articles.count_documents({}) < 5 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    crawl.send_signal(signal.SIGKILL)
+    crawl.wait(30)
+    time.sleep(1)  # a write the server received just before the kill may still be committing
+    stored_before = articles.count_documents({})
+    assert 5 <= stored_before < 20
+
+    site.requests.clear()
+    again = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr[-2000:]
+    docs = list(articles.find())
+    assert sorted(d["url"].rsplit("/", 1)[1][:16] for d in docs) == idents  # none missing, none doubled
+    assert {(d["version"], d["fetch_count"]) for d in docs} == {(1, 1)}  # nothing stored was fetched again
+    assert len(article_requests(site)) == 20 - stored_before

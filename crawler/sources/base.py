@@ -20,6 +20,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from crawler.conditional import NotModified
 from crawler.extract.article import Selectors, extract_article
 from crawler.extract.html import NotHTML
 from crawler.incremental import AlreadyStored
@@ -141,7 +142,7 @@ class SourceSpider(scrapy.Spider):
         return []
 
     def on_error(self, failure: Failure) -> None:
-        if failure.check(AlreadyStored):  # incremental discovery skipped it on purpose: counted there
+        if failure.check(AlreadyStored, NotModified):  # skipped on purpose, and counted, by a middleware
             return
         request = getattr(failure, "request", None)
         url = request.meta.get("requested_url", request.url) if request is not None else "?"

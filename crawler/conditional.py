@@ -1,0 +1,88 @@
+"""Conditional requests for listing pages and feeds: their ETag / Last-Modified are remembered per
+URL in the store, sent back next time, and a 304 answer ends there, with no parsing.
+
+Validators are written only when a run finishes: a run killed half way must see its listings
+again, or the articles it had not reached yet would never be found."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import MongoClient, UpdateOne
+from pymongo.errors import PyMongoError
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
+
+from crawler.store.client import collection, store_client
+
+
+class NotModified(IgnoreRequest):
+    """A listing page that has not changed since the last run."""
+
+
+class ConditionalListingMiddleware:
+    """Downloader middleware for requests to `parse_listing` (listing pages, feeds, sitemaps)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.client: MongoClient | None = None
+        self.seen: dict[str, dict[str, Any]] = {}  # URL -> validators of this run, written at its end
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConditionalListingMiddleware:
+        if not crawler.settings.get("MONGO_VALIDATORS_COLLECTION"):
+            raise NotConfigured
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        return middleware
+
+    def close(self, spider: Spider, reason: str) -> None:
+        try:
+            if reason == "finished" and self.seen:
+                self._validators().bulk_write(
+                    [UpdateOne({"_id": url}, {"$set": fields}, upsert=True) for url, fields in self.seen.items()]
+                )
+        except PyMongoError:
+            pass  # the next run fetches those listings whole: nothing lost
+        finally:
+            if self.client is not None:
+                self.client.close()
+
+    def _validators(self):
+        self.client = self.client or store_client(self.crawler.settings)
+        return collection(self.client, self.crawler.settings, "MONGO_VALIDATORS_COLLECTION")
+
+    @staticmethod
+    def _is_listing(request: Request, spider: Spider | None) -> bool:
+        return spider is not None and request.callback == getattr(spider, "parse_listing", None)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        if not self._is_listing(request, spider or self.crawler.spider):
+            return
+        try:
+            known = self._validators().find_one({"_id": request.url})
+        except PyMongoError:
+            return
+        if known and known.get("etag"):
+            request.headers.setdefault(b"If-None-Match", known["etag"].encode("latin-1"))
+        if known and known.get("last_modified"):
+            request.headers.setdefault(b"If-Modified-Since", known["last_modified"].encode("latin-1"))
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        if not self._is_listing(request, spider or self.crawler.spider):
+            return response
+        assert self.crawler.stats is not None
+        if response.status == 304:
+            self.crawler.stats.inc_value("conditional/not_modified")
+            raise NotModified(f"not modified since the last run: {request.url}")
+        etag, modified = response.headers.get(b"ETag"), response.headers.get(b"Last-Modified")
+        if response.status == 200 and (etag or modified):
+            self.seen[request.url] = {
+                "etag": etag.decode("latin-1") if etag else None,
+                "last_modified": modified.decode("latin-1") if modified else None,
+                "seen_at": datetime.now(UTC),
+            }
+        return response
