@@ -27,6 +27,10 @@ SCHEDULE_JITTER = 60  # seconds of random delay, so sources do not all start tog
 SCHEDULE_TIMEZONE = "Asia/Shanghai"  # zone of crontab lines
 SOURCE_START_URLS: dict[str, list[str]] = {}  # per source, discovery URLs instead of the module's own
 
+# --- Politeness ------------------------------------------------------------------------------------
+RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry of a 5xx or timeout; doubles each time
+RETRY_BACKOFF_MAX = 30.0  # seconds, the longest wait before a retry
+
 # --- Spool: writes the store could not take ---------------------------------------------------
 SPOOL_PATH = "data/spool/articles.jsonl"
 

@@ -48,6 +48,11 @@ def run_record(source: str, started: datetime, ended: datetime, reason: str, sta
             "spooled": spooled,
             "dropped": dropped,
         },
+        "skipped": {  # pages not fetched on purpose, as Scrapy's own middlewares count them
+            reason: int(stats[key])
+            for reason, key in (("offsite", "offsite/filtered"), ("robots_txt", "robotstxt/forbidden"))
+            if stats.get(key)
+        },
         "errors": {"total": sum(failures.values()), "by_reason": failures},
     }
 

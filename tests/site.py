@@ -19,6 +19,7 @@ class Page:
     delay: float = 0.0  # seconds before answering
     headers: dict[str, str] = field(default_factory=dict)
     etag: str | None = None  # when set, sent as ETag, and a matching If-None-Match gets a 304
+    fail_times: int = 0  # the first requests get 503 Service Unavailable
 
 
 class Site:
@@ -26,12 +27,17 @@ class Site:
         self.pages: dict[str, Page] = {}
         self.requests: list[str] = []
         self.not_modified: list[str] = []
+        self.times: list[float] = []  # monotonic time of each request, beside `requests`
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 site.requests.append(self.path)
+                site.times.append(time.monotonic())
                 page = site.pages.get(self.path) or Page(b"<html><body>not found</body></html>", status=404)
+                if page.fail_times > 0:
+                    page.fail_times -= 1
+                    page = Page(b"busy", status=503)
                 if page.delay:
                     time.sleep(page.delay)
                 if page.etag and self.headers.get("If-None-Match") == page.etag:

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
@@ -28,6 +29,8 @@ from crawler.items import Article
 from crawler.urls import BadURL, check_url
 
 FEED_LINK = re.compile(r"<(?:link|loc)>\s*(?:<!\[CDATA\[)?\s*(https?://[^<\s\]]+)", re.I)
+# IgnoreRequest messages of Scrapy's own middlewares that mean "skipped on purpose", not a failure
+SKIPPED = ("Filtered offsite request", "Forbidden by robots.txt")
 DEFAULT_MAX_DEPTH = 2  # listing pages followed through pagination, counted from a start URL
 
 
@@ -144,6 +147,8 @@ class SourceSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         if failure.check(AlreadyStored, NotModified):  # skipped on purpose, and counted, by a middleware
             return
+        if failure.check(IgnoreRequest) and str(failure.value).startswith(SKIPPED):
+            return  # offsite or robots.txt: Scrapy counts these, and the run record reports them
         request = getattr(failure, "request", None)
         url = request.meta.get("requested_url", request.url) if request is not None else "?"
         self.fail(url, describe_failure(failure))
