@@ -12,7 +12,10 @@ from pymongo.errors import PyMongoError
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import LoopingCall
+from twisted.internet.threads import deferToThread
+from twisted.python.failure import Failure
 
 from crawler.clean import clean_article
 from crawler.dedup.fingerprint import fingerprint
@@ -87,7 +90,12 @@ class DedupPipeline(CountingPipeline):
 
 
 class MongoPipeline:
-    """Batched, versioned upserts; what the store cannot take goes to the spool, never lost."""
+    """Batched, versioned upserts; what the store cannot take goes to the spool, never lost.
+
+    Batches are written in a thread, one after another, so that downloading and parsing go on
+    while the store works; at most MAX_BATCHES_IN_FLIGHT wait, then new items wait for the store."""
+
+    MAX_BATCHES_IN_FLIGHT = 2
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -111,6 +119,8 @@ class MongoPipeline:
         self.buffer: list[dict[str, Any]] = []
         self.last_flush = time.monotonic()
         self.spooled = 0
+        self.writing: Deferred[None] = succeed(None)  # the chain of batch writes, in order
+        self.in_flight = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> MongoPipeline:
@@ -137,13 +147,34 @@ class MongoPipeline:
         self.buffer.append(to_document(item))
         if len(self.buffer) >= self.batch_size or time.monotonic() - self.last_flush >= self.flush_interval:
             self.flush()
+        if self.in_flight > self.MAX_BATCHES_IN_FLIGHT:
+            return self._after_writes().addCallback(lambda _: item)  # back-pressure: the store is behind
         return item
+
+    def _after_writes(self) -> Deferred[None]:
+        """A Deferred that fires once the batches queued so far are written."""
+        waiter: Deferred[None] = Deferred()
+        self.writing.addBoth(lambda result: (waiter.callback(None), result)[1])
+        return waiter
 
     def flush(self) -> None:
         docs, self.buffer = self.buffer, []
         self.last_flush = time.monotonic()
         if not docs:
             return
+        self.in_flight += 1
+
+        def write(_: object) -> Deferred[None]:
+            return deferToThread(self._write_batch, docs)
+
+        def done(result: object) -> None:
+            self.in_flight -= 1
+            if isinstance(result, Failure):
+                logger.error("batch write failed unexpectedly: %s", result.getTraceback())
+
+        self.writing = self.writing.addCallback(write).addBoth(done)
+
+    def _write_batch(self, docs: list[dict[str, Any]]) -> None:
         try:
             result = write_articles(self.collection, docs)
         except StoreUnavailable as exc:
@@ -179,10 +210,13 @@ class MongoPipeline:
         self.spooled += len(docs)
         self.stats.inc_value("store/spooled", len(docs))
 
-    def close_spider(self) -> None:
+    def close_spider(self) -> Deferred[None]:
         if self.timer.running:
             self.timer.stop()
         self.flush()
+        return self._after_writes().addCallback(lambda _: self._closed())
+
+    def _closed(self) -> None:
         self.client.close()
         if self.spooled:
             logger.error(

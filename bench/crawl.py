@@ -1,0 +1,134 @@
+"""A whole crawl, end to end: pages per minute and peak memory, with the project's pipelines and
+with them switched off (Scrapy's own ceiling on this machine), as the site grows.
+
+    python bench/crawl.py --sizes 1000 3000
+
+A local site (a thread in this process, reached as the crawler's HTTP proxy, so the crawler sees
+www.163.com URLs) serves listing pages of 50 links with pagination and that many NetEase-template
+article pages, each a different story. The crawler runs as `scrapy crawl netease` in a child
+process against an embedded SecantusDB started here; the child reports its own peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from secantus import SecantusDBServer
+
+ROOT = Path(__file__).resolve().parent.parent
+PER_LISTING = 50
+HAN = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理府研质信"
+CHILD = (
+    "import atexit, resource, sys\n"
+    "atexit.register(lambda: print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr))\n"
+    "from scrapy.cmdline import execute\n"
+    "execute(['scrapy', *sys.argv[1:]])\n"
+)
+
+
+def story(n: int) -> str:
+    rng = random.Random(n)
+    return "".join(
+        "<p>" + "。".join("".join(rng.choice(HAN) for _ in range(rng.randint(20, 40))) for _ in range(3)) + "。</p>"
+        for _ in range(8)
+    )
+
+
+class Pages:
+    """The site: listing pages /news/<k>/ and articles /dy/article/<id>.html, made on request."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        template = gzip.decompress((ROOT / "tests/fixtures/pages/netease.html.gz").read_bytes()).decode()
+        start, end = template.index("<p>12月16日"), template.index("</div>", template.index('class="post_body"'))
+        self.head, self.tail = template[:start], template[end:]
+
+    def article_id(self, n: int) -> str:
+        return f"B{n:015d}"
+
+    def get(self, path: str) -> bytes | None:
+        if match := re.fullmatch(r"http://www\.163\.com/news/(\d+)/", path):
+            page = int(match.group(1))
+            first = page * PER_LISTING
+            links = "".join(
+                f'<li><a href="/dy/article/{self.article_id(n)}.html">{n}</a></li>'
+                for n in range(first, min(first + PER_LISTING, self.size))
+            )
+            more = f'<div class="list_page"><a class="next" href="/news/{page + 1}/">next</a></div>' if first + PER_LISTING < self.size else ""
+            return f"<html><body><ul>{links}</ul>{more}</body></html>".encode()
+        if match := re.fullmatch(r"http://www\.163\.com/dy/article/B(\d{15})\.html", path):
+            n = int(match.group(1))
+            return (self.head.replace("字节跳动回应被OpenAI封禁账户", f"第{n}篇") + story(n) + self.tail).encode()
+        return None
+
+
+def serve(pages: Pages) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            body = pages.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def crawl(size: int, pipelines: bool, mongo_uri: str, database: str, work: Path) -> tuple[float, int, int]:
+    """Seconds, articles stored (or scraped), peak RSS in MB of the crawler process."""
+    pages = Pages(size)
+    server = serve(pages)
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env.update(http_proxy=f"http://127.0.0.1:{server.server_address[1]}", MONGO_URI=mongo_uri, MONGO_DATABASE=database,
+               SPOOL_PATH=str(work / "spool.jsonl"), SCRAPY_SETTINGS_MODULE="crawler.settings")
+    depth = size // PER_LISTING + 1
+    args = ["crawl", "netease", "-a", "start_urls=http://www.163.com/news/0/", "-a", f"max_depth={depth}",
+            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "ROBOTSTXT_OBEY=0",
+            "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=INFO"]
+    if not pipelines:
+        args += ["-s", "ITEM_PIPELINES={}"]
+    start = time.perf_counter()
+    run = subprocess.run([sys.executable, "-c", CHILD, *args], env=env, cwd=work, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    server.shutdown()
+    rss = int(re.search(r"MAXRSS_KB (\d+)", run.stderr).group(1)) // 1024
+    scraped = re.search(r"'item_scraped_count': (\d+)", run.stderr)
+    return seconds, int(scraped.group(1)) if scraped else 0, rss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-crawl-") as folder:
+        work = Path(folder)
+        server = SecantusDBServer(storage_path=str(work / "mongo"))
+        server.start()
+        print(f"{'articles':>9}{'pipelines':>11}{'seconds':>9}{'stored':>8}{'pages/min':>11}{'peak MB':>9}")
+        for size in args.sizes:
+            for pipelines in (False, True):
+                seconds, stored, rss = crawl(size, pipelines, server.uri, f"bench_{size}_{int(pipelines)}", work)
+                print(f"{size:>9}{'on' if pipelines else 'off':>11}{seconds:>9.1f}{stored:>8}{stored / seconds * 60:>11.0f}{rss:>9}", flush=True)
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
