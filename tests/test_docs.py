@@ -52,3 +52,13 @@ def test_readme_types_are_the_validators_types() -> None:
     assert {name: validator_words(spec) for name, spec in properties.items()} == {
         name: documented[name] for name in properties
     }
+
+
+def test_nothing_listens_unless_asked(monkeypatch) -> None:
+    """Scrapy 2.19 opens a telnet console and a remote-control HTTP server by default."""
+    from scrapy.utils.project import get_project_settings
+
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    settings = get_project_settings()
+    assert settings.getbool("TELNETCONSOLE_ENABLED") is False
+    assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
