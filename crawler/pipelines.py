@@ -192,13 +192,13 @@ class MongoPipeline:
         nothing (the article is stored) and the next change of it or of a copy regroups it."""
         for url in urls:
             try:
-                assign(self.collection, url, PUBLISHER_NAMES, self.thresholds)
+                group = assign(self.collection, url, PUBLISHER_NAMES, self.thresholds)
             except PyMongoError as exc:
                 self.stats.inc_value("dedup/errors")
                 logger.warning("%s: stored, but grouping failed: %s", url, exc)
                 continue
-            doc = self.collection.find_one({"url": url}, {"duplicate_of": 1})
-            self.stats.inc_value("dedup/duplicates" if doc and doc.get("duplicate_of") else "dedup/originals")
+            copy = group is not None and group.original != url
+            self.stats.inc_value("dedup/duplicates" if copy else "dedup/originals")
 
     def _write_or_raise(self, docs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
         result = write_articles(self.collection, docs)

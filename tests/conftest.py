@@ -107,4 +107,5 @@ def store(collection, url: str, body: str, published: datetime | None, origin: s
         origin=origin, lang="zh-Hans", fetched_at=datetime.now(UTC), dedup=as_document(fingerprint(body)),
     )
     assert write_articles(collection, [to_document(article)]).refused == []
-    return assign(collection, url, PUBLISHER_NAMES) or ""
+    group = assign(collection, url, PUBLISHER_NAMES)
+    return group.cluster_id if group else ""

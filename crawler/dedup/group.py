@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pymongo import UpdateOne
 from pymongo.collection import Collection
@@ -31,10 +31,15 @@ def own_cluster_id(url: str, stored_at: datetime) -> str:
     return f"{int(stored_at.timestamp() * 1000):012x}{hashlib.sha1(url.encode()).hexdigest()[:8]}"
 
 
+class Group(NamedTuple):
+    cluster_id: str
+    original: str  # URL of the group's original: the article itself when it is the original
+
+
 def assign(
     collection: Collection, url: str, publisher_names: dict[str, tuple[str, ...]], t: Thresholds = DEFAULT
-) -> str | None:
-    """Join the stored article at `url` to the group of its copies; returns its cluster id."""
+) -> Group | None:
+    """Join the stored article at `url` to the group of its copies."""
     me = collection.find_one({"url": url}, FIELDS)
     if me is None or not me.get("dedup"):
         return None
@@ -46,10 +51,11 @@ def assign(
         if similarity(fp, without(from_document(other), common), t) is not None:
             clusters.add(other["cluster_id"])
     target = min(clusters)
+    if len(clusters) == 1 and me.get("cluster_size", 1) == 1:
+        return Group(target, url)  # a story of its own, as stored: nothing to settle
     if len(clusters) > 1:
         collection.update_many({"cluster_id": {"$in": sorted(clusters - {target})}}, {"$set": {"cluster_id": target}})
-    settle(collection, target, publisher_names, t)
-    return target
+    return Group(target, settle(collection, target, publisher_names, t) or url)
 
 
 def common_units(fp: Fingerprint, found: list[dict[str, Any]], t: Thresholds) -> frozenset[int]:
@@ -64,14 +70,16 @@ def common_units(fp: Fingerprint, found: list[dict[str, Any]], t: Thresholds) ->
 
 def settle(
     collection: Collection, cluster_id: str, publisher_names: dict[str, tuple[str, ...]], t: Thresholds = DEFAULT
-) -> None:
-    """Choose the cluster's original and point every member at it."""
+) -> str | None:
+    """Choose the cluster's original and point every member at it; returns the original's URL."""
+    original_url = None
     for _ in range(SETTLE_ROUNDS):
         members = list(collection.find({"cluster_id": cluster_id}, FIELDS))
         if not members:
-            return
+            return original_url
         size = len(members)
         original = choose_original(members, publisher_names)
+        original_url = original["url"]
         original_fp = from_document(original)
         ops = []
         guard = {"cluster_id": cluster_id, "$or": [{"cluster_size": {"$lte": size}}, {"cluster_size": None}]}
@@ -85,7 +93,8 @@ def settle(
             ops.append(UpdateOne({"url": member["url"], **guard}, {"$set": update}))
         collection.bulk_write(ops, ordered=False)
         if collection.count_documents({"cluster_id": cluster_id}) == size:
-            return
+            return original_url
+    return original_url
 
 
 def best_score(member: dict[str, Any], members: list[dict[str, Any]], t: Thresholds) -> float:
