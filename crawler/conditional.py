@@ -9,14 +9,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import MongoClient, UpdateOne
+from pymongo import UpdateOne
+from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
-from crawler.store.client import collection, store_client
+from crawler.store.client import LazyStore
 
 
 class NotModified(IgnoreRequest):
@@ -28,7 +29,7 @@ class ConditionalListingMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.client: MongoClient | None = None
+        self.store = LazyStore(crawler.settings)
         self.seen: dict[str, dict[str, Any]] = {}  # URL -> validators of this run, written at its end
 
     @classmethod
@@ -48,12 +49,10 @@ class ConditionalListingMiddleware:
         except PyMongoError:
             pass  # the next run fetches those listings whole: nothing lost
         finally:
-            if self.client is not None:
-                self.client.close()
+            self.store.close()
 
-    def _validators(self):
-        self.client = self.client or store_client(self.crawler.settings)
-        return collection(self.client, self.crawler.settings, "MONGO_VALIDATORS_COLLECTION")
+    def _validators(self) -> Collection:
+        return self.store.collection("MONGO_VALIDATORS_COLLECTION")
 
     @staticmethod
     def _is_listing(request: Request, spider: Spider | None) -> bool:

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from crawler.store.client import collection, store_client
+from crawler.store.client import LazyStore
 from crawler.urls import BadURL, normalise_url
 
 
@@ -26,19 +25,15 @@ class IncrementalMiddleware:
     def __init__(self, crawler: Crawler, window: timedelta) -> None:
         self.crawler = crawler
         self.window = window
-        self.client: MongoClient | None = None
+        self.store = LazyStore(crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
         if not crawler.settings.getbool("INCREMENTAL_ENABLED"):
             raise NotConfigured
         middleware = cls(crawler, timedelta(hours=crawler.settings.getfloat("INCREMENTAL_RECHECK_HOURS")))
-        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.store.close, signal=signals.spider_closed)
         return middleware
-
-    def close(self) -> None:
-        if self.client is not None:
-            self.client.close()
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
@@ -50,8 +45,7 @@ class IncrementalMiddleware:
             return
         canonical = spider.spec.canonical(url) if spider.spec.canonical else url
         try:
-            self.client = self.client or store_client(self.crawler.settings)
-            stored = collection(self.client, self.crawler.settings).find_one(
+            stored = self.store.collection().find_one(
                 {"url": canonical}, {"published_at": 1, "first_seen": 1}
             )
         except PyMongoError:

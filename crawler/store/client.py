@@ -20,3 +20,21 @@ def store_client(settings: BaseSettings) -> MongoClient:
 
 def collection(client: MongoClient, settings: BaseSettings, name_setting: str = "MONGO_COLLECTION") -> Collection:
     return client[settings.get("MONGO_DATABASE")][settings.get(name_setting)]
+
+
+class LazyStore:
+    """A connection a crawl component opens on first use (many crawls never need it) and closes
+    when the crawl ends."""
+
+    def __init__(self, settings: BaseSettings) -> None:
+        self.settings = settings
+        self.client: MongoClient | None = None
+
+    def collection(self, name_setting: str = "MONGO_COLLECTION") -> Collection:
+        self.client = self.client or store_client(self.settings)
+        return collection(self.client, self.settings, name_setting)
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
