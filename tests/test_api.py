@@ -236,6 +236,9 @@ def test_behind_a_forward_proxy_names_go_to_the_proxy_and_literal_addresses_are_
         status, body = proxied.fetch(f"http://127.0.0.1:{victim.server.server_address[1]}/")
         assert status == 403, body
         assert proxied.fetch("http://localhost/")[0] == 403
+        # the proxy's own address is admitted for the connection to it, never as a target
+        status, body = proxied.fetch(f"{intranet.base}/news/token.html")
+        assert status == 403 and "loopback address 127.0.0.2" in body["message"], body
     finally:
         proxied.stop()
     assert victim.requests == []

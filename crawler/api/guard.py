@@ -23,11 +23,11 @@ class TargetRefused(IgnoreRequest):
     """A request the guard would not send; its message starts with "refused target"."""
 
 
-def allowed_from(setting: str) -> Allowed:
-    """The operator's allow-list, plus the configured proxies: behind a forward proxy the
-    connection goes to the proxy, which must itself filter what it fetches (README)."""
+def allowed_from(setting: str, proxies: bool = False) -> Allowed:
+    """The operator's allow-list; with `proxies`, also the configured forward proxies, for the
+    connection itself only: a URL naming the proxy's address is still refused."""
     entries = [e for e in setting.split(",") if e.strip()]
-    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY") if proxies else ():
         if proxy := os.environ.get(name):
             entries.append(urlsplit(proxy if "//" in proxy else f"http://{proxy}").hostname or "")
     return Allowed.parse(entries)

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from crawler.api.resources import Root
 
     configure_logging(settings)
-    reactor.installResolver(GuardedResolver(reactor.resolver, allowed_from(settings.get("API_ALLOW", ""))))
+    reactor.installResolver(GuardedResolver(reactor.resolver, allowed_from(settings.get("API_ALLOW", ""), proxies=True)))
     reactor.listenTCP(port, Site(Root(settings)), interface=host)
     if not settings.get("API_TOKEN") and not _loopback(host):
         print(f"crawler: warning: serving on {host} without API_TOKEN: anyone who reaches it can use it", file=sys.stderr)
