@@ -18,9 +18,8 @@ from scrapy.settings import Settings
 
 from crawler.sources import spider_for_url
 from crawler.sources.base import SourceSpider
-from crawler.store.client import store_uri
+from crawler.store.client import collection, store_client
 from crawler.store.jsonout import article_json
-from crawler.store.mongo import connect
 from crawler.urls import BadURL, check_url
 
 NO_ARTICLE = "no article extracted (the page was skipped or redirected off its site)"
@@ -112,10 +111,8 @@ def read_back(settings: Settings, urls: list[str]) -> dict[str, dict[str, Any]]:
     the one form `crawler fetch` and the HTTP front both print."""
     if not urls:
         return {}
-    uri = store_uri(settings)
-    with connect(uri, settings.getint("MONGO_TIMEOUT_MS")) as client:
-        collection = client[settings.get("MONGO_DATABASE")][settings.get("MONGO_COLLECTION")]
+    with store_client(settings) as client:
         try:
-            return {d["url"]: article_json(d) for d in collection.find({"url": {"$in": urls}})}
+            return {d["url"]: article_json(d) for d in collection(client, settings).find({"url": {"$in": urls}})}
         except PyMongoError:  # an unreachable store means "not stored", said per URL
             return {}

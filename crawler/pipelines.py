@@ -23,8 +23,8 @@ from crawler.dedup.group import assign
 from crawler.dedup.index import as_document
 from crawler.dedup.similarity import Thresholds
 from crawler.sources import PUBLISHER_NAMES, spec_for
-from crawler.store.embedded import embedded_uri
-from crawler.store.mongo import StoreUnavailable, connect, ensure_collection, write_articles
+from crawler.store.client import collection, store_client, store_uri
+from crawler.store.mongo import StoreUnavailable, ensure_collection, write_articles
 from crawler.store.schema import to_document
 from crawler.store.spool import Spool
 
@@ -102,11 +102,6 @@ class MongoPipeline:
         assert crawler.stats is not None
         self.crawler = crawler
         self.stats = crawler.stats
-        self.uri: str | None = settings.get("MONGO_URI")
-        self.embedded_path: str = settings.get("MONGO_EMBEDDED_PATH")
-        self.database: str = settings.get("MONGO_DATABASE")
-        self.collection_name: str = settings.get("MONGO_COLLECTION")
-        self.timeout_ms = settings.getint("MONGO_TIMEOUT_MS")
         self.batch_size = settings.getint("MONGO_BATCH_SIZE")
         self.flush_interval = settings.getfloat("MONGO_FLUSH_INTERVAL")
         self.spool = Spool(settings.get("SPOOL_PATH"))
@@ -127,9 +122,9 @@ class MongoPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        uri = self.uri or embedded_uri(self.embedded_path)
-        self.client = connect(uri, self.timeout_ms)
-        self.collection = self.client[self.database][self.collection_name]
+        uri = store_uri(self.crawler.settings)
+        self.client = store_client(self.crawler.settings)
+        self.collection = collection(self.client, self.crawler.settings)
         try:
             ensure_collection(self.collection)
             written, left = self.spool.replay(self._write_or_raise)

@@ -11,9 +11,9 @@ from typing import Any
 from pymongo.errors import PyMongoError
 
 from crawler.cli.settings import load_settings
-from crawler.store.client import store_uri
+from crawler.store.client import collection, store_client, store_uri
 from crawler.store.embedded import announce, start_server
-from crawler.store.mongo import StoreUnavailable, connect, ensure_collection, write_articles
+from crawler.store.mongo import StoreUnavailable, ensure_collection, write_articles
 from crawler.store.spool import Spool
 
 
@@ -47,11 +47,11 @@ def run_replay(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     spool = Spool(settings.get("SPOOL_PATH"))
     uri = store_uri(settings)
-    with connect(uri, settings.getint("MONGO_TIMEOUT_MS")) as client:
-        collection = client[settings.get("MONGO_DATABASE")][settings.get("MONGO_COLLECTION")]
+    with store_client(settings) as client:
+        articles = collection(client, settings)
         try:
-            ensure_collection(collection)
-            written, left = spool.replay(lambda docs: write_articles(collection, docs).refused)
+            ensure_collection(articles)
+            written, left = spool.replay(lambda docs: write_articles(articles, docs).refused)
         except (StoreUnavailable, PyMongoError) as exc:
             print(f"crawler: store {uri} unavailable ({exc}); {len(spool)} article(s) stay in {spool.path}", file=sys.stderr)
             return 1

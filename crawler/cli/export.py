@@ -11,9 +11,8 @@ from typing import Any
 from pymongo.errors import PyMongoError
 
 from crawler.cli.settings import load_settings
-from crawler.store.client import store_uri
+from crawler.store.client import collection, store_client, store_uri
 from crawler.store.export import ExportFilter, documents, write_csv, write_jsonl
-from crawler.store.mongo import connect
 
 
 def moment(text: str) -> datetime:
@@ -38,12 +37,12 @@ def run(args: argparse.Namespace) -> int:
     selection = ExportFilter(args.since, args.until, tuple(args.source), args.canonical)
     uri = store_uri(settings)
     write = write_csv if args.format == "csv" else write_jsonl
-    with connect(uri, settings.getint("MONGO_TIMEOUT_MS")) as client:
-        collection = client[settings.get("MONGO_DATABASE")][settings.get("MONGO_COLLECTION")]
+    with store_client(settings) as client:
+        articles = collection(client, settings)
         target = open(args.output, "w", encoding="utf-8", newline="") if args.output else nullcontext(sys.stdout)
         try:
             with target as out:
-                count = write(documents(collection, selection), out)
+                count = write(documents(articles, selection), out)
         except PyMongoError as exc:
             print(f"crawler: store {uri} unavailable: {exc}", file=sys.stderr)
             return 1
