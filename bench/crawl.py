@@ -16,6 +16,7 @@ import gzip
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -92,8 +93,14 @@ def serve(pages: Pages) -> ThreadingHTTPServer:
     return server
 
 
-def crawl(size: int, pipelines: bool, mongo_uri: str, database: str, work: Path) -> tuple[float, int, int]:
-    """Seconds, articles stored (or scraped), peak RSS in MB of the crawler process."""
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def crawl(size: int, pipelines: bool, mongo_uri: str, database: str, work: Path) -> tuple[float, int, int, float, float]:
+    """Seconds, articles stored (or scraped), peak RSS in MB of the crawler process, CPU seconds of
+    the crawler and of this process (the site and the embedded store, which share the machine)."""
     pages = Pages(size)
     server = serve(pages)
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
@@ -105,13 +112,13 @@ def crawl(size: int, pipelines: bool, mongo_uri: str, database: str, work: Path)
             "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=INFO"]
     if not pipelines:
         args += ["-s", "ITEM_PIPELINES={}"]
-    start = time.perf_counter()
+    start, own_cpu, child_cpu = time.perf_counter(), time.process_time(), children_cpu()
     run = subprocess.run([sys.executable, "-c", CHILD, *args], env=env, cwd=work, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
+    seconds, own_cpu, child_cpu = time.perf_counter() - start, time.process_time() - own_cpu, children_cpu() - child_cpu
     server.shutdown()
     rss = int(re.search(r"MAXRSS_KB (\d+)", run.stderr).group(1)) // 1024
     scraped = re.search(r"'item_scraped_count': (\d+)", run.stderr)
-    return seconds, int(scraped.group(1)) if scraped else 0, rss
+    return seconds, int(scraped.group(1)) if scraped else 0, rss, child_cpu, own_cpu
 
 
 def main() -> None:
@@ -122,11 +129,13 @@ def main() -> None:
         work = Path(folder)
         server = SecantusDBServer(storage_path=str(work / "mongo"))
         server.start()
-        print(f"{'articles':>9}{'pipelines':>11}{'seconds':>9}{'stored':>8}{'pages/min':>11}{'peak MB':>9}")
+        print(f"{'articles':>9}{'pipelines':>11}{'seconds':>9}{'stored':>8}{'pages/min':>11}{'peak MB':>9}"
+              f"{'crawler CPU s':>15}{'site+store CPU s':>18}")
         for size in args.sizes:
             for pipelines in (False, True):
-                seconds, stored, rss = crawl(size, pipelines, server.uri, f"bench_{size}_{int(pipelines)}", work)
-                print(f"{size:>9}{'on' if pipelines else 'off':>11}{seconds:>9.1f}{stored:>8}{stored / seconds * 60:>11.0f}{rss:>9}", flush=True)
+                seconds, stored, rss, crawler_cpu, site_cpu = crawl(size, pipelines, server.uri, f"bench_{size}_{int(pipelines)}", work)
+                print(f"{size:>9}{'on' if pipelines else 'off':>11}{seconds:>9.1f}{stored:>8}{stored / seconds * 60:>11.0f}{rss:>9}"
+                      f"{crawler_cpu:>15.1f}{site_cpu:>18.1f}", flush=True)
         server.stop()
 
 

@@ -1,26 +1,29 @@
 """Incremental discovery: an article page already in the store is not fetched again, unless it is
 recent enough that an edit may still come. The check reads the store, so it holds across restarts
-and across machines, and a crawl interrupted half way resumes without refetching what it stored."""
+and across machines, and a crawl interrupted half way resumes without refetching what it stored.
+
+It is a spider middleware over a listing's output, not a downloader middleware over each request:
+one query answers for every link of a listing page, where a query per article page would block the
+reactor once per article."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pymongo.errors import PyMongoError
-from scrapy import Request, Spider, signals
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 
 from crawler.store.client import LazyStore
 from crawler.urls import BadURL, normalise_url
 
 
-class AlreadyStored(IgnoreRequest):
-    """An article page the store has, older than the re-check window."""
-
-
 class IncrementalMiddleware:
-    """Downloader middleware for discovery crawls; on-demand fetches (dont_filter) always fetch."""
+    """Spider middleware for discovery crawls; on-demand fetches (dont_filter) always fetch."""
 
     def __init__(self, crawler: Crawler, window: timedelta) -> None:
         self.crawler = crawler
@@ -35,26 +38,51 @@ class IncrementalMiddleware:
         crawler.signals.connect(middleware.store.close, signal=signals.spider_closed)
         return middleware
 
-    def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        spider = spider or self.crawler.spider
-        if request.dont_filter or spider is None or request.callback != spider.parse:
-            return
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        yield from self.unstored(list(result))
+
+    async def process_spider_output_async(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        for output in self.unstored([output async for output in result]):
+            yield output
+
+    def unstored(self, outputs: list[Any]) -> list[Any]:
+        """The outputs minus article requests for pages stored before the re-check window."""
+        article_urls = {id(o): url for o in outputs if (url := self.article_url(o))}
+        if not article_urls:
+            return outputs
         try:
-            url = normalise_url(request.url)
-        except BadURL:
-            return
-        canonical = spider.spec.canonical(url) if spider.spec.canonical else url
-        try:
-            stored = self.store.collection().find_one(
-                {"url": canonical}, {"published_at": 1, "first_seen": 1}
+            docs = list(
+                self.store.collection().find(
+                    {"url": {"$in": sorted(set(article_urls.values()))}},
+                    {"url": 1, "published_at": 1, "first_seen": 1},
+                )
             )
         except PyMongoError:
-            return  # the store cannot say: fetch, the pipeline will spool
-        if stored is None:
-            return
-        reference = stored.get("published_at") or stored.get("first_seen")
-        if reference and reference.replace(tzinfo=reference.tzinfo or UTC) > datetime.now(UTC) - self.window:
-            self.crawler.stats.inc_value("incremental/rechecked")
-            return
-        self.crawler.stats.inc_value("incremental/skipped")
-        raise AlreadyStored(f"already stored: {canonical}")
+            return outputs  # the store cannot say: fetch, the pipeline will spool
+        settled = {doc["url"] for doc in docs if not self.recent(doc)}
+        kept = [o for o in outputs if article_urls.get(id(o)) not in settled]
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("incremental/rechecked", len(docs) - len(settled))
+        stats.inc_value("incremental/skipped", len(outputs) - len(kept))
+        return kept
+
+    def article_url(self, output: Any) -> str | None:
+        """The stored URL an article request would produce, or None for anything else."""
+        spider = self.crawler.spider
+        if not isinstance(output, Request) or output.dont_filter or output.callback != spider.parse:
+            return None
+        try:
+            url = normalise_url(output.url)
+        except BadURL:
+            return None
+        return spider.spec.canonical(url) if spider.spec.canonical else url
+
+    def recent(self, doc: dict[str, Any]) -> bool:
+        reference = doc.get("published_at") or doc.get("first_seen")
+        return (
+            bool(reference)
+            and reference.replace(tzinfo=reference.tzinfo or UTC) > datetime.now(UTC) - self.window
+        )

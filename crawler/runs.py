@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import DESCENDING
+from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -30,6 +31,8 @@ def run_record(source: str, started: datetime, ended: datetime, reason: str, sta
     status = "ok" if reason == "finished" and not failures and not spooled else "degraded"
     if reason != "finished" or (stats.get("downloader/response_count", 0) == 0 and failures):
         status = "failed"
+    if reason == "shutdown":  # SIGTERM / Ctrl-C: what was fetched is stored, the next run goes on
+        status = "interrupted"
     return {
         "source": source,
         "started_at": started,
@@ -55,6 +58,12 @@ def run_record(source: str, started: datetime, ended: datetime, reason: str, sta
         },
         "errors": {"total": sum(failures.values()), "by_reason": failures},
     }
+
+
+def last_runs(runs: Collection, sources: list[str]) -> dict[str, dict[str, Any]]:
+    """Each source's latest run record, for sources that have one."""
+    latest = {name: runs.find_one({"source": name}, sort=[("started_at", DESCENDING)]) for name in sources}
+    return {name: record for name, record in latest.items() if record is not None}
 
 
 class RunRecorder:

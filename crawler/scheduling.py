@@ -4,9 +4,10 @@ runs of one source at once, a failed run logged and the next one still scheduled
 from __future__ import annotations
 
 import logging
+import random
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.executors.debug import DebugExecutor
@@ -46,6 +47,16 @@ def triggers(sources: list[str], settings: Any) -> dict[str, BaseTrigger]:
     return {name: trigger_for(overrides.get(name, default), jitter, zone) for name in sources}
 
 
+def next_run(trigger: BaseTrigger, last_start: datetime | None, now: datetime) -> datetime | None:
+    """When a source runs next. An interval counts from the source's last run in the store, so a
+    restarted service neither waits a whole interval nor crawls again what it has just crawled; a
+    source never crawled runs now. A crontab line fires on its own times."""
+    if isinstance(trigger, IntervalTrigger):
+        due = last_start.replace(tzinfo=last_start.tzinfo or UTC) + trigger.interval if last_start else now
+        return max(due, now)
+    return trigger.get_next_fire_time(None, now)
+
+
 class Runs:
     """Launches crawls, one run per source at a time; a run's failure never reaches the caller."""
 
@@ -73,7 +84,7 @@ class Runs:
             logger.info("run of %s ended after %.0f s", source, seconds)
 
 
-def scheduler(runs: Runs, plan: dict[str, BaseTrigger], reactor: Any) -> Any:
+def scheduler(runs: Runs, plan: dict[str, BaseTrigger], last_starts: dict[str, datetime], reactor: Any) -> Any:
     """Jobs run in the reactor's thread (DebugExecutor): a launch only starts a Twisted crawl."""
     # imported here: the module installs Twisted's default reactor, which must come after Scrapy's
     from apscheduler.schedulers.twisted import TwistedScheduler
@@ -84,5 +95,8 @@ def scheduler(runs: Runs, plan: dict[str, BaseTrigger], reactor: Any) -> Any:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
     )
     for source, trigger in plan.items():
-        jobs.add_job(runs.launch, trigger, args=[source], id=source, name=f"crawl {source}")
+        first = next_run(trigger, last_starts.get(source), datetime.now(UTC))
+        if first is not None and trigger.jitter:  # sources all due at start-up do not start together
+            first += timedelta(seconds=random.uniform(0, trigger.jitter))
+        jobs.add_job(runs.launch, trigger, args=[source], id=source, name=f"crawl {source}", next_run_time=first)
     return jobs

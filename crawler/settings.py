@@ -28,10 +28,13 @@ REMOTE_CONTROL_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.api.guard.TargetGuardMiddleware": 50,  # off unless API_GUARD_ENABLED
-    "crawler.incremental.IncrementalMiddleware": 60,  # discovery only; INCREMENTAL_ENABLED
     "crawler.conditional.ConditionalListingMiddleware": 70,  # ETag / Last-Modified on listing pages
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.backoff.BackoffRetryMiddleware": 550,  # the same retries, with waits that double
+}
+
+SPIDER_MIDDLEWARES = {
+    "crawler.incremental.IncrementalMiddleware": 800,  # discovery only; INCREMENTAL_ENABLED
 }
 
 EXTENSIONS = {

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import multiprocessing
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from simhash import Simhash
 
-from crawler.dedup.fingerprint import band_keys, fingerprint, hamming
+from crawler.dedup.fingerprint import (
+    MAX_FEATURE_WEIGHT,
+    MAX_UNITS,
+    SHINGLE,
+    band_keys,
+    feature_hash,
+    fingerprint,
+    hamming,
+)
 from crawler.dedup.index import candidate_queries
 from crawler.dedup.normalise import normalise, sentence_units
 from crawler.dedup.similarity import similarity
@@ -42,6 +52,16 @@ def trimmed(text: str, share: float) -> str:
 def test_normalisation_folds_script_width_and_punctuation() -> None:
     assert normalise("華為：ＤｅｅｐＳｅｅｋ，「與華為一樣」！") == normalise("华为:DeepSeek, 与华为一样!") == "华为deepseek与华为一样"
     assert sentence_units("短句。這是一個足夠長的句子，用來生成指紋。") == ["短句这是一个足够长的句子用来生成指纹"]
+
+
+def test_unit_fingerprints_are_the_simhash_packages_values() -> None:
+    text = STORY + "短。" + "重复重复重复重复。" + "中" * 600 + "。"
+    expected = []
+    for unit in sentence_units(text)[:MAX_UNITS]:
+        counts = Counter(unit[i : i + SHINGLE] for i in range(max(len(unit) - SHINGLE + 1, 1)))
+        value = Simhash({k: min(v, MAX_FEATURE_WEIGHT) for k, v in counts.items()}, hashfunc=feature_hash).value
+        expected.append(value - (1 << 64) if value >= 1 << 63 else value)
+    assert fingerprint(text).units == tuple(expected)
 
 
 def test_units_within_one_bit_share_a_band_key() -> None:

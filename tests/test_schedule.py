@@ -17,7 +17,7 @@ import pytest
 from scrapy.settings import Settings
 from twisted.internet import defer
 
-from crawler.scheduling import Runs, trigger_for, triggers
+from crawler.scheduling import Runs, next_run, trigger_for, triggers
 from tests.conftest import page_bytes
 from tests.site import Site
 
@@ -41,6 +41,15 @@ def test_interval_and_cron_schedules_fire_on_time() -> None:
     assert fire_times(every, 3, T0) == [T0, T0 + timedelta(minutes=30), T0 + timedelta(minutes=60)]
     cron = trigger_for("*/15 * * * *", 0, "Asia/Shanghai")
     assert [t.strftime("%H:%M") for t in fire_times(cron, 3, T0)] == ["09:15", "09:30", "09:45"]
+
+
+def test_an_interval_counts_from_the_last_run_and_a_new_source_runs_at_once() -> None:
+    every = trigger_for("every 30m", 0, "Asia/Shanghai")
+    assert next_run(every, None, T0) == T0  # never crawled: now
+    assert next_run(every, T0 - timedelta(minutes=10), T0) == T0 + timedelta(minutes=20)  # restarted service
+    assert next_run(every, T0 - timedelta(hours=5), T0) == T0  # overdue: now, once
+    cron = trigger_for("0 * * * *", 0, "Asia/Shanghai")
+    assert next_run(cron, T0 - timedelta(minutes=1), T0) == T0.replace(hour=10, minute=0)
 
 
 def test_jitter_spreads_starts_within_its_bound() -> None:

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from datetime import datetime
 from typing import Any
 
+from pymongo.errors import PyMongoError
 from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 from twisted.internet.defer import DeferredList
 
 from crawler.cli.settings import load_settings
+from crawler.runs import last_runs
 from crawler.scheduling import Runs, scheduler, triggers
 from crawler.sources import SOURCES
+from crawler.store.client import collection, store_client
+
+logger = logging.getLogger(__name__)
 
 
 def add_parser(commands: Any) -> None:
@@ -20,6 +28,17 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help="default: every source")
     parser.add_argument("--once", action="store_true", help="run every source once and exit (for cron)")
     parser.set_defaults(run=run)
+
+
+def last_starts(settings: Settings, names: list[str]) -> dict[str, datetime]:
+    """When each source last ran, from the run records; with the store down, every source is due."""
+    try:
+        with store_client(settings) as client:
+            last = last_runs(collection(client, settings, "MONGO_CRAWLS_COLLECTION"), names)
+    except PyMongoError as exc:
+        logger.warning("run records unavailable (%s): every source runs now", exc)
+        return {}
+    return {name: record["started_at"] for name, record in last.items()}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         launched = [d for d in (runs.launch(name) for name in names) if d is not None]
         DeferredList(launched).addBoth(lambda _: reactor.callLater(0, reactor.stop))
     else:
-        jobs = scheduler(runs, plan, reactor)
+        jobs = scheduler(runs, plan, last_starts(settings, names), reactor)
         reactor.callWhenRunning(jobs.start)
         reactor.addSystemEventTrigger("before", "shutdown", lambda: jobs.running and jobs.shutdown(wait=False))
         for job in jobs.get_jobs():

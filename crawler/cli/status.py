@@ -8,12 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-from pymongo import DESCENDING
 from pymongo.errors import PyMongoError
 
 from crawler.cli.settings import load_settings
-from crawler.scheduling import triggers
+from crawler.runs import last_runs
+from crawler.scheduling import next_run, triggers
 from crawler.sources import SOURCES
 from crawler.store.client import collection, store_client, store_uri
 
@@ -33,9 +32,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         with store_client(settings) as client:
             articles = collection(client, settings)
-            runs = collection(client, settings, "MONGO_CRAWLS_COLLECTION")
-            rows = [row(name, runs.find_one({"source": name}, sort=[("started_at", DESCENDING)]),
-                        articles.count_documents({"source": name}), plan[name]) for name in SOURCES]
+            last = last_runs(collection(client, settings, "MONGO_CRAWLS_COLLECTION"), list(SOURCES))
+            rows = [row(name, last.get(name), articles.count_documents({"source": name}), plan[name])
+                    for name in SOURCES]
     except PyMongoError as exc:
         print(f"crawler: store {store_uri(settings)} unavailable: {exc}", file=sys.stderr)
         return 1
@@ -47,22 +46,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def next_run(trigger: BaseTrigger, last_start: datetime | None) -> str:
-    """When `crawler schedule` runs the source next: an interval counts from the last run."""
-    now = datetime.now(UTC)
-    if isinstance(trigger, IntervalTrigger):
-        due = (last_start.replace(tzinfo=last_start.tzinfo or UTC) + trigger.interval) if last_start else now
-        return max(due, now).strftime("%Y-%m-%d %H:%M")
-    upcoming = trigger.get_next_fire_time(None, now)
+def when(trigger: BaseTrigger, last_start: datetime | None) -> str:
+    upcoming = next_run(trigger, last_start, datetime.now(UTC))
     return upcoming.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if upcoming else "-"
 
 
 def row(source: str, last: dict[str, Any] | None, stored: int, trigger: BaseTrigger) -> tuple[Any, ...]:
     if last is None:
-        return (source, "never", "-", "-", "-", "-", "-", "-", "-", stored, next_run(trigger, None))
+        return (source, "never", "-", "-", "-", "-", "-", "-", "-", stored, when(trigger, None))
     counts = last["articles"]
     return (
         source, last["started_at"].strftime("%Y-%m-%d %H:%M"), last["status"], counts["new"], counts["updated"],
         counts["unchanged"], counts["duplicates"], sum(counts["dropped"].values()), last["errors"]["total"], stored,
-        next_run(trigger, last["started_at"]),
+        when(trigger, last["started_at"]),
     )

@@ -24,7 +24,6 @@ from twisted.python.failure import Failure
 from crawler.conditional import NotModified
 from crawler.extract.article import Selectors, extract_article
 from crawler.extract.html import NotHTML
-from crawler.incremental import AlreadyStored
 from crawler.items import Article
 from crawler.urls import BadURL, check_url
 
@@ -145,7 +144,7 @@ class SourceSpider(scrapy.Spider):
         return []
 
     def on_error(self, failure: Failure) -> None:
-        if failure.check(AlreadyStored, NotModified):  # skipped on purpose, and counted, by a middleware
+        if failure.check(NotModified):  # skipped on purpose, and counted, by a middleware
             return
         if failure.check(IgnoreRequest) and str(failure.value).startswith(SKIPPED):
             return  # offsite or robots.txt: Scrapy counts these, and the run record reports them
