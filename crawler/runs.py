@@ -33,6 +33,8 @@ def run_record(source: str, started: datetime, ended: datetime, reason: str, sta
         status = "failed"
     if reason == "shutdown":  # SIGTERM / Ctrl-C: what was fetched is stored, the next run goes on
         status = "interrupted"
+    if reason.startswith("closespider_"):  # a per-run cap (pages, time) reached: stored, but cut short
+        status = "degraded"
     return {
         "source": source,
         "started_at": started,

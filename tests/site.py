@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -20,6 +21,7 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
     etag: str | None = None  # when set, sent as ETag, and a matching If-None-Match gets a 304
     fail_times: int = 0  # the first requests get 503 Service Unavailable
+    respond: Callable[[BaseHTTPRequestHandler], None] | None = None  # writes the whole response itself
 
 
 class Site:
@@ -35,6 +37,12 @@ class Site:
                 site.requests.append(self.path)
                 site.times.append(time.monotonic())
                 page = site.pages.get(self.path) or Page(b"<html><body>not found</body></html>", status=404)
+                if page.respond is not None:
+                    try:
+                        page.respond(self)
+                    except OSError:
+                        pass  # the crawler hung up: the point of most hostile pages
+                    return
                 if page.fail_times > 0:
                     page.fail_times -= 1
                     page = Page(b"busy", status=503)

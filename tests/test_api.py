@@ -124,7 +124,7 @@ def test_each_failure_has_its_status_and_a_json_reason(api: Api, intranet: Site)
         intranet.add("/error.html", Page(b"oops", status=503)): (502, "HTTP 503"),
         intranet.add("/doc.pdf", Page(b"%PDF-1.4", content_type="application/pdf")): (422, "not an HTML page"),
         intranet.add("/nav.html", "<html><body><a href='/a'>首页</a></body></html>"): (422, "no article text"),
-        intranet.add("/huge.html", Page(b"<html><body>" + b"<p>x</p>" * 1_000_000 + b"</body></html>")): (502, "max size"),
+        intranet.add("/huge.html", Page(b"<html><body>" + b"<p>x</p>" * 1_000_000 + b"</body></html>")): (502, "response too large"),
         intranet.add("/slow.html", Page(page_bytes("flat_000"), delay=6)): (504, "timed out"),
     }
     for url, (code, reason) in cases.items():

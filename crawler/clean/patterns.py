@@ -56,7 +56,7 @@ BULLETS = ("•", "·", "-", "*", "–", "▪", "◦")
 NOISE_TAGS = frozenset(
     {
         "script", "style", "noscript", "iframe", "form", "button", "nav", "footer", "aside", "svg",
-        "figcaption", "template", "input", "select", "textarea",
+        "figcaption", "template", "input", "select", "textarea", "title",  # a <title> misplaced in the body
     }
 )
 NOISE_CLASS_ID = re.compile(

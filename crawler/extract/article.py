@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
@@ -17,7 +18,7 @@ import trafilatura
 from lxml.etree import _Element
 
 from crawler.extract.dates import find_datetime
-from crawler.extract.html import collapse, css, parse_html, select_first, text_of
+from crawler.extract.html import NotHTML, collapse, css, parse_html, select_first, text_of
 from crawler.extract.meta import (
     AUTHOR_META,
     TIME_META,
@@ -31,6 +32,7 @@ from crawler.urls import normalise_url, site_of
 
 TITLE_SEPARATORS = re.compile(r"\s*(?:[|_–—]|\s-\s)\s*")
 ORIGIN_PREFIX = re.compile(r"^.*?(?:来源|來源|稿源)\s*[:：]\s*")
+SWALLOWED_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 TIME_ATTRIBUTES = ("datetime", "content", "data-time", "title")
 AUTHOR_LABEL = re.compile(r"^(?:责任编辑|責任編輯|作者|编辑|編輯|记者|記者|文)\s*[:：|]\s*|_[A-Z]{1,4}\d+$")
 DATELINE_CHARS = 600  # a dateline in visible text sits near the top; dates further down belong to farms
@@ -56,7 +58,7 @@ def extract_article(html: str, url: str, source: str, selectors: Selectors, tz: 
     ld = next(json_ld_articles(root), {})
     title = _title(root, selectors, ld)
     container = select_first(root, selectors.body) if selectors.body else None
-    body_html = lxml.html.tostring(container, encoding="unicode") if container is not None else _generic_body(html, url)
+    body_html = lxml.html.tostring(container, encoding="unicode") if container is not None else _generic_body(root, url)
     published_at, raw = _published(root, container, selectors, ld, tz)
     return Article(
         url=normalise_url(url),
@@ -73,8 +75,13 @@ def extract_article(html: str, url: str, source: str, selectors: Selectors, tz: 
     )
 
 
-def _generic_body(html: str, url: str) -> str:
-    return trafilatura.extract(html, url=url, output_format="html", include_comments=False) or ""
+def _generic_body(root: _Element, url: str) -> str:
+    """trafilatura's choice, from our tree (already decoded right and freed of control bytes),
+    minus any <title> broken markup left in the body: its text is raw markup, never the story."""
+    tree = deepcopy(root)
+    for misplaced in tree.xpath("//body//title"):
+        misplaced.drop_tree()
+    return trafilatura.extract(tree, url=url, output_format="html", include_comments=False) or ""
 
 
 def _title(root: _Element, selectors: Selectors, ld: dict) -> str:
@@ -90,8 +97,21 @@ def _title(root: _Element, selectors: Selectors, ld: dict) -> str:
     title = root.find(".//title")
     if title is None:
         return ""
-    parts = [p for p in TITLE_SEPARATORS.split(text_of(title)) if p]
+    parts = [p for p in TITLE_SEPARATORS.split(_document_title(title)) if p]
     return max(parts, key=len) if parts else ""
+
+
+def _document_title(title: _Element) -> str:
+    """The <title>'s text. An unclosed <title> takes the rest of the page, markup and all, as its
+    text (HTML's rule for it): that text is read as HTML once more, so no markup becomes a title."""
+    text = collapse(title.text or "")
+    if not SWALLOWED_TAG.search(text):
+        return text
+    try:
+        text = text_of(parse_html(f"<div>{text}</div>"))
+    except NotHTML:
+        return ""
+    return collapse(SWALLOWED_TAG.sub(" ", text))  # a second <title> in it swallowed markup again
 
 
 def _published(

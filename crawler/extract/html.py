@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 import lxml.html
+from lxml import etree
 from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError, _Element
 
@@ -34,8 +35,15 @@ def collapse(text: str) -> str:
     return " ".join(text.replace("\u200b", "").split())  # str.split knows U+3000 and U+00A0
 
 
+_VISIBLE_TEXT = etree.XPath(
+    "descendant-or-self::text()[not(ancestor::script or ancestor::style or ancestor::template or ancestor::title)]"
+)
+
+
 def text_of(element: _Element) -> str:
-    return collapse(element.text_content())
+    """The text a reader sees in the page: not the source of a script or style, nor a <title> that
+    broken markup left inside the body (the document's title is read as `title.text`)."""
+    return collapse("".join(_VISIBLE_TEXT(element)))
 
 
 @lru_cache(maxsize=1024)

@@ -23,6 +23,7 @@ from twisted.python.failure import Failure
 
 from crawler.conditional import NotModified
 from crawler.extract.article import Selectors, extract_article
+from crawler.extract.charset import looks_binary, page_text
 from crawler.extract.html import NotHTML
 from crawler.items import Article
 from crawler.urls import BadURL, check_url
@@ -113,8 +114,11 @@ class SourceSpider(scrapy.Spider):
             raise FetchFailed(f"not an HTML page (Content-Type: {kind})")
         if not response.body.strip():
             raise FetchFailed("empty page")
+        if looks_binary(response.body):
+            raise FetchFailed("not an HTML page (binary content served as text/html)")
         try:
-            article = extract_article(response.text, response.url, self.name, self.spec.selectors, self.spec.timezone)
+            text = page_text(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
+            article = extract_article(text, response.url, self.name, self.spec.selectors, self.spec.timezone)
         except NotHTML as exc:
             raise FetchFailed(str(exc)) from None
         if self.spec.canonical:
@@ -174,4 +178,8 @@ def describe_failure(failure: Failure) -> str:
         return "connection refused"
     if isinstance(exc, BadURL) or str(exc).startswith("refused target"):
         return str(exc)
+    if name == "DownloadCancelledError" or "DOWNLOAD_MAXSIZE" in str(exc):  # sent, or inflated, past the cap
+        return "response too large: past the download size limit (counted after decompression), not read further"
+    if str(exc) == "max redirections reached":
+        return "too many redirects (a loop, or a chain longer than REDIRECT_MAX_TIMES)"
     return f"{name}: {exc}".strip()
