@@ -9,7 +9,8 @@ MONGO_URI: str | None = None  # None: start the embedded SecantusDB server on MO
 MONGO_DATABASE = "news"
 MONGO_COLLECTION = "articles"
 MONGO_EMBEDDED_PATH = "data/mongo"
-MONGO_TIMEOUT_MS = 5000  # milliseconds to find a server before a write is spooled
+MONGO_TIMEOUT_MS = 5000  # milliseconds to find a server, per attempt of a write
+MONGO_OUTAGE_LIMIT = 120.0  # seconds a crawl waits for a stopped store; then it spools and ends
 MONGO_BATCH_SIZE = 100  # articles per bulk_write
 MONGO_FLUSH_INTERVAL = 5.0  # seconds a partial batch may wait
 

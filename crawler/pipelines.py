@@ -12,6 +12,7 @@ from pymongo.errors import PyMongoError
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import LoopingCall
 from twisted.internet.threads import deferToThread
@@ -29,6 +30,8 @@ from crawler.store.schema import to_document
 from crawler.store.spool import Spool
 
 logger = logging.getLogger(__name__)
+
+STORE_UNAVAILABLE = "store_unavailable"  # the close reason of a run that outlasted MONGO_OUTAGE_LIMIT
 
 
 class CountingPipeline:
@@ -96,6 +99,7 @@ class MongoPipeline:
     while the store works; at most MAX_BATCHES_IN_FLIGHT wait, then new items wait for the store."""
 
     MAX_BATCHES_IN_FLIGHT = 2
+    RETRY_WAIT = 1.0  # seconds between attempts while the store is down
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -115,6 +119,9 @@ class MongoPipeline:
         self.last_flush = time.monotonic()
         self.spooled = 0
         self.writing: Deferred[None] = succeed(None)  # the chain of batch writes, in order
+        self.outage_limit = settings.getfloat("MONGO_OUTAGE_LIMIT")
+        self.outage_since: float | None = None  # monotonic time the store was first found down
+        self.gave_up = False
         self.in_flight = 0
 
     @classmethod
@@ -170,17 +177,46 @@ class MongoPipeline:
         self.writing = self.writing.addCallback(write).addBoth(done)
 
     def _write_batch(self, docs: list[dict[str, Any]]) -> None:
-        try:
-            result = write_articles(self.collection, docs)
-        except StoreUnavailable as exc:
-            self._spool(docs, f"store unavailable: {exc}")
-            return
+        """Write a batch, waiting out a store outage (the crawl waits too, held back by the
+        batches in flight) up to MONGO_OUTAGE_LIMIT; past it, spool and end the run."""
+        waited = False
+        while True:
+            try:
+                result = write_articles(self.collection, docs)
+                break
+            except StoreUnavailable as exc:
+                if self._outage_over_limit():
+                    self._spool(docs, f"store unavailable: {exc}")
+                    return
+                waited = True
+                time.sleep(self.RETRY_WAIT)
+        self.outage_since = None
+        if waited:
+            self.stats.inc_value("store/waited", len(docs))
         for key in ("new", "updated", "unchanged"):
             self.stats.inc_value(f"store/{key}", getattr(result, key))
         self._group(result.changed)
         for doc, reason in result.refused:
             logger.warning("%s: %s", doc.get("url"), reason)
             self._spool([doc], reason)
+
+    def _outage_over_limit(self) -> bool:
+        """True once the store has been down for MONGO_OUTAGE_LIMIT; the first time, ends the run."""
+        now = time.monotonic()
+        self.outage_since = self.outage_since or now
+        if now - self.outage_since < self.outage_limit:
+            return False
+        if not self.gave_up:
+            self.gave_up = True
+            logger.error("store down for %.0f s (MONGO_OUTAGE_LIMIT): ending the run; articles go to %s",
+                         now - self.outage_since, self.spool.path)
+            from twisted.internet import reactor  # the running one: imported here, never installed here
+
+            reactor.callFromThread(self._end_run)
+        return True
+
+    def _end_run(self) -> None:
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORE_UNAVAILABLE))
 
     def _group(self, urls: list[str]) -> None:
         """Join each new or changed article to the group of its copies; a failure here loses

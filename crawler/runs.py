@@ -4,6 +4,7 @@ from the crawler's own stats, so operators see what every run did."""
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,9 @@ from crawler.store.client import collection, store_client
 logger = logging.getLogger(__name__)
 
 
+ANSWERED = ("downloader/response_status_count/200", "downloader/response_status_count/304")
+
+
 def run_record(source: str, started: datetime, ended: datetime, reason: str, stats: dict[str, Any]) -> dict[str, Any]:
     """The run document: counts read from the stats the pipelines and spiders keep."""
 
@@ -29,7 +33,8 @@ def run_record(source: str, started: datetime, ended: datetime, reason: str, sta
     dropped = total("validate/dropped/")
     spooled = int(stats.get("store/spooled", 0))
     status = "ok" if reason == "finished" and not failures and not spooled else "degraded"
-    if reason != "finished" or (stats.get("downloader/response_count", 0) == 0 and failures):
+    answered = sum(int(v) for k, v in stats.items() if k in ANSWERED)
+    if reason != "finished" or (failures and not answered):  # nothing came back but errors
         status = "failed"
     if reason == "shutdown":  # SIGTERM / Ctrl-C: what was fetched is stored, the next run goes on
         status = "interrupted"
@@ -51,6 +56,7 @@ def run_record(source: str, started: datetime, ended: datetime, reason: str, sta
             "duplicates": int(stats.get("dedup/duplicates", 0)),
             "skipped_stored": int(stats.get("incremental/skipped", 0)),
             "spooled": spooled,
+            "waited": int(stats.get("store/waited", 0)),  # written late: the store was down a while
             "dropped": dropped,
         },
         "skipped": {  # pages not fetched on purpose, as Scrapy's own middlewares count them
@@ -66,6 +72,24 @@ def last_runs(runs: Collection, sources: list[str]) -> dict[str, dict[str, Any]]
     """Each source's latest run record, for sources that have one."""
     latest = {name: runs.find_one({"source": name}, sort=[("started_at", DESCENDING)]) for name in sources}
     return {name: record for name, record in latest.items() if record is not None}
+
+
+STATUSES = ("ok", "interrupted", "degraded", "failed")  # the worst last
+EXIT_CODES = {"ok": 0, "interrupted": 0, "degraded": 3, "failed": 1}
+
+
+def exit_code(crawlers: list[Crawler]) -> int:
+    """A command's exit code from its runs: 1 when one failed, else 3 when one was degraded, else
+    0 (SIGTERM included: stopping on purpose is not a fault); each run not ok is named on stderr."""
+    statuses = []
+    for crawler in crawlers:
+        assert crawler.stats is not None and crawler.spidercls is not None
+        status = crawler.stats.get_value("run/status", "failed")
+        if EXIT_CODES[status]:
+            reason = crawler.stats.get_value("finish_reason", "did not start")
+            print(f"crawler: {crawler.spidercls.name}: run {status} ({reason})", file=sys.stderr)
+        statuses.append(status)
+    return EXIT_CODES[max(statuses, key=STATUSES.index, default="ok")]
 
 
 class RunRecorder:
@@ -92,6 +116,7 @@ class RunRecorder:
             return
         assert self.crawler.stats is not None
         record = run_record(spider.name, self.started, datetime.now(UTC), reason, self.crawler.stats.get_stats())
+        self.crawler.stats.set_value("run/status", record["status"])  # for the command's exit code
         settings = self.crawler.settings
         try:
             with store_client(settings) as client:

@@ -59,7 +59,7 @@ def test_second_run_fetches_only_new_and_recent_articles(site: Site, crawler_env
     runs = list(pymongo.MongoClient(mongo_uri)[db_name]["crawls"].find(sort=[("started_at", 1)]))
     assert [(r["source"], r["status"]) for r in runs] == [("netease", "ok"), ("netease", "ok")]
     assert runs[0]["articles"] | {"dropped": {}} == {
-        "new": 3, "updated": 0, "unchanged": 0, "duplicates": 2, "skipped_stored": 0, "spooled": 0, "dropped": {}
+        "new": 3, "updated": 0, "unchanged": 0, "duplicates": 2, "skipped_stored": 0, "spooled": 0, "waited": 0, "dropped": {}
     }
     assert (runs[1]["articles"]["new"], runs[1]["articles"]["updated"], runs[1]["articles"]["skipped_stored"]) == (1, 1, 2)
     assert runs[1]["pages_fetched"] >= 3 and runs[1]["ended_at"] >= runs[1]["started_at"]

@@ -9,6 +9,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 
 from crawler.cli.settings import load_settings
+from crawler.runs import exit_code
 from crawler.sources import SOURCES
 
 
@@ -25,8 +26,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"crawler: unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}", file=sys.stderr)
         return 2
     process = CrawlerProcess(load_settings(args))
-    for name in args.sources or SOURCES:
-        kwargs = {"max_depth": args.max_depth} if args.max_depth is not None else {}
-        process.crawl(SOURCES[name], **kwargs)
+    crawlers = [process.create_crawler(SOURCES[name]) for name in args.sources or SOURCES]
+    for crawler in crawlers:
+        process.crawl(crawler, **({"max_depth": args.max_depth} if args.max_depth is not None else {}))
     process.start()
-    return 0
+    return exit_code(crawlers)

@@ -12,10 +12,10 @@ from pymongo.errors import PyMongoError
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
-from twisted.internet.defer import DeferredList
+from twisted.internet.defer import Deferred, DeferredList
 
 from crawler.cli.settings import load_settings
-from crawler.runs import last_runs
+from crawler.runs import exit_code, last_runs
 from crawler.scheduling import Runs, scheduler, triggers
 from crawler.sources import SOURCES
 from crawler.store.client import collection, store_client
@@ -54,7 +54,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     install_reactor(settings["TWISTED_REACTOR"])
     process = CrawlerProcess(settings)  # SIGTERM / Ctrl-C: running crawls close and store what they have
-    runs = Runs(lambda name: process.crawl(SOURCES[name]))
+    crawlers = []
+
+    def crawl(name: str) -> Deferred:
+        crawlers.append(process.create_crawler(SOURCES[name]))
+        return process.crawl(crawlers[-1])
+
+    runs = Runs(crawl)
     from twisted.internet import reactor
 
     if args.once:
@@ -67,4 +73,4 @@ def run(args: argparse.Namespace) -> int:
         for job in jobs.get_jobs():
             print(f"{job.id}: {job.trigger}", flush=True)
     process.start(stop_after_crawl=False)
-    return 0
+    return exit_code(crawlers) if args.once else 0

@@ -176,6 +176,10 @@ def describe_failure(failure: Failure) -> str:
         return f"timed out ({exc})"
     if isinstance(exc, ConnectionRefusedError) or name == "DownloadConnectionRefusedError":
         return "connection refused"
+    if name in ("ResponseNeverReceived", "ConnectionLost", "ConnectionDone", "ResponseFailed"):
+        return "connection closed before a response"
+    if name == "DownloadFailedError":  # Scrapy >= 2.14 wraps the transport's own error in it
+        return f"download failed ({exc})"
     if isinstance(exc, BadURL) or str(exc).startswith("refused target"):
         return str(exc)
     if name == "DownloadCancelledError" or "DOWNLOAD_MAXSIZE" in str(exc):  # sent, or inflated, past the cap
