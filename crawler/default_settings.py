@@ -28,6 +28,13 @@ SCHEDULE_JITTER = 60  # seconds of random delay, so sources do not all start tog
 SCHEDULE_TIMEZONE = "Asia/Shanghai"  # zone of crontab lines
 SOURCE_START_URLS: dict[str, list[str]] = {}  # per source, discovery URLs instead of the module's own
 
+# --- Layout drift: checks on every run (crawler/monitors.py); a run below one is "degraded" ---------
+MONITOR_MIN_ARTICLES = 5  # article pages a run needs before it is judged
+MONITOR_MIN_STORED_SHARE = 0.8  # articles stored / article pages fetched
+MONITOR_MIN_FIELD_SHARE = {"title": 0.95, "body": 0.9, "published_at": 0.8}  # share of articles with each
+MONITOR_MIN_BODY_RATIO = 0.5  # median body length / its median over the source's recent runs
+MONITOR_HISTORY_RUNS = 10  # recent runs of the source that make "usual"
+
 # --- Politeness ------------------------------------------------------------------------------------
 RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry of a 5xx or timeout; doubles each time
 RETRY_BACKOFF_MAX = 30.0  # seconds, the longest wait before a retry

@@ -41,6 +41,7 @@ def fetch_settings(settings: Settings, store: bool) -> Settings:
         "RETRY_TIMES": 1,
         "AUTOTHROTTLE_ENABLED": False,  # one page per site: nothing to adapt to
         "DOWNLOAD_DELAY": 0,
+        "MONGO_OUTAGE_LIMIT": 0,  # someone is waiting: with the store down, spool at once and say so
     }
     for name, value in overrides.items():
         settings.set(name, value, priority="spider")

@@ -12,7 +12,7 @@ from pymongo.errors import PyMongoError
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import LoopingCall
 from twisted.internet.threads import deferToThread
@@ -145,12 +145,12 @@ class MongoPipeline:
         if self.buffer and time.monotonic() - self.last_flush >= self.flush_interval:
             self.flush()
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         self.buffer.append(to_document(item))
         if len(self.buffer) >= self.batch_size or time.monotonic() - self.last_flush >= self.flush_interval:
             self.flush()
         if self.in_flight > self.MAX_BATCHES_IN_FLIGHT:
-            return self._after_writes().addCallback(lambda _: item)  # back-pressure: the store is behind
+            await maybe_deferred_to_future(self._after_writes())  # back-pressure: the store is behind
         return item
 
     def _after_writes(self) -> Deferred[None]:
@@ -201,7 +201,10 @@ class MongoPipeline:
             self._spool([doc], reason)
 
     def _outage_over_limit(self) -> bool:
-        """True once the store has been down for MONGO_OUTAGE_LIMIT; the first time, ends the run."""
+        """True once the store has been down for MONGO_OUTAGE_LIMIT; the first time, ends the run.
+        A limit of 0 never waits and never ends the run: every batch goes to the spool at once."""
+        if self.outage_limit <= 0:
+            return True
         now = time.monotonic()
         self.outage_since = self.outage_since or now
         if now - self.outage_since < self.outage_limit:
@@ -241,11 +244,12 @@ class MongoPipeline:
         self.spooled += len(docs)
         self.stats.inc_value("store/spooled", len(docs))
 
-    def close_spider(self) -> Deferred[None]:
+    async def close_spider(self) -> None:
         if self.timer.running:
             self.timer.stop()
         self.flush()
-        return self._after_writes().addCallback(lambda _: self._closed())
+        await maybe_deferred_to_future(self._after_writes())
+        self._closed()
 
     def _closed(self) -> None:
         self.client.close()

@@ -15,6 +15,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler.monitors import Floors, check_run, extraction
 from crawler.store.client import collection, store_client
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def run_record(source: str, started: datetime, ended: datetime, reason: str, sta
             if stats.get(key)
         },
         "errors": {"total": sum(failures.values()), "by_reason": failures},
+        "extraction": extraction(stats),
     }
 
 
@@ -98,6 +100,8 @@ class RunRecorder:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.started = datetime.now(UTC)
+        self.floors = Floors.from_settings(crawler.settings)
+        self.history_runs = crawler.settings.getint("MONITOR_HISTORY_RUNS")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunRecorder:
@@ -116,15 +120,25 @@ class RunRecorder:
             return
         assert self.crawler.stats is not None
         record = run_record(spider.name, self.started, datetime.now(UTC), reason, self.crawler.stats.get_stats())
-        self.crawler.stats.set_value("run/status", record["status"])  # for the command's exit code
         settings = self.crawler.settings
         try:
             with store_client(settings) as client:
                 runs = collection(client, settings, "MONGO_CRAWLS_COLLECTION")
                 runs.create_index([("source", 1), ("started_at", DESCENDING)], name="source_started_at")
+                history = list(runs.find({"source": spider.name}, {"extraction": 1},
+                                         sort=[("started_at", DESCENDING)], limit=self.history_runs))
+                self.monitor(record, history)
                 runs.insert_one(record)
         except PyMongoError as exc:
+            self.monitor(record, [])
             logger.error("run record of %s not stored (%s): %s", spider.name, exc, record)
             return
-        logger.info("run of %s: %s, %d new, %d updated", spider.name, record["status"],
-                    record["articles"]["new"], record["articles"]["updated"])
+        finally:
+            self.crawler.stats.set_value("run/status", record["status"])  # for the command's exit code
+        logger.info("run of %s: %s, %d new, %d updated%s", spider.name, record["status"], record["articles"]["new"],
+                    record["articles"]["updated"], "".join(f"; {p}" for p in record["degraded_by"]))
+
+    def monitor(self, record: dict[str, Any], history: list[dict[str, Any]]) -> None:
+        record["degraded_by"] = check_run(record, history, self.floors)
+        if record["degraded_by"] and record["status"] == "ok":
+            record["status"] = "degraded"

@@ -45,6 +45,7 @@ EXTENSIONS = {
 
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 100,
+    "crawler.monitors.MonitorPipeline": 150,  # field coverage and body lengths, before any drop
     "crawler.pipelines.ValidatePipeline": 200,
     "crawler.pipelines.DedupPipeline": 300,
     "crawler.pipelines.MongoPipeline": 900,

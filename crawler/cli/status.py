@@ -43,7 +43,23 @@ def run(args: argparse.Namespace) -> int:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
         print("  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+    for name, record in last.items():
+        if why := reasons(record):
+            print(f"{name} {record['status']}: {why}")
     return 0
+
+
+def reasons(record: dict[str, Any]) -> str:
+    """Why a run was not ok: the drift checks it failed, its errors, or how it ended."""
+    if record["status"] in ("ok", "interrupted"):
+        return ""
+    parts = list(record.get("degraded_by") or [])
+    parts += [f"{count} × {reason}" for reason, count in record["errors"]["by_reason"].items()]
+    if record["reason"] != "finished":
+        parts.append(f"ended: {record['reason']}")
+    if record["articles"].get("spooled"):
+        parts.append(f"{record['articles']['spooled']} article(s) spooled")
+    return "; ".join(parts)
 
 
 def when(trigger: BaseTrigger, last_start: datetime | None) -> str:

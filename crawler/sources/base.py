@@ -103,6 +103,8 @@ class SourceSpider(scrapy.Spider):
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Article]:
         """One article page in, one Article out (or a recorded failure)."""
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("monitor/article_pages")
         try:
             yield self.extract(response)
         except FetchFailed as exc:
@@ -154,6 +156,9 @@ class SourceSpider(scrapy.Spider):
             return  # offsite or robots.txt: Scrapy counts these, and the run record reports them
         request = getattr(failure, "request", None)
         url = request.meta.get("requested_url", request.url) if request is not None else "?"
+        if request is not None and request.callback == self.parse:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("monitor/article_pages")  # expected, though it never came
         self.fail(url, describe_failure(failure))
 
     def fail(self, url: str, reason: str) -> None:

@@ -1,0 +1,117 @@
+"""Layout drift: the usual way a per-source crawler breaks is silent. A site changes its template
+and articles come back empty, undated or full of noise while every request still answers 200.
+After each run these checks compare what the run extracted with fixed floors and with the
+source's own history; a run that falls below one is `degraded`, with the reasons in its record.
+
+All the rules are here, in `check_run`; their thresholds are the MONITOR_* settings. Spidermon
+was considered: its monitors are unittest suites reporting through actions (mail, Slack), while
+these results must land in the run record, `crawler status` and the exit code, and need the
+source's history from the store; a page of plain functions does that with less machinery."""
+
+from __future__ import annotations
+
+import random
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
+from scrapy.statscollectors import StatsCollector
+
+FIELDS = ("title", "body", "published_at")
+SAMPLE = 2000  # body lengths kept per run (a uniform reservoir), enough for a stable median
+
+
+@dataclass(frozen=True)
+class Floors:
+    min_articles: int  # article pages a run needs before its shares mean anything
+    stored_share: float  # articles stored / article pages fetched
+    field_share: dict[str, float]  # share of extracted articles with each field present
+    body_ratio: float  # the run's median body length / the median of the source's recent runs
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Floors:
+        return cls(
+            min_articles=settings.getint("MONITOR_MIN_ARTICLES"),
+            stored_share=settings.getfloat("MONITOR_MIN_STORED_SHARE"),
+            field_share={k: float(v) for k, v in settings.getdict("MONITOR_MIN_FIELD_SHARE").items()},
+            body_ratio=settings.getfloat("MONITOR_MIN_BODY_RATIO"),
+        )
+
+
+def extraction(stats: dict[str, Any]) -> dict[str, Any]:
+    """What the run extracted, from the counts MonitorPipeline keeps: the run record's `extraction`."""
+    items = int(stats.get("monitor/items", 0))
+    return {
+        "article_pages": int(stats.get("monitor/article_pages", 0)),
+        "articles": items,
+        "field_share": {f: round(int(stats.get(f"monitor/with_{f}", 0)) / items, 3) if items else None for f in FIELDS},
+        "median_body_chars": stats.get("monitor/median_body_chars"),
+        "noise_removed": {k.removeprefix("clean/removed/"): int(v) for k, v in stats.items()
+                          if k.startswith("clean/removed/")},
+    }
+
+
+def check_run(record: dict[str, Any], history: list[dict[str, Any]], floors: Floors) -> list[str]:
+    """Why the run looks broken, one line per failed rule; empty when it looks like the source."""
+    seen = record["extraction"]
+    if seen["article_pages"] < floors.min_articles:
+        return []  # too few pages to judge
+    problems = []
+    counts = record["articles"]
+    stored = counts["new"] + counts["updated"] + counts["unchanged"]
+    if stored / seen["article_pages"] < floors.stored_share:
+        problems.append(f"stored {stored} of {seen['article_pages']} article pages (floor {floors.stored_share:.0%})")
+    for name, floor in floors.field_share.items():
+        share = seen["field_share"].get(name)
+        if share is not None and share < floor:
+            problems.append(f"{name} found on {share:.0%} of articles (floor {floor:.0%})")
+    usual = [r["extraction"]["median_body_chars"] for r in history
+             if (r.get("extraction") or {}).get("median_body_chars")]
+    median = seen["median_body_chars"]
+    if usual and median is not None and median < floors.body_ratio * statistics.median(usual):
+        problems.append(f"median body {median} chars, under {floors.body_ratio:.0%} of the usual "
+                        f"{statistics.median(usual):.0f}")
+    return problems
+
+
+class MonitorPipeline:
+    """Counts, for every cleaned article (before validation drops any), which fields it has and
+    how long its body is: the raw material of `check_run`."""
+
+    def __init__(self, stats: StatsCollector, min_body_chars: int) -> None:
+        self.stats = stats
+        self.min_body_chars = min_body_chars
+        self.lengths: list[int] = []
+        self.seen = 0
+        self.random = random.Random(0)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> MonitorPipeline:
+        assert crawler.stats is not None
+        return cls(crawler.stats, crawler.settings.getint("CLEAN_MIN_BODY_CHARS"))
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        body = adapter.get("body") or ""
+        present = {"title": bool(adapter.get("title")), "body": len(body) >= self.min_body_chars,
+                   "published_at": adapter.get("published_at") is not None}
+        self.stats.inc_value("monitor/items")
+        for name, found in present.items():
+            if found:
+                self.stats.inc_value(f"monitor/with_{name}")
+        self._sample(len(body))
+        return item
+
+    def _sample(self, length: int) -> None:
+        self.seen += 1
+        if len(self.lengths) < SAMPLE:
+            self.lengths.append(length)
+        elif (slot := self.random.randrange(self.seen)) < SAMPLE:
+            self.lengths[slot] = length
+
+    def close_spider(self) -> None:
+        if self.lengths:
+            self.stats.set_value("monitor/median_body_chars", int(statistics.median(self.lengths)))
