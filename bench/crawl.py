@@ -51,6 +51,7 @@ class Pages:
 
     def __init__(self, size: int) -> None:
         self.size = size
+        self.articles_served = 0
         template = gzip.decompress((ROOT / "tests/fixtures/pages/netease.html.gz").read_bytes()).decode()
         start, end = template.index("<p>12月16日"), template.index("</div>", template.index('class="post_body"'))
         self.head, self.tail = template[:start], template[end:]
@@ -70,6 +71,7 @@ class Pages:
             return f"<html><body><ul>{links}</ul>{more}</body></html>".encode()
         if match := re.fullmatch(r"http://www\.163\.com/dy/article/B(\d{15})\.html", path):
             n = int(match.group(1))
+            self.articles_served += 1
             return (self.head.replace("字节跳动回应被OpenAI封禁账户", f"第{n}篇") + story(n) + self.tail).encode()
         return None
 
@@ -98,22 +100,30 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def crawl_env(site: ThreadingHTTPServer, mongo_uri: str, database: str, work: Path) -> dict[str, str]:
+    """The crawler's environment: the site as its proxy, the bench's store."""
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env.update(http_proxy=f"http://127.0.0.1:{site.server_address[1]}", MONGO_URI=mongo_uri, MONGO_DATABASE=database,
+               SPOOL_PATH=str(work / "spool.jsonl"), SCRAPY_SETTINGS_MODULE="crawler.settings")
+    return env
+
+
+def crawl_args(size: int, pipelines: bool) -> list[str]:
+    """`scrapy crawl netease` over the whole site, as fast as the machine goes."""
+    args = ["crawl", "netease", "-a", "start_urls=http://www.163.com/news/0/", "-a", f"max_depth={size // PER_LISTING + 1}",
+            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "ROBOTSTXT_OBEY=0",
+            "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=INFO"]
+    return args if pipelines else [*args, "-s", "ITEM_PIPELINES={}"]
+
+
 def crawl(size: int, pipelines: bool, mongo_uri: str, database: str, work: Path) -> tuple[float, int, int, float, float]:
     """Seconds, articles stored (or scraped), peak RSS in MB of the crawler process, CPU seconds of
     the crawler and of this process (the site and the embedded store, which share the machine)."""
-    pages = Pages(size)
-    server = serve(pages)
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env.update(http_proxy=f"http://127.0.0.1:{server.server_address[1]}", MONGO_URI=mongo_uri, MONGO_DATABASE=database,
-               SPOOL_PATH=str(work / "spool.jsonl"), SCRAPY_SETTINGS_MODULE="crawler.settings")
-    depth = size // PER_LISTING + 1
-    args = ["crawl", "netease", "-a", "start_urls=http://www.163.com/news/0/", "-a", f"max_depth={depth}",
-            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "ROBOTSTXT_OBEY=0",
-            "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=INFO"]
-    if not pipelines:
-        args += ["-s", "ITEM_PIPELINES={}"]
+    server = serve(Pages(size))
+    env = crawl_env(server, mongo_uri, database, work)
     start, own_cpu, child_cpu = time.perf_counter(), time.process_time(), children_cpu()
-    run = subprocess.run([sys.executable, "-c", CHILD, *args], env=env, cwd=work, capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-c", CHILD, *crawl_args(size, pipelines)], env=env, cwd=work,
+                         capture_output=True, text=True)
     seconds, own_cpu, child_cpu = time.perf_counter() - start, time.process_time() - own_cpu, children_cpu() - child_cpu
     server.shutdown()
     rss = int(re.search(r"MAXRSS_KB (\d+)", run.stderr).group(1)) // 1024
