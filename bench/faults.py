@@ -29,12 +29,14 @@ import pymongo
 from secantus import SecantusDBServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from crawl import Pages, story  # noqa: E402
+
 from tests.site import Page, Site  # noqa: E402  (the tests' local site: every request logged)
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = 60
 MB = 1024 * 1024
-TEMPLATE = zlib.decompress((ROOT / "tests/fixtures/pages/netease.html.gz").read_bytes(), 31).decode()
+SITE = Pages(0)  # bench/crawl.py's NetEase template, each article a different story
 
 
 def article_id(n: int, kind: str = "A") -> str:
@@ -46,7 +48,8 @@ def article_url(ident: str) -> str:
 
 
 def article_page(ident: str) -> str:
-    return TEMPLATE.replace("字节跳动回应被OpenAI封禁账户", f"第{ident}号：字节跳动回应被OpenAI封禁账户")
+    number = int(ident[1:]) + 1000 * ord(ident[0])
+    return SITE.head.replace("字节跳动回应被OpenAI封禁账户", f"第{ident}号") + story(number) + SITE.tail
 
 
 # --- hostile pages: (how the server answers, whether a good article is expected from it) ----------
@@ -103,7 +106,7 @@ def hostile_pages(site: Site) -> list[str]:
         "header says UTF-8, bytes GBK": lambda i: Page(undeclared(i).encode("gb18030"), content_type="text/html; charset=utf-8"),
         "no charset at all, GBK": lambda i: Page(undeclared(i).encode("gb18030"), content_type="text/html"),
         "BOM against a GBK header": lambda i: Page(b"\xef\xbb\xbf" + undeclared(i).encode(), content_type="text/html; charset=gbk"),
-        "NUL bytes and unclosed tags": lambda i: Page(article_page(i).replace("<p>", "<p>\0").replace("</div>", "").encode()),
+        "NUL bytes and unclosed tags": lambda i: Page(article_page(i).replace("<p>", "<p>\0").replace("</p>", "").encode()),
     }
     bad = {
         "one byte a second": Page(b"", respond=drip),

@@ -58,6 +58,15 @@ def test_refetch_of_unchanged_page_bumps_last_seen_not_version(collection) -> No
     assert (doc["first_seen"], doc["last_seen"], doc["updated_at"]) == (first, first + timedelta(hours=1), first)
 
 
+def test_one_fetch_written_twice_counts_once(collection) -> None:
+    """A batch retried, or replayed from the spool, after its first write had landed after all."""
+    fetched = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    write_articles(collection, [solidot_doc(fetched)])
+    write_articles(collection, [solidot_doc(fetched)])
+    doc = collection.find_one()
+    assert (doc["version"], doc["fetch_count"], doc["last_seen"]) == (1, 1, fetched)
+
+
 def test_changed_page_bumps_version_and_updated_at(collection) -> None:
     first = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
     write_articles(collection, [solidot_doc(first)])

@@ -58,6 +58,8 @@ def upsert_op(doc: dict[str, Any]) -> UpdateOne:
     now = doc["fetched_at"]
     changed = {"$ne": ["$content_hash", doc["content_hash"]]}
     new = {"$eq": [{"$type": "$cluster_id"}, "missing"]}
+    # the same fetch written twice (a write retried, or replayed from the spool, after it had landed)
+    same_fetch = {"$eq": ["$last_seen", {"$literal": now}]}
     fields = {k: {"$literal": v} for k, v in doc.items()}
     return UpdateOne(
         {"url": doc["url"]},
@@ -69,7 +71,7 @@ def upsert_op(doc: dict[str, Any]) -> UpdateOne:
                     "updated_at": {"$cond": [changed, {"$literal": now}, "$updated_at"]},
                     "first_seen": {"$ifNull": ["$first_seen", {"$literal": now}]},
                     "last_seen": {"$literal": now},
-                    "fetch_count": {"$add": [{"$ifNull": ["$fetch_count", 0]}, 1]},
+                    "fetch_count": {"$cond": [same_fetch, "$fetch_count", {"$add": [{"$ifNull": ["$fetch_count", 0]}, 1]}]},
                     # a new article is a story of its own until grouping finds its copies
                     "cluster_id": {"$cond": [new, own_cluster_id(doc["url"], now), "$cluster_id"]},
                     "cluster_size": {"$cond": [new, 1, "$cluster_size"]},
