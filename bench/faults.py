@@ -20,9 +20,7 @@ import sys
 import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pymongo
@@ -32,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from crawl import Pages, story  # noqa: E402
 
+from tests.hostile import drip, endless, gzip_bomb, silent  # noqa: E402
 from tests.site import Page, Site  # noqa: E402  (the tests' local site: every request logged)
 
 ARTICLES = 60
@@ -54,51 +53,6 @@ def article_page(ident: str) -> str:
 
 # --- hostile pages: (how the server answers, whether a good article is expected from it) ----------
 
-def drip(handler: BaseHTTPRequestHandler) -> None:
-    handler.send_response(200)
-    handler.send_header("Content-Type", "text/html")
-    handler.send_header("Content-Length", "100000")
-    handler.end_headers()
-    for _ in range(30):
-        handler.wfile.write(b"<")
-        handler.wfile.flush()
-        time.sleep(1)
-
-
-def silent(handler: BaseHTTPRequestHandler) -> None:
-    time.sleep(30)
-
-
-def endless(chunked: bool) -> Callable[[BaseHTTPRequestHandler], None]:
-    chunk = b"<p>" + "中".encode() * 1000 + b"</p>"
-
-    def respond(handler: BaseHTTPRequestHandler) -> None:
-        handler.protocol_version = "HTTP/1.1"
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html")
-        handler.send_header("Transfer-Encoding" if chunked else "Content-Length", "chunked" if chunked else str(200 * MB))
-        handler.end_headers()
-        for _ in range(200 * MB // len(chunk)):
-            handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
-
-    return respond
-
-
-def bomb() -> Callable[[BaseHTTPRequestHandler], None]:
-    deflate = zlib.compressobj(9, zlib.DEFLATED, 31)
-    body = b"".join(deflate.compress(b"\0" * MB) for _ in range(1024)) + deflate.flush()  # 1 GB inflated
-
-    def respond(handler: BaseHTTPRequestHandler) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html")
-        handler.send_header("Content-Encoding", "gzip")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
-
-    return respond
-
-
 def hostile_pages(site: Site) -> list[str]:
     """Hostile article URLs added to the site; returns the IDs of those that hold a good article."""
     undeclared = lambda ident: article_page(ident).replace('<meta charset="utf-8">', "")  # noqa: E731
@@ -113,7 +67,7 @@ def hostile_pages(site: Site) -> list[str]:
         "silence": Page(b"", respond=silent),
         "200 MB announced": Page(b"", respond=endless(chunked=False)),
         "200 MB chunked": Page(b"", respond=endless(chunked=True)),
-        "gzip bomb (1 GB)": Page(b"", respond=bomb()),
+        "gzip bomb (1 GB)": Page(b"", respond=gzip_bomb()),
         "binary as text/html": Page(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64),
         "50,000 nested elements": Page(("<html><body>" + "<div>" * 50_000 + "正文" + "</div>" * 50_000).encode()),
     }

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pymongo
@@ -17,6 +16,7 @@ import pytest
 from secantus import SecantusDBServer
 
 from tests.conftest import run_crawler
+from tests.hostile import hang_up
 from tests.site import Page, Site
 from tests.test_runs import ARTICLE, article, article_requests, listing
 from tests.test_schedule import crawls, serve_netease
@@ -164,11 +164,6 @@ def test_a_store_down_past_the_limit_ends_the_run_keeps_the_spool_and_says_so(
     again = outage_crawl(site, env, tmp_path)  # the next run fetches what the cut run never reached
     assert again.wait(120) == 0, again.stderr.read()[-3000:]
     assert sorted(d["url"].rsplit("/", 1)[1][:16] for d in own_store.articles(db_name).find()) == IDENTS
-
-
-def hang_up(handler: BaseHTTPRequestHandler) -> None:
-    """Read the request, then close the connection without a word."""
-    handler.close_connection = True
 
 
 def test_sources_that_fail_every_request_do_not_stop_the_others(

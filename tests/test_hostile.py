@@ -7,8 +7,6 @@ import re
 import subprocess
 import sys
 import time
-import zlib
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from crawler.extract.html import NotHTML
 from crawler.process import process_page
 from crawler.sources.base import FetchFailed
 from tests.conftest import expected_json, page_bytes, run_crawler
+from tests.hostile import Respond, drip, endless, gzip_bomb, silent
 from tests.site import Page, Site
 
 GBK = expected_json("netease_gbk")
@@ -120,70 +119,16 @@ def test_any_markup_extracts_and_cleans_without_raising_or_returning_markup(part
 # --- Through the network: the on-demand fetch, as a user runs it -----------------------------------
 
 
-def drip(handler: BaseHTTPRequestHandler) -> None:
-    """Headers, then one byte a second."""
-    handler.send_response(200)
-    handler.send_header("Content-Type", "text/html")
-    handler.send_header("Content-Length", "100000")
-    handler.end_headers()
-    for _ in range(60):
-        handler.wfile.write(b"<")
-        handler.wfile.flush()
-        time.sleep(1)
-
-
-def silent(handler: BaseHTTPRequestHandler) -> None:
-    time.sleep(60)
-
-
-CHUNK = b"<p>" + "中".encode() * 1000 + b"</p>"
-
-
-def huge(handler: BaseHTTPRequestHandler) -> None:
-    """200 MB, announced."""
-    handler.send_response(200)
-    handler.send_header("Content-Type", "text/html")
-    handler.send_header("Content-Length", str(200 * MB))
-    handler.end_headers()
-    for _ in range(200 * MB // len(CHUNK)):
-        handler.wfile.write(CHUNK)
-
-
-def chunked(handler: BaseHTTPRequestHandler) -> None:
-    """200 MB with no length: chunked transfer encoding."""
-    handler.protocol_version = "HTTP/1.1"
-    handler.send_response(200)
-    handler.send_header("Content-Type", "text/html")
-    handler.send_header("Transfer-Encoding", "chunked")
-    handler.end_headers()
-    for _ in range(200 * MB // len(CHUNK)):
-        handler.wfile.write(b"%x\r\n%s\r\n" % (len(CHUNK), CHUNK))
-    handler.wfile.write(b"0\r\n\r\n")
-
-
-def gzip_bomb(gigabytes: int = 1) -> bytes:
-    """About 1 MB of gzip that inflates to `gigabytes` GB of zeros."""
-    deflate = zlib.compressobj(9, zlib.DEFLATED, 31)
-    zeros = b"\0" * MB
-    return b"".join(deflate.compress(zeros) for _ in range(1024 * gigabytes)) + deflate.flush()
-
-
 @pytest.fixture(scope="module")
-def bomb() -> bytes:
+def bomb() -> Respond:
     return gzip_bomb()
 
 
 @pytest.fixture
-def hostile(site: Site, bomb: bytes) -> Site:
-    def explode(handler: BaseHTTPRequestHandler) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html")
-        handler.send_header("Content-Encoding", "gzip")
-        handler.send_header("Content-Length", str(len(bomb)))
-        handler.end_headers()
-        handler.wfile.write(bomb)
-
-    for name, respond in {"drip": drip, "silent": silent, "huge": huge, "chunked": chunked, "bomb": explode}.items():
+def hostile(site: Site, bomb: Respond) -> Site:
+    behaviours = {"drip": drip, "silent": silent, "huge": endless(chunked=False), "chunked": endless(chunked=True),
+                  "bomb": bomb}
+    for name, respond in behaviours.items():
         site.add(f"/{name}", Page(b"", respond=respond))
     site.add("/loop/a", Page(b"", status=302, headers={"Location": "/loop/b"}))
     site.add("/loop/b", Page(b"", status=302, headers={"Location": "/loop/a"}))
