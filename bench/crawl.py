@@ -112,7 +112,8 @@ def crawl_args(size: int, pipelines: bool) -> list[str]:
     """`scrapy crawl netease` over the whole site, as fast as the machine goes."""
     args = ["crawl", "netease", "-a", "start_urls=http://www.163.com/news/0/", "-a", f"max_depth={size // PER_LISTING + 1}",
             "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "ROBOTSTXT_OBEY=0",
-            "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=INFO"]
+            "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=INFO",
+            "-s", "CLOSESPIDER_PAGECOUNT=0"]  # no per-run page cap: the site is the size asked for
     return args if pipelines else [*args, "-s", "ITEM_PIPELINES={}"]
 
 

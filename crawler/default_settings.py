@@ -15,6 +15,8 @@ MONGO_BATCH_SIZE = 100  # articles per bulk_write
 MONGO_FLUSH_INTERVAL = 5.0  # seconds a partial batch may wait
 
 MONGO_CRAWLS_COLLECTION = "crawls"  # one run record per discovery crawl of a source
+MONGO_COUNTERS_COLLECTION = "daily_counts"  # per source and day: articles stored, copies among them
+MONGO_SOURCES_COLLECTION = "sources"  # per source: its last run, and totals since the store began
 MONGO_VALIDATORS_COLLECTION = "http_validators"  # ETag / Last-Modified of listing pages, per URL
 
 # --- Incremental crawling -------------------------------------------------------------------------

@@ -35,7 +35,7 @@ class Article:
     images: list[str] = _f("Absolute URLs of images inside the body.", default_factory=list)
     fetched_at: datetime | None = _f("When the page was fetched (UTC).")
     clean_audit: dict[str, Any] = _f(
-        "What cleaning removed: {blocks_removed, chars_removed, rules: {rule: {blocks, chars}}}.",
+        "What cleaning removed: {blocks_removed, chars_removed, rules: {rule: {blocks, chars, cut}}}.",
         default_factory=dict,
     )
     dedup: dict[str, Any] = _f(

@@ -20,12 +20,13 @@ from twisted.python.failure import Failure
 
 from crawler.clean import clean_article
 from crawler.dedup.fingerprint import fingerprint
-from crawler.dedup.group import assign
 from crawler.dedup.index import as_document
 from crawler.dedup.similarity import Thresholds
-from crawler.sources import PUBLISHER_NAMES, spec_for
+from crawler.ingest import Ingested, ingest
+from crawler.sources import spec_for
 from crawler.store.client import collection, store_client, store_uri
-from crawler.store.mongo import StoreUnavailable, ensure_collection, write_articles
+from crawler.store.counters import Tallies
+from crawler.store.mongo import StoreUnavailable, ensure_collection
 from crawler.store.schema import to_document
 from crawler.store.spool import Spool
 
@@ -132,8 +133,10 @@ class MongoPipeline:
         uri = store_uri(self.crawler.settings)
         self.client = store_client(self.crawler.settings)
         self.collection = collection(self.client, self.crawler.settings)
+        self.tallies = Tallies.of(self.client, self.crawler.settings)
         try:
             ensure_collection(self.collection)
+            self.tallies.ensure()
             written, left = self.spool.replay(self._write_or_raise)
             self.stats.set_value("store/replayed", written)
         except (PyMongoError, StoreUnavailable) as exc:
@@ -182,7 +185,7 @@ class MongoPipeline:
         waited = False
         while True:
             try:
-                result = write_articles(self.collection, docs)
+                done = ingest(self.collection, self.tallies, docs, self.thresholds)
                 break
             except StoreUnavailable as exc:
                 if self._outage_over_limit():
@@ -193,10 +196,8 @@ class MongoPipeline:
         self.outage_since = None
         if waited:
             self.stats.inc_value("store/waited", len(docs))
-        for key in ("new", "updated", "unchanged"):
-            self.stats.inc_value(f"store/{key}", getattr(result, key))
-        self._group(result.changed)
-        for doc, reason in result.refused:
+        self._count(done)
+        for doc, reason in done.written.refused:
             logger.warning("%s: %s", doc.get("url"), reason)
             self._spool([doc], reason)
 
@@ -221,23 +222,17 @@ class MongoPipeline:
     def _end_run(self) -> None:
         deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORE_UNAVAILABLE))
 
-    def _group(self, urls: list[str]) -> None:
-        """Join each new or changed article to the group of its copies; a failure here loses
-        nothing (the article is stored) and the next change of it or of a copy regroups it."""
-        for url in urls:
-            try:
-                group = assign(self.collection, url, PUBLISHER_NAMES, self.thresholds)
-            except PyMongoError as exc:
-                self.stats.inc_value("dedup/errors")
-                logger.warning("%s: stored, but grouping failed: %s", url, exc)
-                continue
-            copy = group is not None and group.original != url
-            self.stats.inc_value("dedup/duplicates" if copy else "dedup/originals")
+    def _count(self, done: Ingested) -> None:
+        for key in ("new", "updated", "unchanged"):
+            self.stats.inc_value(f"store/{key}", getattr(done.written, key))
+        self.stats.inc_value("dedup/duplicates", len(done.copies))
+        self.stats.inc_value("dedup/originals", done.originals)
+        self.stats.inc_value("dedup/errors", done.group_errors)
 
     def _write_or_raise(self, docs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
-        result = write_articles(self.collection, docs)
-        self._group(result.changed)
-        return result.refused
+        done = ingest(self.collection, self.tallies, docs, self.thresholds)
+        self._count(done)
+        return done.written.refused
 
     def _spool(self, docs: list[dict[str, Any]], reason: str) -> None:
         self.spool.append(docs, reason)

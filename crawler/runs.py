@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import DESCENDING
-from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -17,6 +16,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.monitors import Floors, check_run, extraction
 from crawler.store.client import collection, store_client
+from crawler.store.counters import Tallies
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +70,17 @@ def run_record(source: str, started: datetime, ended: datetime, reason: str, sta
     }
 
 
-def last_runs(runs: Collection, sources: list[str]) -> dict[str, dict[str, Any]]:
-    """Each source's latest run record, for sources that have one."""
-    latest = {name: runs.find_one({"source": name}, sort=[("started_at", DESCENDING)]) for name in sources}
-    return {name: record for name, record in latest.items() if record is not None}
+def problems(record: dict[str, Any]) -> list[str]:
+    """Why a run was not ok: the drift checks it failed, its errors, how it ended, what waits."""
+    if record["status"] in ("ok", "interrupted"):
+        return []
+    found = list(record.get("degraded_by") or [])
+    found += [f"{count} × {reason}" for reason, count in record["errors"]["by_reason"].items()]
+    if record["reason"] != "finished":
+        found.append(f"ended: {record['reason']}")
+    if record["articles"].get("spooled"):
+        found.append(f"{record['articles']['spooled']} article(s) spooled")
+    return found
 
 
 STATUSES = ("ok", "interrupted", "degraded", "failed")  # the worst last
@@ -129,6 +136,7 @@ class RunRecorder:
                                          sort=[("started_at", DESCENDING)], limit=self.history_runs))
                 self.monitor(record, history)
                 runs.insert_one(record)
+                Tallies.of(client, settings).record_run(record)
         except PyMongoError as exc:
             self.monitor(record, [])
             logger.error("run record of %s not stored (%s): %s", spider.name, exc, record)

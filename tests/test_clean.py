@@ -17,7 +17,9 @@ def lines(*texts: str) -> list[Line]:
 def test_recommendation_heading_cuts_everything_after_it() -> None:
     result = clean_lines(lines(*STORY, "相关推荐", "欧冠小组赛战罢!前八出炉", "欧冠小组赛战罢!前八出炉", "里芃芃体育", "2026-01-29 07:48:52"))
     assert result.lines == STORY
-    assert result.audit.rules["recommend_heading"] == {"blocks": 5, "chars": 4 + 12 + 12 + 5 + 19}
+    assert result.audit.rules["recommend_heading"] == {
+        "blocks": 5, "chars": 4 + 12 + 12 + 5 + 19, "cut": ["相关推荐", "欧冠小组赛战罢!前八出炉", "欧冠小组赛战罢!前八出炉"]
+    }
 
 
 def test_a_category_recommendation_heading_is_recognised() -> None:
@@ -80,7 +82,7 @@ def test_source_noise_selectors_go_first_and_are_audited() -> None:
     html = '<div><p class="notice">大陆网友注意：本文链接请勿点击。</p><p>正文第一段的内容足够长，是真正的新闻报道文字。</p></div>'
     result = clean_body(html, noise_selectors=("p.notice",))
     assert result.body == "正文第一段的内容足够长，是真正的新闻报道文字。"
-    assert result.audit.as_dict()["rules"]["source_noise"] == {"blocks": 1, "chars": 16}
+    assert result.audit.as_dict()["rules"]["source_noise"] == {"blocks": 1, "chars": 16, "cut": ["大陆网友注意：本文链接请勿点击。"]}
 
 
 def test_broken_html_still_gives_the_story() -> None:

@@ -8,7 +8,6 @@ target, 422 no article, 502 not fetchable, 503 not stored, 504 over time.
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import Any
 
@@ -20,7 +19,9 @@ from twisted.internet import defer, reactor
 from twisted.web.error import Error
 from twisted.web.server import Request
 
+from crawler.api.dashboard import dashboard_children
 from crawler.api.guard import allowed_from, refusal_for
+from crawler.api.token import authorised
 from crawler.netguard import Refused, check_target
 from crawler.ondemand import NO_ARTICLE, fetch_settings, not_stored, read_back
 from crawler.sources import spider_for_url
@@ -75,10 +76,7 @@ class ApiResource(ServiceResource):
         self.token: str | None = settings.get("API_TOKEN") or None
 
     def authorise(self, request: Request) -> None:
-        if not self.token:
-            return
-        given = (request.getHeader("authorization") or "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), self.token.encode()):
+        if not authorised(request, self.token):
             request.setHeader(b"WWW-Authenticate", b"Bearer")
             raise Failed(401, "missing or wrong token: send Authorization: Bearer <API_TOKEN>")
 
@@ -98,11 +96,12 @@ class ApiResource(ServiceResource):
 class NotFound(ApiResource):
     def render(self, request: Request) -> bytes:
         request.setResponseCode(404)
-        return self.render_object({"status": "error", "code": 404, "message": "no such endpoint: try /fetch or /health"}, request)
+        return self.render_object({"status": "error", "code": 404, "message": "no such endpoint: try /fetch, /health, / (the dashboard) or /metrics"}, request)
 
 
 class Root(ApiResource):
-    """/fetch and /health; anything else is a JSON 404."""
+    """/fetch and /health; the dashboard at / (and /sources/NAME, /stories, /article, /metrics);
+    anything else is a JSON 404."""
 
     isLeaf = False
 
@@ -110,6 +109,8 @@ class Root(ApiResource):
         super().__init__(None, settings)
         self.putChild(b"fetch", FetchResource(self, settings))
         self.putChild(b"health", HealthResource(self, settings))
+        for path, page in dashboard_children(settings).items():
+            self.putChild(path, page)
         self.missing = NotFound(self, settings)
 
     def getChild(self, path: bytes, request: Request) -> ApiResource:  # noqa: N802 - Twisted's name

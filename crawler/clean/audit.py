@@ -5,21 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+SAMPLES = 3  # cut texts kept per rule, so an operator can see what a rule took
+SAMPLE_CHARS = 120
+
 
 @dataclass
 class Audit:
-    rules: dict[str, dict[str, int]] = field(default_factory=dict)
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def cut(self, rule: str, texts: list[str]) -> None:
-        entry = self.rules.setdefault(rule, {"blocks": 0, "chars": 0})
-        entry["blocks"] += len(texts)
-        entry["chars"] += sum(len(t) for t in texts)
+        self._add(rule, len(texts), sum(len(t) for t in texts), [t[:SAMPLE_CHARS] for t in texts])
 
     def merge(self, other: Audit) -> None:
         for rule, entry in other.rules.items():
-            mine = self.rules.setdefault(rule, {"blocks": 0, "chars": 0})
-            mine["blocks"] += entry["blocks"]
-            mine["chars"] += entry["chars"]
+            self._add(rule, entry["blocks"], entry["chars"], entry["cut"])
+
+    def _add(self, rule: str, blocks: int, chars: int, samples: list[str]) -> None:
+        entry = self.rules.setdefault(rule, {"blocks": 0, "chars": 0, "cut": []})
+        entry["blocks"] += blocks
+        entry["chars"] += chars
+        entry["cut"] += samples[: SAMPLES - len(entry["cut"])]
 
     def as_dict(self) -> dict[str, Any]:
         return {

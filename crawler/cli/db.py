@@ -11,9 +11,11 @@ from typing import Any
 from pymongo.errors import PyMongoError
 
 from crawler.cli.settings import load_settings
+from crawler.ingest import ingest
 from crawler.store.client import collection, store_client, store_uri
+from crawler.store.counters import Tallies
 from crawler.store.embedded import announce, start_server
-from crawler.store.mongo import StoreUnavailable, ensure_collection, write_articles
+from crawler.store.mongo import StoreUnavailable, ensure_collection
 from crawler.store.spool import Spool
 
 
@@ -49,9 +51,11 @@ def run_replay(args: argparse.Namespace) -> int:
     uri = store_uri(settings)
     with store_client(settings) as client:
         articles = collection(client, settings)
+        tallies = Tallies.of(client, settings)
         try:
             ensure_collection(articles)
-            written, left = spool.replay(lambda docs: write_articles(articles, docs).refused)
+            tallies.ensure()
+            written, left = spool.replay(lambda docs: ingest(articles, tallies, docs).written.refused)
         except (StoreUnavailable, PyMongoError) as exc:
             print(f"crawler: store {uri} unavailable ({exc}); {len(spool)} article(s) stay in {spool.path}", file=sys.stderr)
             return 1

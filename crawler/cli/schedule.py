@@ -15,10 +15,11 @@ from scrapy.utils.reactor import install_reactor
 from twisted.internet.defer import Deferred, DeferredList
 
 from crawler.cli.settings import load_settings
-from crawler.runs import exit_code, last_runs
+from crawler.runs import exit_code
 from crawler.scheduling import Runs, scheduler, triggers
 from crawler.sources import SOURCES
-from crawler.store.client import collection, store_client
+from crawler.store.client import store_client
+from crawler.store.counters import Tallies
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def last_starts(settings: Settings, names: list[str]) -> dict[str, datetime]:
     """When each source last ran, from the run records; with the store down, every source is due."""
     try:
         with store_client(settings) as client:
-            last = last_runs(collection(client, settings, "MONGO_CRAWLS_COLLECTION"), names)
+            last = Tallies.of(client, settings).last_runs(names)
     except PyMongoError as exc:
         logger.warning("run records unavailable (%s): every source runs now", exc)
         return {}

@@ -11,10 +11,11 @@ from apscheduler.triggers.base import BaseTrigger
 from pymongo.errors import PyMongoError
 
 from crawler.cli.settings import load_settings
-from crawler.runs import last_runs
+from crawler.runs import problems
 from crawler.scheduling import next_run, triggers
 from crawler.sources import SOURCES
-from crawler.store.client import collection, store_client, store_uri
+from crawler.store.client import store_client, store_uri
+from crawler.store.counters import Tallies
 
 
 def add_parser(commands: Any) -> None:
@@ -31,35 +32,21 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         with store_client(settings) as client:
-            articles = collection(client, settings)
-            last = last_runs(collection(client, settings, "MONGO_CRAWLS_COLLECTION"), list(SOURCES))
-            rows = [row(name, last.get(name), articles.count_documents({"source": name}), plan[name])
-                    for name in SOURCES]
+            tallied = Tallies.of(client, settings).of_sources(list(SOURCES))
     except PyMongoError as exc:
         print(f"crawler: store {store_uri(settings)} unavailable: {exc}", file=sys.stderr)
         return 1
+    last = {name: doc["last_run"] for name, doc in tallied.items() if doc.get("last_run")}
+    rows = [row(name, last.get(name), tallied.get(name, {}).get("articles", 0), plan[name]) for name in SOURCES]
     header = ("source", "last run (UTC)", "status", "new", "updated", "unchanged", "dup", "dropped", "errors", "stored",
               "next run (UTC)")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
         print("  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
     for name, record in last.items():
-        if why := reasons(record):
+        if why := "; ".join(problems(record)):
             print(f"{name} {record['status']}: {why}")
     return 0
-
-
-def reasons(record: dict[str, Any]) -> str:
-    """Why a run was not ok: the drift checks it failed, its errors, or how it ended."""
-    if record["status"] in ("ok", "interrupted"):
-        return ""
-    parts = list(record.get("degraded_by") or [])
-    parts += [f"{count} × {reason}" for reason, count in record["errors"]["by_reason"].items()]
-    if record["reason"] != "finished":
-        parts.append(f"ended: {record['reason']}")
-    if record["articles"].get("spooled"):
-        parts.append(f"{record['articles']['spooled']} article(s) spooled")
-    return "; ".join(parts)
 
 
 def when(trigger: BaseTrigger, last_start: datetime | None) -> str:

@@ -33,6 +33,7 @@ class WriteResult:
     unchanged: int = 0
     refused: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # URLs stored new or with new content
+    created: list[dict[str, Any]] = field(default_factory=list)  # the documents stored new
 
 
 def connect(uri: str, timeout_ms: int) -> MongoClient:
@@ -111,6 +112,7 @@ def write_articles(collection: Collection, docs: list[dict[str, Any]]) -> WriteR
         if doc["url"] not in known:
             result.new += 1
             result.changed.append(doc["url"])
+            result.created.append(doc)
         elif known[doc["url"]] != doc["content_hash"]:
             result.updated += 1
             result.changed.append(doc["url"])

@@ -1,0 +1,148 @@
+"""The operator's dashboard and /metrics, served by `crawler api` beside /fetch: read-only, under
+the same token and binding rules. Pages are built in a thread (the store is read with blocking
+pymongo calls), so a slow query never holds up the reactor or a running /fetch."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+from scrapy.settings import Settings
+from twisted.internet.threads import deferToThread
+from twisted.python.failure import Failure
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET, Request
+
+from crawler.api.token import TOKEN_COOKIE, authorised, matches
+from crawler.dashboard import queries
+from crawler.dashboard.pages import chart, render
+from crawler.sources import SOURCES
+from crawler.store.client import store_client
+
+HTML = b"text/html; charset=utf-8"
+logger = logging.getLogger(__name__)
+
+
+class Page(Resource):
+    """One dashboard page: `build(request)` returns (status, content type, body), run in a thread."""
+
+    isLeaf = True
+
+    def __init__(self, settings: Settings, client: MongoClient, build: Callable[[Any, Request], tuple[int, bytes, bytes]]) -> None:
+        super().__init__()
+        self.settings, self.client, self.build = settings, client, build
+        self.token: str | None = settings.get("API_TOKEN") or None
+
+    def render_GET(self, request: Request) -> bytes | int:  # noqa: N802 - Twisted's name
+        request.setHeader(b"Content-Security-Policy", b"default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+        request.setHeader(b"X-Content-Type-Options", b"nosniff")
+        given = request.args.get(b"token", [b""])[0].decode("utf-8", "replace")
+        if given and self.token and matches(given, self.token):  # a browser's way in: the token once, then a cookie
+            request.addCookie(TOKEN_COOKIE, quote(given), path="/", httpOnly=True, sameSite="strict")
+            request.redirect(request.path or b"/")
+            return b""
+        if not authorised(request, self.token):
+            request.setResponseCode(401)
+            request.setHeader(b"Content-Type", HTML)
+            return render("message.html", heading="401",
+                          text="Open this page once as /?token=API_TOKEN, or send Authorization: Bearer API_TOKEN.")
+        db = self.client[self.settings.get("MONGO_DATABASE")]
+        deferToThread(self.build, db, request).addErrback(self.failure_page).addCallback(
+            lambda page: self.finish(request, *page))
+        return NOT_DONE_YET
+
+    @staticmethod
+    def failure_page(failure: Failure) -> tuple[int, bytes, bytes]:
+        logger.error("dashboard page failed: %s", failure.getTraceback())
+        if failure.check(PyMongoError):
+            return 503, HTML, render("message.html", heading="503", text="the store is unreachable")
+        return 500, HTML, render("message.html", heading="500", text="this page failed; the log says why")
+
+    @staticmethod
+    def finish(request: Request, status: int, kind: bytes, body: bytes) -> None:
+        if request.finished or request.channel is None:  # the browser went away meanwhile
+            return
+        request.setResponseCode(status)
+        request.setHeader(b"Content-Type", kind)
+        request.write(body)
+        request.finish()
+
+
+def overview(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
+    def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
+        data = queries.overview(db, settings, datetime.now(UTC))
+        svg = chart(data["days"], data["per_day"], list(SOURCES))
+        return 200, HTML, render("overview.html", sources=data["sources"], days=data["days"], chart=svg)
+    return build
+
+
+def source(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
+    def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
+        name = (request.postpath or [b""])[0].decode("utf-8", "replace")
+        if name not in SOURCES:
+            return 404, HTML, render("message.html", heading="404", text=f"no source named {name}")
+        return 200, HTML, render("source.html", **queries.source_page(db, settings, name, datetime.now(UTC)))
+    return build
+
+
+def stories(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
+    def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
+        return 200, HTML, render("stories.html", groups=queries.stories(db, settings, datetime.now(UTC)))
+    return build
+
+
+def article(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
+    def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
+        url = request.args.get(b"url", [b""])[0].decode("utf-8", "replace")
+        found = queries.article(db, settings, url) if url else None
+        if found is None:
+            return 404, HTML, render("message.html", heading="404", text=f"no article stored at {url}")
+        return 200, HTML, render("article.html", a=found)
+    return build
+
+
+def metrics(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
+    def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
+        registry = CollectorRegistry()
+        registry.register(StoreCollector(queries.metric_counts(db, settings)))
+        return 200, b"text/plain; version=0.0.4; charset=utf-8", generate_latest(registry)
+    return build
+
+
+class StoreCollector:
+    """Prometheus families from the store's run records and counters, read once per scrape."""
+
+    def __init__(self, counts: dict[str, dict[str, Any]]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Any:
+        runs = CounterMetricFamily("crawler_runs", "Runs per source and status", labels=["source", "status"])
+        errors = CounterMetricFamily("crawler_errors", "Failed fetches per source", labels=["source"])
+        drops = CounterMetricFamily("crawler_dropped", "Articles dropped per source and reason",
+                                    labels=["source", "reason"])
+        articles = GaugeMetricFamily("crawler_articles_stored", "Articles stored per source", labels=["source"])
+        duplicates = GaugeMetricFamily("crawler_duplicates_stored", "Stored articles that are copies of another",
+                                       labels=["source"])
+        for name, doc in sorted(self.counts.items()):
+            for status, n in sorted((doc.get("runs") or {}).items()):
+                runs.add_metric([name, status], n)
+            errors.add_metric([name], doc.get("errors", 0))
+            for reason, n in sorted((doc.get("dropped") or {}).items()):
+                drops.add_metric([name, reason], n)
+            articles.add_metric([name], doc.get("articles", 0))
+            duplicates.add_metric([name], doc.get("duplicates", 0))
+        yield from (runs, errors, drops, articles, duplicates)
+
+
+def dashboard_children(settings: Settings) -> dict[bytes, Resource]:
+    client = store_client(settings)
+    return {name: Page(settings, client, build(settings)) for name, build in
+            ((b"", overview), (b"sources", source), (b"stories", stories), (b"article", article),
+             (b"metrics", metrics))}

@@ -1,0 +1,47 @@
+"""The dashboard's HTML: Jinja2 templates with autoescaping, so scraped text (a title such as
+`<script>alert(1)</script>`) is always shown as text. The chart is SVG drawn here, on the server:
+no JavaScript, nothing fetched from anywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from crawler.dashboard.queries import local
+from crawler.runs import problems
+
+COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7")
+CHART_HEIGHT, BAR, GAP = 160, 18, 4
+
+env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                  autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+env.filters["local"] = local
+env.filters["why"] = lambda run: "; ".join(problems(run))
+
+
+def render(template: str, **values: Any) -> bytes:
+    return env.get_template(template).render(**values).encode()
+
+
+def chart(days: list[str], per_day: dict[str, dict[str, int]], sources: list[str]) -> Markup:
+    """Stacked bars: articles stored per day, one colour per source."""
+    color = {s: COLORS[n % len(COLORS)] for n, s in enumerate(sources)}
+    top = max((sum(counts.values()) for counts in per_day.values()), default=0) or 1
+    bars, ticks = [], []
+    for n, day in enumerate(days):
+        x, y = n * (BAR + GAP), CHART_HEIGHT
+        for source in sources:
+            count = per_day[day].get(source, 0)
+            if not count:
+                continue
+            h = max(round(count / top * CHART_HEIGHT), 1)
+            y -= h
+            bars.append({"x": x, "y": y, "w": BAR, "h": h, "color": color[source], "label": f"{day} {source}: {count}"})
+        if n % 5 == 0:
+            ticks.append({"x": x, "label": day[5:]})
+    legend = [{"x": n * 90, "source": s, "color": color[s]} for n, s in enumerate(sources)]
+    return Markup(env.get_template("chart.html").render(width=len(days) * (BAR + GAP), height=CHART_HEIGHT,
+                                                        bars=bars, ticks=ticks, legend=legend))

@@ -1,0 +1,213 @@
+"""The operator's dashboard, in a real headless Chromium against `crawler api`, over a store seeded
+through the real pipelines: the numbers are the store's, a degraded source is marked, stories show
+their original first, scraped text stays text, and nothing leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+from crawler.extract.lang import converter
+from tests.conftest import page_bytes, run_crawler
+from tests.site import Page, Site
+from tests.test_discovery import solidot_story
+from tests.test_schedule import serve_netease
+
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "artifacts")) / "dashboard"
+SCRIPT_TITLE = "<script>alert(1)</script>"
+IMG_TITLE = "<img src=x onerror=alert(2)>"
+STORY = [
+    "今年入冬以来，北方多地迎来大范围降雪，气象部门连续发布寒潮蓝色预警，提醒公众注意出行安全。",
+    "据气象台介绍，本轮降雪过程持续时间长、影响范围广，部分地区积雪深度超过十五厘米，道路结冰严重。",
+    "交通部门已启动应急预案，高速公路部分路段实行临时交通管制，铁路部门增开多趟临时列车保障旅客出行。",
+    "农业农村部门提醒各地做好设施农业防寒保温工作，及时清除大棚积雪，防止棚体坍塌造成损失。",
+    "专家表示，随着冷空气持续南下，未来一周南方地区气温也将明显下降，请市民及时添衣保暖。",
+]
+
+
+def escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def hostile_page(title: str, extra: str = "") -> str:
+    """A generic page whose headline is markup-looking text (escaped in its HTML, as it should be)."""
+    paragraphs = "".join(f"<p>{p}</p>" for p in STORY)
+    return (f"<html><head><meta charset='utf-8'><title>{escaped(title)}</title></head><body><article>"
+            f"<h1>{escaped(title)}</h1>{paragraphs}{extra}</article></body></html>")
+
+
+def seed(site: Site, env: dict[str, str], cwd: Path) -> None:
+    """Every source's run through the real pipelines: NetEase fine, Solidot with a missing story."""
+    serve_netease(site)
+    settings = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "MONITOR_MIN_ARTICLES=3", "-s",
+                "SOURCE_START_URLS=" + json.dumps({"netease": ["http://www.163.com/news/"],
+                                                   "solidot": ["http://www.solidot.org/index.rss"]})]
+    feed = "".join(f"<item><link>http://www.solidot.org/story?sid={sid}</link></item>" for sid in (1, 2, 3))
+    site.add("http://www.solidot.org/index.rss", Page(f"<rss><channel>{feed}</channel></rss>".encode(),
+                                                      content_type="application/rss+xml"))
+    site.add("http://www.solidot.org/story?sid=1", solidot_story(1))
+    site.add("http://www.solidot.org/story?sid=2", solidot_story(2).replace("第2篇：OpenAI 和微软的紧密关系出现裂缝",
+                                                                            escaped(IMG_TITLE)))
+    for source in ("netease", "solidot"):  # sid=3 is missing: 404, so Solidot's run is degraded
+        run = run_crawler([*settings, "crawl", source], env, cwd)
+        assert run.returncode == (0 if source == "netease" else 3), run.stderr[-2000:]
+    mirror = converter("s2t").convert(page_bytes("netease").decode())
+    urls = [site.add("/mirror/1.html", mirror), site.add("/hostile/1.html", hostile_page(SCRIPT_TITLE)),
+            site.add("/hostile/2.html", hostile_page(SCRIPT_TITLE, "<p>（本文转载自网络，如有侵权请联系删除。）</p>"))]
+    fetched = run_crawler(["fetch", *urls], env | {"no_proxy": "127.0.0.1"}, cwd)
+    assert fetched.returncode == 0, fetched.stderr[-2000:]
+
+
+@pytest.fixture
+def dashboard(site: Site, crawler_env, articles, unused_loopback_port: int, tmp_path: Path) -> Iterator[str]:
+    env = crawler_env | {"http_proxy": site.base}
+    seed(site, env, tmp_path)
+    api = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "api", "--port", str(unused_loopback_port)],
+                           env=crawler_env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{unused_loopback_port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/health", timeout=2)
+            break
+        except (urllib.error.URLError, ConnectionError):
+            assert time.monotonic() < deadline and api.poll() is None, api.stderr.read()
+            time.sleep(0.2)
+    yield base
+    api.terminate()
+    api.wait(10)
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+    yield driver
+    driver.quit()
+
+
+def visit(browser: webdriver.Chrome, url: str, name: str) -> None:
+    browser.get(url)
+    # fonts loaded and a frame painted, or the first screenshot of a fresh browser can come out blank
+    browser.execute_async_script("const done = arguments[0]; document.fonts.ready.then(() => "
+                                 "requestAnimationFrame(() => requestAnimationFrame(done)))")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018 - reading it is the check: no script ran
+
+
+def row(browser: webdriver.Chrome, source: str) -> list[str]:
+    return [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, f'tr[data-source="{source}"] td')]
+
+
+def test_the_dashboard_shows_the_stores_numbers_and_only_text(dashboard: str, browser, articles) -> None:
+    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+    assert fonts.strip(), "no Chinese font: the pages would show boxes (.ci/run installs fonts-wqy-zenhei)"
+    visit(browser, dashboard + "/", "overview")
+    netease = row(browser, "netease")
+    assert netease[2:8] == ["ok", "2", "0", "1", "0", "0"]  # status, new, updated, duplicates, dropped, errors
+    assert netease[9] == str(articles.count_documents({"source": "netease"}))
+    solidot = row(browser, "solidot")
+    assert solidot[2].startswith("degraded") and "stored 2 of 3 article pages (floor 80%)" in solidot[2]
+    assert "1 × HTTP_404" in solidot[2] and solidot[7] == "1"
+    assert row(browser, "aibase")[1] == "never"
+    assert "+08:00" in netease[1]  # times in Asia/Shanghai, with the offset
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#per-day rect")) >= 2
+
+    visit(browser, dashboard + "/stories", "stories")
+    stories = browser.find_elements(By.CSS_SELECTOR, "section.story")
+    sites = {s.find_element(By.CSS_SELECTOR, "h2").text: [r.find_elements(By.TAG_NAME, "td")[1].text
+                                                          for r in s.find_elements(By.CSS_SELECTOR, "tr")[1:]]
+             for s in stories}
+    assert sites[SCRIPT_TITLE] == ["127.0.0.1", "127.0.0.1"]  # hostile titles, shown as text
+    solidot_story = next(v for k, v in sites.items() if k == IMG_TITLE or k.startswith("第1篇"))  # same time: either
+    assert solidot_story == ["www.solidot.org", "www.solidot.org"], sites
+    netease_story = next(v for k, v in sites.items() if k.endswith("从微软获得使用GPT API的许可"))
+    assert netease_story[0] == "www.163.com" and sorted(netease_story[1:]) == ["127.0.0.1", "www.163.com"], sites
+    assert all(s.find_elements(By.CSS_SELECTOR, "tr")[1].get_attribute("class") == "original" for s in stories)
+
+    visit(browser, dashboard + "/sources/solidot", "source")
+    assert IMG_TITLE in [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#latest a")]
+    assert not browser.find_elements(By.CSS_SELECTOR, "#latest img")
+    assert "degraded" in browser.find_element(By.ID, "runs").text
+
+    hostile = articles.find_one({"title": SCRIPT_TITLE})
+    visit(browser, f"{dashboard}/article?url={urllib.parse.quote(hostile['url'])}", "article")
+    assert browser.find_element(By.ID, "title").text == SCRIPT_TITLE
+    assert browser.find_element(By.ID, "body").text == hostile["body"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in browser.page_source
+    audit = browser.find_element(By.ID, "audit").text
+    assert all(rule in audit for rule in hostile["clean_audit"]["rules"])
+
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    requested = [json.loads(e["message"])["message"] for e in browser.get_log("performance")]
+    urls = {m["params"]["request"]["url"] for m in requested if m["method"] == "Network.requestWillBeSent"}
+    assert urls and all(u.startswith(("http://127.0.0.1:", "data:")) for u in urls), urls
+
+
+def test_metrics_parse_and_match_the_store(dashboard: str, articles) -> None:
+    text = urllib.request.urlopen(dashboard + "/metrics").read().decode()
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(text) for s in family.samples}
+    for source in ("netease", "solidot"):
+        assert samples[("crawler_articles_stored", (("source", source),))] == articles.count_documents({"source": source})
+    assert samples[("crawler_runs_total", (("source", "solidot"), ("status", "degraded")))] == 1
+    assert samples[("crawler_errors_total", (("source", "solidot"),))] == 1
+    assert samples[("crawler_duplicates_stored", (("source", "netease"),))] == 1
+
+
+def test_the_dashboard_keeps_to_the_api_token(crawler_env, articles, unused_loopback_port: int, tmp_path: Path) -> None:
+    api = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "api", "--port", str(unused_loopback_port)],
+                           env=crawler_env | {"API_TOKEN": "s3cret"}, cwd=tmp_path, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{unused_loopback_port}"
+    try:
+        assert api.stdout.readline().startswith("serving")
+
+        def status(path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
+            opener = urllib.request.build_opener(NoRedirect)
+            try:
+                with opener.open(urllib.request.Request(base + path, headers=headers or {})) as answer:
+                    return answer.status, dict(answer.headers)
+            except urllib.error.HTTPError as error:
+                return error.code, dict(error.headers)
+
+        for path in ("/", "/stories", "/sources/netease", "/metrics"):
+            assert status(path)[0] == 401
+            assert status(path, {"Authorization": "Bearer s3cret"})[0] == 200
+        assert status("/?token=wrong")[0] == 401
+        code, headers = status("/?token=s3cret")
+        assert code == 302 and "HttpOnly" in headers["Set-Cookie"] and "SameSite=strict" in headers["Set-Cookie"]
+        cookie = headers["Set-Cookie"].split(";")[0]
+        assert status("/stories", {"Cookie": cookie})[0] == 200
+    finally:
+        api.terminate()
+        api.wait(10)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003 - urllib's signature
+        return None
