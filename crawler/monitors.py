@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
+
+from crawler.pipelines import BodyFloorPipeline
 
 FIELDS = ("title", "body", "published_at")
 SAMPLE = 2000  # body lengths kept per run (a uniform reservoir), enough for a stable median
@@ -77,21 +78,15 @@ def check_run(record: dict[str, Any], history: list[dict[str, Any]], floors: Flo
     return problems
 
 
-class MonitorPipeline:
+class MonitorPipeline(BodyFloorPipeline):
     """Counts, for every cleaned article (before validation drops any), which fields it has and
     how long its body is: the raw material of `check_run`."""
 
     def __init__(self, stats: StatsCollector, min_body_chars: int) -> None:
-        self.stats = stats
-        self.min_body_chars = min_body_chars
+        super().__init__(stats, min_body_chars)
         self.lengths: list[int] = []
         self.seen = 0
         self.random = random.Random(0)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> MonitorPipeline:
-        assert crawler.stats is not None
-        return cls(crawler.stats, crawler.settings.getint("CLEAN_MIN_BODY_CHARS"))
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)

@@ -57,17 +57,21 @@ class CleanPipeline(CountingPipeline):
         return item
 
 
-class ValidatePipeline:
-    """Drops what is not an article: no title, or too little text after cleaning."""
+class BodyFloorPipeline:
+    """A stage that needs the stats and the shortest body that still counts as article text."""
 
     def __init__(self, stats: StatsCollector, min_body_chars: int) -> None:
         self.stats = stats
         self.min_body_chars = min_body_chars
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
+    def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
         return cls(crawler.stats, crawler.settings.getint("CLEAN_MIN_BODY_CHARS"))
+
+
+class ValidatePipeline(BodyFloorPipeline):
+    """Drops what is not an article: no title, or too little text after cleaning."""
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)

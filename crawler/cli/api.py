@@ -1,4 +1,4 @@
-"""`crawler api`: the HTTP front (ScrapyRT resources), bound to 127.0.0.1 unless told otherwise."""
+"""`crawler api`: the HTTP front (ScrapyRT resources and the dashboard), bound to 127.0.0.1 unless told otherwise."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from crawler.cli.settings import load_settings
 
 
 def add_parser(commands: Any) -> None:
-    parser = commands.add_parser("api", help="serve GET|POST /fetch and GET /health over HTTP")
+    parser = commands.add_parser("api", help="serve /fetch, /health, the dashboard and /metrics over HTTP")
     parser.add_argument("--host", help="address to bind (default API_HOST, 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default API_PORT, 9080)")
     parser.set_defaults(run=run)
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     reactor.listenTCP(port, Site(Root(settings)), interface=host)
     if not settings.get("API_TOKEN") and not _loopback(host):
         print(f"crawler: warning: serving on {host} without API_TOKEN: anyone who reaches it can use it", file=sys.stderr)
-    print(f"serving http://{host}:{port}/fetch and /health", flush=True)
+    print(f"serving http://{host}:{port}/fetch, /health, the dashboard at / and /metrics", flush=True)
     reactor.run()
     return 0
 
