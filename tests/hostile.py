@@ -51,9 +51,10 @@ def endless(chunked: bool, size: int = 200 * MB) -> Respond:
 
 
 def gzip_bomb(gigabytes: int = 1) -> Respond:
-    """About 1 MB of gzip that inflates to `gigabytes` GB of zeros."""
+    """About 1 MB of gzip that inflates to `gigabytes` GB of zeros: one gzip member of a megabyte
+    of zeros, repeated (a gzip stream may hold many members, and readers must take them all)."""
     deflate = zlib.compressobj(9, zlib.DEFLATED, 31)
-    body = b"".join(deflate.compress(b"\0" * MB) for _ in range(1024 * gigabytes)) + deflate.flush()
+    body = (deflate.compress(b"\0" * MB) + deflate.flush()) * (1024 * gigabytes)
 
     def respond(handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(200)

@@ -122,7 +122,7 @@ def row(browser: webdriver.Chrome, source: str) -> list[str]:
     return [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, f'tr[data-source="{source}"] td')]
 
 
-def test_the_dashboard_shows_the_stores_numbers_and_only_text(dashboard: str, browser, articles) -> None:
+def test_the_dashboard_and_metrics_show_the_stores_numbers_and_only_text(dashboard: str, browser, articles) -> None:
     fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
     assert fonts.strip(), "no Chinese font: the pages would show boxes (.ci/run installs fonts-wqy-zenhei)"
     visit(browser, dashboard + "/", "overview")
@@ -167,8 +167,7 @@ def test_the_dashboard_shows_the_stores_numbers_and_only_text(dashboard: str, br
     urls = {m["params"]["request"]["url"] for m in requested if m["method"] == "Network.requestWillBeSent"}
     assert urls and all(u.startswith(("http://127.0.0.1:", "data:")) for u in urls), urls
 
-
-def test_metrics_parse_and_match_the_store(dashboard: str, articles) -> None:
+    # /metrics, on the same store: Prometheus's own parser reads it, and its counts are the store's
     text = urllib.request.urlopen(dashboard + "/metrics").read().decode()
     samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
                for family in text_string_to_metric_families(text) for s in family.samples}
