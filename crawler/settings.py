@@ -20,6 +20,12 @@ DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # bytes; news pages are far smaller
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 20  # a redirect loop or a longer chain is "too many redirects"
 CLOSESPIDER_PAGECOUNT = 20_000  # pages per run at most: a calendar or pagination trap ends here
+# Breadth-first: a listing page's articles are fetched before the pages further down its
+# pagination, so the freshest news comes first and the frontier holds about a page of links,
+# not every link of a deep pagination (Scrapy's default order is depth-first).
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
