@@ -24,6 +24,19 @@ logger = logging.getLogger(__name__)
 ANSWERED = ("downloader/response_status_count/200", "downloader/response_status_count/304")
 
 
+def run_status(reason: str, failures: bool, spooled: bool, answered: bool) -> str:
+    """ok; degraded when pages failed, articles were spooled or a per-run cap (CLOSESPIDER_*) cut
+    the run short; interrupted by SIGTERM / Ctrl-C (what was fetched is stored); failed when the
+    run did not finish otherwise, or nothing came back but errors."""
+    if reason == "shutdown":
+        return "interrupted"
+    if reason.startswith("closespider_"):
+        return "degraded"
+    if reason != "finished" or (failures and not answered):
+        return "failed"
+    return "degraded" if failures or spooled else "ok"
+
+
 def run_record(source: str, started: datetime, ended: datetime, reason: str, stats: dict[str, Any]) -> dict[str, Any]:
     """The run document: counts read from the stats the pipelines and spiders keep."""
 
@@ -33,14 +46,8 @@ def run_record(source: str, started: datetime, ended: datetime, reason: str, sta
     failures = total("fetch/failed/")
     dropped = total("validate/dropped/")
     spooled = int(stats.get("store/spooled", 0))
-    status = "ok" if reason == "finished" and not failures and not spooled else "degraded"
-    answered = sum(int(v) for k, v in stats.items() if k in ANSWERED)
-    if reason != "finished" or (failures and not answered):  # nothing came back but errors
-        status = "failed"
-    if reason == "shutdown":  # SIGTERM / Ctrl-C: what was fetched is stored, the next run goes on
-        status = "interrupted"
-    if reason.startswith("closespider_"):  # a per-run cap (pages, time) reached: stored, but cut short
-        status = "degraded"
+    answered = sum(int(stats.get(key, 0)) for key in ANSWERED)
+    status = run_status(reason, bool(failures), bool(spooled), bool(answered))
     return {
         "source": source,
         "started_at": started,

@@ -15,7 +15,7 @@ from crawler.runs import problems
 from crawler.scheduling import next_run, triggers
 from crawler.sources import SOURCES
 from crawler.store.client import store_client, store_uri
-from crawler.store.counters import Tallies
+from crawler.store.counters import Tallies, last_runs_in
 
 
 def add_parser(commands: Any) -> None:
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     except PyMongoError as exc:
         print(f"crawler: store {store_uri(settings)} unavailable: {exc}", file=sys.stderr)
         return 1
-    last = {name: doc["last_run"] for name, doc in tallied.items() if doc.get("last_run")}
+    last = last_runs_in(tallied)
     rows = [row(name, last.get(name), tallied.get(name, {}).get("articles", 0), plan[name]) for name in SOURCES]
     header = ("source", "last run (UTC)", "status", "new", "updated", "unchanged", "dup", "dropped", "errors", "stored",
               "next run (UTC)")

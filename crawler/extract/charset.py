@@ -6,16 +6,15 @@ undeclared GBK page into Latin mojibake with no error to notice. Here every cand
 strictly, in an order that suits Chinese sites: a BOM is certain; bytes that are valid UTF-8 are
 UTF-8 (GBK text practically never is); then what the page declares; then GB18030, the superset of
 GB2312 and GBK. A header naming ISO-8859-1 / cp1252 (HTTP's old default, which servers send
-without thinking) counts only after GB18030: Western bytes on these sites are the rare case. Only when nothing decodes cleanly is the first candidate used with the broken
-bytes dropped, so no U+FFFD (or its GBK shadow "锟斤拷") reaches the stored text."""
+without thinking) counts only after GB18030: Western bytes on these sites are the rare case.
+Only when nothing decodes cleanly is the first candidate used with the broken bytes dropped, so
+no U+FFFD (or its GBK shadow "锟斤拷") reaches the stored text."""
 
 from __future__ import annotations
 
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
 WESTERN = "cp1252"  # what w3lib resolves latin-1 and ascii to: HTTP's old default, often claimed falsely
-
-
 MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"RIFF", b"\x00\x00\x00")
 CONTROL = frozenset(range(0x00, 0x09)) | {0x0B} | frozenset(range(0x0E, 0x1B)) | frozenset(range(0x1C, 0x20))
 
@@ -32,12 +31,13 @@ def page_text(body: bytes, content_type: str | None) -> str:
     encoding, bom = read_bom(body)
     if encoding:
         return body[len(bom) :].decode(encoding, errors="replace").replace("\ufffd", "")
-    for candidate in candidates(body, content_type):
+    tried = candidates(body, content_type)
+    for candidate in tried:
         try:
             return body.decode(candidate)
         except (UnicodeDecodeError, LookupError):
             continue
-    return body.decode(candidates(body, content_type)[0], errors="replace").replace("\ufffd", "")
+    return body.decode(tried[0], errors="replace").replace("\ufffd", "")
 
 
 def candidates(body: bytes, content_type: str | None) -> list[str]:

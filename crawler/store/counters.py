@@ -76,5 +76,9 @@ class Tallies:
         return {d["_id"]: d for d in self.sources.find({"_id": {"$in": names}})}
 
     def last_runs(self, names: list[str]) -> dict[str, dict[str, Any]]:
-        """Each source's latest run record, for sources that have one."""
-        return {name: d["last_run"] for name, d in self.of_sources(names).items() if d.get("last_run")}
+        return last_runs_in(self.of_sources(names))
+
+
+def last_runs_in(sources: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each source's latest run record, for sources that have one."""
+    return {name: d["last_run"] for name, d in sources.items() if d.get("last_run")}
