@@ -41,6 +41,18 @@ MONITOR_HISTORY_RUNS = 10  # recent runs of the source that make "usual"
 RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry of a 5xx or timeout; doubles each time
 RETRY_BACKOFF_MAX = 30.0  # seconds, the longest wait before a retry
 
+# --- Distributed crawling (crawler/frontier/): off unless REDIS_URL is set ---------------------------
+REDIS_URL: str | None = None  # e.g. redis://redis:6379/0; set: discovery crawls share one frontier
+REDIS_PARAMS: dict = {}  # extra redis-py client arguments (scrapy-redis's setting)
+REDIS_OUTAGE_LIMIT = 120.0  # seconds a worker waits for a stopped Redis at start and at exit
+FRONTIER_LEASE_TIMEOUT = 30.0  # seconds a stopped worker's heartbeat lives; then its requests are requeued
+FRONTIER_POLL_INTERVAL = 0.5  # seconds between an idle worker's looks at the queue (and lease acks)
+FRONTIER_SEEN_TTL = 86400  # seconds a round's duplicate filter lives after its last addition
+FRONTIER_MAX_DELIVERIES = 3  # a request handed out this often, each time to a worker that died, is set aside
+FRONTIER_SEED_ON_START = True  # `crawl` seeds a new round (or joins one); `crawler worker` does not
+FRONTIER_EXIT_WHEN_EMPTY = True  # `crawl` ends when nothing is queued or leased; `crawler worker` never
+POLITENESS_MAX_PAUSE = 300.0  # seconds, the longest a 429/503 Retry-After pauses a host for every worker
+
 # --- Spool: writes the store could not take ---------------------------------------------------
 SPOOL_PATH = "data/spool/articles.jsonl"
 
@@ -73,4 +85,5 @@ ENV_SETTINGS = (
     "SPOOL_PATH",
     "API_TOKEN",
     "API_ALLOW",
+    "REDIS_URL",
 )

@@ -33,6 +33,7 @@ from crawler.store.spool import Spool
 logger = logging.getLogger(__name__)
 
 STORE_UNAVAILABLE = "store_unavailable"  # the close reason of a run that outlasted MONGO_OUTAGE_LIMIT
+articles_stored = object()  # signal, items=[...]: a batch is in the store or the spool, never lost now
 
 
 class CountingPipeline:
@@ -121,6 +122,7 @@ class MongoPipeline:
             common_unit_clusters=settings.getint("DEDUP_COMMON_UNIT_CLUSTERS"),
         )
         self.buffer: list[dict[str, Any]] = []
+        self.buffered_items: list[Any] = []
         self.last_flush = time.monotonic()
         self.spooled = 0
         self.writing: Deferred[None] = succeed(None)  # the chain of batch writes, in order
@@ -154,6 +156,7 @@ class MongoPipeline:
 
     async def process_item(self, item: Any) -> Any:
         self.buffer.append(to_document(item))
+        self.buffered_items.append(item)
         if len(self.buffer) >= self.batch_size or time.monotonic() - self.last_flush >= self.flush_interval:
             self.flush()
         if self.in_flight > self.MAX_BATCHES_IN_FLIGHT:
@@ -168,6 +171,7 @@ class MongoPipeline:
 
     def flush(self) -> None:
         docs, self.buffer = self.buffer, []
+        items, self.buffered_items = self.buffered_items, []
         self.last_flush = time.monotonic()
         if not docs:
             return
@@ -180,6 +184,8 @@ class MongoPipeline:
             self.in_flight -= 1
             if isinstance(result, Failure):
                 logger.error("batch write failed unexpectedly: %s", result.getTraceback())
+            else:
+                self.crawler.signals.send_catch_log(signal=articles_stored, items=items)
 
         self.writing = self.writing.addCallback(write).addBoth(done)
 

@@ -39,11 +39,15 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.conditional.ConditionalListingMiddleware": 70,  # ETag / Last-Modified on listing pages
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.backoff.BackoffRetryMiddleware": 550,  # the same retries, with waits that double
+    "crawler.frontier.politeness.SharedPolitenessMiddleware": 960,  # with REDIS_URL: limits for all workers
 }
 
 SPIDER_MIDDLEWARES = {
     "crawler.incremental.IncrementalMiddleware": 800,  # discovery only; INCREMENTAL_ENABLED
+    "crawler.frontier.scheduler.LeaseMiddleware": 900,  # with REDIS_URL: a lease lasts until its article is stored
 }
+# With REDIS_URL set, discovery crawls share a frontier in Redis; otherwise this is Scrapy's scheduler.
+SCHEDULER = "crawler.frontier.scheduler.ClusterScheduler"
 
 EXTENSIONS = {
     "crawler.runs.RunRecorder": 500,

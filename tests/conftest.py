@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,6 +91,13 @@ def run_crawler(args: list[str], env: dict[str, str], cwd: Path, timeout: float 
     )
 
 
+def wait_for(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
 @pytest.fixture
 def unused_loopback_port() -> int:
     """A loopback port nothing listens on: connections to it are refused at once, locally."""
@@ -109,3 +117,13 @@ def store(collection, url: str, body: str, published: datetime | None, origin: s
     assert write_articles(collection, [to_document(article)]).refused == []
     group = assign(collection, url, PUBLISHER_NAMES)
     return group.cluster_id if group else ""
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator:
+    """A redis-server of the test's own (`apt-get install redis-server`), on a free loopback port."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path / "redis")
+    yield server
+    server.stop()

@@ -30,10 +30,24 @@ class Site:
         self.requests: list[str] = []
         self.not_modified: list[str] = []
         self.times: list[float] = []  # monotonic time of each request, beside `requests`
+        self.in_flight_by: dict[str, int] = {}  # host -> requests to it being answered now
+        self.most_in_flight: dict[str, int] = {}  # host -> most requests to it answered at once
+        self.lock = threading.Lock()
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                host = self.path.split("/")[2] if "://" in self.path else "local"
+                with site.lock:
+                    site.in_flight_by[host] = site.in_flight_by.get(host, 0) + 1
+                    site.most_in_flight[host] = max(site.most_in_flight.get(host, 0), site.in_flight_by[host])
+                try:
+                    self.answer()
+                finally:
+                    with site.lock:
+                        site.in_flight_by[host] -= 1
+
+            def answer(self) -> None:
                 site.requests.append(self.path)
                 site.times.append(time.monotonic())
                 page = site.pages.get(self.path) or Page(b"<html><body>not found</body></html>", status=404)
@@ -45,7 +59,7 @@ class Site:
                     return
                 if page.fail_times > 0:
                     page.fail_times -= 1
-                    page = Page(b"busy", status=503)
+                    page = Page(b"busy", status=503, headers=page.headers)
                 if page.delay:
                     time.sleep(page.delay)
                 if page.etag and self.headers.get("If-None-Match") == page.etag:

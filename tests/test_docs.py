@@ -7,7 +7,8 @@ from crawler import default_settings
 from crawler.items import STORED_FIELDS
 from crawler.store.schema import STORE_FIELDS, VALIDATOR
 
-README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def table_names(heading: str) -> list[str]:
@@ -62,3 +63,18 @@ def test_nothing_listens_unless_asked(monkeypatch) -> None:
     settings = get_project_settings()
     assert settings.getbool("TELNETCONSOLE_ENABLED") is False
     assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
+
+
+def test_compose_scales_workers_on_one_persistent_redis_that_only_the_crawler_reaches() -> None:
+    import yaml
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    redis = services["redis"]
+    assert "--appendonly" in redis["command"] and "yes" in redis["command"]
+    assert "ports" not in redis  # private to the compose network
+    worker = services["worker"]
+    assert not {"ports", "container_name"} & set(worker)  # `--scale worker=4` needs neither
+    assert worker["command"] == ["worker"]
+    for name in ("crawler", "worker"):
+        assert services[name]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"

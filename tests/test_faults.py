@@ -15,7 +15,7 @@ import pymongo.collection
 import pytest
 from secantus import SecantusDBServer
 
-from tests.conftest import run_crawler
+from tests.conftest import run_crawler, wait_for
 from tests.hostile import hang_up
 from tests.site import Page, Site
 from tests.test_runs import ARTICLE, article, article_requests, listing
@@ -32,13 +32,6 @@ def slow_site(site: Site) -> None:
 
 def scraped(log: Path) -> int:
     return log.read_text(errors="replace").count("Scraped from <200")
-
-
-def wait_for(condition, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 SETTINGS = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS=2",

@@ -67,6 +67,30 @@ def test_one_fetch_written_twice_counts_once(collection) -> None:
     assert (doc["version"], doc["fetch_count"], doc["last_seen"]) == (1, 1, fetched)
 
 
+def test_one_page_written_by_three_workers_at_the_same_moment_is_stored_once(collection, mongo_uri: str) -> None:
+    """At-least-once fetching in a distributed crawl: three fetches of one page land together."""
+    import threading
+
+    import pymongo
+
+    def write(fetched_at: datetime) -> None:
+        with pymongo.MongoClient(mongo_uri, tz_aware=True) as client:
+            barrier.wait()
+            refused.extend(write_articles(client[collection.database.name][collection.name], [solidot_doc(fetched_at)]).refused)
+
+    for round_ in range(10):
+        barrier, refused = threading.Barrier(3), []
+        times = [datetime(2026, 11, 1, 8, round_, second, tzinfo=UTC) for second in (1, 2, 3)]
+        writers = [threading.Thread(target=write, args=(t,)) for t in times]
+        for w in writers:
+            w.start()
+        for w in writers:
+            w.join()
+        assert refused == []
+    assert collection.count_documents({}) == 1
+    assert collection.find_one()["fetch_count"] == 30
+
+
 def test_changed_page_bumps_version_and_updated_at(collection) -> None:
     first = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
     write_articles(collection, [solidot_doc(first)])

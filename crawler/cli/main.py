@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli import api, crawl, db, export, fetch, schedule, status
+from crawler.cli import api, crawl, db, export, fetch, schedule, status, worker
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_parser(commands)
     status.add_parser(commands)
     schedule.add_parser(commands)
+    worker.add_parser(commands)
     return parser
 
 

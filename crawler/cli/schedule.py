@@ -15,6 +15,8 @@ from scrapy.utils.reactor import install_reactor
 from twisted.internet.defer import Deferred, DeferredList
 
 from crawler.cli.settings import load_settings
+from crawler.frontier.seeding import Seeder
+from crawler.frontier.workers import redis_client
 from crawler.runs import exit_code
 from crawler.scheduling import Runs, scheduler, triggers
 from crawler.sources import SOURCES
@@ -61,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
         crawlers.append(process.create_crawler(SOURCES[name]))
         return process.crawl(crawlers[-1])
 
-    runs = Runs(crawl)
+    # with REDIS_URL, a source's turn seeds a round for the workers (`crawler worker`) instead
+    seeds = Seeder(redis_client(settings), plan) if settings.get("REDIS_URL") else None
+    runs = Runs(seeds or crawl)
     from twisted.internet import reactor
 
     if args.once:
@@ -74,4 +78,6 @@ def run(args: argparse.Namespace) -> int:
         for job in jobs.get_jobs():
             print(f"{job.id}: {job.trigger}", flush=True)
     process.start(stop_after_crawl=False)
+    if args.once and seeds is not None:
+        return 1 if seeds.failed else 0
     return exit_code(crawlers) if args.once else 0

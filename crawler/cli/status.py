@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
 from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
 
 from crawler.cli.settings import load_settings
+from crawler.frontier.queue import Frontier
+from crawler.frontier.workers import live_workers, redis_client
 from crawler.runs import problems
 from crawler.scheduling import next_run, triggers
 from crawler.sources import SOURCES
@@ -40,12 +44,35 @@ def run(args: argparse.Namespace) -> int:
     rows = [row(name, last.get(name), tallied.get(name, {}).get("articles", 0), plan[name]) for name in SOURCES]
     header = ("source", "last run (UTC)", "status", "new", "updated", "unchanged", "dup", "dropped", "errors", "stored",
               "next run (UTC)")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    for r in [header, *rows]:
-        print("  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+    table(header, rows)
     for name, record in last.items():
         if why := "; ".join(problems(record)):
             print(f"{name} {record['status']}: {why}")
+    return cluster(settings) if settings.get("REDIS_URL") else 0
+
+
+def table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, *rows]:
+        print("  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+
+
+def cluster(settings: Any) -> int:
+    """The shared frontier of each source and the workers alive, from Redis."""
+    try:
+        server = redis_client(settings)
+        depths = {name: Frontier(server, name).depth() for name in SOURCES}
+        workers = live_workers(server)
+    except RedisError as exc:
+        print(f"crawler: redis {settings.get('REDIS_URL')} unavailable: {exc}", file=sys.stderr)
+        return 1
+    print("frontier")
+    table(("source", "round", "queued", "leased", "dead"),
+          [(name, d.round, d.queued, d.leased, d.dead) for name, d in depths.items()])
+    print("workers")
+    table(("worker", "pid", "up (min)", "pages", "pages/min"),
+          [(name, w["pid"], round((time.time() - w["started"]) / 60, 1), sum(w["pages"].values()), w["per_minute"])
+           for name, w in sorted(workers.items())])
     return 0
 
 

@@ -93,8 +93,16 @@ class SourceSpider(scrapy.Spider):
                 url, callback=self.parse, errback=self.on_error, dont_filter=True, meta={"requested_url": url}
             )
         if not self.urls:
-            for url in self.discovery_urls():
-                yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, meta={"listing_depth": 0})
+            for request in self.discovery_requests():
+                yield request
+
+    def discovery_requests(self) -> list[scrapy.Request]:
+        """The listing pages a discovery crawl starts from; in a distributed crawl, the worker that
+        takes the round's seed entry calls this."""
+        return [
+            scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, meta={"listing_depth": 0})
+            for url in self.discovery_urls()
+        ]
 
     def discovery_urls(self) -> list[str]:
         """`-a start_urls=...`, else SOURCE_START_URLS[name], else the spec's own."""

@@ -1,0 +1,45 @@
+"""`crawler worker [SOURCE ...] [--until-idle]`: one worker of a distributed crawl (REDIS_URL): it
+takes requests from the sources' shared frontier until stopped. Start as many as the sites and the
+store allow, on any machine; `crawler schedule` seeds the rounds."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+
+from crawler.cli.settings import load_settings
+from crawler.runs import exit_code
+from crawler.sources import SOURCES
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser("worker", help="crawl from the shared Redis frontier until stopped (needs REDIS_URL)")
+    parser.add_argument("sources", nargs="*", metavar="SOURCE", help="default: every source")
+    parser.add_argument("--until-idle", action="store_true",
+                        help="exit once nothing is queued or leased by any worker (for batch jobs and tests)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args)
+    unknown = [s for s in args.sources if s not in SOURCES]
+    if unknown:
+        print(f"crawler: unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}", file=sys.stderr)
+        return 2
+    if not settings.get("REDIS_URL"):
+        print("crawler: `worker` needs REDIS_URL (e.g. redis://127.0.0.1:6379/0); on one machine, "
+              "use `crawler crawl` or `crawler schedule`", file=sys.stderr)
+        return 2
+    settings.set("FRONTIER_SEED_ON_START", False, priority="cmdline")
+    settings.set("FRONTIER_EXIT_WHEN_EMPTY", args.until_idle, priority="cmdline")
+    settings.set("CLOSESPIDER_PAGECOUNT", 0, priority="cmdline")  # a worker runs for days; rounds bound the pages
+    process = CrawlerProcess(settings)  # SIGTERM / Ctrl-C: in-flight pages finish, the rest goes back to the queue
+    crawlers = [process.create_crawler(SOURCES[name]) for name in args.sources or SOURCES]
+    for crawler in crawlers:
+        process.crawl(crawler)
+    process.start()
+    code = exit_code(crawlers)
+    return 0 if code == 3 else code  # "degraded" is a source's business, shown by `crawler status`, not the worker's

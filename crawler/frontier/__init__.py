@@ -1,0 +1,16 @@
+"""Distributed crawling: with REDIS_URL set, every worker of a source shares one frontier and one
+duplicate filter in Redis. Without it nothing here is loaded and a crawl is Scrapy's own.
+
+Why Redis Streams with a consumer group, not scrapy-redis's lists or BLMOVE onto per-worker lists:
+a request a worker takes stays in the group's pending list, under that worker's name, until the
+worker acknowledges it, so a SIGKILL loses nothing; the pending list, its per-worker counts and the
+backlog are what `XINFO` reports, so monitoring needs no bookkeeping of our own; handing a dead
+worker's leases back is one Lua script over `XPENDING`, atomic against every other worker. With
+BLMOVE each worker's list would have to be found, scanned and drained by hand, and nothing would
+count how often a request was handed out (here a request that has killed FRONTIER_MAX_DELIVERIES
+workers is set aside, not handed to the next one). Streams are first-in first-out, which is the
+breadth-first order the single-machine crawl uses too.
+
+scrapy-redis serves as the base: its Redis connection settings (REDIS_URL, REDIS_PARAMS), its
+scheduler's shape and its request serialisation; `queue.py` replaces the list with the stream.
+"""

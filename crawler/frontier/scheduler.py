@@ -1,0 +1,333 @@
+"""The Scrapy scheduler of a distributed crawl: requests go to the source's frontier in Redis and come
+back leased; a lease is acknowledged once its page has been handled for good — the response parsed,
+the requests it led to queued, its article stored (or dropped, or spooled) — or its final failure
+recorded. Whatever a worker held when it stopped goes back to the queue.
+
+SCHEDULER names this class in every deployment: without REDIS_URL, or for a fetch of given URLs,
+it hands over to Scrapy's own scheduler and nothing here runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from redis.exceptions import RedisError
+from scrapy import Request, Spider, signals
+from scrapy.core.scheduler import BaseScheduler
+from scrapy.core.scheduler import Scheduler as LocalScheduler
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy_redis.queue import Base as RequestCodec
+from twisted.internet.defer import Deferred
+from twisted.internet.task import LoopingCall, deferLater
+
+from crawler.frontier.queue import Frontier
+from crawler.frontier.workers import WORKER_ID, heartbeat, heartbeat_key, redis_client
+from crawler.pipelines import articles_stored
+
+logger = logging.getLogger(__name__)
+
+ENTRY = "frontier_entry"  # request meta: the stream entry a request was leased as
+MAX_WAITING = 2  # requests waiting for a politeness slot past which a worker takes no more from the queue
+
+
+class Leases:
+    """The requests this worker holds, and the articles each still has on their way to the store."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, Request] = {}
+        self.items: dict[int, str] = {}  # id(item) -> entry, until the item is stored or dropped
+        self.open: Counter[str] = Counter()
+        self.waiting = 0  # requests waiting for a politeness slot (politeness.py counts them)
+
+    def take(self, entry: str, request: Request) -> None:
+        request.meta[ENTRY] = entry
+        self.held[entry] = request
+
+    def expect(self, item: Any, response: Response) -> None:
+        entry = response.meta.get(ENTRY)
+        if entry in self.held:
+            self.items[id(item)] = entry
+            self.open[entry] += 1
+
+    def settle(self, item: Any) -> None:
+        entry = self.items.pop(id(item), None)
+        if entry is not None:
+            self.open[entry] -= 1
+
+    def finished(self, active: Callable[[Request], bool]) -> list[str]:
+        """Entries whose request is no longer downloaded or parsed and whose articles are stored."""
+        done = [e for e, request in self.held.items() if self.open[e] <= 0 and not active(request)]
+        for entry in done:
+            del self.held[entry]
+            self.open.pop(entry, None)
+        return done
+
+
+_LEASES: WeakKeyDictionary[Crawler, Leases] = WeakKeyDictionary()
+
+
+def leases_of(crawler: Crawler) -> Leases:
+    return _LEASES.setdefault(crawler, Leases())
+
+
+class LeaseMiddleware:
+    """Spider middleware: notes which lease each article comes from, so that the lease is kept until
+    the article is in the store; a worker killed before that gets the page fetched again."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.leases = leases_of(crawler)
+        for signal in (signals.item_dropped, signals.item_error, articles_stored):
+            crawler.signals.connect(self.settle, signal=signal)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LeaseMiddleware:
+        if not crawler.settings.get("REDIS_URL"):
+            raise NotConfigured
+        return cls(crawler)
+
+    def settle(self, item: Any = None, items: list[Any] | None = None, **_: Any) -> None:
+        for each in items if items is not None else [item]:
+            self.leases.settle(each)
+
+    def _note(self, response: Response, output: Any) -> Any:
+        if not isinstance(output, Request):
+            self.leases.expect(output, response)
+        return output
+
+    def process_spider_output(self, response: Response, result: Any, spider: Spider | None = None) -> Any:
+        return (self._note(response, output) for output in result)
+
+    async def process_spider_output_async(self, response: Response, result: Any, spider: Spider | None = None) -> Any:
+        async for output in result:
+            yield self._note(response, output)
+
+
+class ClusterScheduler(BaseScheduler):
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BaseScheduler:
+        if not crawler.settings.get("REDIS_URL") or getattr(crawler.spider, "urls", None):
+            return LocalScheduler.from_crawler(crawler)  # type: ignore[return-value]
+        return cls(crawler)
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        assert crawler.stats is not None
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.server = redis_client(settings)
+        self.lease_ms = int(settings.getfloat("FRONTIER_LEASE_TIMEOUT") * 1000)
+        self.poll_interval = settings.getfloat("FRONTIER_POLL_INTERVAL")
+        self.seen_ttl = int(settings.getfloat("FRONTIER_SEEN_TTL"))
+        self.max_deliveries = settings.getint("FRONTIER_MAX_DELIVERIES")
+        self.seed_on_start = settings.getbool("FRONTIER_SEED_ON_START")
+        self.exit_when_empty = settings.getbool("FRONTIER_EXIT_WHEN_EMPTY")
+        self.outage_limit = settings.getfloat("REDIS_OUTAGE_LIMIT")
+        self.fingerprinter = crawler.request_fingerprinter
+        self.leases = leases_of(crawler)
+        self.local: deque[Request] = deque()  # leased, not yet handed to the engine
+        self.waking: list[Request] = []  # taken by the poller, on their way in through engine.crawl
+        self.outbox: deque[tuple[str, Any]] = deque()  # writes Redis could not take yet, in order
+        self.down_since: float | None = None
+        self.acked = 0
+        self.last_beat = self.last_reap = 0.0
+        crawler.signals.connect(self.idle, signal=signals.spider_idle)
+
+    # --- Scrapy's scheduler interface -------------------------------------------------------------
+
+    def open(self, spider: Spider) -> Deferred[None]:
+        self.spider = spider
+        self.frontier = Frontier(self.server, spider.name)
+        self.codec = RequestCodec(self.server, spider, self.frontier.stream)  # scrapy-redis's pickled request dicts
+        self.heartbeat = heartbeat(self.server, self.lease_ms)
+        return deferred_from_coro(self._open())
+
+    async def _open(self) -> None:
+        await self._until_reachable(self.frontier.ensure)
+        await self._until_reachable(lambda: self.heartbeat.beat(self.spider.name, 0))  # alive before taking
+        if self.seed_on_start:
+            outcome = await self._until_reachable(lambda: self.frontier.seed(WORKER_ID, 0, force=True))
+            logger.info("frontier %s: %s", self.frontier.stream, "new round seeded" if outcome == "seeded" else
+                        "a round is under way: joining it")
+        self.timer = LoopingCall(self.tick)
+        self.timer.start(self.poll_interval, now=False)  # after the engine's own start
+
+    def close(self, reason: str) -> Deferred[None]:
+        if self.timer.running:
+            self.timer.stop()
+        return deferred_from_coro(self._close())
+
+    async def _close(self) -> None:
+        self.ack_finished()
+        for request in [*self.local, *self.waking]:
+            self.leases.held.pop(request.meta.get(ENTRY), None)  # never started: handed back below
+        await self._until_reachable(self._drain)
+        given = await self._until_reachable(lambda: self.frontier.give_back(WORKER_ID, self.max_deliveries))
+        if given:
+            logger.info("frontier: %d request(s) not finished here went back to the queue", given)
+        self.stats.set_value("frontier/handed_back", given)
+        self.heartbeat.stop(self.spider.name)
+
+    def has_pending_requests(self) -> bool:
+        return bool(self.local or self.waking)
+
+    def enqueue_request(self, request: Request) -> bool:
+        if any(request is w for w in self.waking):  # leased already: the poller woke the engine with it
+            self.waking.remove(request)
+            self.local.append(request)
+            return True
+        if request.meta.get("is_start_request"):
+            self.stats.inc_value("frontier/start_requests_seeded_instead")
+            return False  # discovery starts from the seed entry, in whichever worker takes it
+        payload = self.codec._encode_request(request)
+        fingerprint = None if request.dont_filter else self.fingerprinter.fingerprint(request)
+        if self.outbox or self.down_since is not None:
+            self.outbox.append(("push", (payload, fingerprint)))
+            return True
+        try:
+            pushed = self.frontier.push(payload, fingerprint, self.seen_ttl)
+        except RedisError as exc:
+            self._down(exc)
+            self.outbox.append(("push", (payload, fingerprint)))
+            return True
+        self.stats.inc_value("scheduler/enqueued/redis" if pushed else "frontier/filtered_as_seen")
+        return pushed
+
+    def next_request(self) -> Request | None:
+        if self.local:
+            return self.local.popleft()
+        if self.down_since is not None or self.leases.waiting >= MAX_WAITING:
+            return None  # a request held here while the site's slots are busy is one other workers cannot have
+        try:
+            entries = self.frontier.take(WORKER_ID)
+        except RedisError as exc:
+            self._down(exc)
+            return None
+        for entry in entries:
+            if entry.seed is not None:
+                self._start_round(entry.id, entry.seed)
+                return self.next_request()
+            assert entry.payload is not None
+            request = self.codec._decode_request(entry.payload)
+            self.leases.take(entry.id, request)
+            self.stats.inc_value("scheduler/dequeued/redis")
+            return request
+        return None
+
+    # --- the rest ------------------------------------------------------------------------------
+
+    def _start_round(self, entry: str, round_: int) -> None:
+        """A seed: this worker queues the source's discovery requests, then lets the seed go."""
+        requests = list(self.spider.discovery_requests())  # type: ignore[attr-defined]
+        logger.info("frontier %s: round %d, %d discovery request(s)", self.frontier.stream, round_, len(requests))
+        for request in requests:
+            self.enqueue_request(request)
+        self.outbox.append(("ack", [entry]))
+        self._flush()
+
+    def idle(self, spider: Spider) -> None:
+        """A worker never stops on its own; a crawl stops when nothing is queued or leased by anyone."""
+        if not self.exit_when_empty or self.leases.held or self.outbox or self.down_since is not None:
+            raise DontCloseSpider
+        try:
+            if self.frontier.has_work():
+                raise DontCloseSpider
+        except RedisError as exc:
+            self._down(exc)
+            raise DontCloseSpider from None
+
+    def tick(self) -> None:
+        """Acknowledge, heartbeat, hand back dead workers' leases, and wake an idle engine."""
+        try:
+            self.ack_finished()
+            now = time.monotonic()
+            if now - self.last_beat >= self.lease_ms / 3000:
+                self.heartbeat.beat(self.spider.name, self.acked)
+                self.last_beat = now
+            if now - self.last_reap >= self.lease_ms / 2000:
+                self.reap()
+                self.last_reap = now
+            if not self.leases.held and not self.local and not self.waking and self.frontier.has_queued():
+                self.wake()
+        except RedisError as exc:
+            self._down(exc)
+
+    def ack_finished(self) -> None:
+        done = self.leases.finished(self._active)
+        if done:
+            self.outbox.append(("ack", done))
+        self._flush()
+
+    def _active(self, request: Request) -> bool:
+        engine = self.crawler.engine
+        assert engine is not None and engine.scraper.slot is not None
+        return (request in engine.downloader.active or request in engine.scraper.slot.active
+                or any(request is r for r in (*self.local, *self.waking)))
+
+    def _flush(self) -> None:
+        try:
+            self._drain()
+        except RedisError as exc:
+            self._down(exc)
+
+    def _drain(self) -> None:
+        if self.down_since is not None:
+            self.server.ping()
+        while self.outbox:
+            kind, value = self.outbox[0]
+            if kind == "push":
+                payload, fingerprint = value
+                pushed = self.frontier.push(payload, fingerprint, self.seen_ttl)
+                self.stats.inc_value("scheduler/enqueued/redis" if pushed else "frontier/filtered_as_seen")
+            else:
+                self.frontier.ack(value)
+                self.acked += len(value)
+                self.stats.inc_value("frontier/acked", len(value))
+            self.outbox.popleft()
+        if self.down_since is not None:
+            logger.warning("redis is back after %.1f s", time.monotonic() - self.down_since)
+            self.down_since = None
+            # heartbeats lapsed in the outage: beat now, and give the others a lease time to do the same
+            self.last_beat, self.last_reap = 0.0, time.monotonic()
+
+    def reap(self) -> None:
+        for worker in self.frontier.consumers():
+            if worker != WORKER_ID:
+                moved = self.frontier.give_back(worker, self.max_deliveries, heartbeat_key(worker))
+                if moved > 0:
+                    logger.warning("worker %s stopped holding %d request(s): back in the queue", worker, moved)
+                    self.stats.inc_value("frontier/requeued_from_stopped_workers", moved)
+
+    def wake(self) -> None:
+        """Scrapy looks at an idle scheduler every 5 s; a queued request is handed in now instead."""
+        request = self.next_request()
+        if request is not None:
+            self.waking.append(request)
+            assert self.crawler.engine is not None
+            self.crawler.engine.crawl(request)
+
+    def _down(self, exc: Exception) -> None:
+        if self.down_since is None:
+            self.down_since = time.monotonic()
+            logger.warning("redis unreachable (%s): waiting for it; nothing is dropped meanwhile", exc)
+
+    async def _until_reachable(self, call: Callable[[], Any]) -> Any:
+        """`call`, retried once a second while Redis is down, for up to REDIS_OUTAGE_LIMIT seconds."""
+        from twisted.internet import reactor
+
+        started = time.monotonic()
+        while True:
+            try:
+                return call()
+            except RedisError as exc:
+                if time.monotonic() - started > self.outage_limit:
+                    raise
+                self._down(exc)
+                await maybe_deferred_to_future(deferLater(reactor, 1.0))

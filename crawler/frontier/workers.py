@@ -1,0 +1,78 @@
+"""Who is crawling: each worker process keeps a heartbeat key alive while it runs; a worker whose
+key has expired is stopped, and its leases may be handed back. The key's value is what
+`crawler status` shows of a worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+from scrapy.settings import BaseSettings
+from scrapy_redis import defaults
+from scrapy_redis.connection import get_redis
+
+PREFIX = "crawler"
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"  # one per process
+STARTED = time.time()
+
+
+def redis_client(settings: BaseSettings) -> Redis:
+    """scrapy-redis's connection (REDIS_URL, REDIS_PARAMS), with timeouts that let a worker notice an
+    outage in seconds instead of scrapy-redis's 30."""
+    params = {**defaults.REDIS_PARAMS, "socket_timeout": 5, "socket_connect_timeout": 2,
+              **settings.getdict("REDIS_PARAMS")}
+    return get_redis(url=settings.get("REDIS_URL"), **params)
+
+
+def heartbeat_key(worker: str) -> str:
+    return f"{PREFIX}:workers:{worker}"
+
+
+@dataclass
+class Heartbeat:
+    """This process's heartbeat: one key, refreshed by each of its sources' schedulers."""
+
+    server: Redis
+    lease_ms: int
+    pages: dict[str, int]
+
+    def beat(self, source: str, pages: int) -> None:
+        self.pages[source] = pages
+        value = {"host": socket.gethostname(), "pid": os.getpid(), "started": STARTED, "pages": self.pages}
+        self.server.set(heartbeat_key(WORKER_ID), json.dumps(value), px=self.lease_ms)
+
+    def stop(self, source: str) -> None:
+        self.pages.pop(source, None)
+        if not self.pages:
+            self.server.delete(heartbeat_key(WORKER_ID))
+
+
+_heartbeat: Heartbeat | None = None
+
+
+def heartbeat(server: Redis, lease_ms: int) -> Heartbeat:
+    """The process's one heartbeat, shared by the schedulers of the sources it crawls."""
+    global _heartbeat
+    if _heartbeat is None:
+        _heartbeat = Heartbeat(server, lease_ms, {})
+    return _heartbeat
+
+
+def live_workers(server: Redis) -> dict[str, dict[str, Any]]:
+    """worker -> its heartbeat, with pages per minute since it started."""
+    workers = {}
+    for key in server.scan_iter(match=f"{PREFIX}:workers:*", count=1000):
+        raw = server.get(key)
+        if raw is None:
+            continue
+        value = json.loads(raw)
+        minutes = max((time.time() - value["started"]) / 60, 1 / 60)
+        value["per_minute"] = round(sum(value["pages"].values()) / minutes, 1)
+        workers[key.decode().removeprefix(f"{PREFIX}:workers:")] = value
+    return workers

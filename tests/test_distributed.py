@@ -1,0 +1,250 @@
+"""Distributed crawling as operators run it: `crawler schedule --once` seeds a round into a real
+redis-server, `crawler worker` processes crawl it from a local site that logs every request, and
+the real store receives the articles."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import redis
+
+from crawler.frontier.queue import Frontier
+from crawler.frontier.workers import live_workers
+from tests.cluster import ARTICLE, LISTING, article_fetches, news_site
+from tests.conftest import run_crawler, wait_for
+from tests.site import Page, Site
+
+SETTINGS = [
+    "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "FRONTIER_POLL_INTERVAL=0.2",
+    "-s", "FRONTIER_LEASE_TIMEOUT=3", "-s", "MONGO_FLUSH_INTERVAL=0.5", "-s", "RETRY_BACKOFF_BASE=0.5",
+    "-s", f'SOURCE_START_URLS={{"netease": ["{LISTING}"]}}',
+]
+
+
+class Cluster:
+    """Workers and a scheduler of one test, sharing its Redis, store and site."""
+
+    def __init__(self, env: dict[str, str], folder: Path, redis_url: str) -> None:
+        self.env = env | {"REDIS_URL": redis_url}
+        self.folder = folder
+        self.workers: list[subprocess.Popen] = []
+        self.logs: list[Path] = []
+
+    def seed(self) -> None:
+        """What `crawler schedule` does on a source's turn (its own test is the first below)."""
+        assert Frontier(redis.Redis.from_url(self.env["REDIS_URL"]), "netease").seed("test", 60_000) == "seeded"
+
+    def worker(self, *options: str, settings: tuple[str, ...] = ()) -> subprocess.Popen:
+        self.logs.append(self.folder / f"worker{len(self.logs)}.log")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli.main", *SETTINGS, *settings, "worker", "netease", *options],
+            env=self.env, cwd=self.folder, stdout=subprocess.DEVNULL, stderr=self.logs[-1].open("w"),
+        )
+        self.workers.append(process)
+        return process
+
+    def wait(self, timeout: float = 120) -> list[int]:
+        codes = [w.wait(timeout) for w in self.workers]
+        assert codes == [0] * len(codes), self.log_tails()
+        return codes
+
+    def log_tails(self) -> str:
+        return "\n".join(log.read_text(errors="replace")[-1500:] for log in self.logs)
+
+    def stop(self) -> None:
+        for w in self.workers:
+            if w.poll() is None:
+                w.kill()
+                w.wait()
+
+
+@pytest.fixture
+def cluster(crawler_env, site: Site, redis_server, tmp_path: Path):
+    c = Cluster(crawler_env | {"http_proxy": site.base}, tmp_path, redis_server.url)
+    yield c
+    c.stop()
+
+
+def acked(log: Path) -> int:
+    text = log.read_text()
+    return int(text.split("'frontier/acked': ", 1)[1].split(",", 1)[0]) if "'frontier/acked'" in text else 0
+
+
+def assert_stored_once(articles, idents: list[str], refetched: int = 0) -> None:
+    """One document per article; at most `refetched` of them written by a second fetch."""
+    urls = [d["url"] for d in articles.find({}, {"url": 1})]
+    assert sorted(urls) == sorted(ARTICLE.format(i) for i in idents)
+    assert sum(d["fetch_count"] - 1 for d in articles.find()) <= refetched
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_every_article_is_stored_once_and_every_page_fetched_once(workers: int, cluster: Cluster, site: Site, articles) -> None:
+    idents = news_site(site, 90, delay=0.05)
+    seeded = run_crawler([*SETTINGS, "schedule", "--once", "netease"], cluster.env, cluster.folder)
+    assert seeded.returncode == 0, seeded.stderr[-2000:]
+    assert "netease: new round seeded for the workers" in seeded.stderr
+    for _ in range(workers):
+        cluster.worker("--until-idle")
+    cluster.wait()
+    assert_stored_once(articles, idents)
+    assert Counter(article_fetches(site)) == Counter(idents)  # each page once, across all workers
+    assert site.requests.count(LISTING) == 1
+    assert all(acked(log) > 0 for log in cluster.logs)  # every worker took part
+    assert sum(acked(log) for log in cluster.logs) == 90 + 2  # articles, the listing and the seed
+
+
+def test_sigkill_of_the_busiest_worker_loses_nothing_and_refetches_only_what_it_held(
+    cluster: Cluster, site: Site, articles, redis_server
+) -> None:
+    idents = news_site(site, 120, delay=0.1)
+    cluster.seed()
+    for _ in range(3):
+        cluster.worker("--until-idle")
+    server = redis_server.client()
+    wait_for(lambda: articles.count_documents({}) >= 48)  # 40 %
+    busiest, beat = max(live_workers(server).items(), key=lambda w: sum(w[1]["pages"].values()))
+    os.kill(beat["pid"], signal.SIGKILL)
+    victim = next(w for w in cluster.workers if w.pid == beat["pid"])
+    assert victim.wait(10) == -signal.SIGKILL
+    held = Frontier(server, "netease").consumers()[busiest][0]  # its leases, before anyone hands them back
+    cluster.workers.remove(victim)
+
+    cluster.wait()
+    fetches = article_fetches(site)
+    assert set(fetches) == set(idents)
+    assert len(fetches) - len(idents) <= held
+    assert_stored_once(articles, idents, refetched=len(fetches) - len(idents))
+    assert busiest not in Frontier(server, "netease").consumers()
+    assert "back in the queue" in "".join(log.read_text() for log in cluster.logs)
+
+
+def test_sigterm_finishes_in_flight_work_exits_0_and_leaves_no_lease(cluster: Cluster, site: Site, articles, redis_server) -> None:
+    idents = news_site(site, 20, delay=0.5)
+    cluster.seed()
+    first = cluster.worker("--until-idle", settings=("-s", "CONCURRENT_REQUESTS=2"))
+    wait_for(lambda: articles.count_documents({}) >= 5)
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(60) == 0, cluster.log_tails()
+    server = redis_server.client()
+    assert Frontier(server, "netease").consumers() == {}  # nothing leased, and the worker is gone
+    assert live_workers(server) == {}
+    stored = articles.count_documents({})
+    assert stored == len(set(article_fetches(site))) < 20  # what it fetched, it stored
+
+    cluster.worker("--until-idle")
+    cluster.wait()
+    assert_stored_once(articles, idents)
+    assert Counter(article_fetches(site)) == Counter(idents)
+
+
+def test_idle_and_late_workers_start_within_a_second_and_none_exits_while_work_remains(
+    cluster: Cluster, site: Site, articles, redis_server
+) -> None:
+    idents = news_site(site, 40, delay=0.3)
+    server = redis_server.client()
+    two_at_once = ("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2")  # 6 s of work: the late worker finds some left
+    waiting = cluster.worker(settings=two_at_once)  # no --until-idle: a service, idle until a round is seeded
+    wait_for(lambda: live_workers(server) != {})
+    time.sleep(1)  # idle for a while: an idle Scrapy engine only looks at its scheduler every 5 s
+    cluster.seed()
+    seeded = time.monotonic()
+    wait_for(lambda: LISTING in site.requests, 5)
+    assert site.times[site.requests.index(LISTING)] - seeded < 1.0
+
+    wait_for(lambda: articles.count_documents({}) >= 6)
+    late = cluster.worker("--until-idle", settings=two_at_once)
+    wait_for(lambda: len(live_workers(server)) == 2)
+    alive = time.monotonic()
+    frontier = Frontier(server, "netease")
+    wait_for(lambda: len(frontier.consumers()) == 2, 5)
+    assert time.monotonic() - alive < 1.0
+
+    assert late.wait(120) == 0, cluster.log_tails()
+    assert articles.count_documents({}) == len(idents)  # it left only once there was nothing to do
+    assert waiting.poll() is None  # the service stays
+    waiting.send_signal(signal.SIGTERM)
+    assert waiting.wait(60) == 0
+    assert acked(cluster.logs[1]) > 0
+    assert_stored_once(articles, idents)
+
+
+def test_three_workers_send_a_site_no_more_than_its_per_domain_limit(cluster: Cluster, site: Site, articles) -> None:
+    idents = news_site(site, 15, delay=0.3)
+    cluster.seed()
+    for _ in range(3):  # each alone would be allowed 2 at once: 6 together without sharing
+        cluster.worker("--until-idle", settings=("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"))
+    cluster.wait()
+    assert_stored_once(articles, idents)
+    assert site.most_in_flight["www.163.com"] == 2
+
+
+def test_a_503_with_retry_after_holds_every_worker_off_the_site(cluster: Cluster, site: Site, articles) -> None:
+    idents = news_site(site, 20, delay=0.05)
+    busy = ARTICLE.format(idents[3])
+    site.add(busy, Page(site.pages[busy].body, fail_times=1, headers={"Retry-After": "2"}))
+    cluster.seed()
+    for _ in range(2):
+        cluster.worker("--until-idle")
+    cluster.wait()
+    assert_stored_once(articles, idents)
+    answered = site.times[site.requests.index(busy)]
+    during = [t for t in site.times if answered + 0.1 < t < answered + 1.9]
+    assert during == []  # no worker sent anything while the site asked for 2 s of quiet
+    assert site.requests.count(busy) == 2
+
+
+def test_redis_down_for_5_seconds_mid_crawl_loses_nothing(cluster: Cluster, site: Site, articles, redis_server) -> None:
+    idents = news_site(site, 60, delay=0.05)
+    cluster.seed()
+    for _ in range(2):
+        cluster.worker("--until-idle")
+    wait_for(lambda: articles.count_documents({}) >= 20)
+    redis_server.stop()
+    time.sleep(5)
+    assert all(w.poll() is None for w in cluster.workers)  # waiting, not crashed
+    redis_server.start()
+    cluster.wait()
+    assert_stored_once(articles, idents)
+    assert set(article_fetches(site)) == set(idents)
+    assert all("redis unreachable" in log.read_text() for log in cluster.logs)
+
+
+def test_crawl_with_redis_url_seeds_a_round_and_ends_when_it_is_done(cluster: Cluster, site: Site, articles, redis_server) -> None:
+    idents = news_site(site, 12, delay=0.05)
+    done = run_crawler([*SETTINGS, "crawl", "netease"], cluster.env, cluster.folder)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "new round seeded" in done.stderr
+    assert_stored_once(articles, idents)
+    depth = Frontier(redis_server.client(), "netease").depth()
+    assert (depth.round, depth.queued, depth.leased) == (1, 0, 0)
+
+
+def test_worker_without_redis_url_says_what_it_needs(crawler_env, tmp_path: Path) -> None:
+    done = run_crawler(["worker"], crawler_env, tmp_path)
+    assert done.returncode == 2
+    assert "needs REDIS_URL" in done.stderr
+
+
+def test_status_shows_the_frontier_and_each_worker(cluster: Cluster, site: Site, articles, redis_server) -> None:
+    news_site(site, 10, delay=0.05)
+    cluster.seed()
+    worker = cluster.worker()
+    wait_for(lambda: articles.count_documents({}) == 10)
+    wait_for(lambda: Frontier(redis_server.client(), "netease").depth().queued == 0)
+    shown = run_crawler(["status"], cluster.env, cluster.folder)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    frontier = lines[lines.index("frontier") + 1:]
+    assert frontier[0].split() == ["source", "round", "queued", "leased", "dead"]
+    assert frontier[1].split() == ["netease", "1", "0", "0", "0"]
+    assert lines[lines.index("workers") + 1].split() == ["worker", "pid", "up", "(min)", "pages", "pages/min"]
+    assert any(line.split()[1] == str(worker.pid) for line in lines[lines.index("workers") + 2:])
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(60) == 0

@@ -1,0 +1,99 @@
+"""The frontier's Redis operations, one by one, on a real redis-server: what a round lets in, what a
+lease is, and what happens to a stopped worker's leases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from crawler.frontier.politeness import retry_after
+from crawler.frontier.queue import Frontier
+from crawler.frontier.seeding import lock_ms
+from crawler.frontier.workers import heartbeat_key
+
+TTL = 3600
+
+
+@pytest.fixture
+def frontier(redis_server) -> Frontier:
+    queue = Frontier(redis_server.client(), "netease")
+    queue.ensure()
+    return queue
+
+
+def test_a_round_lets_each_page_in_once_and_a_new_round_lets_it_in_again(frontier: Frontier) -> None:
+    assert frontier.seed("scheduler-1", 60_000) == "seeded"
+    seed = frontier.take("w1")[0]
+    assert (seed.seed, seed.payload) == (1, None)
+    assert frontier.push(b"a", b"fp-a", TTL) is True
+    assert frontier.push(b"a again", b"fp-a", TTL) is False  # seen this round
+    assert frontier.push(b"listing", None, TTL) is True  # dont_filter: no fingerprint, always in
+    assert frontier.push(b"listing", None, TTL) is True
+    assert frontier.depth().queued == 3
+    assert frontier.seed("scheduler-1", 60_000, force=True) == "busy"  # round 1 is not done
+
+    done = frontier.take("w1", count=10)
+    frontier.ack([seed.id, *(e.id for e in done)])
+    assert not frontier.has_work()
+    assert frontier.seed("scheduler-2", 60_000) == "locked"  # seeded a moment ago by scheduler-1
+    assert frontier.seed("crawl", 60_000, force=True) == "seeded"
+    assert frontier.depth().round == 2
+    assert not frontier.server.exists(f"{frontier.stream}:seen:1")  # a finished round's filter is freed
+    assert frontier.push(b"a", b"fp-a", TTL) is True  # a new round: the store's incremental check decides
+    assert frontier.server.ttl(f"{frontier.stream}:seen:2") > TTL - 5
+
+
+def test_a_lease_stays_with_its_worker_until_acknowledged(frontier: Frontier) -> None:
+    for payload in (b"r1", b"r2", b"r3"):
+        frontier.push(payload, payload, TTL)
+    first = frontier.take("w1", count=2)
+    assert [e.payload for e in first] == [b"r1", b"r2"]  # first in, first out
+    assert [e.payload for e in frontier.take("w2", count=5)] == [b"r3"]
+    assert frontier.take("w2") == []  # leased entries are not handed out twice
+    depth = frontier.depth()
+    assert (depth.queued, depth.leased, depth.leases) == (0, 3, {"w1": 2, "w2": 1})
+    frontier.ack([first[0].id])
+    assert frontier.depth().leases == {"w1": 1, "w2": 1}
+    assert frontier.server.xlen(frontier.stream) == 2  # acknowledged entries are deleted, not kept
+
+
+def test_a_stopped_workers_leases_go_back_and_a_live_one_keeps_its_own(frontier: Frontier) -> None:
+    for payload in (b"r1", b"r2", b"r3"):
+        frontier.push(payload, payload, TTL)
+    frontier.take("alive", count=1)
+    frontier.take("dead", count=2)
+    frontier.server.set(heartbeat_key("alive"), "{}", px=30_000)
+
+    assert frontier.give_back("alive", 3, heartbeat_key("alive")) == -1
+    assert frontier.give_back("dead", 3, heartbeat_key("dead")) == 2
+    assert frontier.consumers() == {"alive": (1, frontier.consumers()["alive"][1])}  # the dead one is gone
+    again = frontier.take("other", count=5)
+    assert [e.payload for e in again] == [b"r2", b"r3"]
+    assert frontier.server.xrange(frontier.stream, again[0].id, again[0].id)[0][1][b"t"] == b"1"  # one more delivery
+
+
+def test_a_request_that_killed_every_worker_it_met_is_set_aside(frontier: Frontier) -> None:
+    frontier.push(b"poison", b"poison", TTL)
+    for worker in ("w1", "w2", "w3"):
+        assert [e.payload for e in frontier.take(worker)] == [b"poison"]
+        assert frontier.give_back(worker, 2, heartbeat_key(worker)) == 1
+    assert frontier.take("w4") == []
+    assert frontier.depth().dead == 1
+    assert frontier.server.lrange(frontier.dead_key, 0, -1) == [b"poison"]
+
+
+def test_the_seed_lock_lasts_half_the_schedule_interval() -> None:
+    assert lock_ms(IntervalTrigger(minutes=30)) == 15 * 60 * 1000
+    assert lock_ms(CronTrigger.from_crontab("0 * * * *", timezone="UTC")) == 30 * 60 * 1000
+
+
+def test_retry_after_reads_seconds_and_dates_within_the_cap() -> None:
+    assert retry_after(b"7", default=1.0, cap=300) == 7
+    assert retry_after(b"100000", default=1.0, cap=300) == 300
+    assert retry_after(None, default=1.0, cap=300) == 1.0
+    assert retry_after(b"soon", default=1.0, cap=300) == 1.0
+    in_a_minute = (datetime.now(UTC) + timedelta(seconds=60)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    assert 55 <= retry_after(in_a_minute.encode(), default=1.0, cap=300) <= 60
