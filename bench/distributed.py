@@ -106,14 +106,20 @@ def throughput(run: Run, workers: int) -> tuple[float, int, int]:
     return len(fetches) / seconds, run.stored(), len(fetches)
 
 
+def cpu_ticks(process: subprocess.Popen) -> int:
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
 def kill_one(run: Run) -> tuple[int, int, int]:
-    """SIGKILL one of three workers at 40 % stored; the others finish, then one more runs."""
+    """SIGKILL the busiest of three workers (most CPU so far) at 40 % stored; the others finish, then
+    one more runs."""
     processes = [run.worker() for _ in range(3)]
     while run.stored() < 0.4 * run.count:
         time.sleep(0.05)
-    victim = processes[0]
+    victim = max(processes, key=cpu_ticks)  # the busiest
     victim.send_signal(signal.SIGKILL)
-    for p in processes[1:]:
+    for p in processes:
         p.wait(1800)
     after_survivors = run.stored()
     run.worker().wait(1800)
