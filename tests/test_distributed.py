@@ -147,9 +147,9 @@ def test_sigterm_finishes_in_flight_work_exits_0_and_leaves_no_lease(cluster: Cl
 def test_idle_and_late_workers_start_within_a_second_and_none_exits_while_work_remains(
     cluster: Cluster, site: Site, articles, redis_server
 ) -> None:
-    idents = news_site(site, 40, delay=0.3)
+    idents = news_site(site, 60, delay=0.4)
     server = redis_server.client()
-    two_at_once = ("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2")  # 6 s of work: the late worker finds some left
+    two_at_once = ("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2")  # 12 s of work: the late worker finds some left
     waiting = cluster.worker(settings=two_at_once)  # no --until-idle: a service, idle until a round is seeded
     wait_for(lambda: live_workers(server) != {})
     time.sleep(1)  # idle for a while: an idle Scrapy engine only looks at its scheduler every 5 s
