@@ -101,11 +101,13 @@ class SharedPolitenessMiddleware:
     def keep(self) -> None:
         """Push back the expiry of the slots held, and release what an outage kept from releasing."""
         try:
+            until = self._time_ms() + self.hold_ms
             with self.server.pipeline(transaction=False) as pipe:
                 for host, token in self.unreleased:
                     pipe.zrem(self.keys(host)[0], token)
                 for token, host in self.held.items():
-                    pipe.execute_command("ZADD", self.keys(host)[0], "XX", "CH", self._time_ms() + self.hold_ms, token)
+                    pipe.execute_command("ZADD", self.keys(host)[0], "XX", until, token)
+                    pipe.pexpire(self.keys(host)[0], self.hold_ms)
                 pipe.execute()
             self.unreleased.clear()
             self._up()
