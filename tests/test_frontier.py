@@ -8,7 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+from scrapy.settings import Settings
 
+from crawler.api.dashboard import FrontierCollector
 from crawler.frontier.politeness import retry_after
 from crawler.frontier.queue import Frontier
 from crawler.frontier.seeding import lock_ms
@@ -97,3 +101,26 @@ def test_retry_after_reads_seconds_and_dates_within_the_cap() -> None:
     assert retry_after(b"soon", default=1.0, cap=300) == 1.0
     in_a_minute = (datetime.now(UTC) + timedelta(seconds=60)).strftime("%a, %d %b %Y %H:%M:%S GMT")
     assert 55 <= retry_after(in_a_minute.encode(), default=1.0, cap=300) <= 60
+
+
+def scrape(redis_url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    registry = CollectorRegistry()
+    registry.register(FrontierCollector(Settings({"REDIS_URL": redis_url})))
+    families = text_string_to_metric_families(generate_latest(registry).decode())
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value for f in families for s in f.samples}
+
+
+def test_metrics_show_each_frontier_by_state_and_the_live_workers(frontier: Frontier, redis_server, unused_loopback_port: int) -> None:
+    for payload in (b"r1", b"r2", b"r3"):
+        frontier.push(payload, payload, TTL)
+    frontier.take("host:1:a", count=1)
+    frontier.server.set(heartbeat_key("host:1:a"), '{"host": "host", "pid": 1, "started": 0, "pages": {"netease": 7}}')
+
+    samples = scrape(redis_server.url)
+    assert samples[("crawler_frontier_up", ())] == 1
+    assert samples[("crawler_frontier_requests", (("source", "netease"), ("state", "queued")))] == 2
+    assert samples[("crawler_frontier_requests", (("source", "netease"), ("state", "leased")))] == 1
+    assert samples[("crawler_frontier_requests", (("source", "solidot"), ("state", "queued")))] == 0
+    assert samples[("crawler_workers", ())] == 1
+    assert samples[("crawler_worker_pages_total", (("worker", "host:1:a"),))] == 7
+    assert scrape(f"redis://127.0.0.1:{unused_loopback_port}/0") == {("crawler_frontier_up", ()): 0}

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
 from scrapy.settings import Settings
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
@@ -23,6 +24,8 @@ from twisted.web.server import NOT_DONE_YET, Request
 from crawler.api.token import TOKEN_COOKIE, authorised, matches
 from crawler.dashboard import queries
 from crawler.dashboard.pages import chart, render
+from crawler.frontier.queue import Frontier
+from crawler.frontier.workers import live_workers, redis_client
 from crawler.sources import SOURCES
 from crawler.store.client import store_client
 
@@ -112,8 +115,40 @@ def metrics(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, by
     def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
         registry = CollectorRegistry()
         registry.register(StoreCollector(queries.metric_counts(db, settings)))
+        if settings.get("REDIS_URL"):
+            registry.register(FrontierCollector(settings))
         return 200, b"text/plain; version=0.0.4; charset=utf-8", generate_latest(registry)
     return build
+
+
+class FrontierCollector:
+    """A distributed crawl's frontier and workers, from Redis, read once per scrape: the backlog and
+    leases an operator alerts on. `crawler_frontier_up` is 0 while Redis cannot be read."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def collect(self) -> Any:
+        up = GaugeMetricFamily("crawler_frontier_up", "1 if the frontier's Redis answered this scrape")
+        requests = GaugeMetricFamily("crawler_frontier_requests", "Requests in a source's frontier, by state",
+                                     labels=["source", "state"])
+        pages = CounterMetricFamily("crawler_worker_pages", "Pages handled by each live worker", labels=["worker"])
+        try:
+            server = redis_client(self.settings)
+            depths = {name: Frontier(server, name).depth() for name in SOURCES}
+            workers = live_workers(server)
+        except RedisError:
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        for name, depth in depths.items():
+            for state in ("queued", "leased", "dead"):
+                requests.add_metric([name, state], getattr(depth, state))
+        for worker, beat in sorted(workers.items()):
+            pages.add_metric([worker], sum(beat["pages"].values()))
+        live = GaugeMetricFamily("crawler_workers", "Workers whose heartbeat is alive", value=len(workers))
+        yield from (up, requests, live, pages)
 
 
 class StoreCollector:
