@@ -90,8 +90,8 @@ def test_every_article_is_stored_once_and_every_page_fetched_once(workers: int, 
     seeded = run_crawler([*SETTINGS, "schedule", "--once", "netease"], cluster.env, cluster.folder)
     assert seeded.returncode == 0, seeded.stderr[-2000:]
     assert "netease: new round seeded for the workers" in seeded.stderr
-    for _ in range(workers):
-        cluster.worker("--until-idle")
+    for n in range(workers):
+        cluster.worker("--until-idle", *(("--sources", "netease", "solidot") if n else ()))  # `worker netease` too
     cluster.wait()
     assert_stored_once(articles, idents)
     assert Counter(article_fetches(site)) == Counter(idents)  # each page once, across all workers

@@ -1,4 +1,4 @@
-"""`crawler worker [SOURCE ...] [--until-idle]`: one worker of a distributed crawl (REDIS_URL): it
+"""`crawler worker [SOURCE ...] [--sources SOURCE ...] [--until-idle]`: one worker of a distributed crawl (REDIS_URL): it
 takes requests from the sources' shared frontier until stopped. Start as many as the sites and the
 store allow, on any machine; `crawler schedule` seeds the rounds."""
 
@@ -18,6 +18,8 @@ from crawler.sources import SOURCES
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("worker", help="crawl from the shared Redis frontier until stopped (needs REDIS_URL)")
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help="default: every source")
+    parser.add_argument("--sources", nargs="+", dest="source_list", metavar="SOURCE", default=[],
+                        help="the same, as an option")
     parser.add_argument("--until-idle", action="store_true",
                         help="exit once nothing is queued or leased by any worker (for batch jobs and tests)")
     parser.set_defaults(run=run)
@@ -25,7 +27,8 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    unknown = [s for s in args.sources if s not in SOURCES]
+    names = [*args.sources, *args.source_list] or list(SOURCES)
+    unknown = [s for s in names if s not in SOURCES]
     if unknown:
         print(f"crawler: unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}", file=sys.stderr)
         return 2
@@ -37,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     settings.set("FRONTIER_EXIT_WHEN_EMPTY", args.until_idle, priority="cmdline")
     settings.set("CLOSESPIDER_PAGECOUNT", 0, priority="cmdline")  # a worker runs for days; rounds bound the pages
     process = CrawlerProcess(settings)  # SIGTERM / Ctrl-C: in-flight pages finish, the rest goes back to the queue
-    crawlers = [process.create_crawler(SOURCES[name]) for name in args.sources or SOURCES]
+    crawlers = [process.create_crawler(SOURCES[name]) for name in dict.fromkeys(names)]
     for crawler in crawlers:
         process.crawl(crawler)
     process.start()
