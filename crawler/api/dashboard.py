@@ -24,8 +24,7 @@ from twisted.web.server import NOT_DONE_YET, Request
 from crawler.api.token import TOKEN_COOKIE, authorised, matches
 from crawler.dashboard import queries
 from crawler.dashboard.pages import chart, render
-from crawler.frontier.queue import Frontier
-from crawler.frontier.workers import live_workers, redis_client
+from crawler.frontier.workers import snapshot
 from crawler.sources import SOURCES
 from crawler.store.client import store_client
 
@@ -134,9 +133,7 @@ class FrontierCollector:
                                      labels=["source", "state"])
         pages = CounterMetricFamily("crawler_worker_pages", "Pages handled by each live worker", labels=["worker"])
         try:
-            server = redis_client(self.settings)
-            depths = {name: Frontier(server, name).depth() for name in SOURCES}
-            workers = live_workers(server)
+            depths, workers = snapshot(self.settings, list(SOURCES))
         except RedisError:
             up.add_metric([], 0)
             yield up

@@ -13,8 +13,7 @@ from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from crawler.cli.settings import load_settings
-from crawler.frontier.queue import Frontier
-from crawler.frontier.workers import live_workers, redis_client
+from crawler.frontier.workers import snapshot
 from crawler.runs import problems
 from crawler.scheduling import next_run, triggers
 from crawler.sources import SOURCES
@@ -60,9 +59,7 @@ def table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
 def cluster(settings: Any) -> int:
     """The shared frontier of each source and the workers alive, from Redis."""
     try:
-        server = redis_client(settings)
-        depths = {name: Frontier(server, name).depth() for name in SOURCES}
-        workers = live_workers(server)
+        depths, workers = snapshot(settings, list(SOURCES))
     except RedisError as exc:
         print(f"crawler: redis {settings.get('REDIS_URL')} unavailable: {exc}", file=sys.stderr)
         return 1

@@ -1,5 +1,6 @@
 """Distributed crawling: with REDIS_URL set, every worker of a source shares one frontier and one
-duplicate filter in Redis. Without it nothing here is loaded and a crawl is Scrapy's own.
+duplicate filter in Redis. Without it every component here steps aside (the scheduler hands over to
+Scrapy's own, the middlewares are not configured) and nothing connects to Redis.
 
 Why Redis Streams with a consumer group, not scrapy-redis's lists or BLMOVE onto per-worker lists:
 a request a worker takes stays in the group's pending list, under that worker's name, until the
@@ -11,6 +12,7 @@ count how often a request was handed out (here a request that has killed FRONTIE
 workers is set aside, not handed to the next one). Streams are first-in first-out, which is the
 breadth-first order the single-machine crawl uses too.
 
-scrapy-redis serves as the base: its Redis connection settings (REDIS_URL, REDIS_PARAMS), its
-scheduler's shape and its request serialisation; `queue.py` replaces the list with the stream.
+scrapy-redis serves as the base where it fits: its Redis connection settings (REDIS_URL,
+REDIS_PARAMS) and its request serialisation; `queue.py` replaces its list with the stream, and
+`scheduler.py` its scheduler with one that leases.
 """

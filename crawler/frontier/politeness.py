@@ -25,8 +25,9 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import LoopingCall, deferLater
 
+from crawler.frontier.queue import PREFIX
 from crawler.frontier.scheduler import leases_of
-from crawler.frontier.workers import PREFIX, redis_client
+from crawler.frontier.workers import redis_client
 
 logger = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import ResponseError
 
+PREFIX = "crawler"  # of every key this package writes
 GROUP = "workers"
 
 # A request goes in unless its fingerprint is already in this round's filter (the filter expires
@@ -95,9 +96,9 @@ class Depth:
 
 
 class Frontier:
-    def __init__(self, server: Redis, source: str, prefix: str = "crawler") -> None:
+    def __init__(self, server: Redis, source: str) -> None:
         self.server = server
-        self.stream = f"{prefix}:{{{source}}}:frontier"
+        self.stream = f"{PREFIX}:{{{source}}}:frontier"
         self.round_key = f"{self.stream}:round"
         self.lock_key = f"{self.stream}:seed-lock"
         self.dead_key = f"{self.stream}:dead"

@@ -266,6 +266,9 @@ class ClusterScheduler(BaseScheduler):
         self._flush()
 
     def _active(self, request: Request) -> bool:
+        """Still being downloaded or parsed. Scrapy sends no signal when a request's handling ends
+        (a redirect or retry leaves as a new request, a failure through an errback), so the engine's
+        own sets of requests in the downloader and the scraper are asked."""
         engine = self.crawler.engine
         assert engine is not None and engine.scraper.slot is not None
         return (request in engine.downloader.active or request in engine.scraper.slot.active

@@ -17,7 +17,8 @@ from scrapy.settings import BaseSettings
 from scrapy_redis import defaults
 from scrapy_redis.connection import get_redis
 
-PREFIX = "crawler"
+from crawler.frontier.queue import PREFIX, Depth, Frontier
+
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"  # one per process
 STARTED = time.time()
 
@@ -62,6 +63,12 @@ def heartbeat(server: Redis, lease_ms: int) -> Heartbeat:
     if _heartbeat is None:
         _heartbeat = Heartbeat(server, lease_ms, {})
     return _heartbeat
+
+
+def snapshot(settings: BaseSettings, sources: list[str]) -> tuple[dict[str, Depth], dict[str, dict[str, Any]]]:
+    """Each source's frontier and the live workers, as `crawler status` and /metrics show them."""
+    server = redis_client(settings)
+    return {name: Frontier(server, name).depth() for name in sources}, live_workers(server)
 
 
 def live_workers(server: Redis) -> dict[str, dict[str, Any]]:
