@@ -1,16 +1,16 @@
 """Near-duplicate lookups at scale: candidates examined and time per lookup through the real
-MongoDB-wire band index, as the store grows, next to simhash.SimhashIndex on the same fingerprints.
+MongoDB-wire key index, as the store grows, next to simhash.SimhashIndex on the same fingerprints.
 
     python bench/dedup_scale.py --sizes 10000 100000            # embedded SecantusDB
     python bench/dedup_scale.py --sizes 1000000 --mongo-uri mongodb://127.0.0.1:27017/
     python bench/dedup_scale.py --in-memory --sizes 10000 100000 1000000
 
-`--in-memory` runs the same keys and lookups through a plain band index held in sorted numpy
+`--in-memory` runs the same keys and lookups through a plain key index held in sorted numpy
 arrays instead of a server: the candidate counts a server's index would return, at sizes the
 embedded SecantusDB (a Python server, ~200 articles/s with 60 index keys each) takes hours to fill.
 
 Stored articles are synthetic (random unit fingerprints, UNITS per article, keys from the real
-band_keys); each lookup is a mirror of a stored article (a third of its units dropped, two units
+index_keys); each lookup is a mirror of a stored article (a third of its units dropped, two units
 off by one bit, five foreign units added) through the real `candidates` query. Reported: articles
 the query returns (candidates examined), whether the mirrored article is among them, and
 milliseconds per lookup. The same lookups go through simhash.SimhashIndex (k=2), unit by unit.
@@ -31,7 +31,7 @@ from bson.int64 import Int64
 from simhash import Simhash, SimhashIndex
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from crawler.dedup.fingerprint import BLOCK_BITS, Fingerprint, band_keys  # noqa: E402
+from crawler.dedup.fingerprint import KEY_BITS, Fingerprint, index_keys  # noqa: E402
 from crawler.dedup.index import DEDUP_INDEXES, candidates  # noqa: E402
 
 UNITS = 30  # sentence units of a ~1,500-character article
@@ -46,8 +46,7 @@ def signed(value: int) -> int:
 
 def article(rng: random.Random) -> Fingerprint:
     units = tuple(signed(rng.getrandbits(64)) for _ in range(UNITS))
-    keys = tuple(sorted({k for u in units for k in band_keys(u)}))
-    return Fingerprint(units, (50,) * UNITS, f"{rng.getrandbits(160):040x}", keys)
+    return Fingerprint(units, (50,) * UNITS, f"{rng.getrandbits(160):040x}", index_keys(units))
 
 
 def mirror(fp: Fingerprint, rng: random.Random) -> Fingerprint:
@@ -55,8 +54,7 @@ def mirror(fp: Fingerprint, rng: random.Random) -> Fingerprint:
     for i in rng.sample(range(len(units)), 2):
         units[i] = signed((units[i] & ((1 << 64) - 1)) ^ (1 << rng.randrange(64)))
     units += [signed(rng.getrandbits(64)) for _ in range(5)]
-    keys = tuple(sorted({k for u in units for k in band_keys(u)}))
-    return Fingerprint(tuple(units), (50,) * len(units), "mirror", keys)
+    return Fingerprint(tuple(units), (50,) * len(units), "mirror", index_keys(units))
 
 
 def document(n: int, fp: Fingerprint) -> dict:
@@ -66,13 +64,13 @@ def document(n: int, fp: Fingerprint) -> dict:
 
 
 def in_memory(sizes: list[int]) -> None:
-    """The same band keys in a sorted array: candidates a lookup examines, and its time."""
+    """The same keys in a sorted array: candidates a lookup examines, and its time."""
     import numpy as np
 
     rng = np.random.default_rng(7)
     largest = max(sizes)
     units = rng.integers(0, 2**63, size=(largest, UNITS), dtype=np.int64) * 2 + rng.integers(0, 2, size=(largest, UNITS))
-    print(f"{'articles':>10}{'cand/lookup':>13}{'found':>7}{'ms/lookup':>11}   (plain band index in memory)")
+    print(f"{'articles':>10}{'cand/lookup':>13}{'found':>7}{'ms/lookup':>11}   (plain key index in memory)")
     py_rng = random.Random(7)
     for size in sorted(sizes):
         flat = units[:size].ravel().view(np.uint64)
@@ -97,7 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--mongo-uri", help="a MongoDB to use instead of an embedded SecantusDB")
-    parser.add_argument("--in-memory", action="store_true", help="a plain band index in numpy arrays, no server")
+    parser.add_argument("--in-memory", action="store_true", help="a plain key index in numpy arrays, no server")
     args = parser.parse_args()
     if args.in_memory:
         in_memory(args.sizes)
@@ -116,7 +114,7 @@ def main() -> None:
     collection.create_indexes(DEDUP_INDEXES)
     rng = random.Random(7)
     stored: list[Fingerprint] = []
-    print(f"{UNITS} units and {UNITS * 2} band keys per article; key bits {BLOCK_BITS}")
+    print(f"{UNITS} units and as many keys per article; key bits {KEY_BITS}")
     print(f"{'articles':>10}{'build s':>9}{'cand/lookup':>13}{'found':>7}{'ms/lookup':>11}   {'SimhashIndex ms/lookup':>22}{'found':>7}")
     start = time.perf_counter()
     for size in sorted(args.sizes):

@@ -33,9 +33,10 @@ def ingest(articles: Collection, tallies: Tallies, docs: list[dict[str, Any]],
            thresholds: Thresholds = DEFAULT) -> Ingested:
     """Raises StoreUnavailable when the batch could not be written at all."""
     done = Ingested(write_articles(articles, docs))
+    created = {doc["url"]: doc for doc in done.written.created}
     for url in done.written.changed:
         try:
-            group = assign(articles, url, PUBLISHER_NAMES, thresholds)
+            group = assign(articles, url, PUBLISHER_NAMES, thresholds, created.get(url))
         except PyMongoError as exc:
             done.group_errors += 1
             logger.warning("%s: stored, but grouping failed: %s", url, exc)

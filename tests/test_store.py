@@ -91,6 +91,58 @@ def test_one_page_written_by_three_workers_at_the_same_moment_is_stored_once(col
     assert collection.find_one()["fetch_count"] == 30
 
 
+def test_a_page_another_writer_inserts_between_read_and_write_is_stored_once(collection, mongo_uri: str) -> None:
+    """A new URL is inserted whole; when another writer inserted it after this batch's read, the
+    unique index refuses the insert and the write becomes an update. The server holds the slow
+    writer's insert back (a failpoint on its client) and the fast one writes once the slow one
+    has read (the driver's command monitoring says when)."""
+    import threading
+
+    import pymongo
+    from pymongo import monitoring
+
+    class ReadDone(monitoring.CommandListener):
+        def started(self, event: monitoring.CommandStartedEvent) -> None:
+            pass
+
+        def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+            if event.command_name == "find":
+                slow_has_read.set()
+
+        def failed(self, event: monitoring.CommandFailedEvent) -> None:
+            pass
+
+    def slow_write() -> None:
+        with pymongo.MongoClient(mongo_uri, appname="slow", tz_aware=True, event_listeners=[ReadDone()]) as client:
+            results["slow"] = write_articles(client[collection.database.name][collection.name], [solidot_doc(first)])
+
+    results, slow_has_read, first = {}, threading.Event(), datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    collection.database.client.admin.command(
+        "configureFailPoint", "failCommand", mode={"times": 1},
+        data={"failCommands": ["insert"], "blockConnection": True, "blockTimeMS": 1000, "appName": "slow"},
+    )
+    slow = threading.Thread(target=slow_write)
+    slow.start()
+    assert slow_has_read.wait(10)
+    results["fast"] = write_articles(collection, [solidot_doc(first + timedelta(minutes=1))])
+    slow.join()
+    assert [(r.new, r.updated, r.unchanged, r.refused) for r in (results["fast"], results["slow"])] == [
+        (1, 0, 0, []), (0, 0, 1, [])
+    ]
+    assert [d["version"] for d in results["fast"].created] == [1]
+    doc = collection.find_one()
+    assert (collection.count_documents({}), doc["version"], doc["fetch_count"]) == (1, 1, 2)
+    assert (doc["first_seen"], doc["last_seen"]) == (first + timedelta(minutes=1), first)
+
+
+def test_one_url_twice_in_a_batch_is_one_article_in_its_second_version(collection) -> None:
+    first = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    result = write_articles(collection, [solidot_doc(first), solidot_doc(first + timedelta(hours=1), "\n更正：补充一段。")])
+    assert (result.new, result.updated, result.unchanged, result.refused) == (1, 1, 0, [])
+    doc = collection.find_one()
+    assert (collection.count_documents({}), doc["version"], doc["fetch_count"]) == (1, 2, 2)
+
+
 def test_changed_page_bumps_version_and_updated_at(collection) -> None:
     first = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
     write_articles(collection, [solidot_doc(first)])

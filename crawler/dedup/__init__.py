@@ -5,5 +5,6 @@ Why one simhash per sentence unit rather than one per document: measured on real
 re-edited or tail-padded mirror from a different story at any threshold, because every edit moves
 the one fingerprint. With a fingerprint per sentence unit, an edit only touches the units it
 changes; two articles are copies when most of the shorter one's text is covered by units of the
-other. Units are compared at a small Hamming distance, which keeps the band index cheap.
+other. Candidates are found through one index key per unit, since copies share many units
+outright; units are then compared at a small Hamming distance.
 """

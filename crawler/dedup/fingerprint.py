@@ -1,5 +1,5 @@
 """Fingerprints of a cleaned body: one 64-bit simhash per sentence unit (over character 3-grams),
-their band keys for the index, and a key of the whole normalised body for exact copies.
+their keys for the index, and a key of the whole normalised body for exact copies.
 
 The values are those of `simhash.Simhash(features, hashfunc=...)` (a test holds them equal), but
 computed for every unit of an article in one numpy pass: simhash.Simhash loops in Python over each
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,9 +19,7 @@ from crawler.dedup.normalise import normalise, sentence_units
 SHINGLE = 3  # characters per feature: a Chinese word is 1-3 characters
 MAX_FEATURE_WEIGHT = 255  # simhash 2.1.2 with numpy 2 overflows above this: kept, values stay its
 MAX_UNITS = 64  # units fingerprinted per article: the first ones, which every copy keeps
-BLOCKS = 2  # 64-bit fingerprint cut into two 32-bit halves, each a key tagged with its half
-BLOCK_BITS = 32
-INDEX_DISTANCE = BLOCKS - 1  # units within 1 bit always share a key (pigeonhole)
+KEY_BITS = 32  # a unit's index key: the low half of its simhash
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,7 @@ class Fingerprint:
     units: tuple[int, ...]  # one simhash per unit, as signed 64-bit integers (BSON int64)
     lengths: tuple[int, ...]  # normalised characters of each unit: the weight of its evidence
     body_key: str  # SHA-1 of the whole normalised body: exact copies in any script
-    keys: tuple[int, ...] = field(default=())  # band keys of every unit, for the index
+    keys: tuple[int, ...] = field(default=())  # index keys of the units (`index_keys`)
 
 
 def feature_hash(feature: bytes) -> bytes:
@@ -57,21 +56,21 @@ def unit_hashes(units: list[str]) -> tuple[int, ...]:
     return tuple(int.from_bytes(row.tobytes(), "big", signed=True) for row in packed)
 
 
-def band_keys(value: int) -> list[int]:
-    """Keys such that two fingerprints within INDEX_DISTANCE bits share at least one (pigeonhole,
-    Manku et al. 2007). Two per unit, not more: copies share many units outright (normalisation
-    makes their text equal), so one shared unit finds the candidate and verification then allows
-    MATCH_DISTANCE bits per unit; every extra key costs index entries on every stored article."""
-    unsigned = value & ((1 << 64) - 1)
-    return [(n << BLOCK_BITS) | ((unsigned >> (BLOCK_BITS * n)) & 0xFFFFFFFF) for n in range(BLOCKS)]
+def index_keys(units: Iterable[int]) -> tuple[int, ...]:
+    """One key per unit, the low KEY_BITS bits of its simhash: copies share many sentences
+    outright (normalisation makes their text equal), so one equal unit finds a copy, and
+    verification then allows MATCH_DISTANCE bits per unit. Not a key per band (Manku et al. 2007,
+    which also finds units a bit apart): a second band found no copy more in bench/dedup_eval.py
+    and doubled every article's index entries and every lookup's probes. Articles stored with
+    two band keys per unit hold this key among them (band 0), so they are still found."""
+    return tuple(sorted({value & ((1 << KEY_BITS) - 1) for value in units}))
 
 
 def fingerprint(body: str) -> Fingerprint:
     units = sentence_units(body)[:MAX_UNITS]
     hashes = unit_hashes(units)
-    keys = tuple(sorted({k for h in hashes for k in band_keys(h)}))
     body_key = hashlib.sha1(normalise(body).encode()).hexdigest()
-    return Fingerprint(units=hashes, lengths=tuple(len(u) for u in units), body_key=body_key, keys=keys)
+    return Fingerprint(units=hashes, lengths=tuple(len(u) for u in units), body_key=body_key, keys=index_keys(hashes))
 
 
 def hamming(a: int, b: int) -> int:

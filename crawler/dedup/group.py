@@ -37,10 +37,13 @@ class Group(NamedTuple):
 
 
 def assign(
-    collection: Collection, url: str, publisher_names: dict[str, tuple[str, ...]], t: Thresholds = DEFAULT
+    collection: Collection, url: str, publisher_names: dict[str, tuple[str, ...]], t: Thresholds = DEFAULT,
+    stored: dict[str, Any] | None = None,
 ) -> Group | None:
-    """Join the stored article at `url` to the group of its copies."""
-    me = collection.find_one({"url": url}, FIELDS)
+    """Join the stored article at `url` to the group of its copies. `stored` is the article as the
+    caller just inserted it, which spares reading it back: a writer that merged it into another
+    group since is a copy, found below, whose group the merge joins again."""
+    me = stored or collection.find_one({"url": url}, FIELDS)
     if me is None or not me.get("dedup"):
         return None
     found = candidates(collection, from_document(me), url)

@@ -1,5 +1,5 @@
-"""Candidate lookup in MongoDB without scanning: an indexed array of band keys per article, plus
-the normalised-body key for exact copies. Candidates are then confirmed by `similarity`."""
+"""Candidate lookup in MongoDB without scanning: an indexed array of unit keys per article, and
+the normalised-body key for a body too short to have units. Candidates are then confirmed by `similarity`."""
 
 from __future__ import annotations
 
@@ -37,18 +37,17 @@ def from_document(doc: dict[str, Any]) -> Fingerprint:
 
 
 def candidates(collection: Collection, fp: Fingerprint, url: str) -> list[dict[str, Any]]:
-    """Articles sharing the body key or at least one band key with `fp`, other than `url`.
+    """Articles sharing at least one unit key with `fp` (or, for a body too short to have units,
+    its body key), other than `url`.
 
-    Two single-field queries, with the article itself filtered out here: not every server answers
+    One single-field query, with the article itself filtered out here: not every server answers
     an `$or`, or a second condition, from the index (SecantusDB then scans the collection), and
-    each of these is an index lookup everywhere; tests/test_dedup.py checks the plan."""
-    found: dict[str, dict[str, Any]] = {}
-    for query in candidate_queries(fp):
-        for doc in collection.find(query, FIELDS).limit(MAX_CANDIDATES + 1):
-            if doc["url"] != url:
-                found.setdefault(doc["url"], doc)
-    return list(found.values())[:MAX_CANDIDATES]
+    this is an index lookup everywhere; tests/test_dedup.py checks the plan."""
+    found = collection.find(candidate_query(fp), FIELDS).limit(MAX_CANDIDATES + 1)
+    return [doc for doc in found if doc["url"] != url][:MAX_CANDIDATES]
 
 
-def candidate_queries(fp: Fingerprint) -> tuple[dict[str, Any], ...]:
-    return ({"dedup.body_key": fp.body_key}, {"dedup.keys": {"$in": list(fp.keys)}})
+def candidate_query(fp: Fingerprint) -> dict[str, Any]:
+    """Equal normalised bodies have equal units, so the unit keys find exact copies too: the body
+    key is only asked for when there are no units (and no keys) to look up."""
+    return {"dedup.keys": {"$in": list(fp.keys)}} if fp.keys else {"dedup.body_key": fp.body_key}

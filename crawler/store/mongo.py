@@ -1,7 +1,10 @@
-"""Versioned upserts into the articles collection, in batches.
+"""Versioned writes into the articles collection, in batches.
 
-One atomic pipeline update per article decides on the server whether the content changed, so two
-writers racing on one URL still leave a correct version and fetch count.
+A URL the batch's first read did not find is inserted whole, with the fields of a first version
+(an insert costs the store half of what a pipeline update does). A known URL, or one another writer
+inserted meanwhile (the unique index refuses the insert), gets one atomic pipeline update that
+decides on the server whether the content changed, so two writers racing on one URL still leave a
+correct version and fetch count.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import MongoClient, UpdateOne
+from pymongo import InsertOne, MongoClient, UpdateOne
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError, CollectionInvalid, OperationFailure, PyMongoError
 
@@ -20,6 +23,7 @@ from crawler.store.schema import INDEXES, VALIDATOR
 logger = logging.getLogger(__name__)
 
 VALIDATION_FAILED = 121  # MongoDB error code: document failed validation
+DUPLICATE_KEY = 11000  # MongoDB error code: a unique index already holds the key
 
 
 class StoreUnavailable(Exception):
@@ -33,7 +37,7 @@ class WriteResult:
     unchanged: int = 0
     refused: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # URLs stored new or with new content
-    created: list[dict[str, Any]] = field(default_factory=list)  # the documents stored new
+    created: list[dict[str, Any]] = field(default_factory=list)  # the documents stored new, as stored
 
 
 def connect(uri: str, timeout_ms: int) -> MongoClient:
@@ -52,6 +56,16 @@ def ensure_collection(collection: Collection) -> None:
             raise
         db.command("collMod", collection.name, validator=VALIDATOR, validationLevel="strict")
     collection.create_indexes(INDEXES)
+
+
+def first_version(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document as stored when its URL is new: what `upsert_op` computes for a missing one."""
+    now = doc["fetched_at"]
+    return {
+        **doc, "version": 1, "updated_at": now, "first_seen": now, "last_seen": now, "fetch_count": 1,
+        "cluster_id": own_cluster_id(doc["url"], now), "cluster_size": 1, "duplicate_of": None,
+        "dup_score": None, "mirrors": [],
+    }
 
 
 def upsert_op(doc: dict[str, Any]) -> UpdateOne:
@@ -87,35 +101,69 @@ def upsert_op(doc: dict[str, Any]) -> UpdateOne:
 
 
 def write_articles(collection: Collection, docs: list[dict[str, Any]]) -> WriteResult:
-    """Upsert a batch; documents the server refuses come back in `refused` with the reason."""
+    """Write a batch; documents the server refuses come back in `refused` with the reason."""
     result = WriteResult()
     if not docs:
         return result
-    try:
-        known = {
-            d["url"]: d.get("content_hash")
-            for d in collection.find({"url": {"$in": [d["url"] for d in docs]}}, {"url": 1, "content_hash": 1})
-        }
-        collection.bulk_write([upsert_op(d) for d in docs], ordered=False)
-        failed: set[int] = set()
-    except BulkWriteError as exc:
-        failed = set()
-        for error in exc.details.get("writeErrors", []):
-            failed.add(error["index"])
-            reason = "validation failed" if error.get("code") == VALIDATION_FAILED else error.get("errmsg", "")
-            result.refused.append((docs[error["index"]], f"refused by server: {reason}"))
-    except PyMongoError as exc:
-        raise StoreUnavailable(str(exc).split(",")[0]) from exc
+    latest = _content_hashes(collection, [d["url"] for d in docs])  # then as each doc leaves it
+    fresh: dict[int, dict[str, Any]] = {}  # position in the batch: the document inserted
+    before: dict[int, str | None] = {}  # position: the content hash its URL had before this write
     for index, doc in enumerate(docs):
-        if index in failed:
+        if doc["url"] in latest:
+            before[index] = latest[doc["url"]]
+        else:
+            fresh[index] = first_version(doc)
+        latest[doc["url"]] = doc["content_hash"]
+    ops = [InsertOne(fresh[i]) if i in fresh else upsert_op(d) for i, d in enumerate(docs)]
+    raced = _write(collection, ops, docs, result)
+    if raced:  # inserted by another writer since the read: an update like any other
+        theirs = _content_hashes(collection, [docs[i]["url"] for i in raced])
+        for index in raced:
+            del fresh[index]
+            before[index] = theirs.get(docs[index]["url"])
+        _write(collection, [upsert_op(docs[i]) for i in raced], [docs[i] for i in raced], result, raced)
+    refused = {id(doc) for doc, _ in result.refused}
+    for index, doc in enumerate(docs):
+        if id(doc) in refused:
             continue
-        if doc["url"] not in known:
+        if index in fresh:
             result.new += 1
             result.changed.append(doc["url"])
-            result.created.append(doc)
-        elif known[doc["url"]] != doc["content_hash"]:
+            result.created.append(fresh[index])
+        elif before[index] != doc["content_hash"]:
             result.updated += 1
             result.changed.append(doc["url"])
         else:
             result.unchanged += 1
     return result
+
+
+def _content_hashes(collection: Collection, urls: list[str]) -> dict[str, str | None]:
+    """The stored content hash of each of `urls` the store has."""
+    try:
+        return {d["url"]: d.get("content_hash")
+                for d in collection.find({"url": {"$in": urls}}, {"url": 1, "content_hash": 1})}
+    except PyMongoError as exc:
+        raise StoreUnavailable(str(exc).split(",")[0]) from exc
+
+
+def _write(collection: Collection, ops: list[Any], docs: list[dict[str, Any]], result: WriteResult,
+           positions: list[int] | None = None) -> list[int]:
+    """One unordered bulk write; refusals go to `result`. Returns the positions (in the batch) of
+    inserts the unique index refused: their URL was stored by another writer after the read."""
+    positions = positions or list(range(len(docs)))
+    try:
+        collection.bulk_write(ops, ordered=False)
+        return []
+    except BulkWriteError as exc:
+        raced = []
+        for error in exc.details.get("writeErrors", []):
+            index = error["index"]
+            if error.get("code") == DUPLICATE_KEY and isinstance(ops[index], InsertOne):
+                raced.append(positions[index])
+                continue
+            reason = "validation failed" if error.get("code") == VALIDATION_FAILED else error.get("errmsg", "")
+            result.refused.append((docs[index], f"refused by server: {reason}"))
+        return raced
+    except PyMongoError as exc:
+        raise StoreUnavailable(str(exc).split(",")[0]) from exc
