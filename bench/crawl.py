@@ -127,6 +127,8 @@ def crawl(size: int, pipelines: bool, mongo_uri: str, database: str, work: Path)
                          capture_output=True, text=True)
     seconds, own_cpu, child_cpu = time.perf_counter() - start, time.process_time() - own_cpu, children_cpu() - child_cpu
     server.shutdown()
+    if run.returncode != 0:  # e.g. the project not installed (`pip install -e '.[bench]'`)
+        raise SystemExit(f"the crawl failed (exit {run.returncode}):\n{run.stderr[-3000:]}")
     rss = int(re.search(r"MAXRSS_KB (\d+)", run.stderr).group(1)) // 1024
     scraped = re.search(r"'item_scraped_count': (\d+)", run.stderr)
     return seconds, int(scraped.group(1)) if scraped else 0, rss, child_cpu, own_cpu
