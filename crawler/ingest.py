@@ -1,6 +1,6 @@
 """Storing a batch of article documents, the one way every writer does it (the crawl's pipeline,
-the spool's replay): versioned upserts, then each new or changed article joined to its story
-group, then the day's counters. Only the upserts can fail the batch; a grouping or counting
+the spool's replay): versioned writes, then each new or changed article joined to its story
+group, then the day's counters. Only the writes can fail the batch; a grouping or counting
 failure loses nothing (the article is stored, and its next change regroups it)."""
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ class DedupPipeline(CountingPipeline):
 
 
 class MongoPipeline:
-    """Batched, versioned upserts; what the store cannot take goes to the spool, never lost.
+    """Batched, versioned writes; what the store cannot take goes to the spool, never lost.
 
     Batches are written in a thread, one after another, so that downloading and parsing go on
     while the store works; at most MAX_BATCHES_IN_FLIGHT wait, then new items wait for the store."""
