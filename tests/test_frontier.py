@@ -73,7 +73,8 @@ def test_a_stopped_workers_leases_go_back_and_a_live_one_keeps_its_own(frontier:
 
     assert frontier.give_back("alive", 3, heartbeat_key("alive")) == -1
     assert frontier.give_back("dead", 3, heartbeat_key("dead")) == 2
-    assert frontier.consumers() == {"alive": (1, frontier.consumers()["alive"][1])}  # the dead one is gone
+    held = {worker: entries for worker, (entries, _) in frontier.consumers().items()}
+    assert held == {"alive": 1}  # the dead one is gone
     again = frontier.take("other", count=5)
     assert [e.payload for e in again] == [b"r2", b"r3"]
     assert frontier.server.xrange(frontier.stream, again[0].id, again[0].id)[0][1][b"t"] == b"1"  # one more delivery
