@@ -7,7 +7,7 @@ import pytest
 from pymongo.errors import WriteError
 
 from crawler.process import process_page
-from crawler.store.mongo import StoreUnavailable, connect, ensure_collection, write_articles
+from crawler.store.mongo import StoreUnavailable, connect, ensure_collection, first_version, upsert_op, write_articles
 from crawler.store.schema import to_document
 from crawler.store.spool import Spool
 from tests.conftest import PAGES, page_bytes
@@ -56,6 +56,15 @@ def test_refetch_of_unchanged_page_bumps_last_seen_not_version(collection) -> No
     doc = collection.find_one()
     assert (doc["version"], doc["fetch_count"]) == (1, 2)
     assert (doc["first_seen"], doc["last_seen"], doc["updated_at"]) == (first, first + timedelta(hours=1), first)
+
+
+def test_an_update_of_a_url_missing_after_all_stores_the_same_first_version_as_an_insert(collection) -> None:
+    """A URL the batch's read found can be gone by the write (deleted by hand): the update then
+    inserts, and must leave what an insert of a new URL leaves."""
+    doc = solidot_doc()
+    collection.bulk_write([upsert_op(doc)])
+    stored = collection.find_one({"url": doc["url"]}, {"_id": 0})
+    assert stored == first_version(doc)
 
 
 def test_one_fetch_written_twice_counts_once(collection) -> None:

@@ -225,7 +225,7 @@ class ClusterScheduler(BaseScheduler):
 
     def _start_round(self, entry: str, round_: int) -> None:
         """A seed: this worker queues the source's discovery requests, then lets the seed go."""
-        requests = list(self.spider.discovery_requests())  # type: ignore[attr-defined]
+        requests = self.spider.discovery_requests()  # type: ignore[attr-defined]
         logger.info("frontier %s: round %d, %d discovery request(s)", self.frontier.stream, round_, len(requests))
         for request in requests:
             self.enqueue_request(request)

@@ -58,8 +58,13 @@ def ensure_collection(collection: Collection) -> None:
     collection.create_indexes(INDEXES)
 
 
+STORY_FIELDS = ("cluster_id", "cluster_size", "duplicate_of", "dup_score", "mirrors")  # set by grouping
+
+
 def first_version(doc: dict[str, Any]) -> dict[str, Any]:
-    """The document as stored when its URL is new: what `upsert_op` computes for a missing one."""
+    """The document as stored when its URL is new; `upsert_op` takes its story fields from here
+    for a URL that is missing after all. A new article is a story of its own until grouping finds
+    its copies."""
     now = doc["fetched_at"]
     return {
         **doc, "version": 1, "updated_at": now, "first_seen": now, "last_seen": now, "fetch_count": 1,
@@ -71,6 +76,7 @@ def first_version(doc: dict[str, Any]) -> dict[str, Any]:
 def upsert_op(doc: dict[str, Any]) -> UpdateOne:
     """Set the content; bump `version` and `updated_at` only when the content hash differs."""
     now = doc["fetched_at"]
+    first = first_version(doc)
     changed = {"$ne": ["$content_hash", doc["content_hash"]]}
     new = {"$eq": [{"$type": "$cluster_id"}, "missing"]}
     # the same fetch written twice (a write retried, or replayed from the spool, after it had landed)
@@ -87,12 +93,7 @@ def upsert_op(doc: dict[str, Any]) -> UpdateOne:
                     "first_seen": {"$ifNull": ["$first_seen", {"$literal": now}]},
                     "last_seen": {"$literal": now},
                     "fetch_count": {"$cond": [same_fetch, "$fetch_count", {"$add": [{"$ifNull": ["$fetch_count", 0]}, 1]}]},
-                    # a new article is a story of its own until grouping finds its copies
-                    "cluster_id": {"$cond": [new, own_cluster_id(doc["url"], now), "$cluster_id"]},
-                    "cluster_size": {"$cond": [new, 1, "$cluster_size"]},
-                    "duplicate_of": {"$cond": [new, None, "$duplicate_of"]},
-                    "dup_score": {"$cond": [new, None, "$dup_score"]},
-                    "mirrors": {"$cond": [new, [], "$mirrors"]},
+                    **{name: {"$cond": [new, {"$literal": first[name]}, f"${name}"]} for name in STORY_FIELDS},
                 }
             }
         ],
