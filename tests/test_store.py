@@ -7,7 +7,14 @@ import pytest
 from pymongo.errors import WriteError
 
 from crawler.process import process_page
-from crawler.store.mongo import StoreUnavailable, connect, ensure_collection, first_version, upsert_op, write_articles
+from crawler.store.mongo import (
+    StoreUnavailable,
+    connect,
+    ensure_collection,
+    first_version,
+    upsert_op,
+    write_articles,
+)
 from crawler.store.schema import to_document
 from crawler.store.spool import Spool
 from tests.conftest import PAGES, page_bytes
