@@ -1,11 +1,16 @@
-"""Body extraction quality and speed: this project next to trafilatura, on the same pages.
+"""Body extraction quality and speed: this project next to trafilatura, on the same real pages.
 
-    python bench/extract.py ../shared/bench-data/cwce_zh ../shared/bench-data/scrapinghub_aeb_en
+    python bench/extract.py ../shared/bench-data/cwce_zh ../shared/bench-data/gne_zh \
+        ../shared/bench-data/scrapinghub_aeb_en --fixtures
     python bench/extract.py --fixtures          # the per-source test pages only
+    python bench/extract.py ../shared/bench-data/gne_zh --worst 5   # and the five worst pages
 
-For each page set: token-level precision / recall / F1 of the body against the hand-made truth
-(a token is one Han character or one Latin word; bags compared, macro-averaged over pages), and
+For each page set: token-level precision / recall / F1 of the body against the truth (a token is
+one Han character or one Latin word; bags compared, macro-averaged over pages with a truth), the
+pages whose body came out empty, the pages where a link-farm or sign-off marker survived
+(热点推荐, 相关阅读, 责任编辑, ...), must / must-not snippets where a set has them, and
 milliseconds per page. On the source fixtures, also the noise snippets left in the body.
+Pages and truths are read by tests/evalsets.py, as the evaluation gate in the suite reads them.
 """
 
 from __future__ import annotations
@@ -13,11 +18,9 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import re
 import statistics
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,33 +30,10 @@ from scrapy.http import HtmlResponse
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crawler.process import process_page  # noqa: E402
 from crawler.sources import spider_for_url  # noqa: E402
+from tests.evalsets import Page, load_set, markers_left, prf  # noqa: E402
 
-TOKEN = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]+")
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 REPEAT = 3  # timing runs per page; the minimum is reported, as the least disturbed
-
-
-def tokens(text: str) -> Counter[str]:
-    return Counter(t.lower() for t in TOKEN.findall(text or ""))
-
-
-def prf(found: str, truth: str) -> tuple[float, float, float]:
-    got, want = tokens(found), tokens(truth)
-    common = sum((got & want).values())
-    p = common / sum(got.values()) if got else 0.0
-    r = common / sum(want.values()) if want else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-
-def load_set(folder: Path) -> list[tuple[bytes, str, str]]:
-    """(html bytes, url, truth text) for every page of a bench-data folder."""
-    pages = []
-    for entry in json.loads((folder / "index.json").read_text()):
-        truth_raw = (folder / entry["truth"]).read_text(encoding="utf-8")
-        truth = json.loads(truth_raw)["articleBody"] if entry["truth"].endswith(".json") else truth_raw
-        url = entry.get("url") or f"http://bench.invalid/{Path(entry['html']).stem}.html"
-        pages.append(((folder / entry["html"]).read_bytes(), url, truth))
-    return pages
 
 
 def ours(body: bytes, url: str) -> str:
@@ -77,22 +57,39 @@ def timed(extract: Callable[[bytes, str], str], body: bytes, url: str) -> tuple[
     return out, best * 1000
 
 
-def evaluate(name: str, pages: list[tuple[bytes, str, str]], noise: dict[str, list[str]] | None = None) -> None:
-    print(f"\n{name}: {len(pages)} pages")
-    print(f"{'extractor':<14}{'precision':>10}{'recall':>10}{'F1':>10}{'ms/page':>10}{'noise left':>12}")
+def evaluate(name: str, pages: list[Page], noise: dict[str, list[str]] | None = None, worst: int = 0) -> None:
+    print(f"\n{name}: {len(pages)} pages, {sum(p.truth is not None for p in pages)} with a body truth")
+    print(
+        f"{'extractor':<14}{'precision':>10}{'recall':>8}{'F1':>8}{'empty':>7}{'markers':>9}"
+        f"{'snippets':>10}{'ms/page':>9}{'noise left':>12}"
+    )
     for label, extract in (("this project", ours), ("trafilatura", theirs)):
-        scores, times, left = [], [], 0
-        for body, url, truth in pages:
-            text, ms = timed(extract, body, url)
-            scores.append(prf(text, truth))
+        scores, times, empty, marked, left, snip_ok, snip_all = [], [], 0, 0, 0, 0, 0
+        per_page: list[tuple[float, str]] = []
+        for page in pages:
+            text, ms = timed(extract, page.html, page.url)
             times.append(ms)
-            left += sum(snippet in text for snippet in (noise or {}).get(url, []))
-        p, r, f = (statistics.mean(s[i] for s in scores) for i in range(3))
+            empty += not text.strip()
+            marked += bool(markers_left(text))
+            left += sum(snippet in text for snippet in (noise or {}).get(page.url, []))
+            snip_ok += sum(s in text for s in page.must) + sum(s not in text for s in page.must_not)
+            snip_all += len(page.must) + len(page.must_not)
+            if page.truth is not None:
+                scores.append(prf(text, page.truth))
+                per_page.append((scores[-1][2], page.name))
+        p, r, f = (statistics.mean(s[i] for s in scores) if scores else float("nan") for i in range(3))
+        snippets = f"{snip_ok}/{snip_all}" if snip_all else "-"
         noise_col = str(left) if noise is not None else "-"
-        print(f"{label:<14}{p:>10.3f}{r:>10.3f}{f:>10.3f}{statistics.mean(times):>10.2f}{noise_col:>12}")
+        print(
+            f"{label:<14}{p:>10.3f}{r:>8.3f}{f:>8.3f}{empty:>7}{marked:>9}{snippets:>10}"
+            f"{statistics.mean(times):>9.2f}{noise_col:>12}"
+        )
+        if worst and label == "this project":
+            for score, page_name in sorted(per_page)[:worst]:
+                print(f"    worst: {score:.3f} {page_name}")
 
 
-def fixture_set() -> tuple[list[tuple[bytes, str, str]], dict[str, list[str]]]:
+def fixture_set() -> tuple[list[Page], dict[str, list[str]]]:
     """The per-source test pages, with their reviewed expected bodies as truth."""
     entries = json.loads((FIXTURES / "pages.json").read_text())
     pages, noise = [], {}
@@ -101,7 +98,7 @@ def fixture_set() -> tuple[list[tuple[bytes, str, str]], dict[str, list[str]]]:
             continue
         body = gzip.decompress((FIXTURES / "pages" / f"{name}.html.gz").read_bytes())
         truth = json.loads((FIXTURES / "expected" / f"{name}.json").read_text())["body"]
-        pages.append((body, entry["url"], truth))
+        pages.append(Page(name, body, entry["url"], truth=truth))
         noise[entry["url"]] = entry["noise"]
     return pages, noise
 
@@ -110,12 +107,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folders", nargs="*", type=Path, help="bench-data folders with index.json")
     parser.add_argument("--fixtures", action="store_true", help="also (or only) the per-source test pages")
+    parser.add_argument("--worst", type=int, default=0, help="list this many lowest-F1 pages of each set")
     args = parser.parse_args()
     for folder in args.folders:
-        evaluate(folder.name, load_set(folder))
+        evaluate(folder.name, load_set(folder), worst=args.worst)
     if args.fixtures or not args.folders:
         pages, noise = fixture_set()
-        evaluate("source fixtures", pages, noise)
+        evaluate("source fixtures", pages, noise, worst=args.worst)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ MONITOR_MIN_ARTICLES = 5  # article pages a run needs before it is judged
 MONITOR_MIN_STORED_SHARE = 0.8  # articles stored / article pages fetched
 MONITOR_MIN_FIELD_SHARE = {"title": 0.95, "body": 0.9, "published_at": 0.8}  # share of articles with each
 MONITOR_MIN_BODY_RATIO = 0.5  # median body length / its median over the source's recent runs
+MONITOR_MAX_FALLBACK_SHARE = 0.2  # article pages whose source layout fell back to the generic path
 MONITOR_HISTORY_RUNS = 10  # recent runs of the source that make "usual"
 
 # --- Politeness ------------------------------------------------------------------------------------

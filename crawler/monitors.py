@@ -31,6 +31,7 @@ class Floors:
     stored_share: float  # articles stored / article pages fetched
     field_share: dict[str, float]  # share of extracted articles with each field present
     body_ratio: float  # the run's median body length / the median of the source's recent runs
+    fallback_share: float  # article pages whose source layout was set aside for the generic path
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Floors:
@@ -39,6 +40,7 @@ class Floors:
             stored_share=settings.getfloat("MONITOR_MIN_STORED_SHARE"),
             field_share={k: float(v) for k, v in settings.getdict("MONITOR_MIN_FIELD_SHARE").items()},
             body_ratio=settings.getfloat("MONITOR_MIN_BODY_RATIO"),
+            fallback_share=settings.getfloat("MONITOR_MAX_FALLBACK_SHARE"),
         )
 
 
@@ -52,6 +54,8 @@ def extraction(stats: dict[str, Any]) -> dict[str, Any]:
         "median_body_chars": stats.get("monitor/median_body_chars"),
         "noise_removed": {k.removeprefix("clean/removed/"): int(v) for k, v in stats.items()
                           if k.startswith("clean/removed/")},
+        "fallbacks": {k.removeprefix("extraction/fallback/"): int(v) for k, v in stats.items()
+                      if k.startswith("extraction/fallback/")},
     }
 
 
@@ -69,6 +73,10 @@ def check_run(record: dict[str, Any], history: list[dict[str, Any]], floors: Flo
         share = seen["field_share"].get(name)
         if share is not None and share < floor:
             problems.append(f"{name} found on {share:.0%} of articles (floor {floor:.0%})")
+    fallbacks = sum((seen.get("fallbacks") or {}).values())
+    if fallbacks > floors.fallback_share * seen["article_pages"]:
+        problems.append(f"source layout set aside on {fallbacks} of {seen['article_pages']} article pages "
+                        f"(ceiling {floors.fallback_share:.0%}): {', '.join(sorted(seen['fallbacks']))}")
     usual = [r["extraction"]["median_body_chars"] for r in history
              if (r.get("extraction") or {}).get("median_body_chars")]
     median = seen["median_body_chars"]

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.clean import clean_article
-from crawler.extract.article import GENERIC, extract_article
+from crawler.extract.article import extract_article
 from crawler.extract.charset import page_text
 from crawler.extract.html import NotHTML
 from crawler.process import process_page
@@ -107,7 +107,7 @@ def test_binary_served_as_html_is_refused_with_a_reason() -> None:
 def test_any_markup_extracts_and_cleans_without_raising_or_returning_markup(parts: list[str]) -> None:
     html = "".join(parts)
     try:
-        article = extract_article(html, "https://example.com/a.html", "generic", GENERIC, "Asia/Shanghai")
+        article = extract_article(html, "https://example.com/a.html", "generic", (), "Asia/Shanghai")
     except NotHTML:
         return  # refused with a reason: nothing to clean
     clean_article(article, ())

@@ -15,7 +15,7 @@ from tests.test_runs import ARTICLE, article, listing
 from tests.test_schedule import crawls
 
 FLOORS = Floors(min_articles=5, stored_share=0.8, field_share={"title": 0.95, "body": 0.9, "published_at": 0.8},
-                body_ratio=0.5)
+                body_ratio=0.5, fallback_share=0.2)
 
 
 def record(pages: int, stored: int, shares: dict, median: int | None) -> dict:
@@ -40,6 +40,17 @@ def test_each_rule_names_what_fell_and_its_floor() -> None:
         "published_at found on 0% of articles (floor 80%)",
         "median body 300 chars, under 50% of the usual 1250",
     ]
+
+
+def test_a_run_whose_source_layout_keeps_falling_back_is_degraded_by_how_it_fell() -> None:
+    """The body still comes (from the generic path), so only the fallback count shows the change."""
+    fell = record(20, 20, HEALTHY, 1200) | {}
+    fell["extraction"] = fell["extraction"] | {"fallbacks": {"no_match": 4, "weak": 1}}
+    assert check_run(fell, [], FLOORS) == [
+        "source layout set aside on 5 of 20 article pages (ceiling 20%): no_match, weak"
+    ]
+    fell["extraction"]["fallbacks"] = {"no_match": 4}
+    assert check_run(fell, [], FLOORS) == []
 
 
 def test_a_small_run_or_a_first_run_is_not_judged_on_what_it_cannot_know() -> None:
@@ -84,8 +95,11 @@ def test_a_template_change_marks_the_run_degraded_and_says_why(
     assert runs[1]["degraded_by"] == [
         "stored 4 of 7 article pages (floor 80%)",
         "body found on 57% of articles (floor 90%)",
+        "source layout set aside on 3 of 7 article pages (ceiling 20%): empty",
         f"median body {runs[1]['extraction']['median_body_chars']} chars, under 50% of the usual {usual}",
     ]
+    assert runs[1]["extraction"]["fallbacks"] == {"empty": 3}  # the scripted pages: nothing in .post_body
+    assert runs[0]["extraction"]["fallbacks"] == {}
     assert runs[1]["extraction"]["noise_removed"]  # which cleaning rules fired, for the operator
 
     status = run_crawler(["status"], crawler_env, tmp_path)

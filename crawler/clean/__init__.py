@@ -23,7 +23,9 @@ class CleanBody:
     audit: Audit
 
 
-def clean_body(body_html: str, title: str = "", noise_selectors: tuple[str, ...] = ()) -> CleanBody:
+def clean_body(
+    body_html: str, title: str = "", noise_selectors: tuple[str, ...] = (), link_texts: frozenset[str] = frozenset()
+) -> CleanBody:
     """The story text of a body container: paragraphs joined by newlines, plus what was lifted out."""
     audit = Audit()
     try:
@@ -33,7 +35,7 @@ def clean_body(body_html: str, title: str = "", noise_selectors: tuple[str, ...]
     if root is None:
         return CleanBody("", None, None, audit)
     lines = clean_blocks(root, noise_selectors, audit)
-    text = clean_lines(lines, title)
+    text = clean_lines(lines, title, link_texts)
     audit.merge(text.audit)
     return CleanBody("\n".join(text.lines), text.origin, text.original_title, audit)
 
@@ -42,9 +44,10 @@ def clean_article(article: Any, noise_selectors: tuple[str, ...] = ()) -> Audit:
     """Replace an item's raw `body_html` with clean `body`, lifted origin/original title and lang."""
     adapter = ItemAdapter(article)
     title = adapter.get("title") or ""
-    result = clean_body(adapter.get("body_html") or "", title, noise_selectors)
+    result = clean_body(adapter.get("body_html") or "", title, noise_selectors, adapter.get("link_texts") or frozenset())
     adapter["body"] = result.body
     adapter["body_html"] = None
+    adapter["link_texts"] = frozenset()
     adapter["origin"] = adapter.get("origin") or result.origin
     adapter["original_title"] = result.original_title
     adapter["lang"] = detect_lang(f"{title}\n{result.body}")

@@ -14,6 +14,7 @@ from crawler.clean.patterns import (
     NOISE_TAGS,
 )
 from crawler.clean.text import Line
+from crawler.extract.density import contains, link_counts, main_text
 from crawler.extract.html import collapse, css, text_of
 
 BLOCK_TAGS = frozenset(
@@ -63,27 +64,16 @@ def remove_generic_noise(root: _Element, audit: Audit) -> None:
                 stack.append(child)
 
 
-def _visible(text: str | None) -> int:
-    return len("".join(text.split())) if text else 0
-
-
 def remove_link_farms(root: _Element, audit: Audit) -> None:
     """Drop lists and blocks whose text is mostly links: related-article lists, tag clouds, menus.
-    Text and link lengths are summed bottom-up once, not recounted for every nested block."""
-    totals: dict[_Element, tuple[int, int, int]] = {}  # element -> (chars, chars in links, links)
-    for element in reversed(list(root.iter())):
-        if not isinstance(element.tag, str):
-            continue
-        chars, linked, links = _visible(element.text), 0, 0
-        for child in element:
-            c, lk, n = totals.get(child, (0, 0, 0))
-            chars, linked, links = chars + c + _visible(child.tail), linked + lk, links + n
-        if element.tag == "a":
-            linked, links = chars, links + 1
-        totals[element] = (chars, linked, links)
+    Text and link lengths are summed bottom-up once, not recounted for every nested block; a block
+    that holds the body's main text is never dropped, however many links sit beside the story."""
+    totals = link_counts(root)
+    main = main_text(root, totals).element
     farms = [
         e for e in root.iter(*LINK_DENSE_TAGS)
-        if e is not root and totals[e][2] >= LINK_DENSE_MIN_LINKS and totals[e][1] > LINK_DENSITY_MAX * totals[e][0]
+        if e is not root and (c := totals.get(e)) is not None and c.links >= LINK_DENSE_MIN_LINKS
+        and c.linked > LINK_DENSITY_MAX * c.chars and not contains(e, main)
     ]
     for element in farms:  # document order: a farm's ancestor comes, and is dropped, first
         if element.getparent() is not None and not _detached(element, root):

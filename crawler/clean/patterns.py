@@ -13,9 +13,11 @@ RECOMMEND_HEADINGS = frozenset(
         "热点推荐", "相关推荐", "相关阅读", "相关文章", "推荐阅读", "猜你喜欢", "热门跟贴", "热门跟帖",
         "头条要闻", "延伸阅读", "热门推荐", "为您推荐", "更多推荐", "精彩推荐", "相关新闻", "热门文章",
         "科技分類資訊推薦", "相關推薦", "相關閱讀", "相關文章", "推薦閱讀", "熱門推薦", "相關新聞",
-        "喜欢这篇文章", "喜歡這篇文章", "网友评论", "我要评论", "发表评论", "责任编辑",
+        "喜欢这篇文章", "喜歡這篇文章", "网友评论", "我要评论", "发表评论", "责任编辑", "小编最近文章", "作者最近文章",
     }
 )
+# A line that starts with one of these opens the comments below a story: cut like a heading.
+RECOMMEND_PREFIXES = ("网友评论仅供其表达个人看法", "目前没有热门跟贴", "目前没有跟贴")
 # A heading is also recognised when it is one of the above followed by a category ("科技分類資訊推薦").
 RECOMMEND_SUFFIXES = ("資訊推薦", "资讯推荐", "相关推荐", "热点推荐")
 
@@ -39,8 +41,21 @@ NOISE_LINES: tuple[tuple[str, re.Pattern[str], int | None], ...] = (
     ("caption", re.compile(
         r"\s[-–—]\s*(天天要聞|天天要闻)$|图为|圖為|^(图|圖|图片|圖片|摄影|攝影)\s*[/／:：]|^[（(]?(图片来源|圖片來源)"), 80),
     ("promo", re.compile(r"^[🔥👉📢▶►★☆]"), 80),
+    ("player", re.compile(r"^您的浏览器(暂时)?(无法|不支持)播放|^您的浏览器不支持.{0,6}(视频|video)"), 40),
+    ("disclaimer", re.compile(r"如有侵权.{0,6}(联系|删除)|不代表(本站|本网|网易|本平台).{0,4}(立场|观点)|仅代表作者(本人|个人)?观点"), 80),
 )
 
+# A sign-off ends the story: the editor's line ("责任编辑：刘响", "[责任编辑：刘斌]", "（编辑：周雁）"),
+# the source credit at the end ("本文来源：快科技"), an end mark ("- THE END -"). Whatever follows it
+# (the editor's other articles, a news list, reaction buttons) is page furniture.
+SIGNOFF_LINE = re.compile(
+    r"^[\[【（(]?\s*(?:(?P<label>责任编辑|責任編輯|责编|責編|值班编辑|编辑|編輯|校对|校對|审核|審核|审校|监制|本文来源|文章来源|"
+    r"转载请注明出处)\s*[:：]\s*(?P<value>[^。！？!?]{0,24}?)|[-—–_=\s]*(?:THE\s*END|END|完)[-—–_=\s]*)\s*[\]】）)]?$",
+    re.I,
+)
+# Previous / next article links flattened into the story's last line: the line ends before them
+INLINE_NAV = re.compile(r"\s*(?:【(?:上一篇|下一篇)】|(?:上一篇|下一篇)\s*[:：])")
+SIGNOFF_ORIGIN_LABELS = ("本文来源", "文章来源")  # a sign-off that names the original publisher
 ORIGIN_LINE = re.compile(r"^[（(]?\s*(?:来源|來源|稿源|出处|出處|转载自|轉載自)\s*[:：]\s*(?P<origin>[^）)]{1,40}?)\s*[）)]?$")
 ORIGINAL_TITLE_LINE = re.compile(r"^[（(]\s*原标题\s*[:：]\s*(?P<title>.+?)\s*[）)]$|^原标题\s*[:：]\s*(?P<bare>.+)$")
 # Lines that carry a publication time plus at most a few short tokens (category, counter, author).
@@ -48,7 +63,8 @@ META_MARKERS = re.compile(r"发表于|發表於|发布于|發佈於|发布时间
 META_LINE_MAX_EXTRA = 24  # characters besides the time itself, or it is prose that mentions a date
 SENTENCE_END = tuple("。！？!?.…；;」』”\"'）)")
 CONTENT_MIN_CHARS = 20  # a line this long counts as story text even without end punctuation
-TAIL_RUN_MIN = 3  # this many headline-like lines at the end of a body are a link farm
+TAIL_RUN_MIN = 3  # this many headline-like lines at the end of a body are a link farm...
+LIST_INTRO_END = ("：", ":")  # ...unless the story's last sentence introduces them as its list
 BULLETS = ("•", "·", "-", "*", "–", "▪", "◦")
 
 # Block-level noise found on any site, tested in one pass over the body's elements: by tag, by

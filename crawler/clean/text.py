@@ -13,16 +13,22 @@ from crawler.clean.audit import Audit
 from crawler.clean.patterns import (
     BULLETS,
     CONTENT_MIN_CHARS,
+    INLINE_NAV,
+    LIST_INTRO_END,
     META_LINE_MAX_EXTRA,
     META_MARKERS,
     NOISE_LINES,
     ORIGIN_LINE,
     ORIGINAL_TITLE_LINE,
     RECOMMEND_HEADINGS,
+    RECOMMEND_PREFIXES,
     RECOMMEND_SUFFIXES,
     SENTENCE_END,
+    SIGNOFF_LINE,
+    SIGNOFF_ORIGIN_LABELS,
     TAIL_RUN_MIN,
 )
+from crawler.extract.article import link_matcher
 from crawler.extract.dates import DATE_PATTERNS
 
 _PUNCT_SPACE = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -93,8 +99,10 @@ def noise_rule(text: str) -> str | None:
     return None
 
 
-def clean_lines(lines: list[Line], title: str = "") -> CleanText:
-    """Run every text rule over the body's lines, in order, recording each cut in the audit."""
+def clean_lines(lines: list[Line], title: str = "", link_texts: frozenset[str] = frozenset()) -> CleanText:
+    """Run every text rule over the body's lines, in order, recording each cut in the audit.
+    `link_texts` are the page's link texts (title_key form): a tail of lines that are not links,
+    not dated headlines and not repeats is the story's own, however short its lines."""
     result = CleanText(lines=[])
     audit = result.audit
     title_key = squash(title)
@@ -103,11 +111,23 @@ def clean_lines(lines: list[Line], title: str = "") -> CleanText:
     last_key = None
     for index, line in enumerate(lines):
         text, key = line.text, keys[index]
-        if key in RECOMMEND_HEADINGS or (len(key) <= 12 and key.endswith(RECOMMEND_SUFFIXES)):
+        if (nav := INLINE_NAV.search(text)) and nav.start() and text[: nav.start()].endswith(SENTENCE_END):
+            audit.cut("inline_nav", [text[nav.start() :]])
+            line = Line(text[: nav.start()], line.item)
+            text, key = line.text, squash(line.text)
+        if key in RECOMMEND_HEADINGS or (len(key) <= 12 and key.endswith(RECOMMEND_SUFFIXES)) or key.startswith(RECOMMEND_PREFIXES):
             if any(k.text.endswith(SENTENCE_END) for k in kept):
                 audit.cut("recommend_heading", [x.text for x in lines[index:]])
                 break
             audit.cut("recommend_heading", [text])
+            continue
+        if m := SIGNOFF_LINE.match(text):
+            if m.group("label") in SIGNOFF_ORIGIN_LABELS and m.group("value") and result.origin is None:
+                result.origin = m.group("value").strip()
+            if any(k.text.endswith(SENTENCE_END) for k in kept):
+                audit.cut("signoff", [x.text for x in lines[index:]])
+                break
+            audit.cut("signoff", [text])
             continue
         if (m := ORIGIN_LINE.match(text)) and result.origin is None:
             result.origin = m.group("origin").strip()
@@ -131,29 +151,51 @@ def clean_lines(lines: list[Line], title: str = "") -> CleanText:
             continue
         kept.append(line)
         last_key = key
-    kept = _trim_edges(kept, audit)
+    kept = _trim_edges(kept, audit, link_texts)
     result.lines = [line.text for line in kept]
     return result
 
 
-def _trim_edges(lines: list[Line], audit: Audit) -> list[Line]:
+def _trim_edges(lines: list[Line], audit: Audit, link_texts: frozenset[str]) -> list[Line]:
     """Drop short furniture before the first story line, and a run of headline-like lines after
-    the last sentence: menus above a story and link farms below it have no sentences."""
+    the last sentence: menus above a story and link farms below it have no sentences. Short lines
+    that end in a colon open the story ("下周一："), and stay. After the last sentence, a run that
+    a line ending in a colon introduces ("关键要点：") is the story's list, and so is one whose
+    lines are mostly not links of the page, dated headlines or repeats (when the links are known)."""
     first = next((i for i, line in enumerate(lines) if is_content(line)), None)
     if first is None:
         return lines
-    if first:
-        audit.cut("leading_boilerplate", [x.text for x in lines[:first]])
+    lead = lines[:first]
+    if lead and not lead[-1].text.endswith(LIST_INTRO_END):
+        audit.cut("leading_boilerplate", [x.text for x in lead])
         lines = lines[first:]
     end = len(lines)
     while end and not _is_sentence_like(lines[end - 1]):
         end -= 1
     tail = lines[end:]
     tail_chars, kept_chars = (sum(len(x.text) for x in part) for part in (tail, lines[:end]))
-    if tail and tail_chars < kept_chars and (len(tail) >= TAIL_RUN_MIN or all(len(x.text) < CONTENT_MIN_CHARS for x in tail)):
+    if (
+        tail
+        and tail_chars < kept_chars
+        and (len(tail) >= TAIL_RUN_MIN or all(len(x.text) < CONTENT_MIN_CHARS for x in tail))
+        and not any(x.text.endswith(LIST_INTRO_END) for x in (lines[end - 1 : end] if end else []) + tail)
+        and (not link_texts or _farm_like(tail, lines[:end], link_texts))
+    ):
         audit.cut("trailing_link_run", [x.text for x in tail])
         lines = lines[:end]
     return lines
+
+
+def _farm_like(tail: list[Line], story: list[Line], link_texts: frozenset[str]) -> bool:
+    """At least half the tail's lines are links of the page, headlines with a date, or repeats."""
+    in_links = link_matcher(link_texts)
+    seen = {squash(x.text) for x in story}
+    evidence = 0
+    for line in tail:
+        key = squash(line.text)
+        evidence += in_links(key) or key in seen or any(p.search(line.text) for p in DATE_PATTERNS)
+        seen.add(key)
+    return 2 * evidence >= len(tail)
 
 
 def _is_sentence_like(line: Line) -> bool:

@@ -1,13 +1,18 @@
 """Extraction: from one page's HTML to an Article whose body is still the raw body container.
 
-Per-source selectors come first; what they do not give comes from the page's own metadata
-(JSON-LD, <meta>), then from visible text, and a page no selector fits goes to trafilatura.
+A source declares its templates as layouts (selectors, and the marker that says a page is of that
+template); the first layout whose marker the page has is used. Its body block is believed only
+while the evidence holds: a block that matched nothing, holds no text, or holds a small share of
+the page's main text (a placeholder, a sign-off) falls back to the generic path, and the article
+says so (`extracted_by`, `extracted_why`). The generic path is trafilatura on our own tree, checked
+in turn against the page's densest text block. What the selectors do not give comes from the
+page's own metadata (JSON-LD, <meta>), then from visible text.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,10 +22,12 @@ import lxml.html
 import trafilatura
 from lxml.etree import _Element
 
-from crawler.extract.dates import find_datetime
+from crawler.extract.dates import FoundTime, find_datetime, url_date, zone
+from crawler.extract.density import Counts, MainText, contains, link_counts, main_text, visible_chars
 from crawler.extract.html import NotHTML, collapse, css, parse_html, select_first, text_of
 from crawler.extract.meta import (
     AUTHOR_META,
+    SITE_NAME_META,
     TIME_META,
     TITLE_META,
     json_ld_articles,
@@ -33,9 +40,20 @@ from crawler.urls import normalise_url, site_of
 TITLE_SEPARATORS = re.compile(r"\s*(?:[|_–—]|\s-\s)\s*")
 ORIGIN_PREFIX = re.compile(r"^.*?(?:来源|來源|稿源)\s*[:：]\s*")
 SWALLOWED_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+TITLE_KEY = re.compile(r"[\s\W_]+")
 TIME_ATTRIBUTES = ("datetime", "content", "data-time", "title")
 AUTHOR_LABEL = re.compile(r"^(?:责任编辑|責任編輯|作者|编辑|編輯|记者|記者|文)\s*[:：|]\s*|_[A-Z]{1,4}\d+$")
-DATELINE_CHARS = 600  # a dateline in visible text sits near the top; dates further down belong to farms
+DATELINE_CHARS = 600  # a dateline sits within this many characters after the headline (or the top)
+DATELINE_MAX_CHARS = 80  # a text this long that holds a date is a dateline; a longer one is prose...
+SENTENCE_MARKS = frozenset("。，；！？")  # ...and so is one with the punctuation of a sentence
+FALLBACK_MAIN_SHARE = 0.5  # a source's body block with less of the page's main text is not the story
+GENERIC_MAIN_SHARE = 0.5  # trafilatura's text below this share of the main text block is a wrong pick
+LINK_LIST_SHARE = 0.5  # trafilatura output more than half made of the page's link texts is a link list
+LINK_TEXT_MIN_CHARS = 6  # shorter link texts ("更多", "下一页") say nothing about a body
+HEADLINE_TAGS = ("h1", "h2", "h3")
+LINE_TAGS = ("p", "li", "h1", "h2", "h3", "h4", "td", "blockquote", "pre")  # the line elements trafilatura writes
+TITLE_MIN_CHARS = 4  # a shorter headline candidate is a logo or a label
+TITLE_AGREE_RATIO = 0.8  # two titles agree when one holds the other and is at least this long
 
 
 @dataclass(frozen=True)
@@ -52,53 +70,227 @@ class Selectors:
 GENERIC = Selectors()
 
 
-def extract_article(html: str, url: str, source: str, selectors: Selectors, tz: str) -> Article:
+@dataclass(frozen=True)
+class Layout:
+    """One template of a site, as Fundus versions its parsers: a site's old and current templates
+    are separate layouts, each with its own fixture page, instead of one tuple of alternatives."""
+
+    name: str
+    selectors: Selectors
+    marker: str | None = None  # CSS selector only pages of this template match; None: any page
+
+
+def choose_layout(root: _Element, layouts: tuple[Layout, ...]) -> Layout | None:
+    """The first layout whose marker the page has."""
+    return next((lay for lay in layouts if lay.marker is None or css(lay.marker)(root)), None)
+
+
+@dataclass(frozen=True)
+class Body:
+    """The body container's HTML, which path produced it and why, and the fallback reason (a stats
+    key: `no_layout`, `no_match`, `empty`, `weak`) when a source's layout was set aside."""
+
+    html: str
+    extracted_by: str
+    why: str
+    fallback: str | None = None
+    container: _Element | None = None
+
+
+def extract_article(
+    html: str, url: str, source: str, layouts: tuple[Layout, ...], tz: str, min_chars: int = 40
+) -> Article:
     """The article's fields with `body_html` set to its body container (cleaned later)."""
     root = parse_html(html)
     ld = next(json_ld_articles(root), {})
-    title = _title(root, selectors, ld)
-    container = select_first(root, selectors.body) if selectors.body else None
-    body_html = lxml.html.tostring(container, encoding="unicode") if container is not None else _generic_body(root, url)
-    published_at, raw = _published(root, container, selectors, ld, tz)
+    totals = link_counts(root)
+    main = main_text(root, totals)
+    links = _link_texts(root)
+    layout = choose_layout(root, layouts)
+    selectors = layout.selectors if layout else GENERIC
+    body = _body(Page(root, url, totals, main, links, min_chars), source, layouts, layout)
+    headline = _title(root, selectors, ld)
+    found = _published(root, body.container, selectors, ld, tz, url, headline)
     return Article(
         url=normalise_url(url),
         source=source,
         site=site_of(url),
-        title=title,
-        body_html=body_html,
-        published_at=published_at,
-        published_raw=raw,
-        timezone=_tz_name(published_at, tz),
+        title=headline.text,
+        body_html=body.html,
+        extracted_by=body.extracted_by,
+        extracted_why=body.why,
+        extraction_fallback=body.fallback,
+        published_at=found.value if found else None,
+        published_raw=found.raw if found else None,
+        published_precision=found.precision if found else None,
+        timezone=_tz_name(found.value, tz) if found else None,
         author=_author(root, selectors, ld),
         origin=_origin(root, selectors),
-        images=_images(container, url) if container is not None else [],
+        images=_images(body.container, url) if body.container is not None else [],
+        link_texts=links,
     )
 
 
-def _generic_body(root: _Element, url: str) -> str:
+@dataclass(frozen=True)
+class Page:
+    """What the body decision reads of one parsed page, computed once."""
+
+    root: _Element
+    url: str
+    totals: dict[_Element, Counts]
+    main: MainText
+    links: frozenset[str]
+    min_chars: int
+
+
+def _body(page: Page, source: str, layouts: tuple[Layout, ...], layout: Layout | None) -> Body:
+    """The source layout's body block while it holds the story, else the generic path's."""
+    root, main, min_chars = page.root, page.main, page.min_chars
+    if not layouts:
+        return _generic_body(page, "generic", "no source layout for this site")
+    if layout is None:
+        return _generic_body(page, "no_layout", "no layout of the source matches the page")
+    name = f"{source}/{layout.name}"
+    container = select_first(root, layout.selectors.body)
+    if container is None:
+        return _generic_body(page, "no_match", f"{name}: its body selector matched nothing")
+    chars = page.totals.get(container, Counts()).unlinked
+    if chars < min_chars:
+        return _generic_body(page, "empty", f"{name}: its body block holds {chars} characters")
+    if chars < FALLBACK_MAIN_SHARE * main.chars and not contains(container, main.element):
+        generic = _generic_body(
+            page, "weak", f"{name}: its body block holds {chars} of the page's {main.chars} main-text characters"
+        )
+        if _chars_of(generic.html) > chars:
+            return generic
+    html = lxml.html.tostring(container, encoding="unicode")
+    return Body(html, name, f"{name}: body block {css_path(container)}", container=container)
+
+
+def _generic_body(page: Page, fallback: str, why: str) -> Body:
     """trafilatura's choice, from our tree (already decoded right and freed of control bytes),
-    minus any <title> broken markup left in the body: its text is raw markup, never the story."""
-    tree = deepcopy(root)
+    minus any <title> broken markup left in the body: its text is raw markup, never the story.
+    When that choice holds much less than the page's densest text block, or is mostly the texts of
+    the page's links and dated headlines (the list beside a gallery, a hot-news list where the story
+    is drawn by script), the densest block is the body, or nothing when no block holds text."""
+    reason = None if fallback == "generic" else fallback
+    main = page.main
+    tree = deepcopy(page.root)
     for misplaced in tree.xpath("//body//title"):
         misplaced.drop_tree()
-    return trafilatura.extract(tree, url=url, output_format="html", include_comments=False) or ""
+    html = trafilatura.extract(tree, url=page.url, output_format="html", include_comments=False, fast=True) or ""
+    if html and _link_share(html, page.links) > LINK_LIST_SHARE:
+        if main.element is None or main.chars < page.min_chars:
+            return Body("", "generic", f"{why}; trafilatura chose a list of the page's links, and no block holds text", reason)
+        block = lxml.html.tostring(main.element, encoding="unicode")
+        return Body(block, "generic", f"{why}; trafilatura chose a list of the page's links", reason, container=main.element)
+    chars = _chars_of(html)
+    if main.element is not None and chars < GENERIC_MAIN_SHARE * main.chars:
+        block = lxml.html.tostring(main.element, encoding="unicode")
+        return Body(block, "generic", f"{why}; trafilatura found {chars} characters, the densest text block {main.chars}",
+                    reason, container=main.element)
+    return Body(html, "generic", f"{why}; trafilatura", reason)
 
 
-def _title(root: _Element, selectors: Selectors, ld: dict) -> str:
+def _chars_of(html: str) -> int:
+    if not html:
+        return 0
+    try:
+        return visible_chars(text_of(parse_html(html)))
+    except NotHTML:
+        return 0
+
+
+def _link_texts(root: _Element) -> frozenset[str]:
+    """The texts of the page's links, as comparison keys: a body line equal to one is a link."""
+    texts = (title_key(text_of(a)) for a in root.iter("a"))
+    return frozenset(t for t in texts if len(t) >= LINK_TEXT_MIN_CHARS)
+
+
+def _link_share(html: str, links: frozenset[str]) -> float:
+    """Share of a body's characters in lines that are (part of) the texts of the page's links, or
+    short lines with a date: the headlines of a news list and their "outlet time" lines."""
+    try:
+        lines = [text_of(e) for e in parse_html(html).iter(*LINE_TAGS)]
+    except NotHTML:
+        return 0.0
+    total = sum(len(line) for line in lines)
+    in_links = link_matcher(links)
+    listed = sum(len(line) for line in lines if in_links(title_key(line)) or _dated_headline(line))
+    return listed / total if total else 0.0
+
+
+def _dated_headline(line: str) -> bool:
+    return len(line) <= DATELINE_MAX_CHARS and find_datetime(line, "UTC") is not None
+
+
+def link_matcher(links: frozenset[str]) -> Callable[[str], bool]:
+    """A test of whether a line's key is a link text of the page or part of one ("10图" and a
+    headline in one link): one search in the joined texts, not one per link."""
+    joined = "\x00".join(links)
+    return lambda key: len(key) >= LINK_TEXT_MIN_CHARS and key in joined
+
+
+def css_path(element: _Element) -> str:
+    """A short name of an element for a reason text: `div#endText`, `div.post_body`."""
+    ident, classes = element.get("id"), (element.get("class") or "").split()
+    return f"{element.tag}#{ident}" if ident else f"{element.tag}.{classes[0]}" if classes else str(element.tag)
+
+
+# --- Title --------------------------------------------------------------------------------------
+
+
+def title_key(text: str) -> str:
+    """Comparison key of a title or a line: no spaces or punctuation, lower case."""
+    return TITLE_KEY.sub("", text).lower()
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The chosen title and the element it came from (a dateline sits after it), if any."""
+
+    text: str
+    element: _Element | None = None
+
+
+def _title(root: _Element, selectors: Selectors, ld: dict) -> Headline:
+    """The candidate most of the page's title evidence agrees on: the layout's title selector,
+    og:title, JSON-LD headline, the headline elements, and <title> with the site's name taken off.
+    A candidate that is the site's own name (a logo <h1>) never wins, and on equal agreement the one
+    <title> names whole wins, then the first: a broken og:title, cut at a quote, loses to both."""
+    title_element = root.find(".//title")
+    parts = [p for p in TITLE_SEPARATORS.split(_document_title(title_element)) if p] if title_element is not None else []
+    page_title = max(parts, key=len) if parts else ""
+    site_names = {title_key(p) for p in parts if p != page_title}
+    site_names |= {title_key(n) for n in [meta_content(root, SITE_NAME_META) or ""] if n}
+    candidates: list[tuple[str, _Element | None]] = []
     element = select_first(root, selectors.title) if selectors.title else None
-    if element is not None and text_of(element):
-        return text_of(element)
-    candidate = meta_content(root, TITLE_META) or (ld.get("headline") if isinstance(ld.get("headline"), str) else None)
-    if candidate:
-        return collapse(candidate)
-    h1 = root.find(".//h1")
-    if h1 is not None and text_of(h1):
-        return text_of(h1)
-    title = root.find(".//title")
-    if title is None:
-        return ""
-    parts = [p for p in TITLE_SEPARATORS.split(_document_title(title)) if p]
-    return max(parts, key=len) if parts else ""
+    if element is not None:
+        candidates.append((text_of(element), element))
+    candidates.append((collapse(meta_content(root, TITLE_META) or ""), None))
+    headline = ld.get("headline")
+    candidates.append((collapse(headline) if isinstance(headline, str) else "", None))
+    for tag in HEADLINE_TAGS:
+        candidates.extend((text_of(h), h) for h in root.iter(tag))
+    keys = [title_key(text) for text, _ in candidates]
+    page_key = title_key(page_title)
+    best: tuple[int, bool, int] | None = None
+    chosen = Headline(page_title)
+    for index, ((text, found_in), key) in enumerate(zip(candidates, keys, strict=True)):
+        if len(key) < TITLE_MIN_CHARS or key in site_names:
+            continue
+        support = sum(_agree(key, other) for other in {*keys[:index], *keys[index + 1 :], page_key} if other)
+        score = (support, key == page_key, -index)
+        if best is None or score > best:
+            best, chosen = score, Headline(text, found_in)
+    if best is not None and best[0] == 0 and element is None and page_title:
+        return Headline(page_title)  # nothing agrees: the page's own <title> is the surest
+    return chosen
+
+
+def _agree(a: str, b: str) -> bool:
+    shorter, longer = sorted((a, b), key=len)
+    return shorter in longer and len(shorter) >= TITLE_AGREE_RATIO * len(longer)
 
 
 def _document_title(title: _Element) -> str:
@@ -114,19 +306,33 @@ def _document_title(title: _Element) -> str:
     return collapse(SWALLOWED_TAG.sub(" ", text))  # a second <title> in it swallowed markup again
 
 
+# --- Publication time ---------------------------------------------------------------------------
+
+
 def _published(
-    root: _Element, container: _Element | None, selectors: Selectors, ld: dict, tz: str
-) -> tuple[datetime | None, str | None]:
-    for text in _time_candidates(root, container, selectors, ld):
-        found = find_datetime(text, tz)
-        if found:
-            return found
-    return None, None
+    root: _Element, container: _Element | None, selectors: Selectors, ld: dict, tz: str, url: str, headline: Headline
+) -> FoundTime | None:
+    """Every time the page states outside its story (selectors, meta, JSON-LD, <time>, the dateline
+    by the headline, the URL), the most trusted of them naming the day, and among those that agree
+    on that day the most precise: a day-only byline never turns a minute-precise meta into
+    midnight. A date inside the story text counts only when the page states none elsewhere."""
+    found = [t for text in _time_texts(root, selectors, ld, headline) if (t := find_datetime(text, tz))]
+    in_url = url_date(url, tz)
+    if found:
+        day = _day(found[0], tz)
+        agreeing = [t for t in (*found, *([in_url] if in_url else [])) if _day(t, tz) == day]
+        return max(agreeing, key=lambda t: t.rank)  # max keeps the first, most trusted, of equals
+    if in_url:
+        return in_url
+    return find_datetime(text_of(container)[:DATELINE_CHARS], tz) if container is not None else None
 
 
-def _time_candidates(root: _Element, container: _Element | None, selectors: Selectors, ld: dict) -> Iterator[str]:
-    """Where a publication time may be written, most trustworthy first; lazily, as most pages
-    answer from the first."""
+def _day(found: FoundTime, tz: str) -> object:
+    return found.value.astimezone(zone(tz)).date()
+
+
+def _time_texts(root: _Element, selectors: Selectors, ld: dict, headline: Headline) -> Iterator[str]:
+    """Where a publication time may be written outside the story, most trustworthy first; lazily."""
     for selector in selectors.time:
         for element in css(selector)(root):
             yield from (element.get(a) or "" for a in TIME_ATTRIBUTES)
@@ -135,18 +341,35 @@ def _time_candidates(root: _Element, container: _Element | None, selectors: Sele
     published = ld.get("datePublished")
     yield published if isinstance(published, str) else ""
     yield from (t.get("datetime") or "" for t in root.iter("time"))
-    if container is not None:
-        yield text_of(container)[:DATELINE_CHARS]
+    yield from _datelines(root, headline.element)
+
+
+DATELINE_NODES = 200  # text nodes looked at for a dateline: enough for any byline, bounded on any page
+FOLLOWING_TEXT = f"(following::text()[not(ancestor::script or ancestor::style)])[position() <= {DATELINE_NODES}]"
+DESCENDANT_TEXT = f"(.//text()[not(ancestor::script or ancestor::style)])[position() <= {DATELINE_NODES}]"
+
+
+def _datelines(root: _Element, headline: _Element | None) -> Iterator[str]:
+    """Short texts holding a digit within DATELINE_CHARS after the headline (or the page's top):
+    a dateline is short, a story paragraph that mentions a date is not."""
     body = root.find("body")
-    if body is not None:
-        yield text_of(body)[:DATELINE_CHARS]
+    nodes = headline.xpath(FOLLOWING_TEXT) if headline is not None else body.xpath(DESCENDANT_TEXT) if body is not None else []
+    seen = 0
+    for node in nodes:
+        chars = collapse(str(node))
+        seen += len(chars)
+        if chars and len(chars) <= DATELINE_MAX_CHARS and any(c.isdigit() for c in chars) and not SENTENCE_MARKS & set(chars):
+            yield chars
+        if seen > DATELINE_CHARS:
+            return
 
 
-def _tz_name(value: datetime | None, default: str) -> str | None:
-    if value is None:
-        return None
+def _tz_name(value: datetime, default: str) -> str | None:
     name = value.tzname() or ""
     return default if getattr(value.tzinfo, "key", None) == default else (name.replace("UTC", "") or "+00:00")
+
+
+# --- Author, origin, images ---------------------------------------------------------------------
 
 
 def _author(root: _Element, selectors: Selectors, ld: dict) -> str | None:

@@ -7,8 +7,12 @@ strictly, in an order that suits Chinese sites: a BOM is certain; bytes that are
 UTF-8 (GBK text practically never is); then what the page declares; then GB18030, the superset of
 GB2312 and GBK. A header naming ISO-8859-1 / cp1252 (HTTP's old default, which servers send
 without thinking) counts only after GB18030: Western bytes on these sites are the rare case.
-Only when nothing decodes cleanly is the first candidate used with the broken bytes dropped, so
-no U+FFFD (or its GBK shadow "锟斤拷") reaches the stored text."""
+When nothing decodes cleanly (a GBK page with a few corrupt bytes, common in old archives), the
+first candidate that breaks on only a few bytes wins, else the one that breaks on the fewest: a
+UTF-8 reading of GBK breaks on nearly every Chinese character, a GB18030 reading only on the
+corrupt ones (and GB18030, which takes almost any byte pair, is never preferred over a candidate
+that is right but for a few bytes). The broken bytes are dropped, so no U+FFFD (or its GBK shadow
+"锟斤拷") reaches the stored text."""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 
 WESTERN = "cp1252"  # what w3lib resolves latin-1 and ascii to: HTTP's old default, often claimed falsely
 MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"RIFF", b"\x00\x00\x00")
+FEW_BAD_BYTES = 16  # a reading broken on at most this many bytes, or on...
+FEW_BAD_SHARE = 0.01  # ...this share of the page's bytes, is the right one with a few corrupt bytes
 CONTROL = frozenset(range(0x00, 0x09)) | {0x0B} | frozenset(range(0x0E, 0x1B)) | frozenset(range(0x1C, 0x20))
 
 
@@ -31,13 +37,18 @@ def page_text(body: bytes, content_type: str | None) -> str:
     encoding, bom = read_bom(body)
     if encoding:
         return body[len(bom) :].decode(encoding, errors="replace").replace("\ufffd", "")
-    tried = candidates(body, content_type)
-    for candidate in tried:
+    readings: list[str] = []
+    for candidate in candidates(body, content_type):
         try:
             return body.decode(candidate)
-        except (UnicodeDecodeError, LookupError):
+        except UnicodeDecodeError:
+            readings.append(body.decode(candidate, errors="replace"))
+        except LookupError:
             continue
-    return body.decode(tried[0], errors="replace").replace("\ufffd", "")
+    few = max(FEW_BAD_BYTES, FEW_BAD_SHARE * len(body))
+    best = next((text for text in readings if text.count("\ufffd") <= few), None)
+    best = best or min(readings, key=lambda text: text.count("\ufffd"))  # min keeps the first of equals
+    return best.replace("\ufffd", "")
 
 
 def candidates(body: bytes, content_type: str | None) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,23 @@ DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
     re.compile(r"(?<!\d)(?P<y>20\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)"),
 )
+# A date in an article URL: /2019/09/07/, /20190907/, /2019-09/07/ (day precision at best)
+URL_DATE = re.compile(r"/(?P<y>20\d{2})[/-]?(?P<m>[01]\d)[/-]?(?P<d>[0-3]\d)(?=[/_.])")
+PRECISIONS = ("day", "minute", "second")  # from least to most precise
+
+
+@dataclass(frozen=True)
+class FoundTime:
+    """A date-time read from a text: the value (aware), the text it came from, and how precise the
+    text was: a day-only date is stored at 00:00 of that day, and only its precision says so."""
+
+    value: datetime
+    raw: str
+    precision: str
+
+    @property
+    def rank(self) -> int:
+        return PRECISIONS.index(self.precision)
 
 
 def zone(name: str) -> tzinfo:
@@ -30,14 +48,14 @@ def zone(name: str) -> tzinfo:
 def parse_datetime(text: str, default_tz: str) -> datetime | None:
     """The first date-time in `text`, aware: its own offset if it states one, else `default_tz`."""
     found = find_datetime(text, default_tz)
-    return found[0] if found else None
+    return found.value if found else None
 
 
-def find_datetime(text: str, default_tz: str) -> tuple[datetime, str] | None:
-    """The first date-time in `text` and the exact text it was read from."""
+def find_datetime(text: str, default_tz: str, patterns: tuple[re.Pattern[str], ...] = DATE_PATTERNS) -> FoundTime | None:
+    """The first date-time in `text`, the exact text it was read from, and its precision."""
     if not text:
         return None
-    for pattern in DATE_PATTERNS:
+    for pattern in patterns:
         match = pattern.search(text)
         if not match:
             continue
@@ -51,5 +69,11 @@ def find_datetime(text: str, default_tz: str) -> tuple[datetime, str] | None:
             continue
         offset = parts.get("tz")
         tz = (UTC if offset == "Z" else zone(offset)) if offset else zone(default_tz)
-        return value.replace(tzinfo=tz), match.group(0).strip()
+        precision = "second" if parts.get("S") else "minute" if parts.get("M") else "day"
+        return FoundTime(value.replace(tzinfo=tz), match.group(0).strip(), precision)
     return None
+
+
+def url_date(url: str, default_tz: str) -> FoundTime | None:
+    """The day an article URL names (`/2019/09/07/`, `/20190907/`), as a day-precise time."""
+    return find_datetime(url, default_tz, (URL_DATE,))

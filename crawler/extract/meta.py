@@ -11,9 +11,15 @@ from lxml.etree import _Element
 from crawler.extract.html import collapse
 
 TITLE_META = ("og:title", "twitter:title")
+SITE_NAME_META = ("og:site_name", "application-name", "apple-mobile-web-app-title")
+# Publication-time meta names, most specific first: Open Graph and schema.org, then the names of
+# the CMSs Chinese portals run (apub:time: People's Daily / Xinhua; ptime: NetEase; others: Sina,
+# ifeng, Tencent, ThePaper), then Dublin Core and the generic ones
 TIME_META = (
-    "article:published_time", "og:article:published_time", "og:release_date", "pubdate", "publishdate",
-    "publish_date", "datePublished", "date", "dc.date", "dc.date.issued", "sailthru.date", "weibo: article:create_at",
+    "article:published_time", "og:article:published_time", "og:release_date", "datePublished",
+    "apub:time", "publishdate", "pubdate", "publish_date", "publish-date", "ptime", "article:publish_time",
+    "og:time", "release_date", "published", "weibo: article:create_at", "dc.date.issued", "dc.date",
+    "sailthru.date", "date",
 )
 AUTHOR_META = ("author", "article:author", "dc.creator", "byl")
 ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle", "AnalysisNewsArticle"}

@@ -3,7 +3,7 @@
 "跳转到主要内容", the newsletter call to action and the "相关文章" cards are noise.
 """
 
-from crawler.extract.article import Selectors
+from crawler.extract.article import Layout, Selectors
 from crawler.sources.base import SourceSpec, SourceSpider
 
 SPEC = SourceSpec(
@@ -12,10 +12,12 @@ SPEC = SourceSpec(
     domains=("aibase.com",),
     start_urls=("https://www.aibase.com/zh/news", "https://www.aibase.com/zh/sitemap.xml"),
     article_pattern=r"aibase\.com/(?:zh/)?news/\d+",
-    selectors=Selectors(
-        title=("article h1", "h1"),
-        body=("article .post-content", "article .news-content"),
-        author=("article .author-name",),
+    layouts=(
+        Layout("2024", Selectors(
+            title=("article h1", "h1"),
+            body=("article .post-content", "article .news-content"),
+            author=("article .author-name",),
+        )),
     ),
     noise=(".skip-link", ".newsletter-cta", ".related-articles", ".post-tags"),
     pagination=("a[rel=next]",),

@@ -3,7 +3,7 @@
 Keyword links inside paragraphs keep their text; "来源：中时" (p.src-info) names the original publisher.
 """
 
-from crawler.extract.article import Selectors
+from crawler.extract.article import Layout, Selectors
 from crawler.sources.base import SourceSpec, SourceSpider
 
 SPEC = SourceSpec(
@@ -12,12 +12,14 @@ SPEC = SourceSpec(
     domains=("bannedbook.org",),
     start_urls=("https://www.bannedbook.org/bnews/feed", "https://www.bannedbook.org/bnews/itnews/"),
     article_pattern=r"bannedbook\.org/bnews/[a-z]+/\d{8}/\d+\.html",
-    selectors=Selectors(
-        title=(".post h2", "h2.post-title", "h2"),
-        body=(".entry",),
-        time=(".postmeta", ".post-info", "time"),
-        author=(".postmeta .author",),
-        origin=("p.src-info",),
+    layouts=(
+        Layout("2024", Selectors(
+            title=(".post h2", "h2.post-title", "h2"),
+            body=(".entry",),
+            time=(".postmeta", ".post-info", "time"),
+            author=(".postmeta .author",),
+            origin=("p.src-info",),
+        )),
     ),
     noise=(
         "p.notice", ".op-related-articles", "ul.texttj", ".banner-ads", "a[name=sharetosocial]",

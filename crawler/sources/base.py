@@ -22,7 +22,8 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from twisted.python.failure import Failure
 
 from crawler.conditional import NotModified
-from crawler.extract.article import Selectors, extract_article
+from crawler.default_settings import CLEAN_MIN_BODY_CHARS
+from crawler.extract.article import Layout, extract_article
 from crawler.extract.charset import looks_binary, page_text
 from crawler.extract.html import NotHTML
 from crawler.items import Article
@@ -41,7 +42,7 @@ class SourceSpec:
     name: str
     domains: tuple[str, ...]
     article_pattern: str  # regex searched in the absolute URL of an article page
-    selectors: Selectors
+    layouts: tuple[Layout, ...]  # the site's templates, newest first; empty: the generic path only
     start_urls: tuple[str, ...] = ()
     noise: tuple[str, ...] = ()  # CSS selectors of this site's own noise blocks
     pagination: tuple[str, ...] = ()  # CSS selectors of "next page" links on listing pages
@@ -54,6 +55,9 @@ class SourceSpec:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", self.name):
             raise ValueError(f"source name {self.name!r} must be a lower-case identifier")
         object.__setattr__(self, "article_re", re.compile(self.article_pattern))
+        names = [layout.name for layout in self.layouts]
+        if len(set(names)) != len(names):
+            raise ValueError(f"source {self.name!r}: layout names must be unique, got {names}")
 
     def is_article(self, url: str) -> bool:
         return bool(self.article_re.search(url))
@@ -114,9 +118,14 @@ class SourceSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("monitor/article_pages")
         try:
-            yield self.extract(response)
+            article = self.extract(response)
         except FetchFailed as exc:
             self.fail(response.meta.get("requested_url", response.url), str(exc))
+            return
+        if article.extraction_fallback:
+            self.crawler.stats.inc_value(f"extraction/fallback/{article.extraction_fallback}")
+            self.logger.info("%s: %s", response.url, article.extracted_why)
+        yield article
 
     def extract(self, response: Response) -> Article:
         if not isinstance(response, HtmlResponse) or isinstance(response, XmlResponse):
@@ -128,7 +137,9 @@ class SourceSpider(scrapy.Spider):
             raise FetchFailed("not an HTML page (binary content served as text/html)")
         try:
             text = page_text(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
-            article = extract_article(text, response.url, self.name, self.spec.selectors, self.spec.timezone)
+            settings = getattr(self, "settings", None)  # a spider built without a crawler (process_page)
+            min_chars = settings.getint("CLEAN_MIN_BODY_CHARS") if settings else CLEAN_MIN_BODY_CHARS
+            article = extract_article(text, response.url, self.name, self.spec.layouts, self.spec.timezone, min_chars)
         except NotHTML as exc:
             raise FetchFailed(str(exc)) from None
         if self.spec.canonical:

@@ -3,7 +3,7 @@
 Image captions ("… - 天天要聞") and the "科技分類資訊推薦" block are noise.
 """
 
-from crawler.extract.article import Selectors
+from crawler.extract.article import Layout, Selectors
 from crawler.sources.base import SourceSpec, SourceSpider
 
 SPEC = SourceSpec(
@@ -12,11 +12,13 @@ SPEC = SourceSpec(
     domains=("daydaynews.cc",),
     start_urls=("https://daydaynews.cc/zh-hant/technology/", "https://daydaynews.cc/zh-hant/"),
     article_pattern=r"daydaynews\.cc/(?:zh-han[st]/)?[a-z]+/\d+\.html",
-    selectors=Selectors(
-        title=(".article-header h1", "h1.title", "h1"),
-        body=(".article-content", ".content-body"),
-        time=(".article-header .time", ".article-meta time", "time"),
-        author=(".article-header .author",),
+    layouts=(
+        Layout("2024", Selectors(
+            title=(".article-header h1", "h1.title", "h1"),
+            body=(".article-content", ".content-body"),
+            time=(".article-header .time", ".article-meta time", "time"),
+            author=(".article-header .author",),
+        )),
     ),
     noise=(".recommend-block", ".related-news", ".article-tags", ".img-caption", ".ad-box"),
     pagination=(".pagination a.next",),

@@ -1,12 +1,15 @@
-"""NetEase (163.com): news, dy (self-media) and mobile article pages.
+"""NetEase (163.com): news and dy (self-media) article pages, in three templates.
 
-Older pages keep the body in #endText and are GBK-encoded; current ones use .post_body.
-Never .post_content / .post_main: they contain the "相关推荐 / 热点推荐" farm.
+2021 (.post_main): the body in .post_body. 2019 (#epContentLeft, often GBK): the body in #endText,
+inside a .post_body that also holds the editor and share widgets. dy2019 (dy.163.com/v2): the body
+in .article_box .content. Each has a real saved page among the fixtures. Mobile pages (m.163.com)
+have none yet, so no layout: they take the generic path, counted as a fallback. Never
+.post_content / .post_main as a body: they contain the "相关推荐 / 热点推荐" farm.
 """
 
 import re
 
-from crawler.extract.article import Selectors
+from crawler.extract.article import Layout, Selectors
 from crawler.sources.base import SourceSpec, SourceSpider
 
 MOBILE = re.compile(r"^https?://(?:c\.)?m\.163\.com/(?:(news|dy)/article|news/a)/(?P<id>[0-9A-Z]{16})\.html")
@@ -30,12 +33,26 @@ SPEC = SourceSpec(
         "https://tech.163.com/",
     ),
     article_pattern=r"163\.com/(?:(?:dy|news)/article/|news/a/|\d{2}/\d{4}/\d{2}/)[0-9A-Z]{16}\.html",
-    selectors=Selectors(
-        title=("h1.post_title", ".post_main h1", "#epContentLeft h1", ".article-title", "h1"),
-        body=(".post_body", "#endText", ".article-body", ".content .page"),
-        time=(".post_info", ".post_time_source", ".article-info .time", "meta[property='article:published_time']"),
-        author=(".post_author_name", ".ep-editor"),
-        origin=(".post_info a", "#ne_article_source", ".article-info .source"),
+    layouts=(
+        Layout("2021", marker=".post_main", selectors=Selectors(
+            title=("h1.post_title", ".post_main h1"),
+            body=(".post_body",),
+            time=(".post_info", "meta[property='article:published_time']"),
+            author=(".post_author_name",),
+            origin=(".post_info a",),
+        )),
+        Layout("2019", marker="#epContentLeft", selectors=Selectors(
+            title=("#epContentLeft h1",),
+            body=("#endText",),
+            time=(".post_time_source",),
+            author=(".ep-editor",),
+            origin=("#ne_article_source",),
+        )),
+        Layout("dy2019", marker=".article_box", selectors=Selectors(
+            title=(".article_title h2",),
+            body=(".article_box .content",),
+            time=(".article_title .time",),
+        )),
     ),
     noise=(
         ".post_recommends", "#post_recommend", "#post_comment_area", ".post_side", "#epContentRight",
