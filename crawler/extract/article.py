@@ -22,6 +22,7 @@ import lxml.html
 import trafilatura
 from lxml.etree import _Element
 
+from crawler.default_settings import CLEAN_MIN_BODY_CHARS
 from crawler.extract.dates import FoundTime, find_datetime, url_date, zone
 from crawler.extract.density import Counts, MainText, contains, link_counts, main_text, visible_chars
 from crawler.extract.html import NotHTML, collapse, css, parse_html, select_first, text_of
@@ -98,7 +99,7 @@ class Body:
 
 
 def extract_article(
-    html: str, url: str, source: str, layouts: tuple[Layout, ...], tz: str, min_chars: int = 40
+    html: str, url: str, source: str, layouts: tuple[Layout, ...], tz: str, min_chars: int = CLEAN_MIN_BODY_CHARS
 ) -> Article:
     """The article's fields with `body_html` set to its body container (cleaned later)."""
     root = parse_html(html)
