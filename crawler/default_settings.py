@@ -76,6 +76,7 @@ API_TOKEN: str | None = None  # when set, requests need `Authorization: Bearer <
 API_ALLOW = ""  # comma-separated hosts or networks admitted despite the private-address rules
 API_TIMEOUT = 30.0  # seconds a request may take, download and storing included
 API_MAX_BYTES = 5 * 1024 * 1024  # largest response body fetched, after decompression
+API_MAX_BODY = 64 * 1024  # largest request body the API reads; larger ones get 413 before any is read
 API_GUARD_ENABLED = False  # refuse private/local targets; `crawler api` always turns it on
 
 ENV_SETTINGS = (

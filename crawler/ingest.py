@@ -1,7 +1,11 @@
 """Storing a batch of article documents, the one way every writer does it (the crawl's pipeline,
 the spool's replay): versioned writes, then each new or changed article joined to its story
 group, then the day's counters. Only the writes can fail the batch; a grouping or counting
-failure loses nothing (the article is stored, and its next change regroups it)."""
+failure loses nothing (the article is stored, and its next change regroups it).
+
+`Store` is the one way a process opens the store for writing: one client, the collection with
+its validator and indexes, the tallies, the spool replayed, the grouping thresholds of the
+settings; `crawler crawl`, `crawler fetch`, `crawler db replay` and the API all open it so."""
 
 from __future__ import annotations
 
@@ -9,14 +13,19 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from pymongo import MongoClient
 from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
+from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 
 from crawler.dedup.group import assign
 from crawler.dedup.similarity import DEFAULT, Thresholds
 from crawler.sources import PUBLISHER_NAMES
+from crawler.store.client import collection, store_client, store_uri
 from crawler.store.counters import Tallies
-from crawler.store.mongo import WriteResult, write_articles
+from crawler.store.mongo import StoreUnavailable, WriteResult, ensure_collection, write_articles
+from crawler.store.spool import Replayed, Spool
 
 logger = logging.getLogger(__name__)
 
@@ -51,3 +60,54 @@ def ingest(articles: Collection, tallies: Tallies, docs: list[dict[str, Any]],
         logger.warning("%d article(s) stored, but the daily counters were not updated: %s",
                        len(done.written.created), exc)
     return done
+
+
+def thresholds_from(settings: BaseSettings) -> Thresholds:
+    return Thresholds(
+        match_distance=settings.getint("DEDUP_MATCH_DISTANCE"),
+        min_coverage=settings.getfloat("DEDUP_MIN_COVERAGE"),
+        min_shared_units=settings.getint("DEDUP_MIN_SHARED_UNITS"),
+        common_unit_clusters=settings.getint("DEDUP_COMMON_UNIT_CLUSTERS"),
+    )
+
+
+class Store:
+    """The store a process writes to, opened once: the client (connected on first use), the
+    articles collection, the tallies, the spool and the thresholds, all from the settings."""
+
+    def __init__(self, settings: BaseSettings) -> None:
+        self.uri = store_uri(settings)
+        self.client: MongoClient = store_client(settings)
+        self.articles = collection(self.client, settings)
+        self.tallies = Tallies.of(self.client, settings)
+        self.spool = Spool(settings.get("SPOOL_PATH"))
+        self.thresholds = thresholds_from(settings)
+        self.prepared = False
+
+    def prepare(self) -> Replayed:
+        """Collection, validator, indexes and tallies made ready, then the spool replayed; once
+        per process (again only after a failure). Raises StoreUnavailable while the store is down."""
+        if self.prepared:
+            return Replayed()
+        try:
+            ensure_collection(self.articles)
+            self.tallies.ensure()
+            replayed = self.spool.replay(lambda docs: self.write(docs).written)
+        except PyMongoError as exc:
+            raise StoreUnavailable(str(exc).split(",")[0]) from exc
+        self.prepared = True
+        return replayed
+
+    def write(self, docs: list[dict[str, Any]]) -> Ingested:
+        """Raises StoreUnavailable when the batch could not be written at all."""
+        return ingest(self.articles, self.tallies, docs, self.thresholds)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class StoreCrawler(Crawler):
+    """A crawler that writes to a store its process opened already (the API's one client),
+    instead of opening its own."""
+
+    store: Store | None = None

@@ -1,35 +1,39 @@
 """On-demand fetch of given URLs through the same spiders and pipelines as a crawl.
 
-Each URL goes to the spider whose source owns its host (else the generic one), with the article
-callback, so a single page is handled exactly as in a recurring crawl.
+Each URL goes to the spider whose source owns its host (else the generic one), passed as the
+spider's `urls` argument, so the spider requests exactly those URLs with the article callback
+and never its discovery pages, whatever else runs in the process. `crawler fetch` and the API
+both fetch through `OnDemand`, and both turn what came back into an `Outcome` the same way.
+An on-demand fetch is not a run of its source: no run record is written for it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo.errors import PyMongoError
 from scrapy import signals
-from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.crawler import CrawlerRunner
 from scrapy.http import Response
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
+from twisted.internet.defer import Deferred, DeferredList
 
+from crawler.api.guard import refusal_for
+from crawler.failures import NO_ARTICLE, Problem, Reason
+from crawler.ingest import Store, StoreCrawler
 from crawler.sources import spider_for_url
 from crawler.sources.base import SourceSpider
-from crawler.store.client import collection, store_client
 from crawler.store.jsonout import article_json
 from crawler.urls import BadURL, check_url
-
-NO_ARTICLE = "no article extracted (the page was skipped or redirected off its site)"
 
 
 @dataclass
 class Outcome:
     url: str
     article: dict[str, Any] | None = None
-    error: str | None = None
+    problem: Problem | None = None
 
 
 def fetch_settings(settings: Settings, store: bool) -> Settings:
@@ -37,7 +41,6 @@ def fetch_settings(settings: Settings, store: bool) -> Settings:
     settings = settings.copy()
     overrides = {
         "DOWNLOAD_TIMEOUT": settings.getfloat("FETCH_TIMEOUT"),
-        "LOG_LEVEL": "WARNING",
         "RETRY_TIMES": 1,
         "AUTOTHROTTLE_ENABLED": False,  # one page per site: nothing to adapt to
         "DOWNLOAD_DELAY": 0,
@@ -45,6 +48,7 @@ def fetch_settings(settings: Settings, store: bool) -> Settings:
     }
     for name, value in overrides.items():
         settings.set(name, value, priority="spider")
+    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.runs.RunRecorder": None}, priority="cmdline")
     if not store:
         pipelines = dict(settings.getdict("ITEM_PIPELINES"))
         pipelines.pop("crawler.pipelines.MongoPipeline", None)
@@ -52,68 +56,92 @@ def fetch_settings(settings: Settings, store: bool) -> Settings:
     return settings
 
 
-def fetch(urls: list[str], settings: Settings, store: bool = True) -> list[Outcome]:
-    """Fetch, extract, clean (and store) every URL; one Outcome per URL, in the order given."""
-    outcomes = [Outcome(url) for url in urls]
-    by_url = {o.url: o for o in outcomes}
-    groups: dict[type[SourceSpider], list[str]] = defaultdict(list)
-    for outcome in outcomes:
-        try:
-            groups[spider_for_url(check_url(outcome.url))].append(outcome.url)
-        except BadURL as exc:
-            outcome.error = str(exc)
-    if not groups:
+@dataclass
+class Fetched:
+    """What the crawls of one on-demand fetch gave back, by the URL asked for."""
+
+    items: dict[str, Any] = field(default_factory=dict)
+    problems: dict[str, Problem] = field(default_factory=dict)
+    crawlers: list[StoreCrawler] = field(default_factory=list)
+
+    def watch(self, crawler: StoreCrawler) -> None:
+        crawler.signals.connect(self.scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.dropped, signal=signals.item_dropped)
+        self.crawlers.append(crawler)
+
+    def scraped(self, item: Any, response: Response) -> None:
+        self.items[response.meta.get("requested_url", response.url)] = item
+
+    def dropped(self, item: Any, response: Response, exception: Exception) -> None:
+        problem = getattr(exception, "problem", None) or Problem(Reason.NO_ARTICLE, str(exception))
+        self.problems[response.meta.get("requested_url", response.url)] = problem
+
+    def collect_failures(self) -> None:
+        for crawler in self.crawlers:
+            for url, problem in getattr(crawler.spider, "failures", []):
+                self.problems[url] = refusal_for(problem)
+
+
+class OnDemand:
+    """Fetches URLs now, on a process's crawler runner, into its store (None: print only)."""
+
+    def __init__(self, runner: CrawlerRunner, settings: Settings, store: Store | None) -> None:
+        self.runner = runner
+        self.settings = fetch_settings(settings, store is not None)
+        self.store = store
+
+    def crawl(self, urls: list[str]) -> tuple[Fetched, Deferred[Any]]:
+        """Start the crawls; the Deferred fires when they are all done."""
+        fetched = Fetched()
+        groups: dict[type[SourceSpider], list[str]] = defaultdict(list)
+        for url in urls:
+            try:
+                groups[spider_for_url(check_url(url))].append(url)
+            except BadURL as exc:
+                fetched.problems[url] = Problem(Reason.BAD_URL, str(exc))
+        runs = []
+        for spider_cls, group in groups.items():
+            crawler = StoreCrawler(spider_cls, self.settings)
+            crawler.store = self.store
+            fetched.watch(crawler)
+            runs.append(self.runner.crawl(crawler, urls=group))
+        return fetched, DeferredList(runs, consumeErrors=True)
+
+    def stop(self, fetched: Fetched) -> None:
+        for crawler in fetched.crawlers:
+            if crawler.crawling:
+                crawler.stop()
+
+    def outcomes(self, urls: list[str], fetched: Fetched) -> list[Outcome]:
+        """One Outcome per URL, in the order given: the stored article as the store has it (with
+        version, first_seen, ...), or the article as extracted when not storing, or why not.
+        Reads the store: call it off the reactor thread."""
+        fetched.collect_failures()
+        stored = self.read_back([item.url for item in fetched.items.values()]) if self.store else {}
+        outcomes = []
+        for url in urls:
+            item = fetched.items.get(url)
+            if url in fetched.problems or item is None:
+                outcomes.append(Outcome(url, problem=fetched.problems.get(url, NO_ARTICLE)))
+            elif self.store is None:
+                outcomes.append(Outcome(url, article=article_json(item)))
+            elif item.url in stored:
+                outcomes.append(Outcome(url, article=stored[item.url]))
+            else:
+                outcomes.append(Outcome(url, problem=not_stored(self.settings)))
         return outcomes
-    settings = fetch_settings(settings, store)
-    items: dict[str, Any] = {}
 
-    def scraped(item: Any, response: Response) -> None:
-        items[response.meta.get("requested_url", response.url)] = item
-
-    def dropped(item: Any, response: Response, exception: Exception) -> None:
-        requested = response.meta.get("requested_url", response.url)
-        if requested in by_url:
-            by_url[requested].error = str(exception)
-
-    process = CrawlerProcess(settings)
-    crawlers: list[Crawler] = []
-    for spider_cls, group in groups.items():
-        crawler = process.create_crawler(spider_cls)
-        crawler.signals.connect(scraped, signal=signals.item_scraped)
-        crawler.signals.connect(dropped, signal=signals.item_dropped)
-        process.crawl(crawler, urls=group)
-        crawlers.append(crawler)
-    process.start()
-    for crawler in crawlers:
-        for url, reason in getattr(crawler.spider, "failures", []):
-            if url in by_url:
-                by_url[url].error = reason
-    stored = read_back(settings, [items[u].url for u in items]) if store else {}
-    for outcome in outcomes:
-        if outcome.error or outcome.url not in items:
-            outcome.error = outcome.error or NO_ARTICLE
-            continue
-        item = items[outcome.url]
-        if not store:
-            outcome.article = article_json(item)
-        elif item.url in stored:
-            outcome.article = stored[item.url]
-        else:
-            outcome.error = not_stored(settings)
-    return outcomes
-
-
-def not_stored(settings: Settings) -> str:
-    return f"not stored: the store was unavailable, the article waits in {settings.get('SPOOL_PATH')}"
-
-
-def read_back(settings: Settings, urls: list[str]) -> dict[str, dict[str, Any]]:
-    """The stored documents as JSON, as the store has them (with version, first_seen, ...):
-    the one form `crawler fetch` and the HTTP front both print."""
-    if not urls:
-        return {}
-    with store_client(settings) as client:
+    def read_back(self, urls: list[str]) -> dict[str, dict[str, Any]]:
+        assert self.store is not None
+        if not urls:
+            return {}
         try:
-            return {d["url"]: article_json(d) for d in collection(client, settings).find({"url": {"$in": urls}})}
+            return {d["url"]: article_json(d) for d in self.store.articles.find({"url": {"$in": urls}})}
         except PyMongoError:  # an unreachable store means "not stored", said per URL
             return {}
+
+
+def not_stored(settings: BaseSettings) -> Problem:
+    return Problem(Reason.NOT_STORED,
+                   f"not stored: the store was unavailable, the article waits in {settings.get('SPOOL_PATH')}")
+

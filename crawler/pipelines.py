@@ -8,7 +8,6 @@ import time
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
-from pymongo.errors import PyMongoError
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
@@ -21,14 +20,11 @@ from twisted.python.failure import Failure
 from crawler.clean import clean_article
 from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.index import as_document
-from crawler.dedup.similarity import Thresholds
-from crawler.ingest import Ingested, ingest
+from crawler.failures import Problem, Reason
+from crawler.ingest import Ingested, Store, StoreCrawler
 from crawler.sources import spec_for
-from crawler.store.client import collection, store_client, store_uri
-from crawler.store.counters import Tallies
-from crawler.store.mongo import StoreUnavailable, ensure_collection
+from crawler.store.mongo import StoreUnavailable
 from crawler.store.schema import to_document
-from crawler.store.spool import Spool
 
 logger = logging.getLogger(__name__)
 
@@ -77,15 +73,23 @@ class ValidatePipeline(BodyFloorPipeline):
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         if len(adapter.get("body") or "") < self.min_body_chars:
-            self._drop("no_article_text", f"no article text on {adapter['url']}")
+            self._drop(Problem(Reason.NO_ARTICLE_TEXT, f"no article text on {adapter['url']}"))
         if not adapter.get("title"):
-            self._drop("no_title", f"no title on {adapter['url']}")
+            self._drop(Problem(Reason.NO_TITLE, f"no title on {adapter['url']}"))
         self.stats.inc_value("validate/ok")
         return item
 
-    def _drop(self, reason: str, message: str) -> None:
-        self.stats.inc_value(f"validate/dropped/{reason}")
-        raise DropItem(message, log_level="INFO")
+    def _drop(self, problem: Problem) -> None:
+        self.stats.inc_value(f"validate/dropped/{problem.reason}")
+        raise NotAnArticle(problem)
+
+
+class NotAnArticle(DropItem):
+    """A page dropped for what it holds; carries the Problem an on-demand fetch reports."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message, log_level="INFO")
+        self.problem = problem
 
 
 class DedupPipeline(CountingPipeline):
@@ -107,20 +111,15 @@ class MongoPipeline:
     MAX_BATCHES_IN_FLIGHT = 2
     RETRY_WAIT = 1.0  # seconds between attempts while the store is down
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, store: Store | None = None) -> None:
         settings = crawler.settings
         assert crawler.stats is not None
         self.crawler = crawler
         self.stats = crawler.stats
+        self.owns_store = store is None
+        self.store = store or Store(settings)
         self.batch_size = settings.getint("MONGO_BATCH_SIZE")
         self.flush_interval = settings.getfloat("MONGO_FLUSH_INTERVAL")
-        self.spool = Spool(settings.get("SPOOL_PATH"))
-        self.thresholds = Thresholds(
-            match_distance=settings.getint("DEDUP_MATCH_DISTANCE"),
-            min_coverage=settings.getfloat("DEDUP_MIN_COVERAGE"),
-            min_shared_units=settings.getint("DEDUP_MIN_SHARED_UNITS"),
-            common_unit_clusters=settings.getint("DEDUP_COMMON_UNIT_CLUSTERS"),
-        )
         self.buffer: list[dict[str, Any]] = []
         self.buffered_items: list[Any] = []
         self.last_flush = time.monotonic()
@@ -130,24 +129,23 @@ class MongoPipeline:
         self.outage_since: float | None = None  # monotonic time the store was first found down
         self.gave_up = False
         self.in_flight = 0
+        self.timer = LoopingCall(self._flush_if_due)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> MongoPipeline:
-        return cls(crawler)
+        return cls(crawler, crawler.store if isinstance(crawler, StoreCrawler) else None)
 
-    def open_spider(self) -> None:
-        uri = store_uri(self.crawler.settings)
-        self.client = store_client(self.crawler.settings)
-        self.collection = collection(self.client, self.crawler.settings)
-        self.tallies = Tallies.of(self.client, self.crawler.settings)
+    async def open_spider(self) -> None:
+        """Prepare the store (in a thread: a store that is down never holds up the reactor),
+        replaying what earlier runs spooled."""
         try:
-            ensure_collection(self.collection)
-            self.tallies.ensure()
-            written, left = self.spool.replay(self._write_or_raise)
-            self.stats.set_value("store/replayed", written)
-        except (PyMongoError, StoreUnavailable) as exc:
-            logger.warning("store %s unreachable (%s): articles will be spooled to %s", uri, exc, self.spool.path)
-        self.timer = LoopingCall(self._flush_if_due)
+            replayed = await maybe_deferred_to_future(deferToThread(self.store.prepare))
+        except StoreUnavailable as exc:
+            logger.warning("store %s unreachable (%s): articles will be spooled to %s",
+                           self.store.uri, exc, self.store.spool.path)
+        else:
+            self.stats.set_value("store/replayed", replayed.written)
+            self.stats.set_value("store/quarantined", replayed.quarantined)
         self.timer.start(self.flush_interval, now=False)
 
     def _flush_if_due(self) -> None:
@@ -195,7 +193,7 @@ class MongoPipeline:
         waited = False
         while True:
             try:
-                done = ingest(self.collection, self.tallies, docs, self.thresholds)
+                done = self.store.write(docs)
                 break
             except StoreUnavailable as exc:
                 if self._outage_over_limit():
@@ -223,7 +221,7 @@ class MongoPipeline:
         if not self.gave_up:
             self.gave_up = True
             logger.error("store down for %.0f s (MONGO_OUTAGE_LIMIT): ending the run; articles go to %s",
-                         now - self.outage_since, self.spool.path)
+                         now - self.outage_since, self.store.spool.path)
             from twisted.internet import reactor  # the running one: imported here, never installed here
 
             reactor.callFromThread(self._end_run)
@@ -239,13 +237,8 @@ class MongoPipeline:
         self.stats.inc_value("dedup/originals", done.originals)
         self.stats.inc_value("dedup/errors", done.group_errors)
 
-    def _write_or_raise(self, docs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
-        done = ingest(self.collection, self.tallies, docs, self.thresholds)
-        self._count(done)
-        return done.written.refused
-
     def _spool(self, docs: list[dict[str, Any]], reason: str) -> None:
-        self.spool.append(docs, reason)
+        self.store.spool.append(docs, reason)
         self.spooled += len(docs)
         self.stats.inc_value("store/spooled", len(docs))
 
@@ -257,11 +250,12 @@ class MongoPipeline:
         self._closed()
 
     def _closed(self) -> None:
-        self.client.close()
+        if self.owns_store:
+            self.store.close()
         if self.spooled:
             logger.error(
                 "%d article(s) could not be stored and were spooled to %s; they are written on the next "
                 "run, or now with `crawler db replay`",
                 self.spooled,
-                self.spool.path,
+                self.store.spool.path,
             )

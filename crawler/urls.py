@@ -31,6 +31,10 @@ def check_url(url: str) -> str:
         raise BadURL(f"malformed URL {url!r}: no host name")
     if port == 0:
         raise BadURL(f"malformed URL {url!r}: port 0")
+    try:
+        parts.hostname.encode("idna")
+    except UnicodeError:  # a byte that is not UTF-8 arrives as U+FFFD; a label past 63 characters
+        raise BadURL(f"malformed URL {url!r}: {parts.hostname!r} is not a valid host name") from None
     return url
 
 

@@ -127,3 +127,16 @@ def redis_server(tmp_path: Path) -> Iterator:
     server = RedisServer(tmp_path / "redis")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def api_env(mongo_server, tmp_path_factory) -> dict[str, str]:
+    import os
+
+    folder = tmp_path_factory.mktemp("api")
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env.update(
+        MONGO_URI=str(mongo_server.uri), MONGO_DATABASE="api_tests", SPOOL_PATH=str(folder / "spool.jsonl"),
+        MONGO_EMBEDDED_PATH=str(folder / "mongo"), API_ALLOW="127.0.0.2",
+    )
+    return env

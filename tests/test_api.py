@@ -16,7 +16,7 @@ import pytest
 from twisted.internet import defer
 
 from crawler.api.guard import GuardedResolver, refusal_for
-from crawler.api.resources import status_for
+from crawler.failures import Problem, Reason
 from crawler.netguard import Allowed, Refused
 from tests.conftest import expected_json, page_bytes, run_crawler
 from tests.site import Page, Site
@@ -73,19 +73,6 @@ def victim() -> Iterator[Site]:
     site = Site("127.0.0.1")
     yield site
     site.close()
-
-
-@pytest.fixture(scope="module")
-def api_env(mongo_server, tmp_path_factory) -> dict[str, str]:
-    import os
-
-    folder = tmp_path_factory.mktemp("api")
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env.update(
-        MONGO_URI=str(mongo_server.uri), MONGO_DATABASE="api_tests", SPOOL_PATH=str(folder / "spool.jsonl"),
-        MONGO_EMBEDDED_PATH=str(folder / "mongo"), API_ALLOW="127.0.0.2",
-    )
-    return env
 
 
 @pytest.fixture(scope="module")
@@ -192,11 +179,11 @@ def test_a_name_resolving_to_a_refused_address_fails_at_resolution() -> None:
     assert results[0] == "93.184.215.14"
     assert isinstance(results[1], Refused) and "loopback address 127.0.0.1" in str(results[1])
     # Twisted then reports a plain DNS failure; the endpoint gives it back its reason and 403
-    assert refusal_for("DNS lookup failed for rebind.example") == (
-        "refused target: loopback address 127.0.0.1 (resolved from rebind.example)"
-    )
-    assert status_for(refusal_for("DNS lookup failed for rebind.example")) == 403
-    assert status_for(refusal_for("DNS lookup failed for nowhere.example")) == 502
+    rebound = refusal_for(Problem(Reason.DNS_FAILED, "DNS lookup failed for rebind.example"))
+    assert rebound == Problem(Reason.REFUSED_TARGET,
+                              "refused target: loopback address 127.0.0.1 (resolved from rebind.example)")
+    assert rebound.reason.http_status == 403
+    assert refusal_for(Problem(Reason.DNS_FAILED, "DNS lookup failed for nowhere.example")).reason.http_status == 502
 
 
 def test_token_and_health(api_env, intranet: Site, tmp_path: Path, unused_loopback_port: int) -> None:

@@ -131,7 +131,7 @@ def test_the_dashboard_and_metrics_show_the_stores_numbers_and_only_text(dashboa
     assert netease[9] == str(articles.count_documents({"source": "netease"}))
     solidot = row(browser, "solidot")
     assert solidot[2].startswith("degraded") and "stored 2 of 3 article pages (floor 80%)" in solidot[2]
-    assert "1 × HTTP_404" in solidot[2] and solidot[7] == "1"
+    assert "1 × http_error" in solidot[2] and solidot[7] == "1"
     assert row(browser, "aibase")[1] == "never"
     assert "+08:00" in netease[1]  # times in Asia/Shanghai, with the offset
     assert len(browser.find_elements(By.CSS_SELECTOR, "#per-day rect")) >= 2

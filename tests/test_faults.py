@@ -179,7 +179,7 @@ def test_sources_that_fail_every_request_do_not_stop_the_others(
     assert "crawler: solidot: run failed (finished)" in once.stderr
     runs = {r["source"]: r for r in crawls(mongo_uri, db_name)}
     assert (runs["netease"]["status"], runs["netease"]["articles"]["new"]) == ("ok", 2)
-    assert (runs["bannedbook"]["status"], runs["bannedbook"]["errors"]["by_reason"]) == ("failed", {"HTTP_500": 1})
+    assert (runs["bannedbook"]["status"], runs["bannedbook"]["errors"]["by_reason"]) == ("failed", {"http_error": 1})
     assert (runs["solidot"]["status"], runs["solidot"]["errors"]["by_reason"]) == ("failed", {"download_failed": 1})
     assert "solidot.org/index.rss: download failed (" in once.stderr  # the transport's words follow
     assert articles.count_documents({}) == 2

@@ -87,8 +87,8 @@ def test_bad_input_gives_one_clear_line_each_and_stores_nothing_half(site: Site,
     run = run_crawler(["fetch", "--timeout", "1", good, *cases], crawler_env | {"RETRY_TIMES": "0"}, tmp_path)
     assert run.returncode == 1
     assert [a["url"] for a in json_lines(run.stdout)] == [good]
-    errors = [line for line in run.stderr.splitlines() if line.startswith("crawler: ")]
-    assert len(errors) == len(cases)
+    errors = run.stderr.splitlines()  # one line per URL and nothing else: the crawl's log only with -v
+    assert len(errors) == len(cases), run.stderr
     for (url, reason), line in zip(cases.items(), errors, strict=True):
         assert line.startswith(f"crawler: {url}: ") and reason in line, line
     assert [d["url"] for d in articles.find()] == [good]
@@ -99,15 +99,18 @@ def test_store_down_spools_and_replay_stores_once(site: Site, crawler_env, artic
     down = crawler_env | {"MONGO_URI": f"mongodb://127.0.0.1:{unused_loopback_port}/"}
     run = run_crawler(["-s", "MONGO_TIMEOUT_MS=300", "fetch", url], down, tmp_path)
     assert run.returncode == 1
-    assert f"crawler: {url}: not stored: the store was unavailable, the article waits in {crawler_env['SPOOL_PATH']}" in run.stderr
-    assert "1 article(s) could not be stored and were spooled" in run.stderr
+    assert run.stderr == f"crawler: {url}: not stored: the store was unavailable, the article waits in {crawler_env['SPOOL_PATH']}\n"
     assert articles.count_documents({}) == 0
+    verbose = run_crawler(["-s", "MONGO_TIMEOUT_MS=300", "fetch", "-v", url], down, tmp_path)
+    assert "2 article(s) could not be stored and were spooled" not in verbose.stderr  # one per run
+    assert "1 article(s) could not be stored and were spooled" in verbose.stderr
 
-    for _ in range(2):
-        replay = run_crawler(["db", "replay"], crawler_env, tmp_path)
-    assert replay.returncode == 0, replay.stderr
+    replays = [run_crawler(["db", "replay"], crawler_env, tmp_path) for _ in range(2)]
+    assert [r.returncode for r in replays] == [0, 0], replays[0].stderr
+    assert replays[0].stdout.startswith("replayed 1 article(s), 1 already stored, 0 refused again")
+    assert replays[1].stdout.startswith("replayed 0 article(s), 0 already stored")
     assert articles.count_documents({"url": url}) == 1
-    assert articles.find_one()["fetch_count"] == 1
+    assert (articles.find_one()["fetch_count"], articles.find_one()["version"]) == (2, 1)  # two fetches, one text
     assert not Path(crawler_env["SPOOL_PATH"]).exists()
 
 

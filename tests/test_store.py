@@ -1,7 +1,6 @@
 """The articles collection over a real MongoDB-wire connection (SecantusDB), never a mock."""
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from pymongo.errors import WriteError
@@ -16,7 +15,6 @@ from crawler.store.mongo import (
     write_articles,
 )
 from crawler.store.schema import to_document
-from crawler.store.spool import Spool
 from tests.conftest import PAGES, page_bytes
 
 
@@ -192,30 +190,6 @@ def test_unreachable_store_raises_store_unavailable(unused_loopback_port: int) -
     with connect(f"mongodb://127.0.0.1:{unused_loopback_port}/", timeout_ms=300) as client:
         with pytest.raises(StoreUnavailable):
             write_articles(client.news.articles, [solidot_doc()])
-
-
-def test_spool_replays_once_and_keeps_what_is_refused_again(collection, tmp_path: Path) -> None:
-    spool = Spool(tmp_path / "spool.jsonl")
-    good, bad = solidot_doc(), solidot_doc()
-    bad["url"], bad["body"] = "https://www.solidot.org/story?sid=2", ""
-    spool.append([good, bad], "store unavailable")
-    assert spool.read()[0]["fetched_at"] == good["fetched_at"]  # times survive the round trip
-    assert spool.replay(lambda docs: write_articles(collection, docs).refused) == (1, 1)
-    assert spool.replay(lambda docs: write_articles(collection, docs).refused) == (0, 1)
-    assert collection.count_documents({}) == 1
-    assert collection.find_one()["fetch_count"] == 1
-
-
-def test_spool_is_untouched_when_replay_fails(tmp_path: Path) -> None:
-    spool = Spool(tmp_path / "spool.jsonl")
-    spool.append([solidot_doc()], "store unavailable")
-
-    def down(docs):
-        raise StoreUnavailable("connection refused")
-
-    with pytest.raises(StoreUnavailable):
-        spool.replay(down)
-    assert len(spool) == 1
 
 
 def test_scraped_values_are_stored_as_data_never_as_operators_or_paths(collection) -> None:

@@ -48,10 +48,12 @@ def test_download_failures_are_described_in_one_actionable_line() -> None:
     from twisted.internet.error import DNSLookupError
     from twisted.python.failure import Failure
 
+    from crawler.failures import Problem, Reason
     from crawler.sources.base import describe_failure
 
-    assert describe_failure(Failure(DNSLookupError("no.such.host"))) == "DNS lookup failed"
+    assert describe_failure(Failure(DNSLookupError("no.such.host"))) == Problem(Reason.DNS_FAILED, "DNS lookup failed")
     failure = Failure(CannotResolveHostError("no.such.host"))
     failure.request = Request("http://no.such.host/a")  # as Scrapy attaches it
-    assert describe_failure(failure) == "DNS lookup failed for no.such.host"
-    assert describe_failure(Failure(DownloadTimeoutError("took longer than 1.0 seconds"))).startswith("timed out")
+    assert describe_failure(failure) == Problem(Reason.DNS_FAILED, "DNS lookup failed for no.such.host")
+    timeout = describe_failure(Failure(DownloadTimeoutError("took longer than 1.0 seconds")))
+    assert (timeout.reason, timeout.message[:9], timeout.reason.http_status) == (Reason.TIMED_OUT, "timed out", 504)

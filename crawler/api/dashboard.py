@@ -1,22 +1,20 @@
 """The operator's dashboard and /metrics, served by `crawler api` beside /fetch: read-only, under
-the same token and binding rules. Pages are built in a thread (the store is read with blocking
-pymongo calls), so a slow query never holds up the reactor or a running /fetch."""
+the same token and binding rules. Pages are built in the store's threads (the store is read with
+blocking pymongo calls), so a slow query never holds up the reactor or a running /fetch."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 from scrapy.settings import Settings
-from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
@@ -26,7 +24,9 @@ from crawler.dashboard import queries
 from crawler.dashboard.pages import chart, render
 from crawler.frontier.workers import snapshot
 from crawler.sources import SOURCES
-from crawler.store.client import store_client
+
+if TYPE_CHECKING:
+    from crawler.api.resources import StoreCalls
 
 HTML = b"text/html; charset=utf-8"
 logger = logging.getLogger(__name__)
@@ -37,34 +37,38 @@ class Page(Resource):
 
     isLeaf = True
 
-    def __init__(self, settings: Settings, client: MongoClient, build: Callable[[Any, Request], tuple[int, bytes, bytes]]) -> None:
+    def __init__(self, settings: Settings, calls: StoreCalls, build: Callable[[Any, Request], tuple[int, bytes, bytes]]) -> None:
         super().__init__()
-        self.settings, self.client, self.build = settings, client, build
+        self.settings, self.calls, self.build = settings, calls, build
         self.token: str | None = settings.get("API_TOKEN") or None
 
     def render_GET(self, request: Request) -> bytes | int:  # noqa: N802 - Twisted's name
-        request.setHeader(b"Content-Security-Policy", b"default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+        request.setHeader(b"Content-Security-Policy",
+                          b"default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
+                          b"frame-ancestors 'none'")
         request.setHeader(b"X-Content-Type-Options", b"nosniff")
+        request.setHeader(b"X-Frame-Options", b"DENY")
         given = request.args.get(b"token", [b""])[0].decode("utf-8", "replace")
         if given and self.token and matches(given, self.token):  # a browser's way in: the token once, then a cookie
             request.addCookie(TOKEN_COOKIE, quote(given), path="/", httpOnly=True, sameSite="strict")
-            request.redirect(request.path or b"/")
+            request.redirect(same_page_without_token(request))
             return b""
         if not authorised(request, self.token):
             request.setResponseCode(401)
             request.setHeader(b"Content-Type", HTML)
             return render("message.html", heading="401",
                           text="Open this page once as /?token=API_TOKEN, or send Authorization: Bearer API_TOKEN.")
-        db = self.client[self.settings.get("MONGO_DATABASE")]
-        deferToThread(self.build, db, request).addErrback(self.failure_page).addCallback(
+        db = self.calls.store.client[self.settings.get("MONGO_DATABASE")]
+        self.calls.call(self.build, db, request).addErrback(self.failure_page).addCallback(
             lambda page: self.finish(request, *page))
         return NOT_DONE_YET
 
     @staticmethod
     def failure_page(failure: Failure) -> tuple[int, bytes, bytes]:
-        logger.error("dashboard page failed: %s", failure.getTraceback())
-        if failure.check(PyMongoError):
+        if failure.check(PyMongoError):  # expected while the store is down: one line, no traceback
+            logger.warning("dashboard page not built: the store is unreachable (%s)", str(failure.value).split(",")[0])
             return 503, HTML, render("message.html", heading="503", text="the store is unreachable")
+        logger.error("dashboard page failed: %s", failure.getTraceback())
         return 500, HTML, render("message.html", heading="500", text="this page failed; the log says why")
 
     @staticmethod
@@ -173,8 +177,15 @@ class StoreCollector:
         yield from (runs, errors, drops, articles, duplicates)
 
 
-def dashboard_children(settings: Settings) -> dict[bytes, Resource]:
-    client = store_client(settings)
-    return {name: Page(settings, client, build(settings)) for name, build in
+def same_page_without_token(request: Request) -> bytes:
+    """Where the token link sends the browser once the cookie is set: the same page with the
+    same query, less the token, and always a path on this server (`//host/` would be another's)."""
+    path = b"/" + (request.path or b"/").lstrip(b"/")
+    query = [(k, v) for k, v in parse_qsl(urlsplit(request.uri).query, keep_blank_values=True) if k != b"token"]
+    return path + (b"?" + urlencode(query).encode() if query else b"")
+
+
+def dashboard_children(settings: Settings, calls: StoreCalls) -> dict[bytes, Resource]:
+    return {name: Page(settings, calls, build(settings)) for name, build in
             ((b"", overview), (b"sources", source), (b"stories", stories), (b"article", article),
              (b"metrics", metrics))}

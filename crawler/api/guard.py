@@ -16,11 +16,15 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IResolverSimple
 from zope.interface import implementer
 
+from crawler.failures import Failed, Problem, Reason
 from crawler.netguard import Allowed, Refused, check_address, check_target
 
 
-class TargetRefused(IgnoreRequest):
+class TargetRefused(IgnoreRequest, Failed):
     """A request the guard would not send; its message starts with "refused target"."""
+
+    def __init__(self, message: str) -> None:
+        Failed.__init__(self, Reason.REFUSED_TARGET, message)
 
 
 def allowed_from(setting: str, proxies: bool = False) -> Allowed:
@@ -56,10 +60,12 @@ REFUSED_NAMES: OrderedDict[str, str] = OrderedDict()  # name -> why, for the nam
 REFUSED_NAMES_KEPT = 1024
 
 
-def refusal_for(reason: str) -> str:
+def refusal_for(problem: Problem) -> Problem:
     """Twisted reports a refused resolution as a plain DNS failure; give it back its reason."""
-    host = reason.removeprefix("DNS lookup failed for ")
-    return REFUSED_NAMES.get(host, reason) if host != reason else reason
+    host = problem.message.removeprefix("DNS lookup failed for ")
+    if problem.reason is Reason.DNS_FAILED and host in REFUSED_NAMES:
+        return Problem(Reason.REFUSED_TARGET, REFUSED_NAMES[host])
+    return problem
 
 
 @implementer(IResolverSimple)

@@ -1,119 +1,170 @@
-"""ScrapyRT resources: `GET|POST /fetch` and `GET /health`.
+"""The API's JSON resources: `GET|POST /fetch` and `GET /health`.
 
-Each fetch runs the URL's own spider (or the generic one) through ScrapyRT's CrawlManager with the
-project's pipelines, then answers with the stored article in the exact JSON `crawler fetch`
-prints. Every failure has its status and a JSON body: 400 bad URL, 401 no token, 403 refused
-target, 422 no article, 502 not fetchable, 503 not stored, 504 over time.
+Each fetch runs the URL's own spider (or the generic one) through `OnDemand`, the same path as
+`crawler fetch`, with the project's pipelines, then answers with the stored article in the exact
+JSON `crawler fetch` prints. Every failure has its status (from its `Reason`) and a JSON body.
+
+The reactor never waits on the store: the process keeps one store client, and every call to it
+(the health ping, reading an article back) runs in the store's own thread pool with a deadline,
+so a store that is down slows none of the other requests, nor the downloads' DNS lookups (which
+use the reactor's pool).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from pymongo.errors import PyMongoError
+from scrapy.crawler import CrawlerRunner
 from scrapy.settings import Settings
-from scrapyrt.core import CrawlManager
-from scrapyrt.resources import ServiceResource
-from twisted.internet import defer, reactor
-from twisted.web.error import Error
-from twisted.web.server import Request
+from twisted.internet import defer, reactor, threads
+from twisted.python.failure import Failure
+from twisted.python.threadpool import ThreadPool
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET, Request
 
 from crawler.api.dashboard import dashboard_children
-from crawler.api.guard import allowed_from, refusal_for
+from crawler.api.guard import allowed_from
 from crawler.api.token import authorised
+from crawler.failures import Problem, Reason
+from crawler.ingest import Store
 from crawler.netguard import Refused, check_target
-from crawler.ondemand import NO_ARTICLE, fetch_settings, not_stored, read_back
-from crawler.sources import spider_for_url
-from crawler.store.client import store_uri
-from crawler.store.mongo import connect
+from crawler.ondemand import OnDemand, Outcome
+from crawler.store.mongo import StoreUnavailable
 from crawler.urls import BadURL
 
-STATUS_BY_REASON = (  # first match wins; anything else could not be fetched: 502
-    ("refused target", 403),
-    ("timed out", 504),
-    ("not stored", 503),
-    ("not an HTML page", 422),
-    ("empty page", 422),
-    ("no article", 422),
-    ("no title", 422),
-)
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+HEALTH_DEADLINE = 2.0  # seconds /health waits for the store's answer before it says 503
 
 
-def status_for(reason: str) -> int:
-    return next((code for prefix, code in STATUS_BY_REASON if reason.startswith(prefix)), 502)
-
-
-class Failed(Error):
-    """An API error with its JSON body: {"status": "error", "code": ..., "message": ...}."""
+class ApiError(Exception):
+    """An answer other than 200, with its JSON body: {"status": "error", "code": ..., "message": ...}."""
 
     def __init__(self, code: int, message: str) -> None:
-        super().__init__(code, message=message.encode())
+        super().__init__(message)
+        self.code, self.message = code, message
+
+    @classmethod
+    def of(cls, problem: Problem) -> ApiError:
+        return cls(problem.reason.http_status, problem.message)
 
 
-class FetchManager(CrawlManager):
-    """ScrapyRT's crawl manager, run with this project's settings (guard on, bounded) instead of
-    ScrapyRT's per-request debug log files."""
+class StoreCalls:
+    """The process's one store and the threads that talk to it."""
 
-    settings: Settings  # the API's crawl settings, given before crawl()
+    def __init__(self, settings: Settings) -> None:
+        self.store = Store(settings)
+        self.pool = ThreadPool(minthreads=1, maxthreads=8, name="store")
+        self.pool.start()
+        reactor.addSystemEventTrigger("during", "shutdown", self.pool.stop)
+        reactor.addSystemEventTrigger("after", "shutdown", self.store.close)
+        self.waiting: list[defer.Deferred[None]] = []  # /health calls waiting for the ping in flight
 
-    def get_project_settings(self) -> Settings:
-        return self.settings.copy()
+    def call(self, function: Callable[..., T], *args: Any) -> defer.Deferred[T]:
+        return threads.deferToThreadPool(reactor, self.pool, function, *args)
 
-    def read_spider(self, spider: Any) -> None:
-        """The server's own log handler serves every crawl: no handler (or file) per request."""
+    def prepare(self) -> None:
+        """Validator, indexes and the spool's replay, once, off the reactor; a store that is down
+        now is prepared by the first fetch that finds it up."""
+        def unavailable(failure: Failure) -> None:
+            failure.trap(StoreUnavailable)
+            logger.warning("store %s unreachable at start (%s): fetched articles go to %s until it is back",
+                           self.store.uri, failure.value, self.store.spool.path)
+        self.call(self.store.prepare).addErrback(unavailable)
+
+    def health(self) -> defer.Deferred[None]:
+        """One ping at a time however many ask; each asker waits at most HEALTH_DEADLINE."""
+        answer: defer.Deferred[None] = defer.Deferred()
+        self.waiting.append(answer)
+        if len(self.waiting) == 1:
+            self.call(self.store.client.admin.command, "ping").addBoth(self._answer_waiting)
+        return answer.addTimeout(HEALTH_DEADLINE, reactor)
+
+    def _answer_waiting(self, result: Any) -> None:
+        waiting, self.waiting = self.waiting, []
+        for answer in waiting:
+            if answer.called:  # gave up at its deadline
+                continue
+            if isinstance(result, Failure):
+                answer.errback(result)
+            else:
+                answer.callback(None)
 
 
-class ApiResource(ServiceResource):
-    """Token check and JSON errors shared by every endpoint."""
+class ApiResource(Resource):
+    """Token check, JSON answers and JSON errors shared by every endpoint."""
 
     isLeaf = True
 
-    def __init__(self, root: Any = None, settings: Settings | None = None) -> None:
-        super().__init__(root)
-        assert settings is not None
-        self.settings = settings
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
         self.token: str | None = settings.get("API_TOKEN") or None
 
     def authorise(self, request: Request) -> None:
         if not authorised(request, self.token):
             request.setHeader(b"WWW-Authenticate", b"Bearer")
-            raise Failed(401, "missing or wrong token: send Authorization: Bearer <API_TOKEN>")
+            raise ApiError(401, "missing or wrong token: send Authorization: Bearer <API_TOKEN>")
 
-    def format_error_response(self, exception: BaseException, request: Request) -> dict[str, Any]:
-        message = getattr(exception, "message", None) or str(exception)
-        if isinstance(message, bytes):
-            message = message.decode("utf-8", "replace")
-        return {"status": "error", "code": request.code, "message": message}
+    def render(self, request: Request) -> bytes | int:
+        try:
+            result = super().render(request)
+        except ApiError as exc:
+            return self.error(request, exc)
+        if not isinstance(result, defer.Deferred):
+            return self.json(request, 200, result)
+        result.addCallbacks(lambda obj: self.finish(request, 200, obj), lambda failure: self.failed(request, failure))
+        return NOT_DONE_YET
 
-    def render_object(self, obj: Any, request: Request) -> bytes:
+    def failed(self, request: Request, failure: Failure) -> None:
+        if failure.check(ApiError):
+            exc = failure.value
+            assert isinstance(exc, ApiError)
+            self.finish(request, exc.code, {"status": "error", "code": exc.code, "message": exc.message})
+            return
+        logger.error("%s %s failed: %s", request.method.decode(), request.uri[:200], failure.getTraceback())
+        self.finish(request, 500, {"status": "error", "code": 500, "message": "internal error; the log says why"})
+
+    def error(self, request: Request, exc: ApiError) -> bytes:
+        return self.json(request, exc.code, {"status": "error", "code": exc.code, "message": exc.message})
+
+    @staticmethod
+    def json(request: Request, code: int, obj: Any) -> bytes:
         body = (json.dumps(obj, ensure_ascii=False) + "\n").encode()
+        request.setResponseCode(code)
         request.setHeader(b"Content-Type", b"application/json; charset=utf-8")
         request.setHeader(b"Content-Length", str(len(body)).encode())
         return body
 
+    def finish(self, request: Request, code: int, obj: Any) -> None:
+        if request.finished or request.channel is None:  # the client went away meanwhile
+            return
+        request.write(self.json(request, code, obj))
+        request.finish()
+
 
 class NotFound(ApiResource):
     def render(self, request: Request) -> bytes:
-        request.setResponseCode(404)
-        return self.render_object({"status": "error", "code": 404, "message": "no such endpoint: try /fetch, /health, / (the dashboard) or /metrics"}, request)
+        return self.error(request, ApiError(404, "no such endpoint: try /fetch, /health, / (the dashboard) or /metrics"))
 
 
-class Root(ApiResource):
+class Root(Resource):
     """/fetch and /health; the dashboard at / (and /sources/NAME, /stories, /article, /metrics);
     anything else is a JSON 404."""
 
-    isLeaf = False
-
     def __init__(self, settings: Settings) -> None:
-        super().__init__(None, settings)
-        self.putChild(b"fetch", FetchResource(self, settings))
-        self.putChild(b"health", HealthResource(self, settings))
-        for path, page in dashboard_children(settings).items():
+        super().__init__()
+        calls = StoreCalls(settings)
+        calls.prepare()
+        self.putChild(b"fetch", FetchResource(settings, calls))
+        self.putChild(b"health", HealthResource(settings, calls))
+        for path, page in dashboard_children(settings, calls).items():
             self.putChild(path, page)
-        self.missing = NotFound(self, settings)
+        self.missing = NotFound(settings)
 
-    def getChild(self, path: bytes, request: Request) -> ApiResource:  # noqa: N802 - Twisted's name
+    def getChild(self, path: bytes, request: Request) -> Resource:  # noqa: N802 - Twisted's name
         return self.missing
 
     def render(self, request: Request) -> bytes:
@@ -123,26 +174,29 @@ class Root(ApiResource):
 class HealthResource(ApiResource):
     allowedMethods = (b"GET",)
 
-    def render_GET(self, request: Request) -> dict[str, Any]:  # noqa: N802 - Twisted's name
+    def __init__(self, settings: Settings, calls: StoreCalls) -> None:
+        super().__init__(settings)
+        self.calls = calls
+
+    def render_GET(self, request: Request) -> defer.Deferred[dict[str, str]]:  # noqa: N802 - Twisted's name
         self.authorise(request)
-        uri = store_uri(self.settings)
-        try:
-            with connect(uri, min(self.settings.getint("MONGO_TIMEOUT_MS"), 2000)) as client:
-                client.admin.command("ping")
-        except PyMongoError as exc:
-            raise Failed(503, f"store unreachable: {str(exc).split(',')[0]}") from None
-        return {"status": "ok"}
+
+        def unreachable(failure: Failure) -> None:
+            if failure.check(defer.TimeoutError):
+                raise ApiError(503, f"store unreachable: no answer within {HEALTH_DEADLINE:g} s")
+            raise ApiError(503, f"store unreachable: {str(failure.value).split(',')[0]}")
+        return self.calls.health().addCallbacks(lambda _: {"status": "ok"}, unreachable)
 
 
 class FetchResource(ApiResource):
     allowedMethods = (b"GET", b"POST")
 
-    def __init__(self, root: Any = None, settings: Settings | None = None) -> None:
-        super().__init__(root, settings)
-        assert settings is not None
-        self.crawl_settings = fetch_settings(settings, store=True)
+    def __init__(self, settings: Settings, calls: StoreCalls) -> None:
+        super().__init__(settings)
+        self.calls = calls
         self.allowed = allowed_from(settings.get("API_ALLOW", ""))
         self.timeout = settings.getfloat("API_TIMEOUT")
+        self.ondemand = OnDemand(CrawlerRunner(settings), settings, calls.store)
 
     def render_GET(self, request: Request) -> defer.Deferred[dict[str, Any]]:  # noqa: N802 - Twisted's name
         self.authorise(request)
@@ -152,46 +206,47 @@ class FetchResource(ApiResource):
     def render_POST(self, request: Request) -> defer.Deferred[dict[str, Any]]:  # noqa: N802 - Twisted's name
         self.authorise(request)
         try:
-            body = json.loads(request.content.read(64 * 1024) or b"{}")
-        except ValueError:
-            raise Failed(400, 'the body must be JSON: {"url": "https://..."}') from None
+            body = json.loads(request.content.read() or b"{}")
+        except (ValueError, RecursionError):  # RecursionError: JSON nested past Python's stack
+            raise ApiError(400, 'the body must be a JSON object: {"url": "https://..."}') from None
         url = body.get("url") if isinstance(body, dict) else None
+        if not isinstance(body, dict):
+            raise ApiError(400, 'the body must be a JSON object: {"url": "https://..."}')
         return self.fetch(url if isinstance(url, str) else "")
 
     def fetch(self, url: str) -> defer.Deferred[dict[str, Any]]:
         if not url.strip():
-            raise Failed(400, "missing url: GET /fetch?url=... or POST /fetch {\"url\": ...}")
+            raise ApiError(400, "missing url: GET /fetch?url=... or POST /fetch {\"url\": ...}")
         try:
             check_target(url, self.allowed)
         except BadURL as exc:
-            raise Failed(400, str(exc)) from None
+            raise ApiError.of(Problem(Reason.BAD_URL, str(exc))) from None
         except Refused as exc:
-            raise Failed(403, str(exc)) from None
+            raise ApiError.of(Problem(Reason.REFUSED_TARGET, str(exc))) from None
         url = url.strip()
-        spider = spider_for_url(url)
-        manager = FetchManager(spider.name, {"url": url, "meta": {"requested_url": url}, "errback": "on_error"})
-        manager.settings = self.crawl_settings
-        done = manager.crawl()
-        done.addTimeout(self.timeout, reactor, onTimeoutCancel=lambda *_: self._stop(manager))
-        done.addCallback(lambda result: self.answer(manager, url, result))
-        return done
+        fetched, done = self.ondemand.crawl([url])
+        answer: defer.Deferred[dict[str, Any]] = defer.Deferred()
 
-    def _stop(self, manager: FetchManager) -> None:
-        if manager.crawler is not None and manager.crawler.crawling:
-            manager.crawler.stop()
-        raise Failed(504, f"timed out: no answer within API_TIMEOUT={self.timeout:g} s")
+        def over_time() -> None:
+            self.ondemand.stop(fetched)
+            answer.errback(ApiError.of(Problem(Reason.TIMED_OUT, f"timed out: no answer within API_TIMEOUT={self.timeout:g} s")))
+        timer = reactor.callLater(self.timeout, over_time)
 
-    def answer(self, manager: FetchManager, url: str, result: dict[str, Any]) -> dict[str, Any]:
-        if dropped := result.get("items_dropped"):
-            raise Failed(422, str(dropped[0]["exception"]))
-        failures = getattr(manager.crawler.spider, "failures", []) if manager.crawler else []
-        if failures:
-            reason = refusal_for(failures[-1][1])
-            raise Failed(status_for(reason), reason)
-        items = result.get("items") or []
-        if not items:
-            raise Failed(422, NO_ARTICLE)
-        stored = read_back(self.crawl_settings, [items[0].url])
-        if items[0].url not in stored:
-            raise Failed(503, not_stored(self.crawl_settings))
-        return stored[items[0].url]
+        def crawled(_: Any) -> defer.Deferred[list[Outcome]]:
+            return self.calls.call(self.ondemand.outcomes, [url], fetched)
+
+        def article(outcomes: list[Outcome]) -> dict[str, Any]:
+            [outcome] = outcomes
+            if outcome.problem is not None:
+                raise ApiError.of(outcome.problem)
+            assert outcome.article is not None
+            return outcome.article
+
+        def settle(result: Any) -> None:
+            if answer.called:  # timed out meanwhile: answered already
+                return
+            timer.cancel()
+            answer.errback(result) if isinstance(result, Failure) else answer.callback(result)
+
+        done.addCallback(crawled).addCallback(article).addBoth(settle)
+        return answer

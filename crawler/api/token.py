@@ -18,6 +18,7 @@ def matches(given: str, token: str) -> bool:
 def authorised(request: Request, token: str | None) -> bool:
     if not token:
         return True
-    bearer = (request.getHeader("authorization") or "").removeprefix("Bearer ").strip()
+    scheme, _, bearer = (request.getHeader("authorization") or "").strip().partition(" ")
+    bearer = bearer.strip() if scheme.lower() == "bearer" else ""  # the scheme is case-insensitive (RFC 9110)
     cookie = unquote((request.getCookie(TOKEN_COOKIE) or b"").decode("utf-8", "replace"))
     return matches(bearer, token) or (bool(cookie) and matches(cookie, token))

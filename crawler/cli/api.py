@@ -1,4 +1,4 @@
-"""`crawler api`: the HTTP front (ScrapyRT resources and the dashboard), bound to 127.0.0.1 unless told otherwise."""
+"""`crawler api`: the HTTP front (/fetch, /health and the dashboard), bound to 127.0.0.1 unless told otherwise."""
 
 from __future__ import annotations
 
@@ -34,14 +34,14 @@ def run(args: argparse.Namespace) -> int:
     settings.set("LOG_LEVEL", "WARNING", priority="spider")  # `-s LOG_LEVEL=INFO` still wins
     install_reactor(settings["TWISTED_REACTOR"])
     from twisted.internet import reactor
-    from twisted.web.server import Site
 
     from crawler.api.guard import GuardedResolver, allowed_from
+    from crawler.api.http import ApiSite
     from crawler.api.resources import Root
 
     configure_logging(settings)
     reactor.installResolver(GuardedResolver(reactor.resolver, allowed_from(settings.get("API_ALLOW", ""), proxies=True)))
-    reactor.listenTCP(port, Site(Root(settings)), interface=host)
+    reactor.listenTCP(port, ApiSite(Root(settings), settings.getint("API_MAX_BODY")), interface=host)
     if not settings.get("API_TOKEN") and not _loopback(host):
         print(f"crawler: warning: serving on {host} without API_TOKEN: anyone who reaches it can use it", file=sys.stderr)
     print(f"serving http://{host}:{port}/fetch, /health, the dashboard at / and /metrics", flush=True)

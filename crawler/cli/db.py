@@ -8,15 +8,10 @@ import sys
 import threading
 from typing import Any
 
-from pymongo.errors import PyMongoError
-
 from crawler.cli.settings import load_settings
-from crawler.ingest import ingest
-from crawler.store.client import collection, store_client, store_uri
-from crawler.store.counters import Tallies
+from crawler.ingest import Store
 from crawler.store.embedded import announce, start_server
-from crawler.store.mongo import StoreUnavailable, ensure_collection
-from crawler.store.spool import Spool
+from crawler.store.mongo import StoreUnavailable
 
 
 def add_parser(commands: Any) -> None:
@@ -47,17 +42,19 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_replay(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    spool = Spool(settings.get("SPOOL_PATH"))
-    uri = store_uri(settings)
-    with store_client(settings) as client:
-        articles = collection(client, settings)
-        tallies = Tallies.of(client, settings)
-        try:
-            ensure_collection(articles)
-            tallies.ensure()
-            written, left = spool.replay(lambda docs: ingest(articles, tallies, docs).written.refused)
-        except (StoreUnavailable, PyMongoError) as exc:
-            print(f"crawler: store {uri} unavailable ({exc}); {len(spool)} article(s) stay in {spool.path}", file=sys.stderr)
-            return 1
-    print(f"replayed {written} article(s); {left} still in {spool.path}")
-    return 1 if left else 0
+    store = Store(settings)
+    try:
+        done = store.prepare()
+    except StoreUnavailable as exc:
+        print(f"crawler: store {store.uri} unavailable ({exc}); {len(store.spool)} article(s) stay in "
+              f"{store.spool.path}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    if done.busy:
+        print(f"crawler: another replay of {store.spool.path} is running; nothing done", file=sys.stderr)
+        return 1
+    print(f"replayed {done.written} article(s), {done.already} already stored, {done.refused} refused "
+          f"again and still in {store.spool.path}, {done.quarantined} unreadable line(s) quarantined"
+          + (f" in {store.spool.quarantine}" if done.quarantined else ""))
+    return 1 if done.refused else 0

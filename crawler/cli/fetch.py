@@ -1,4 +1,5 @@
-"""`crawler fetch URL [URL ...]`: one JSON object per stored article on stdout, errors on stderr."""
+"""`crawler fetch URL [URL ...]`: one JSON object per stored article on stdout, and one line per
+URL that gave none on stderr (the crawl's own log only with `-v`)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import json
 import sys
 from typing import Any
 
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.reactor import install_reactor
+
 from crawler.cli.settings import load_settings
-from crawler.ondemand import fetch
+from crawler.ingest import Store
+from crawler.ondemand import OnDemand
 
 
 def add_parser(commands: Any) -> None:
@@ -16,6 +21,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("urls", nargs="+", metavar="URL")
     parser.add_argument("--no-store", action="store_true", help="print without storing")
     parser.add_argument("--timeout", type=float, help="seconds per download (default: FETCH_TIMEOUT)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show the crawl's log on stderr")
     parser.set_defaults(run=run)
 
 
@@ -23,11 +29,24 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     if args.timeout:
         settings.set("FETCH_TIMEOUT", args.timeout, priority="cmdline")
+    # what a user acts on is the one line per URL below; the log is for finding out why
+    settings.set("LOG_LEVEL", "INFO" if args.verbose else "CRITICAL", priority="spider")
+    store = None if args.no_store else Store(settings)
+    install_reactor(settings["TWISTED_REACTOR"])  # before the crawlers OnDemand builds
+    process = CrawlerProcess(settings)
+    ondemand = OnDemand(process, settings, store)
+    fetched, _ = ondemand.crawl(args.urls)
+    if fetched.crawlers:
+        process.start()
     failed = 0
-    for outcome in fetch(args.urls, settings, store=not args.no_store):
-        if outcome.article is not None:
-            print(json.dumps(outcome.article, ensure_ascii=False), flush=True)
-        else:
-            failed += 1
-            print(f"crawler: {outcome.url}: {outcome.error}", file=sys.stderr)
+    try:
+        for outcome in ondemand.outcomes(args.urls, fetched):
+            if outcome.article is not None:
+                print(json.dumps(outcome.article, ensure_ascii=False), flush=True)
+            else:
+                failed += 1
+                print(f"crawler: {outcome.url}: {outcome.problem}", file=sys.stderr)
+    finally:
+        if store is not None:
+            store.close()
     return 1 if failed else 0

@@ -26,6 +26,7 @@ from crawler.default_settings import CLEAN_MIN_BODY_CHARS
 from crawler.extract.article import Layout, extract_article
 from crawler.extract.charset import looks_binary, page_text
 from crawler.extract.html import NotHTML
+from crawler.failures import Failed, Problem, Reason
 from crawler.items import Article
 from crawler.urls import BadURL, check_url
 
@@ -67,7 +68,7 @@ class SourceSpec:
         return any(host == d or host.endswith("." + d) for d in self.domains)
 
 
-class FetchFailed(Exception):
+class FetchFailed(Failed):
     """A page that was fetched but holds nothing to extract; the message says why."""
 
 
@@ -89,7 +90,7 @@ class SourceSpider(scrapy.Spider):
         self.start_override = [check_url(u) for u in start_urls.split(",")] if start_urls else None
         self.urls = [check_url(u) for u in ([url] if url else []) + (urls or [])]
         self.max_depth = int(max_depth)
-        self.failures: list[tuple[str, str]] = []
+        self.failures: list[tuple[str, Problem]] = []
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.urls:
@@ -120,7 +121,7 @@ class SourceSpider(scrapy.Spider):
         try:
             article = self.extract(response)
         except FetchFailed as exc:
-            self.fail(response.meta.get("requested_url", response.url), str(exc))
+            self.fail(response.meta.get("requested_url", response.url), exc.problem)
             return
         if article.extraction_fallback:
             self.crawler.stats.inc_value(f"extraction/fallback/{article.extraction_fallback}")
@@ -130,18 +131,18 @@ class SourceSpider(scrapy.Spider):
     def extract(self, response: Response) -> Article:
         if not isinstance(response, HtmlResponse) or isinstance(response, XmlResponse):
             kind = response.headers.get("Content-Type", b"unknown").decode("latin-1")
-            raise FetchFailed(f"not an HTML page (Content-Type: {kind})")
+            raise FetchFailed(Reason.NOT_HTML, f"not an HTML page (Content-Type: {kind})")
         if not response.body.strip():
-            raise FetchFailed("empty page")
+            raise FetchFailed(Reason.EMPTY_PAGE, "empty page")
         if looks_binary(response.body):
-            raise FetchFailed("not an HTML page (binary content served as text/html)")
+            raise FetchFailed(Reason.NOT_HTML, "not an HTML page (binary content served as text/html)")
         try:
             text = page_text(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
             settings = getattr(self, "settings", None)  # a spider built without a crawler (process_page)
             min_chars = settings.getint("CLEAN_MIN_BODY_CHARS") if settings else CLEAN_MIN_BODY_CHARS
             article = extract_article(text, response.url, self.name, self.spec.layouts, self.spec.timezone, min_chars)
         except NotHTML as exc:
-            raise FetchFailed(str(exc)) from None
+            raise FetchFailed(Reason.NOT_HTML, str(exc)) from None
         if self.spec.canonical:
             article.url = self.spec.canonical(article.url)
         return article
@@ -180,34 +181,38 @@ class SourceSpider(scrapy.Spider):
             self.crawler.stats.inc_value("monitor/article_pages")  # expected, though it never came
         self.fail(url, describe_failure(failure))
 
-    def fail(self, url: str, reason: str) -> None:
-        self.failures.append((url, reason))
+    def fail(self, url: str, problem: Problem) -> None:
+        self.failures.append((url, problem))
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"fetch/failed/{reason.split(' (')[0].split(':')[0].replace(' ', '_')}")
-        self.logger.warning("%s: %s", url, reason)
+        self.crawler.stats.inc_value(f"fetch/failed/{problem.reason}")
+        self.logger.warning("%s: %s", url, problem.message)
 
 
-def describe_failure(failure: Failure) -> str:
-    """One line a user can act on, for any download failure Scrapy (old or new) reports."""
+def describe_failure(failure: Failure) -> Problem:
+    """Its reason, and one line a user can act on, for any download failure Scrapy (old or new) reports."""
     exc = failure.value
     if isinstance(exc, HttpError):
-        return f"HTTP {exc.response.status}"
+        return Problem(Reason.HTTP_ERROR, f"HTTP {exc.response.status}")
     name = type(exc).__name__
     if isinstance(exc, DNSLookupError) or name == "CannotResolveHostError":
         request = getattr(failure, "request", None)
-        return f"DNS lookup failed for {urlsplit(request.url).hostname}" if request is not None else "DNS lookup failed"
+        host = f" for {urlsplit(request.url).hostname}" if request is not None else ""
+        return Problem(Reason.DNS_FAILED, f"DNS lookup failed{host}")
     if isinstance(exc, (TimeoutError, TCPTimedOutError)) or name == "DownloadTimeoutError":
-        return f"timed out ({exc})"
+        return Problem(Reason.TIMED_OUT, f"timed out ({exc})")
     if isinstance(exc, ConnectionRefusedError) or name == "DownloadConnectionRefusedError":
-        return "connection refused"
+        return Problem(Reason.CONNECTION_REFUSED, "connection refused")
     if name in ("ResponseNeverReceived", "ConnectionLost", "ConnectionDone", "ResponseFailed"):
-        return "connection closed before a response"
+        return Problem(Reason.CONNECTION_CLOSED, "connection closed before a response")
     if name == "DownloadFailedError":  # Scrapy >= 2.14 wraps the transport's own error in it
-        return f"download failed ({exc})"
-    if isinstance(exc, BadURL) or str(exc).startswith("refused target"):
-        return str(exc)
+        return Problem(Reason.DOWNLOAD_FAILED, f"download failed ({exc})")
+    if isinstance(exc, BadURL):
+        return Problem(Reason.BAD_URL, str(exc))
+    if isinstance(exc, Failed):  # the API's guard, refusing a target
+        return exc.problem
     if name == "DownloadCancelledError" or "DOWNLOAD_MAXSIZE" in str(exc):  # sent, or inflated, past the cap
-        return "response too large: past the download size limit (counted after decompression), not read further"
+        return Problem(Reason.TOO_LARGE,
+                       "response too large: past the download size limit (counted after decompression), not read further")
     if str(exc) == "max redirections reached":
-        return "too many redirects (a loop, or a chain longer than REDIRECT_MAX_TIMES)"
-    return f"{name}: {exc}".strip()
+        return Problem(Reason.TOO_MANY_REDIRECTS, "too many redirects (a loop, or a chain longer than REDIRECT_MAX_TIMES)")
+    return Problem(Reason.DOWNLOAD_FAILED, f"{name}: {exc}".strip())
