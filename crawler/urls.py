@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PREFIXES = ("utm_",)
@@ -58,3 +59,11 @@ def normalise_url(url: str) -> str:
 def site_of(url: str) -> str:
     """Host name of a URL, lower-cased: the `site` field."""
     return (urlsplit(url).hostname or "").lower()
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine reaches (127.0.0.0/8, ::1, localhost)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"

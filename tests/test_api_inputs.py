@@ -131,3 +131,21 @@ def test_while_the_store_is_down_the_api_answers_everything_else(api_env, tmp_pa
             assert all("no answer within 2 s" in call.result()[1]["message"] for call in health)
     finally:
         down.stop()
+
+
+def test_expected_failures_are_logged_in_one_line_without_a_traceback(api_env, tmp_path: Path) -> None:
+    """On the old main the API's log held a traceback for every site whose robots.txt could not be
+    fetched: 568 of them in 9,142 lines, all for expected errors."""
+    api = Api(api_env, tmp_path, ("RETRY_TIMES=0",))
+    with socket.socket() as sock:  # a port on the allowed intranet address that nothing listens on
+        sock.bind(("127.0.0.2", 0))
+        closed = sock.getsockname()[1]
+    try:
+        status, body = api.fetch(f"http://127.0.0.2:{closed}/news.html")
+        assert (status, body["message"]) == (502, "connection refused")
+    finally:
+        api.process.terminate()
+        log = api.process.stderr.read()
+        api.process.wait(30)
+    assert "Traceback" not in log and "ERROR" not in log, log
+    assert f"WARNING: http://127.0.0.2:{closed}/news.html: connection refused" in log

@@ -133,6 +133,8 @@ def test_the_dashboard_and_metrics_show_the_stores_numbers_and_only_text(dashboa
     assert solidot[2].startswith("degraded") and "stored 2 of 3 article pages (floor 80%)" in solidot[2]
     assert "1 × http_error" in solidot[2] and solidot[7] == "1"
     assert row(browser, "aibase")[1] == "never"
+    generic = row(browser, "generic")  # what on-demand fetches stored from sites without a module
+    assert generic[1] == "never" and generic[9] == "3" == str(articles.count_documents({"source": "generic"}))
     assert "+08:00" in netease[1]  # times in Asia/Shanghai, with the offset
     assert len(browser.find_elements(By.CSS_SELECTOR, "#per-day rect")) >= 2
 
@@ -152,6 +154,20 @@ def test_the_dashboard_and_metrics_show_the_stores_numbers_and_only_text(dashboa
     assert IMG_TITLE in [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#latest a")]
     assert not browser.find_elements(By.CSS_SELECTOR, "#latest img")
     assert "degraded" in browser.find_element(By.ID, "runs").text
+
+    visit(browser, dashboard + "/sources/generic", "source-generic")
+    assert sorted(a.text for a in browser.find_elements(By.CSS_SELECTOR, "#latest a")).count(SCRIPT_TITLE) == 2
+
+    box = browser.find_element(By.CSS_SELECTOR, "nav input[name=q]")  # the search box, on every page
+    box.send_keys("從微軟獲得 GPT")  # Traditional words find the Simplified title, and its mirror
+    box.submit()
+    visit(browser, browser.current_url, "search")
+    found = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#found a")]
+    assert len(found) == 3 and all("从微软获得使用GPT API的许可" in t or "從微軟獲得使用GPT API的許可" in t for t in found), found
+    visit(browser, f"{dashboard}/search?q={urllib.parse.quote('http://127.0.0.1')}", "search-url")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#found a")) == 3  # by URL prefix
+    visit(browser, f"{dashboard}/search?q=%E6%B2%A1%E6%9C%89%E8%BF%99%E7%A7%8D", "search-none")
+    assert browser.find_elements(By.CSS_SELECTOR, "#found a") == []
 
     hostile = articles.find_one({"title": SCRIPT_TITLE})
     visit(browser, f"{dashboard}/article?url={urllib.parse.quote(hostile['url'])}", "article")

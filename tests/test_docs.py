@@ -78,3 +78,13 @@ def test_compose_scales_workers_on_one_persistent_redis_that_only_the_crawler_re
     for name in ("crawler", "worker"):
         assert services[name]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
         assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+
+
+def test_the_image_runs_unprivileged_and_the_api_service_checks_its_health() -> None:
+    import yaml
+
+    users = [line.split()[1] for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("USER ")]
+    assert users and users[-1] not in ("root", "0")
+    api = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["api"]
+    probe = " ".join(api["healthcheck"]["test"])
+    assert "http://127.0.0.1:9080/health" in probe and "'Bearer ' + os.environ['API_TOKEN']" in probe

@@ -49,3 +49,50 @@ def test_db_serve_binds_to_loopback_by_default() -> None:
 
     args = build_parser().parse_args(["db", "serve"])
     assert (args.host, args.port) == ("127.0.0.1", 27018)
+
+
+def test_the_readme_example_runs_on_the_embedded_default_while_the_api_serves_it(
+    site: Site, crawler_env, tmp_path: Path
+) -> None:
+    """`crawler api &` then `crawler fetch`, `crawler status` and `crawler export`, with no
+    MONGO_URI: on the old main each of them failed, "WiredTiger database is already being managed
+    by another process"."""
+    from tests.test_api import Api
+
+    env = {k: v for k, v in crawler_env.items() if k != "MONGO_URI"}
+    url = site.add("/reader/002.html", page_bytes("flat_002"))
+    api = Api(env | {"API_ALLOW": "127.0.0.1"}, tmp_path)  # the test site is on loopback
+    try:
+        record = json.loads((Path(env["MONGO_EMBEDDED_PATH"]) / "serving.json").read_text())
+        assert record["pid"] == api.process.pid and record["uri"].startswith("mongodb://127.0.0.1:")
+        fetch = run_crawler(["fetch", url], env, tmp_path)
+        assert fetch.returncode == 0 and fetch.stderr == "", fetch.stderr
+        assert json.loads(fetch.stdout)["url"] == url
+        status = run_crawler(["status"], env, tmp_path)
+        assert status.returncode == 0, status.stderr
+        export = run_crawler(["export"], env, tmp_path)
+        assert export.returncode == 0, export.stderr
+        assert [json.loads(line)["url"] for line in export.stdout.splitlines()] == [url]
+        assert api.fetch(url)[1]["fetch_count"] == 2  # the API sees what the command stored
+    finally:
+        api.stop()
+    assert not (Path(env["MONGO_EMBEDDED_PATH"]) / "serving.json").exists()
+
+
+def test_a_stale_serving_record_is_replaced_by_the_next_command(site: Site, crawler_env, tmp_path: Path) -> None:
+    env = {k: v for k, v in crawler_env.items() if k != "MONGO_URI"}
+    folder = Path(env["MONGO_EMBEDDED_PATH"])
+    folder.mkdir(parents=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (folder / "serving.json").write_text(json.dumps({"uri": "mongodb://127.0.0.1:1/", "pid": int(dead.stdout)}))
+    url = site.add("/reader/003.html", page_bytes("flat_003"))
+    fetch = run_crawler(["fetch", url], env, tmp_path)
+    assert fetch.returncode == 0, fetch.stderr
+    assert not (folder / "serving.json").exists()  # its own record, removed as it ended
+
+
+def test_db_serve_refuses_a_network_address_without_the_explicit_flag(crawler_env, tmp_path: Path) -> None:
+    refused = run_crawler(["db", "serve", "--host", "0.0.0.0"], crawler_env, tmp_path)
+    assert refused.returncode == 2
+    assert "no authentication" in refused.stderr and "--unauthenticated-network" in refused.stderr
+    assert not (Path(crawler_env["MONGO_EMBEDDED_PATH"]) / "serving.json").exists()

@@ -23,7 +23,7 @@ from crawler.api.token import TOKEN_COOKIE, authorised, matches
 from crawler.dashboard import queries
 from crawler.dashboard.pages import chart, render
 from crawler.frontier.workers import snapshot
-from crawler.sources import SOURCES
+from crawler.sources import ALL_SPIDERS, SOURCES
 
 if TYPE_CHECKING:
     from crawler.api.resources import StoreCalls
@@ -84,7 +84,7 @@ class Page(Resource):
 def overview(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
     def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
         data = queries.overview(db, settings, datetime.now(UTC))
-        svg = chart(data["days"], data["per_day"], list(SOURCES))
+        svg = chart(data["days"], data["per_day"], list(ALL_SPIDERS))
         return 200, HTML, render("overview.html", sources=data["sources"], days=data["days"], chart=svg)
     return build
 
@@ -92,7 +92,7 @@ def overview(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, b
 def source(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
     def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
         name = (request.postpath or [b""])[0].decode("utf-8", "replace")
-        if name not in SOURCES:
+        if name not in ALL_SPIDERS:
             return 404, HTML, render("message.html", heading="404", text=f"no source named {name}")
         return 200, HTML, render("source.html", **queries.source_page(db, settings, name, datetime.now(UTC)))
     return build
@@ -101,6 +101,15 @@ def source(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, byt
 def stories(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
     def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
         return 200, HTML, render("stories.html", groups=queries.stories(db, settings, datetime.now(UTC)))
+    return build
+
+
+def search(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
+    def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
+        query = request.args.get(b"q", [b""])[0].decode("utf-8", "replace")[:200]
+        found = queries.found(db, settings, query) if query.strip() else None
+        return 200, HTML, render("search.html", query=query, found=found.articles if found else [],
+                                 complete=found is None or found.complete, limit=queries.FOUND)
     return build
 
 
@@ -187,5 +196,5 @@ def same_page_without_token(request: Request) -> bytes:
 
 def dashboard_children(settings: Settings, calls: StoreCalls) -> dict[bytes, Resource]:
     return {name: Page(settings, calls, build(settings)) for name, build in
-            ((b"", overview), (b"sources", source), (b"stories", stories), (b"article", article),
+            ((b"", overview), (b"sources", source), (b"stories", stories), (b"article", article), (b"search", search),
              (b"metrics", metrics))}

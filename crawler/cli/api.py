@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import sys
 from typing import Any
 
@@ -11,6 +10,7 @@ from scrapy.utils.log import configure_logging
 from scrapy.utils.reactor import install_reactor
 
 from crawler.cli.settings import load_settings
+from crawler.urls import is_loopback
 
 
 def add_parser(commands: Any) -> None:
@@ -42,15 +42,9 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(settings)
     reactor.installResolver(GuardedResolver(reactor.resolver, allowed_from(settings.get("API_ALLOW", ""), proxies=True)))
     reactor.listenTCP(port, ApiSite(Root(settings), settings.getint("API_MAX_BODY")), interface=host)
-    if not settings.get("API_TOKEN") and not _loopback(host):
+    if not settings.get("API_TOKEN") and not is_loopback(host):
         print(f"crawler: warning: serving on {host} without API_TOKEN: anyone who reaches it can use it", file=sys.stderr)
     print(f"serving http://{host}:{port}/fetch, /health, the dashboard at / and /metrics", flush=True)
     reactor.run()
     return 0
 
-
-def _loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"

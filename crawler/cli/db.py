@@ -10,8 +10,9 @@ from typing import Any
 
 from crawler.cli.settings import load_settings
 from crawler.ingest import Store
-from crawler.store.embedded import announce, start_server
+from crawler.store.embedded import AlreadyServed, serve
 from crawler.store.mongo import StoreUnavailable
+from crawler.urls import is_loopback
 
 
 def add_parser(commands: Any) -> None:
@@ -20,6 +21,8 @@ def add_parser(commands: Any) -> None:
     serve = actions.add_parser("serve", help="serve MONGO_EMBEDDED_PATH over the MongoDB wire protocol")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=27018, help="port (default 27018)")
+    serve.add_argument("--unauthenticated-network", action="store_true",
+                       help="allow a --host other than loopback: anyone who reaches it can read and write the store")
     serve.set_defaults(run=run_serve)
     replay = actions.add_parser("replay", help="write spooled articles to the store")
     replay.set_defaults(run=run_replay)
@@ -28,16 +31,23 @@ def add_parser(commands: Any) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     path = settings.get("MONGO_EMBEDDED_PATH")
-    server = start_server(path, host=args.host, port=args.port)
-    marker = announce(server, path)
-    stop = threading.Event()
+    if not is_loopback(args.host) and not args.unauthenticated_network:
+        print(f"crawler: refusing to serve the store on {args.host}: the embedded server has no authentication, "
+              "so anyone who reaches it could read, change or delete every article. Serve it on 127.0.0.1 and "
+              "reach it through an SSH tunnel, use a MongoDB with authentication (MONGO_URI), or pass "
+              "--unauthenticated-network if this network is yours alone.", file=sys.stderr)
+        return 2
+    try:
+        server = serve(path, host=args.host, port=args.port)
+    except AlreadyServed as exc:
+        print(f"crawler: {exc}; connect to it there, or stop that command first", file=sys.stderr)
+        return 1
+    stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, lambda *_: stopping.set())
     print(f"serving {path} at {server.uri} (database {settings.get('MONGO_DATABASE')}); Ctrl-C stops", flush=True)
-    stop.wait()
-    marker.unlink(missing_ok=True)
-    server.stop()
-    return 0
+    stopping.wait()
+    return 0  # the server stops, and its record goes, as the process exits
 
 
 def run_replay(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from crawler.cli.settings import load_settings
 from crawler.frontier.workers import snapshot
 from crawler.runs import problems
 from crawler.scheduling import next_run, triggers
-from crawler.sources import SOURCES
+from crawler.sources import ALL_SPIDERS, SOURCES
 from crawler.store.client import store_client, store_uri
 from crawler.store.counters import Tallies, last_runs_in
 
@@ -35,12 +35,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         with store_client(settings) as client:
-            tallied = Tallies.of(client, settings).of_sources(list(SOURCES))
+            tallied = Tallies.of(client, settings).of_sources(list(ALL_SPIDERS))
     except PyMongoError as exc:
         print(f"crawler: store {store_uri(settings)} unavailable: {exc}", file=sys.stderr)
         return 1
     last = last_runs_in(tallied)
-    rows = [row(name, last.get(name), tallied.get(name, {}).get("articles", 0), plan[name]) for name in SOURCES]
+    rows = [row(name, last.get(name), tallied.get(name, {}).get("articles", 0), plan.get(name)) for name in ALL_SPIDERS]
     header = ("source", "last run (UTC)", "status", "new", "updated", "unchanged", "dup", "dropped", "errors", "stored",
               "next run (UTC)")
     table(header, rows)
@@ -73,12 +73,16 @@ def cluster(settings: Any) -> int:
     return 0
 
 
-def when(trigger: BaseTrigger, last_start: datetime | None) -> str:
+def when(trigger: BaseTrigger | None, last_start: datetime | None) -> str:
+    """`on demand` for `generic`: it holds what `crawler fetch` and the API stored from sites
+    without a source module, and is never crawled on a schedule."""
+    if trigger is None:
+        return "on demand"
     upcoming = next_run(trigger, last_start, datetime.now(UTC))
     return upcoming.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if upcoming else "-"
 
 
-def row(source: str, last: dict[str, Any] | None, stored: int, trigger: BaseTrigger) -> tuple[Any, ...]:
+def row(source: str, last: dict[str, Any] | None, stored: int, trigger: BaseTrigger | None) -> tuple[Any, ...]:
     if last is None:
         return (source, "never", "-", "-", "-", "-", "-", "-", "-", stored, when(trigger, None))
     counts = last["articles"]

@@ -17,14 +17,17 @@ from pymongo.database import Database
 from scrapy.settings import BaseSettings
 
 from crawler.scheduling import next_run, triggers
-from crawler.sources import SOURCES
+from crawler.sources import ALL_SPIDERS, SOURCES
 from crawler.store.counters import DAY_ZONE, Tallies, day_of
+from crawler.store.search import Found, search
 
 DAYS = 30  # days in the overview's chart
 LATEST = 20  # articles on a source page
 RUNS = 30  # runs on a source page
 WINDOWS = (1, 24, 24 * 7, 24 * 30, 24 * 365, 0)  # hours looked back for the newest documents; 0: no bound
 STORIES = 20  # story groups on the stories page
+FOUND = 50  # articles a search shows
+LISTED = {"url": 1, "title": 1, "site": 1, "source": 1, "published_at": 1, "duplicate_of": 1, "first_seen": 1}
 
 
 def names(settings: BaseSettings) -> tuple[str, str]:
@@ -36,9 +39,9 @@ def tallies(db: Database, settings: BaseSettings) -> Tallies:
 
 
 def overview(db: Database, settings: BaseSettings, now: datetime) -> dict[str, Any]:
-    plan = triggers(list(SOURCES), settings)
+    plan = triggers(list(SOURCES), settings)  # `generic` has none: it runs on demand only
     counted = tallies(db, settings)
-    tallied = counted.of_sources(list(SOURCES))
+    tallied = counted.of_sources(list(ALL_SPIDERS))
     days = [day_of(now - timedelta(days=n)) for n in reversed(range(DAYS))]
     per_day: dict[str, dict[str, int]] = defaultdict(dict)
     recent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -47,13 +50,13 @@ def overview(db: Database, settings: BaseSettings, now: datetime) -> dict[str, A
         recent[doc["source"]][0] += doc["articles"]
         recent[doc["source"]][1] += doc.get("duplicates", 0)
     rows = []
-    for name in SOURCES:
+    for name in ALL_SPIDERS:
         run = tallied.get(name, {}).get("last_run")
         articles, duplicates = recent[name]
         rows.append({
             "source": name,
             "run": run,
-            "next_run": next_run(plan[name], run["started_at"] if run else None, now),
+            "next_run": next_run(plan[name], run["started_at"] if run else None, now) if name in plan else None,
             "stored": tallied.get(name, {}).get("articles", 0),
             "duplicate_share": duplicates / articles if articles else None,
         })
@@ -78,9 +81,13 @@ def newest(collection: Collection, query: dict[str, Any], field: str, limit: int
 def source_page(db: Database, settings: BaseSettings, name: str, now: datetime) -> dict[str, Any]:
     articles, crawls = names(settings)
     runs = newest(db[crawls], {"source": name}, "started_at", RUNS, now)
-    latest = newest(db[articles], {"source": name}, "published_at", LATEST, now,
-                    {"url": 1, "title": 1, "site": 1, "published_at": 1, "duplicate_of": 1, "first_seen": 1})
+    latest = newest(db[articles], {"source": name}, "published_at", LATEST, now, LISTED)
     return {"source": name, "runs": runs, "latest": latest}
+
+
+def found(db: Database, settings: BaseSettings, query: str) -> Found:
+    """The search box: articles by URL prefix or title words, from the title_terms index."""
+    return search(db[names(settings)[0]], query, FOUND, LISTED)
 
 
 def stories(db: Database, settings: BaseSettings, now: datetime) -> list[dict[str, Any]]:
@@ -104,7 +111,7 @@ def article(db: Database, settings: BaseSettings, url: str) -> dict[str, Any] | 
 
 def metric_counts(db: Database, settings: BaseSettings) -> dict[str, dict[str, Any]]:
     """Totals since the store began, per source, as kept at write time: for /metrics."""
-    return tallies(db, settings).of_sources(list(SOURCES))
+    return tallies(db, settings).of_sources(list(ALL_SPIDERS))
 
 
 def local(moment: datetime | None) -> str:

@@ -13,6 +13,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from crawler.dedup.index import DEDUP_INDEXES
 from crawler.items import STORED_FIELDS
+from crawler.store.search import SEARCH_INDEXES, title_terms
 
 STORE_FIELDS: dict[str, str] = {
     "content_hash": "SHA-1 (hex) of title + body; a change bumps `version`.",
@@ -26,6 +27,8 @@ STORE_FIELDS: dict[str, str] = {
     "dup_score": "Similarity to the original (share of the shorter text found in the other), null on the original.",
     "mirrors": "On the original: URLs of its copies; empty on copies.",
     "cluster_size": "How many stored articles the story group has.",
+    "title_terms": "Search terms of the title (store/search.py): its Latin words, lower case, and the pairs of its "
+                   "Chinese characters, in Simplified script; indexed, for the dashboard's search.",
 }
 
 _STRING_OR_NULL = {"bsonType": ["string", "null"]}
@@ -73,6 +76,7 @@ VALIDATOR: dict[str, Any] = {
             "dup_score": {"bsonType": ["double", "null"]},
             "mirrors": {"bsonType": "array", "items": {"bsonType": "string"}},
             "cluster_size": {"bsonType": ["int", "long"], "minimum": 1},
+            "title_terms": {"bsonType": "array", "items": {"bsonType": "string"}},
         },
     }
 }
@@ -82,6 +86,7 @@ INDEXES = [
     IndexModel([("url", ASCENDING)], unique=True, name="url_unique"),
     IndexModel([("published_at", DESCENDING)], name="published_at"),
     IndexModel([("source", ASCENDING), ("published_at", DESCENDING)], name="source_published_at"),
+    *SEARCH_INDEXES,
 ]
 
 
@@ -98,6 +103,7 @@ def to_document(item: Any) -> dict[str, Any]:
             doc[name] = doc[name].astimezone(UTC)
     doc["fetched_at"] = doc["fetched_at"] or datetime.now(UTC)
     doc["content_hash"] = content_hash(doc["title"], doc["body"])
+    doc["title_terms"] = title_terms(doc["title"])
     dedup = doc.pop("dedup") or {}
     if dedup:  # BSON int64 on the wire, as the validator (and the band index) expects
         doc["dedup"] = {k: [Int64(v) for v in vals] if k in ("units", "keys") else vals for k, vals in dedup.items()}
