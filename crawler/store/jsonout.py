@@ -12,7 +12,7 @@ from crawler.extract.dates import zone
 from crawler.items import STORED_FIELDS
 from crawler.store.schema import STORE_FIELDS
 
-NOT_PRINTED = frozenset({"dedup"})  # fingerprints and band keys: evidence for the store, noise for a reader
+NOT_PRINTED = frozenset({"dedup", "title_terms"})  # fingerprints, band keys, search terms: for the store, noise for a reader
 FIELD_ORDER = tuple(name for name in (*STORED_FIELDS, *STORE_FIELDS) if name not in NOT_PRINTED)
 
 

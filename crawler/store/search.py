@@ -51,7 +51,8 @@ def search(collection: Collection, query: str, limit: int, projection: dict[str,
     terms = title_terms(query)[:MAX_TERMS]
     if not terms:
         return Found([], True)
-    rarest = min(terms, key=lambda term: collection.count_documents({"title_terms": term}, limit=PROBE))
+    rarest = terms[0] if len(terms) == 1 else min(
+        terms, key=lambda term: collection.count_documents({"title_terms": term}, limit=PROBE))
     wanted = set(terms)
     read = {**projection, "title_terms": 1, "published_at": 1, "first_seen": 1}
     candidates = list(collection.find({"title_terms": rarest}, read, limit=SCAN))
