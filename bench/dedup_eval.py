@@ -12,6 +12,12 @@ Kinds: template (other paragraphing, site furniture), traditional (OpenCC s2t or
 (20-30 % cut from the end), dropped_paragraph, replaced_sentence, attribution_tail ("来源：X" and
 a tail of other stories' headlines), all_at_once, and same_tail (the story under one shared site
 template and headline tail: pairs of different stories in it are the hard negatives).
+
+Then the originals: each story group as found is given what a crawl would store for its copies
+(ORIGINALS below: outlet, time and its precision, credit line), in a random crawl order, and the
+share of groups whose chosen original is the story's real original is printed per mirror kind
+(groups of the original with that kind of copy) and for the whole group: by the project's
+`choose_original`, and by the rule before it (earliest to the minute, then first stored).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import re
 import sys
 import time
 from collections import defaultdict
+from datetime import datetime, timedelta, timezone
 from itertools import combinations
 from pathlib import Path
 
@@ -33,8 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crawler.clean.text import Line, clean_lines  # noqa: E402
 from crawler.dedup.fingerprint import fingerprint, hamming  # noqa: E402
 from crawler.dedup.normalise import normalise  # noqa: E402
+from crawler.dedup.original import choose_original  # noqa: E402
 from crawler.dedup.similarity import similarity  # noqa: E402
 from crawler.extract.lang import converter  # noqa: E402
+from crawler.sources import OUTLETS as SOURCE_OUTLETS  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "expected"
 MIN_STORY, PART = 400, 1500  # characters: shorter texts are skipped, longer ones cut in parts
@@ -130,6 +139,76 @@ def variants(i: int, stories: list[str], shared_tail: list[str]) -> dict[str, st
     }
 
 
+# What each kind of copy stores, as (source, site, minutes after the original ran (a range), precision,
+# credit line): the original is a NetEase story to the minute; re-posting sites show the day only,
+# or their own later minute, and credit NetEase; portals that re-run it show a later minute.
+ORIGINALS = {
+    "original": ("netease", "www.163.com", (0, 0), "minute", None),
+    "template": ("generic", "news.portal.example", (3, 240), "minute", None),
+    "traditional": ("daydaynews", "daydaynews.cc", (0, 0), "day", None),
+    "trimmed": ("generic", "m.portal.example", (10, 600), "minute", None),
+    "dropped_paragraph": ("generic", "edit.example", (30, 900), "minute", None),
+    "replaced_sentence": ("generic", "edit.example", (0, 0), "day", None),
+    "attribution_tail": ("bannedbook", "www.bannedbook.org", (-600, 600), "minute", "网易"),
+    "all_at_once": ("daydaynews", "daydaynews.cc", (0, 0), "day", "网易"),
+    "same_tail": ("generic", "news.tiantian.example", (60, 1440), "minute", None),
+}
+RAN = datetime(2024, 6, 26, 5, 3, tzinfo=timezone(timedelta(hours=8)))  # each original's time, to the minute
+
+
+def stored_copy(index: int, kind: str, rng: random.Random) -> dict:
+    source, site, (low, high), precision, origin = ORIGINALS[kind]
+    published = RAN + timedelta(minutes=rng.randint(low, high))
+    if precision == "day":
+        published = published.replace(hour=0, minute=0)
+    return {"url": f"https://{site}/{index}/{kind}.html", "source": source, "site": site, "published_at": published,
+            "published_precision": precision, "timezone": "Asia/Shanghai", "origin": origin,
+            "first_seen": RAN + timedelta(hours=2, seconds=rng.randrange(3600))}  # crawled in any order
+
+
+def before(members: list[dict]) -> dict:
+    """The rule before choose_original: earliest published to the minute, then first stored."""
+    return min(members, key=lambda m: (m["published_at"].replace(second=0), m["first_seen"], m["url"]))
+
+
+def originals(found: set[tuple[int, int]], labels: list[tuple[int, str]]) -> None:
+    parent = list(range(len(labels)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in found:
+        parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(labels)):
+        groups[root(i)].append(i)
+    rng = random.Random(1)
+    rows: dict[str, dict[str, list[bool]]] = {"this project": defaultdict(list), "the rule before": defaultdict(list)}
+    for members in groups.values():
+        with_original = [i for i in members if labels[i][1] == "original"]
+        if len(members) < 2 or len(with_original) != 1:
+            continue
+        copies = {i: stored_copy(labels[i][0], labels[i][1], rng) for i in members}
+        truth = copies[with_original[0]]["url"]
+        for name, chosen in (("this project", choose_original(list(copies.values()), SOURCE_OUTLETS).original),
+                             ("the rule before", before(list(copies.values())))):
+            right = chosen["url"] == truth
+            rows[name]["whole group"].append(right)
+            for i in members:
+                if labels[i][1] != "original":
+                    pair = [copies[with_original[0]], copies[i]]
+                    pick = choose_original(pair, SOURCE_OUTLETS).original if name == "this project" else before(pair)
+                    rows[name][labels[i][1]].append(pick["url"] == truth)
+    print(f"\noriginal chosen right, share of groups{'':<6}" + "".join(f"{k[:8]:>9}" for k in (*KINDS, "group")))
+    for name, shares in rows.items():
+        cells = [shares[k] for k in (*KINDS, "whole group")]
+        print(f"{name:<45}" + "".join(f"{sum(c) / len(c):>9.3f}" if c else f"{'-':>9}" for c in cells)
+              + f"   ({len(shares['whole group'])} groups)")
+
+
 def cleaned(text: str) -> str:
     return "\n".join(clean_lines([Line(x) for x in paragraphs(text)]).lines)
 
@@ -201,7 +280,8 @@ def main() -> None:
     head = f"{'method':<22}{'precision':>9}{'recall':>8}{'false':>7}" + "".join(f"{k[:8]:>9}" for k in KINDS)
     print(head + f"{'sec':>8}")
     start = time.perf_counter()
-    report("this project", ours(texts), labels, time.perf_counter() - start)
+    grouped = ours(texts)
+    report("this project", grouped, labels, time.perf_counter() - start)
     start = time.perf_counter()
     report("minhash lsh 0.5", minhash_lsh(texts), labels, time.perf_counter() - start)
     start = time.perf_counter()
@@ -209,6 +289,7 @@ def main() -> None:
     for k in (3, 6, 10):
         start = time.perf_counter()
         report(f"simhash default k={k}", simhash_default(texts, k), labels, time.perf_counter() - start)
+    originals(grouped, labels)
 
 
 if __name__ == "__main__":

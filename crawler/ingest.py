@@ -21,7 +21,7 @@ from scrapy.settings import BaseSettings
 
 from crawler.dedup.group import assign
 from crawler.dedup.similarity import DEFAULT, Thresholds
-from crawler.sources import PUBLISHER_NAMES
+from crawler.sources import OUTLETS
 from crawler.store.client import collection, store_client, store_uri
 from crawler.store.counters import Tallies
 from crawler.store.mongo import StoreUnavailable, WriteResult, ensure_collection, write_articles
@@ -45,7 +45,7 @@ def ingest(articles: Collection, tallies: Tallies, docs: list[dict[str, Any]],
     created = {doc["url"]: doc for doc in done.written.created}
     for url in done.written.changed:
         try:
-            group = assign(articles, url, PUBLISHER_NAMES, thresholds, created.get(url))
+            group = assign(articles, url, OUTLETS, thresholds, created.get(url))
         except PyMongoError as exc:
             done.group_errors += 1
             logger.warning("%s: stored, but grouping failed: %s", url, exc)

@@ -20,7 +20,7 @@ from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.group import assign
 from crawler.dedup.index import as_document
 from crawler.items import Article
-from crawler.sources import PUBLISHER_NAMES
+from crawler.sources import OUTLETS
 from crawler.store.mongo import write_articles
 from crawler.store.schema import to_document
 from tests.site import Site
@@ -115,7 +115,7 @@ def store(collection, url: str, body: str, published: datetime | None, origin: s
         origin=origin, lang="zh-Hans", fetched_at=datetime.now(UTC), dedup=as_document(fingerprint(body)),
     )
     assert write_articles(collection, [to_document(article)]).refused == []
-    group = assign(collection, url, PUBLISHER_NAMES)
+    group = assign(collection, url, OUTLETS)
     return group.cluster_id if group else ""
 
 

@@ -139,6 +139,26 @@ def test_without_times_the_copy_others_name_as_origin_is_the_original(collection
     assert group(collection)["https://mirror.example/e.html"][1] == "https://www.163.com/dy/article/E.html"
 
 
+def test_a_reposters_day_only_copy_stored_first_points_to_the_netease_story_that_ran_that_morning(collection) -> None:
+    """On the old main the re-poster's day-only time, stored as 00:00, made it the original."""
+    day = datetime(2023, 12, 15, 16, 0, tzinfo=UTC)  # 2023-12-16, a day-only time in Asia/Shanghai
+    store(collection, "https://daydaynews.cc/zh-hant/technology/1.html", converter("s2t").convert(STORY), day,
+          source="daydaynews")
+    store(collection, "https://www.163.com/dy/article/F.html", STORY, T0, source="netease")  # 10:25 that day
+    docs = {d["url"]: d for d in collection.find()}
+    assert docs["https://daydaynews.cc/zh-hant/technology/1.html"]["duplicate_of"] == "https://www.163.com/dy/article/F.html"
+    assert {d["original_by"] for d in docs.values()} == {"not_repost"}
+    assert docs["https://www.163.com/dy/article/F.html"]["mirrors"] == ["https://daydaynews.cc/zh-hant/technology/1.html"]
+
+
+def test_a_copy_crediting_netease_defers_to_it_though_stamped_earlier(collection) -> None:
+    store(collection, "https://www.bannedbook.org/bnews/1.html", STORY + "\n来源：网易", T0 - timedelta(hours=2),
+          origin="网易", source="bannedbook")
+    store(collection, "https://www.163.com/dy/article/G.html", STORY, T0, source="netease")
+    bannedbook = collection.find_one({"url": "https://www.bannedbook.org/bnews/1.html"})
+    assert (bannedbook["duplicate_of"], bannedbook["original_by"]) == ("https://www.163.com/dy/article/G.html", "credited")
+
+
 def _store_in_process(uri: str, db: str, url: str, body: str, start) -> None:
     collection = connect(uri, 5000)[db]["articles"]
     start.wait()

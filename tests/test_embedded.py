@@ -70,6 +70,8 @@ def test_the_readme_example_runs_on_the_embedded_default_while_the_api_serves_it
         assert json.loads(fetch.stdout)["url"] == url
         status = run_crawler(["status"], env, tmp_path)
         assert status.returncode == 0, status.stderr
+        generic = next(line.split() for line in status.stdout.splitlines() if line.startswith("generic "))
+        assert generic[1:3] == ["never", "-"] and generic[-3:] == ["1", "on", "demand"]  # stored 1, not scheduled
         export = run_crawler(["export"], env, tmp_path)
         assert export.returncode == 0, export.stderr
         assert [json.loads(line)["url"] for line in export.stdout.splitlines()] == [url]

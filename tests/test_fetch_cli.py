@@ -8,7 +8,7 @@ from tests.site import Page, Site
 
 VOLATILE = (
     "fetched_at", "clean_audit", "content_hash", "version", "first_seen", "last_seen", "updated_at", "fetch_count",
-    "cluster_id", "duplicate_of", "dup_score", "mirrors", "cluster_size",
+    "cluster_id", "duplicate_of", "dup_score", "mirrors", "cluster_size", "original_by",
 )
 
 
@@ -25,6 +25,7 @@ def test_fetch_stores_and_prints_the_article(site: Site, crawler_env, articles, 
     assert {k: v for k, v in article.items() if k not in VOLATILE} == expected
     assert (article["version"], article["fetch_count"]) == (1, 1)
     assert (article["duplicate_of"], article["dup_score"], article["mirrors"], article["cluster_size"]) == (None, None, [], 1)
+    assert article["original_by"] == "only"
     assert len(article["cluster_id"]) == 20
     assert articles.count_documents({"url": url}) == 1
 
@@ -124,5 +125,6 @@ def test_fetch_prints_the_group_of_a_mirror(site: Site, crawler_env, articles, t
     [second] = json_lines(run_crawler(["fetch", mirror], crawler_env, tmp_path).stdout)
     assert second["lang"] == "zh-Hant"
     assert (second["cluster_id"], second["duplicate_of"]) == (first["cluster_id"], original)
+    assert second["original_by"] == "first_seen"  # the same minute on both pages: the first stored wins
     assert second["dup_score"] >= 0.9
     assert articles.find_one({"url": original})["mirrors"] == [mirror]

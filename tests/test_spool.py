@@ -133,3 +133,33 @@ def test_fetch_replays_a_torn_spool_itself(site: Site, crawler_env, articles, tm
     assert fetch.returncode == 0, fetch.stderr
     assert {d["url"] for d in articles.find()} == {solidot_doc(1)["url"], url}
     assert json.loads(Spool(path).quarantine.read_text())["line"] == 2
+
+
+def mirrored_docs() -> list[dict]:
+    """A story and its Traditional-script mirror, as the pipelines would spool them."""
+    from crawler.dedup.fingerprint import fingerprint
+    from crawler.dedup.index import as_document
+    from crawler.extract.lang import converter
+
+    docs = []
+    for n, html in enumerate((page_bytes("flat_000"), converter("s2t").convert(page_bytes("flat_000").decode()).encode())):
+        article = process_page(html, f"http://127.0.0.1/{n}.html", "generic")
+        article.fetched_at = datetime(2026, 11, 1, 8, n, tzinfo=UTC)
+        article.dedup = as_document(fingerprint(article.body))
+        docs.append(to_document(article))
+    return docs
+
+
+def test_db_replay_groups_with_the_configured_thresholds(crawler_env, articles, tmp_path: Path) -> None:
+    """On the old main `crawler db replay` grouped with the built-in thresholds, whatever the
+    settings said."""
+    Spool(Path(crawler_env["SPOOL_PATH"])).append(mirrored_docs(), "store unavailable")
+    replay = run_crawler(["-s", "DEDUP_MIN_SHARED_UNITS=100000", "db", "replay"], crawler_env, tmp_path)
+    assert replay.returncode == 0, replay.stderr
+    assert sorted((d["url"], d["duplicate_of"], d["cluster_size"]) for d in articles.find()) == [
+        ("http://127.0.0.1/0.html", None, 1), ("http://127.0.0.1/1.html", None, 1)]  # no copy: too few shared units
+
+    Spool(Path(crawler_env["SPOOL_PATH"])).append(mirrored_docs(), "store unavailable")
+    articles.delete_many({})
+    assert run_crawler(["db", "replay"], crawler_env, tmp_path).returncode == 0
+    assert articles.find_one({"url": "http://127.0.0.1/1.html"})["duplicate_of"] == "http://127.0.0.1/0.html"

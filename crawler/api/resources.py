@@ -208,10 +208,10 @@ class FetchResource(ApiResource):
         try:
             body = json.loads(request.content.read() or b"{}")
         except (ValueError, RecursionError):  # RecursionError: JSON nested past Python's stack
-            raise ApiError(400, 'the body must be a JSON object: {"url": "https://..."}') from None
-        url = body.get("url") if isinstance(body, dict) else None
+            body = None
         if not isinstance(body, dict):
             raise ApiError(400, 'the body must be a JSON object: {"url": "https://..."}')
+        url = body.get("url")
         return self.fetch(url if isinstance(url, str) else "")
 
     def fetch(self, url: str) -> defer.Deferred[dict[str, Any]]:
@@ -246,7 +246,10 @@ class FetchResource(ApiResource):
             if answer.called:  # timed out meanwhile: answered already
                 return
             timer.cancel()
-            answer.errback(result) if isinstance(result, Failure) else answer.callback(result)
+            if isinstance(result, Failure):
+                answer.errback(result)
+            else:
+                answer.callback(result)
 
         done.addCallback(crawled).addCallback(article).addBoth(settle)
         return answer

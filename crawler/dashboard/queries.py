@@ -94,7 +94,7 @@ def stories(db: Database, settings: BaseSettings, now: datetime) -> list[dict[st
     """The newest story groups with copies: each its original first, then its mirrors by time."""
     articles = db[names(settings)[0]]
     fields = {"url": 1, "title": 1, "site": 1, "source": 1, "published_at": 1, "first_seen": 1, "dup_score": 1,
-              "cluster_id": 1, "cluster_size": 1, "duplicate_of": 1}
+              "cluster_id": 1, "cluster_size": 1, "duplicate_of": 1, "original_by": 1}
     groups = []
     originals = newest(articles, {}, "published_at", STORIES, now, fields,
                        keep=lambda d: d.get("duplicate_of") is None and (d.get("cluster_size") or 1) > 1)

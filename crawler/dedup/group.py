@@ -10,7 +10,7 @@ never overwrites one computed from more (`cluster_size` guards every write).
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from pymongo import UpdateOne
@@ -18,10 +18,10 @@ from pymongo.collection import Collection
 
 from crawler.dedup.fingerprint import Fingerprint
 from crawler.dedup.index import FIELDS, candidates, from_document
+from crawler.dedup.original import Outlets, choose_original
 from crawler.dedup.similarity import DEFAULT, Thresholds, similarity, without
 
 SETTLE_ROUNDS = 5  # re-settle while other writers keep adding members; each round re-reads them
-_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
 def own_cluster_id(url: str, stored_at: datetime) -> str:
@@ -37,7 +37,7 @@ class Group(NamedTuple):
 
 
 def assign(
-    collection: Collection, url: str, publisher_names: dict[str, tuple[str, ...]], t: Thresholds = DEFAULT,
+    collection: Collection, url: str, outlets: Outlets, t: Thresholds = DEFAULT,
     stored: dict[str, Any] | None = None,
 ) -> Group | None:
     """Join the stored article at `url` to the group of its copies. `stored` is the article as the
@@ -58,7 +58,7 @@ def assign(
         return Group(target, url)  # a story of its own, as stored: nothing to settle
     if len(clusters) > 1:
         collection.update_many({"cluster_id": {"$in": sorted(clusters - {target})}}, {"$set": {"cluster_id": target}})
-    return Group(target, settle(collection, target, publisher_names, t) or url)
+    return Group(target, settle(collection, target, outlets, t) or url)
 
 
 def common_units(fp: Fingerprint, found: list[dict[str, Any]], t: Thresholds) -> frozenset[int]:
@@ -72,7 +72,7 @@ def common_units(fp: Fingerprint, found: list[dict[str, Any]], t: Thresholds) ->
 
 
 def settle(
-    collection: Collection, cluster_id: str, publisher_names: dict[str, tuple[str, ...]], t: Thresholds = DEFAULT
+    collection: Collection, cluster_id: str, outlets: Outlets, t: Thresholds = DEFAULT
 ) -> str | None:
     """Choose the cluster's original and point every member at it; returns the original's URL."""
     original_url = None
@@ -81,7 +81,8 @@ def settle(
         if not members:
             return original_url
         size = len(members)
-        original = choose_original(members, publisher_names)
+        choice = choose_original(members, outlets)
+        original = choice.original
         original_url = original["url"]
         original_fp = from_document(original)
         ops = []
@@ -89,10 +90,12 @@ def settle(
         for member in members:
             if member is original:
                 mirrors = sorted(m["url"] for m in members if m is not original)
-                update = {"duplicate_of": None, "dup_score": None, "mirrors": mirrors, "cluster_size": size}
+                update = {"duplicate_of": None, "dup_score": None, "mirrors": mirrors, "cluster_size": size,
+                          "original_by": choice.by}
             else:
                 score = similarity(from_document(member), original_fp, t) or best_score(member, members, t)
-                update = {"duplicate_of": original["url"], "dup_score": score, "mirrors": [], "cluster_size": size}
+                update = {"duplicate_of": original["url"], "dup_score": score, "mirrors": [], "cluster_size": size,
+                          "original_by": choice.by}
             ops.append(UpdateOne({"url": member["url"], **guard}, {"$set": update}))
         collection.bulk_write(ops, ordered=False)
         if collection.count_documents({"cluster_id": cluster_id}) == size:
@@ -105,34 +108,3 @@ def best_score(member: dict[str, Any], members: list[dict[str, Any]], t: Thresho
     fp = from_document(member)
     scores = [similarity(fp, from_document(m), t) for m in members if m is not member]
     return max((s for s in scores if s is not None), default=0.0)
-
-
-def choose_original(members: list[dict[str, Any]], publisher_names: dict[str, tuple[str, ...]]) -> dict[str, Any]:
-    """Earliest published; on a tie or no time, the one other members name as their origin
-    ("来源：X"); then the first stored; then the URL, so that every writer chooses the same."""
-
-    def named_by_others(member: dict[str, Any]) -> int:
-        names = (member.get("site") or "", *publisher_names.get(member.get("source") or "", ()))
-        return sum(
-            1
-            for other in members
-            if other is not member and other.get("origin") and any(n and (n in other["origin"] or other["origin"] in n) for n in names)
-        )
-
-    def key(member: dict[str, Any]) -> tuple[Any, ...]:
-        published = member.get("published_at")
-        return (
-            published is None,
-            _minute(published) if published else _FAR_FUTURE,
-            -named_by_others(member),
-            member.get("first_seen") or _FAR_FUTURE,
-            member["url"],
-        )
-
-    return min(members, key=key)
-
-
-def _minute(value: datetime) -> datetime:
-    """Times compare to the minute: sites round differently, and seconds are rarely published."""
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return value.replace(second=0, microsecond=0)

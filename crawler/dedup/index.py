@@ -20,8 +20,8 @@ DEDUP_INDEXES = [
     IndexModel([("duplicate_of", ASCENDING), ("published_at", DESCENDING)], name="canonical_published_at"),
 ]
 FIELDS = {
-    "_id": 0, "url": 1, "site": 1, "source": 1, "origin": 1, "published_at": 1, "first_seen": 1,
-    "cluster_id": 1, "cluster_size": 1, "dedup": 1,
+    "_id": 0, "url": 1, "site": 1, "source": 1, "origin": 1, "published_at": 1, "published_precision": 1,
+    "timezone": 1, "first_seen": 1, "cluster_id": 1, "cluster_size": 1, "dedup": 1,
 }
 
 

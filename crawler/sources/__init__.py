@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from crawler.dedup.original import Outlets
 from crawler.sources import aibase, bannedbook, daydaynews, netease, solidot
 from crawler.sources.base import SourceSpec, SourceSpider
 from crawler.spiders.generic import GenericSpider
@@ -42,7 +43,10 @@ def spider_for_url(url: str) -> type[SourceSpider]:
     return GenericSpider
 
 
-PUBLISHER_NAMES: dict[str, tuple[str, ...]] = {name: spider.spec.names for name, spider in SOURCES.items()}
+OUTLETS = Outlets(  # how the story groups tell an original from its re-posts
+    names={name: spider.spec.names for name, spider in SOURCES.items()},
+    reposting=frozenset(name for name, spider in SOURCES.items() if spider.spec.reposts),
+)
 
 
 def spec_for(name: str) -> SourceSpec:

@@ -9,6 +9,7 @@ from crawler.sources.base import SourceSpec, SourceSpider
 SPEC = SourceSpec(
     name="bannedbook",
     names=("禁闻网", "bannedbook"),
+    reposts=True,
     domains=("bannedbook.org",),
     start_urls=("https://www.bannedbook.org/bnews/feed", "https://www.bannedbook.org/bnews/itnews/"),
     article_pattern=r"bannedbook\.org/bnews/[a-z]+/\d{8}/\d+\.html",

@@ -49,6 +49,7 @@ class SourceSpec:
     pagination: tuple[str, ...] = ()  # CSS selectors of "next page" links on listing pages
     timezone: str = "Asia/Shanghai"
     names: tuple[str, ...] = ()  # how other sites name this publisher in "来源：X" lines
+    reposts: bool = False  # a site that re-posts other outlets' stories: never their original on a tie
     canonical: Callable[[str], str] | None = None  # maps mirror/mobile URLs to the article's own URL
     article_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
 

@@ -9,6 +9,7 @@ from crawler.sources.base import SourceSpec, SourceSpider
 SPEC = SourceSpec(
     name="daydaynews",
     names=("天天要聞", "天天要闻"),
+    reposts=True,
     domains=("daydaynews.cc",),
     start_urls=("https://daydaynews.cc/zh-hant/technology/", "https://daydaynews.cc/zh-hant/"),
     article_pattern=r"daydaynews\.cc/(?:zh-han[st]/)?[a-z]+/\d+\.html",

@@ -58,7 +58,7 @@ def ensure_collection(collection: Collection) -> None:
     collection.create_indexes(INDEXES)
 
 
-STORY_FIELDS = ("cluster_id", "cluster_size", "duplicate_of", "dup_score", "mirrors")  # set by grouping
+STORY_FIELDS = ("cluster_id", "cluster_size", "duplicate_of", "original_by", "dup_score", "mirrors")  # set by grouping
 
 
 def first_version(doc: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +69,7 @@ def first_version(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         **doc, "version": 1, "updated_at": now, "first_seen": now, "last_seen": now, "fetch_count": 1,
         "cluster_id": own_cluster_id(doc["url"], now), "cluster_size": 1, "duplicate_of": None,
-        "dup_score": None, "mirrors": [],
+        "original_by": "only", "dup_score": None, "mirrors": [],
     }
 
 

@@ -24,6 +24,8 @@ STORE_FIELDS: dict[str, str] = {
     "fetch_count": "How many times the URL was fetched and stored.",
     "cluster_id": "Story group: the same for every copy of one story; 20 hex characters, the oldest group's id wins a merge.",
     "duplicate_of": "URL of the story's original, or null when this article is the original.",
+    "original_by": "Why the group's original is the original (dedup/original.py): only, credited, earliest, "
+                   "not_repost, precise or first_seen.",
     "dup_score": "Similarity to the original (share of the shorter text found in the other), null on the original.",
     "mirrors": "On the original: URLs of its copies; empty on copies.",
     "cluster_size": "How many stored articles the story group has.",
@@ -73,6 +75,7 @@ VALIDATOR: dict[str, Any] = {
             },
             "cluster_id": {"bsonType": "string"},
             "duplicate_of": _STRING_OR_NULL,
+            "original_by": {"bsonType": "string", "enum": ["only", "credited", "earliest", "not_repost", "precise", "first_seen"]},
             "dup_score": {"bsonType": ["double", "null"]},
             "mirrors": {"bsonType": "array", "items": {"bsonType": "string"}},
             "cluster_size": {"bsonType": ["int", "long"], "minimum": 1},
