@@ -257,7 +257,7 @@ def report(name: str, found: set[tuple[int, int]], labels: list[tuple[int, str]]
     positives = {(i, j) for i, j in combinations(range(len(labels)), 2) if labels[i][0] == labels[j][0]}
     tp = len(found & positives)
     precision = tp / len(found) if found else 1.0
-    row = f"{name:<22}{precision:>9.3f}{tp / len(positives):>8.3f}{len(found - positives):>7d}"
+    row = f"{name:<22}{precision:>9.4f}{tp / len(positives):>8.4f}{len(found - positives):>7d}"
     for kind in KINDS:
         pairs = {(i, j) for i, j in positives if {labels[i][1], labels[j][1]} == {"original", kind}}
         row += f"{len(found & pairs) / len(pairs):>9.3f}"

@@ -3,11 +3,12 @@ MongoDB-wire key index, as the store grows, next to simhash.SimhashIndex on the 
 
     python bench/dedup_scale.py --sizes 10000 100000            # embedded SecantusDB
     python bench/dedup_scale.py --sizes 1000000 --mongo-uri mongodb://127.0.0.1:27017/
-    python bench/dedup_scale.py --in-memory --sizes 10000 100000 1000000
+    python bench/dedup_scale.py --in-memory --sizes 1000000 10000000 30000000
 
-`--in-memory` runs the same keys and lookups through a plain key index held in sorted numpy
-arrays instead of a server: the candidate counts a server's index would return, at sizes the
-embedded SecantusDB (a Python server, ~200 articles/s with 60 index keys each) takes hours to fill.
+`--in-memory` runs the same kind of keys and lookups through a compact key index held in one
+sorted numpy array (8 bytes per unit) instead of a server: the candidate counts a server's index
+would return, at sizes (10M, 30M articles) the embedded SecantusDB (a Python server, ~200
+articles/s with 30 index keys each) takes days to fill.
 
 Stored articles are synthetic (random unit fingerprints, UNITS per article, keys from the real
 index_keys); each lookup is a mirror of a stored article (a third of its units dropped, two units
@@ -32,7 +33,7 @@ from simhash import Simhash, SimhashIndex
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crawler.dedup.fingerprint import KEY_BITS, Fingerprint, index_keys  # noqa: E402
-from crawler.dedup.index import DEDUP_INDEXES, candidates  # noqa: E402
+from crawler.store.groups import DEDUP_INDEXES, candidates  # noqa: E402
 
 UNITS = 30  # sentence units of a ~1,500-character article
 LOOKUPS = 100
@@ -64,31 +65,57 @@ def document(n: int, fp: Fingerprint) -> dict:
 
 
 def in_memory(sizes: list[int]) -> None:
-    """The same keys in a sorted array: candidates a lookup examines, and its time."""
+    """The same keys in one sorted array of (key << 32 | article) integers, 8 bytes per unit, sorted
+    in place and searched with `searchsorted`: candidates a lookup examines, whether the mirrored
+    article is among them, and the time. Keys are the index keys themselves (the low 32 bits of a
+    unit's simhash, random here as real ones are); a mirror keeps two thirds of them, changes each
+    of two with the chance that a one-bit flip falls in the low half, and adds five of its own."""
     import numpy as np
 
-    rng = np.random.default_rng(7)
-    largest = max(sizes)
-    units = rng.integers(0, 2**63, size=(largest, UNITS), dtype=np.int64) * 2 + rng.integers(0, 2, size=(largest, UNITS))
-    print(f"{'articles':>10}{'cand/lookup':>13}{'found':>7}{'ms/lookup':>11}   (plain key index in memory)")
-    py_rng = random.Random(7)
+    print(f"{'articles':>10}{'index GB':>10}{'build s':>9}{'cand/lookup':>13}{'found':>7}{'ms/lookup':>11}"
+          "   (sorted key array in memory)")
+    chunk = 1_000_000  # articles generated at once
     for size in sorted(sizes):
-        flat = units[:size].ravel().view(np.uint64)
-        keys = np.concatenate([flat & 0xFFFFFFFF, (flat >> np.uint64(32)) | np.uint64(1 << 32)])
-        owner = np.concatenate([np.repeat(np.arange(size), UNITS)] * 2)
-        order = np.argsort(keys, kind="stable")
-        keys, owner = keys[order], owner[order]
+        rng = np.random.default_rng(7)
+        sampled = set(random.Random(size).sample(range(size), LOOKUPS))
+        kept: dict[int, np.ndarray] = {}
+        started = time.perf_counter()
+        index = np.empty(size * UNITS, dtype=np.uint64)
+        for first in range(0, size, chunk):
+            n = min(chunk, size - first)
+            keys = rng.integers(0, 2**32, size=(n, UNITS), dtype=np.uint64)
+            owners = np.arange(first, first + n, dtype=np.uint64)[:, None]
+            index[first * UNITS : (first + n) * UNITS] = ((keys << np.uint64(32)) | owners).ravel()
+            kept.update({i: keys[i - first].copy() for i in sampled if first <= i < first + n})
+        index.sort()
+        build = time.perf_counter() - started
+        py_rng = random.Random(size)
         counts, times, hits = [], [], 0
-        for i in py_rng.sample(range(size), LOOKUPS):
-            stored = Fingerprint(tuple(signed(int(u)) for u in flat[i * UNITS : (i + 1) * UNITS]), (50,) * UNITS, "", ())
-            probe = np.array([k & ((1 << 64) - 1) for k in mirror(stored, py_rng).keys], dtype=np.uint64)
+        for i in sorted(sampled):
+            probe = mirror_keys(kept[i], py_rng)
             t = time.perf_counter()
-            left, right = np.searchsorted(keys, probe, "left"), np.searchsorted(keys, probe, "right")
-            found = set(np.concatenate([owner[a:b] for a, b in zip(left, right, strict=True)]).tolist())
+            low = np.searchsorted(index, probe << np.uint64(32), "left")
+            high = np.searchsorted(index, (probe << np.uint64(32)) | np.uint64(0xFFFFFFFF), "right")
+            found = set((np.concatenate([index[a:b] for a, b in zip(low, high, strict=True)]) & np.uint64(0xFFFFFFFF)).tolist())
             times.append((time.perf_counter() - t) * 1000)
             counts.append(len(found))
             hits += i in found
-        print(f"{size:>10}{statistics.mean(counts):>13.1f}{hits / LOOKUPS:>7.2f}{statistics.mean(times):>11.3f}", flush=True)
+        print(f"{size:>10}{index.nbytes / 1e9:>10.1f}{build:>9.0f}{statistics.mean(counts):>13.1f}{hits / LOOKUPS:>7.2f}"
+              f"{statistics.mean(times):>11.3f}", flush=True)
+        del index
+
+
+def mirror_keys(keys, rng: random.Random):
+    """A mirror's index keys, as `mirror` changes a fingerprint's units (see in_memory)."""
+    import numpy as np
+
+    kept = [int(k) for k in keys if rng.random() > 1 / 3]
+    for j in rng.sample(range(len(kept)), 2):
+        bit = rng.randrange(64)
+        if bit < 32:
+            kept[j] ^= 1 << bit
+    kept += [rng.getrandbits(32) for _ in range(5)]
+    return np.array(sorted(set(kept)), dtype=np.uint64)
 
 
 def main() -> None:

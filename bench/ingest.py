@@ -30,10 +30,12 @@ from crawl import Pages  # noqa: E402
 
 import crawler.default_settings  # noqa: E402
 from crawler.dedup.fingerprint import fingerprint  # noqa: E402
-from crawler.dedup.index import as_document, candidates, from_document  # noqa: E402
+from crawler.dedup.index import as_document, from_document  # noqa: E402
 from crawler.ingest import ingest  # noqa: E402
 from crawler.process import process_page  # noqa: E402
+from crawler.sources import OUTLETS  # noqa: E402
 from crawler.store.counters import Tallies  # noqa: E402
+from crawler.store.groups import candidates  # noqa: E402
 from crawler.store.mongo import ensure_collection, first_version, upsert_op  # noqa: E402
 from crawler.store.schema import to_document  # noqa: E402
 
@@ -78,8 +80,8 @@ def main() -> None:
         keys = sum(len(d["dedup"]["keys"]) for d in docs) / len(docs)
         print(f"{len(docs)} articles, {keys:.0f} index keys each, batches of {BATCH}; ms per article:")
         rows = [
-            ("ingest, new articles", per_article(docs, lambda b: ingest(collections["articles"], tallies, b))),
-            ("ingest, unchanged re-fetches", per_article(docs, lambda b: ingest(collections["articles"], tallies, b))),
+            ("ingest, new articles", per_article(docs, lambda b: ingest(collections["articles"], tallies, b, OUTLETS))),
+            ("ingest, unchanged re-fetches", per_article(docs, lambda b: ingest(collections["articles"], tallies, b, OUTLETS))),
             ("  write new: insert of its first version",
              per_article(docs, lambda b: collections["inserted"].bulk_write([InsertOne(first_version(d)) for d in b]))),
             ("  write new: pipeline update (upsert)",

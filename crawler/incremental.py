@@ -78,7 +78,7 @@ class IncrementalMiddleware:
             url = normalise_url(output.url)
         except BadURL:
             return None
-        return spider.spec.canonical(url) if spider.spec.canonical else url
+        return spider.spec.canonical(url)
 
     def recent(self, doc: dict[str, Any]) -> bool:
         reference = doc.get("published_at") or doc.get("first_seen")

@@ -19,11 +19,11 @@ from pymongo.errors import PyMongoError
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
-from crawler.dedup.group import assign
+from crawler.dedup.original import Outlets
 from crawler.dedup.similarity import DEFAULT, Thresholds
-from crawler.sources import OUTLETS
 from crawler.store.client import collection, store_client, store_uri
 from crawler.store.counters import Tallies
+from crawler.store.groups import join
 from crawler.store.mongo import StoreUnavailable, WriteResult, ensure_collection, write_articles
 from crawler.store.spool import Replayed, Spool
 
@@ -38,14 +38,15 @@ class Ingested:
     group_errors: int = 0
 
 
-def ingest(articles: Collection, tallies: Tallies, docs: list[dict[str, Any]],
+def ingest(articles: Collection, tallies: Tallies, docs: list[dict[str, Any]], outlets: Outlets,
            thresholds: Thresholds = DEFAULT) -> Ingested:
-    """Raises StoreUnavailable when the batch could not be written at all."""
+    """Raises StoreUnavailable when the batch could not be written at all. Articles stored new,
+    changed, or with a new time or credit line are joined to their story group again."""
     done = Ingested(write_articles(articles, docs))
     created = {doc["url"]: doc for doc in done.written.created}
-    for url in done.written.changed:
+    for url in done.written.changed + done.written.moved:
         try:
-            group = assign(articles, url, OUTLETS, thresholds, created.get(url))
+            group = join(articles, url, outlets, thresholds, created.get(url))
         except PyMongoError as exc:
             done.group_errors += 1
             logger.warning("%s: stored, but grouping failed: %s", url, exc)
@@ -73,15 +74,17 @@ def thresholds_from(settings: BaseSettings) -> Thresholds:
 
 class Store:
     """The store a process writes to, opened once: the client (connected on first use), the
-    articles collection, the tallies, the spool and the thresholds, all from the settings."""
+    articles collection, the tallies, the spool and the thresholds, all from the settings, and
+    what grouping knows of the sources (`crawler.sources.OUTLETS`), passed in by the caller."""
 
-    def __init__(self, settings: BaseSettings) -> None:
+    def __init__(self, settings: BaseSettings, outlets: Outlets) -> None:
         self.uri = store_uri(settings)
         self.client: MongoClient = store_client(settings)
         self.articles = collection(self.client, settings)
         self.tallies = Tallies.of(self.client, settings)
         self.spool = Spool(settings.get("SPOOL_PATH"))
         self.thresholds = thresholds_from(settings)
+        self.outlets = outlets
         self.prepared = False
 
     def prepare(self) -> Replayed:
@@ -100,7 +103,7 @@ class Store:
 
     def write(self, docs: list[dict[str, Any]]) -> Ingested:
         """Raises StoreUnavailable when the batch could not be written at all."""
-        return ingest(self.articles, self.tallies, docs, self.thresholds)
+        return ingest(self.articles, self.tallies, docs, self.outlets, self.thresholds)
 
     def close(self) -> None:
         self.client.close()

@@ -22,7 +22,7 @@ from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.index import as_document
 from crawler.failures import Problem, Reason
 from crawler.ingest import Ingested, Store, StoreCrawler
-from crawler.sources import spec_for
+from crawler.sources import OUTLETS, spec_for
 from crawler.store.mongo import StoreUnavailable
 from crawler.store.schema import to_document
 
@@ -117,7 +117,7 @@ class MongoPipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.owns_store = store is None
-        self.store = store or Store(settings)
+        self.store = store or Store(settings, OUTLETS)
         self.batch_size = settings.getint("MONGO_BATCH_SIZE")
         self.flush_interval = settings.getfloat("MONGO_FLUSH_INTERVAL")
         self.buffer: list[dict[str, Any]] = []

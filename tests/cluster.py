@@ -13,6 +13,7 @@ NETEASE = page_bytes("netease").decode()
 ALPHABET = sorted({c for c in NETEASE if "\u4e00" <= c <= "\u9fff"})
 LISTING = "http://www.163.com/news/"
 ARTICLE = "http://www.163.com/dy/article/{}.html"
+STORED = "https://www.163.com/dy/article/{}.html"  # the URL every form of a NetEase docid is stored under
 _BODY = re.compile(r'(<div class="post_body">)(.*?)(</div>)', re.S)
 
 

@@ -17,11 +17,12 @@ import pytest
 from secantus import SecantusDBServer
 
 from crawler.dedup.fingerprint import fingerprint
-from crawler.dedup.group import assign
 from crawler.dedup.index import as_document
+from crawler.dedup.similarity import DEFAULT, Thresholds
+from crawler.ingest import ingest
 from crawler.items import Article
 from crawler.sources import OUTLETS
-from crawler.store.mongo import write_articles
+from crawler.store.counters import Tallies
 from crawler.store.schema import to_document
 from tests.site import Site
 
@@ -108,15 +109,18 @@ def unused_loopback_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def store(collection, url: str, body: str, published: datetime | None, origin: str | None = None, source: str = "generic") -> str:
-    """Store an article through the real upsert and grouping; returns its cluster id."""
+def store(collection, url: str, body: str, published: datetime | None, origin: str | None = None, source: str = "generic",
+          precision: str | None = None, thresholds: Thresholds = DEFAULT) -> str:
+    """Store (or store again) an article the way a crawl does, through the real versioned write and
+    grouping (crawler.ingest); returns its cluster id."""
     article = Article(
         url=url, source=source, site=url.split("/")[2], title="标题", body=body, published_at=published,
-        origin=origin, lang="zh-Hans", fetched_at=datetime.now(UTC), dedup=as_document(fingerprint(body)),
+        published_precision=precision, origin=origin, lang="zh-Hans", fetched_at=datetime.now(UTC),
+        dedup=as_document(fingerprint(body)),
     )
-    assert write_articles(collection, [to_document(article)]).refused == []
-    group = assign(collection, url, OUTLETS)
-    return group.cluster_id if group else ""
+    tallies = Tallies(collection.database["daily"], collection.database["sources"])
+    assert ingest(collection, tallies, [to_document(article)], OUTLETS, thresholds).written.refused == []
+    return collection.find_one({"url": url})["cluster_id"]
 
 
 @pytest.fixture

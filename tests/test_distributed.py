@@ -17,7 +17,7 @@ import redis
 
 from crawler.frontier.queue import Frontier
 from crawler.frontier.workers import live_workers
-from tests.cluster import ARTICLE, LISTING, article_fetches, news_site
+from tests.cluster import ARTICLE, LISTING, STORED, article_fetches, news_site
 from tests.conftest import run_crawler, wait_for
 from tests.site import Page, Site
 
@@ -80,7 +80,7 @@ def acked(log: Path) -> int:
 def assert_stored_once(articles, idents: list[str], refetched: int = 0) -> None:
     """One document per article; at most `refetched` of them written by a second fetch."""
     urls = [d["url"] for d in articles.find({}, {"url": 1})]
-    assert sorted(urls) == sorted(ARTICLE.format(i) for i in idents)
+    assert sorted(urls) == sorted(STORED.format(i) for i in idents)
     assert sum(d["fetch_count"] - 1 for d in articles.find()) <= refetched
 
 

@@ -54,6 +54,21 @@ def test_source_pages_go_through_their_spider_via_http_proxy(site: Site, crawler
     assert "http://www.163.com/dy/article/IMD8QD1L0511B8LM.html" in site.requests  # absolute URI: a proxy request
 
 
+def test_a_netease_docid_under_its_mobile_and_desktop_urls_is_one_article(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    """Before, m.163.com/news/... was stored beside www.163.com/dy/... and grouped as its mirror."""
+    mobile = "http://m.163.com/news/article/IMD8QD1L0511B8LM.html"
+    desktop = "http://www.163.com/dy/article/IMD8QD1L0511B8LM.html"
+    for url in (mobile, desktop):
+        site.add(url, page_bytes("netease"))
+    env = crawler_env | {"http_proxy": site.base}
+    runs = [run_crawler(["fetch", url], env, tmp_path) for url in (mobile, desktop)]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr
+    printed = [json_lines(r.stdout)[0] for r in runs]
+    assert [a["url"] for a in printed] == ["https://www.163.com/dy/article/IMD8QD1L0511B8LM.html"] * 2
+    [stored] = articles.find()
+    assert (stored["fetch_count"], stored["duplicate_of"], stored["mirrors"]) == (2, None, [])
+
+
 def test_gbk_page_is_stored_as_the_right_chinese_text(site: Site, crawler_env, articles, tmp_path: Path) -> None:
     url = "http://news.163.com/23/1216/10/IMD8QD1L0511B8LM.html"
     site.add(url, Page(page_bytes("netease_gbk"), content_type="text/html"))

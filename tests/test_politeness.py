@@ -32,7 +32,7 @@ def test_an_article_redirected_to_another_site_is_skipped_and_counted(
     run = scrapy_crawl("netease", ["-a", "start_urls=http://www.163.com/news/", "-a", "max_depth=0"],
                        crawler_env | {"http_proxy": site.base}, tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert [d["url"] for d in articles.find()] == ["http://www.163.com/dy/article/R000000000000001.html"]
+    assert [d["url"] for d in articles.find()] == ["https://www.163.com/dy/article/R000000000000001.html"]  # canonical
     assert "http://elsewhere.example/landing.html" not in site.requests
     record = pymongo.MongoClient(mongo_uri)[db_name]["crawls"].find_one()
     assert (record["status"], record["skipped"], record["errors"]["total"]) == ("ok", {"offsite": 1}, 0)

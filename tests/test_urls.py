@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.sources.netease import desktop_url
+from crawler.sources.netease import SPEC as NETEASE
 from crawler.urls import BadURL, check_url, normalise_url
 
 
@@ -32,14 +32,26 @@ def test_bad_urls_are_refused_with_a_reason(url: str, message: str) -> None:
         check_url(url)
 
 
-def test_mobile_netease_pages_map_to_the_desktop_article() -> None:
-    assert desktop_url("https://m.163.com/dy/article/IMD8QD1L0511B8LM.html") == (
-        "https://www.163.com/dy/article/IMD8QD1L0511B8LM.html"
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://m.163.com/news/article/IMD8QD1L0511B8LM.html",
+        "https://m.163.com/dy/article/IMD8QD1L0511B8LM.html",
+        "https://c.m.163.com/news/a/IMD8QD1L0511B8LM.html",
+        "https://www.163.com/news/article/IMD8QD1L0511B8LM.html",
+        "https://www.163.com/tech/article/IMD8QD1L0511B8LM.html",
+        "https://news.163.com/23/1216/10/IMD8QD1L0511B8LM.html",
+    ],
+)
+def test_every_url_of_one_netease_docid_is_the_same_article(url: str) -> None:
+    assert NETEASE.canonical(url) == "https://www.163.com/dy/article/IMD8QD1L0511B8LM.html"
+
+
+def test_a_url_without_the_outlets_article_id_stays_as_it_is() -> None:
+    assert NETEASE.canonical("https://www.163.com/news/") == "https://www.163.com/news/"
+    assert NETEASE.canonical("https://mirror.example/dy/article/IMD8QD1L0511B8LM.html") == (
+        "https://mirror.example/dy/article/IMD8QD1L0511B8LM.html"
     )
-    assert desktop_url("https://c.m.163.com/news/a/IMD8QD1L0511B8LM.html") == (
-        "https://www.163.com/news/article/IMD8QD1L0511B8LM.html"
-    )
-    assert desktop_url("https://www.163.com/news/article/IMD8QD1L0511B8LM.html").startswith("https://www.163.com/")
 
 
 def test_download_failures_are_described_in_one_actionable_line() -> None:

@@ -32,6 +32,7 @@ from crawler.failures import Problem, Reason
 from crawler.ingest import Store
 from crawler.netguard import Refused, check_target
 from crawler.ondemand import OnDemand, Outcome
+from crawler.sources import OUTLETS
 from crawler.store.mongo import StoreUnavailable
 from crawler.urls import BadURL
 
@@ -56,7 +57,7 @@ class StoreCalls:
     """The process's one store and the threads that talk to it."""
 
     def __init__(self, settings: Settings) -> None:
-        self.store = Store(settings)
+        self.store = Store(settings, OUTLETS)
         self.pool = ThreadPool(minthreads=1, maxthreads=8, name="store")
         self.pool.start()
         reactor.addSystemEventTrigger("during", "shutdown", self.pool.stop)

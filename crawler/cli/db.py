@@ -1,4 +1,5 @@
-"""`crawler db serve` shares the embedded store with readers; `crawler db replay` empties the spool."""
+"""`crawler db serve` shares the embedded store with readers; `crawler db replay` empties the spool;
+`crawler db regroup` settles stored story groups again with today's rules and fingerprints."""
 
 from __future__ import annotations
 
@@ -6,12 +7,18 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
+from pymongo.errors import PyMongoError
+
+from crawler.cli.export import moment
 from crawler.cli.settings import load_settings
 from crawler.ingest import Store
+from crawler.sources import OUTLETS
 from crawler.store.embedded import AlreadyServed, serve
 from crawler.store.mongo import StoreUnavailable
+from crawler.store.regroup import Checkpoint, Selection, regroup
 from crawler.urls import is_loopback
 
 
@@ -26,6 +33,11 @@ def add_parser(commands: Any) -> None:
     serve.set_defaults(run=run_serve)
     replay = actions.add_parser("replay", help="write spooled articles to the store")
     replay.set_defaults(run=run_replay)
+    again = actions.add_parser("regroup", help="settle stored story groups again with today's rules and fingerprints")
+    again.add_argument("--source", help="only articles of this source")
+    again.add_argument("--since", type=moment, help="only articles first stored at or after (ISO 8601; UTC if no offset)")
+    again.add_argument("--restart", action="store_true", help="start over instead of going on from the checkpoint")
+    again.set_defaults(run=run_regroup)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -52,7 +64,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_replay(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    store = Store(settings)
+    store = Store(settings, OUTLETS)
     try:
         done = store.prepare()
     except StoreUnavailable as exc:
@@ -68,3 +80,28 @@ def run_replay(args: argparse.Namespace) -> int:
           f"again and still in {store.spool.path}, {done.quarantined} unreadable line(s) quarantined"
           + (f" in {store.spool.quarantine}" if done.quarantined else ""))
     return 1 if done.refused else 0
+
+
+def run_regroup(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    settings = load_settings(args)
+    store = Store(settings, OUTLETS)
+    checkpoint = Checkpoint(Path(f"{settings.get('SPOOL_PATH')}.regroup"))
+    if args.restart:
+        checkpoint.clear()
+    try:
+        store.prepare()
+        with tqdm(total=store.articles.estimated_document_count(), unit=" articles", file=sys.stderr,
+                  mininterval=0.5) as bar:
+            done = regroup(store.articles, store.outlets, store.thresholds, Selection(args.source, args.since),
+                           checkpoint, bar.update)
+    except (StoreUnavailable, PyMongoError) as exc:
+        print(f"crawler: store {store.uri} unavailable ({exc}); run the same command again to go on from "
+              f"{checkpoint.path}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"regrouped {done.seen} article(s): {done.renewed} fingerprint(s) renewed, "
+          f"{len(done.changed)} group(s) changed")
+    return 0

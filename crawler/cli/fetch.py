@@ -14,6 +14,7 @@ from scrapy.utils.reactor import install_reactor
 from crawler.cli.settings import load_settings
 from crawler.ingest import Store
 from crawler.ondemand import OnDemand
+from crawler.sources import OUTLETS
 
 
 def add_parser(commands: Any) -> None:
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         settings.set("FETCH_TIMEOUT", args.timeout, priority="cmdline")
     # what a user acts on is the one line per URL below; the log is for finding out why
     settings.set("LOG_LEVEL", "INFO" if args.verbose else "CRITICAL", priority="spider")
-    store = None if args.no_store else Store(settings)
+    store = None if args.no_store else Store(settings, OUTLETS)
     install_reactor(settings["TWISTED_REACTOR"])  # before the crawlers OnDemand builds
     process = CrawlerProcess(settings)
     ondemand = OnDemand(process, settings, store)

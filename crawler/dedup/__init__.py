@@ -1,4 +1,6 @@
-"""Near-duplicate detection: normalise, fingerprint, find candidates, group.
+"""Near-duplicate detection as pure functions: normalise, fingerprint, similarity, which copy is the
+original. The store side (candidate queries, joins, regrouping) is crawler/store/groups.py and
+regroup.py.
 
 Why one simhash per sentence unit rather than one per document: measured on real Chinese texts
 (see bench/dedup_eval.py and issue 8), a single whole-document simhash cannot separate a trimmed,

@@ -54,6 +54,8 @@ def similarity(a: Fingerprint, b: Fingerprint, t: Thresholds = DEFAULT) -> float
     """A score in (0, 1] when a and b are copies of one story, else None."""
     if a.body_key == b.body_key:
         return 1.0
+    if a.version != b.version:  # units hashed differently say nothing of each other
+        return None
     share, units = coverage(a, b, t)
     enough_units = units >= min(t.min_shared_units, len(a.units), len(b.units))
     return round(share, 4) if share >= t.min_coverage and enough_units else None
@@ -64,4 +66,4 @@ def without(fp: Fingerprint, common: frozenset[int]) -> Fingerprint:
     if not common:
         return fp
     kept = [(u, n) for u, n in zip(fp.units, fp.lengths, strict=True) if u not in common]
-    return Fingerprint(tuple(u for u, _ in kept), tuple(n for _, n in kept), fp.body_key, fp.keys)
+    return Fingerprint(tuple(u for u, _ in kept), tuple(n for _, n in kept), fp.body_key, fp.keys, fp.version)

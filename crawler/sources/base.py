@@ -9,7 +9,7 @@ sitemaps) and follows pagination up to `max_depth`.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
@@ -50,19 +50,32 @@ class SourceSpec:
     timezone: str = "Asia/Shanghai"
     names: tuple[str, ...] = ()  # how other sites name this publisher in "来源：X" lines
     reposts: bool = False  # a site that re-posts other outlets' stories: never their original on a tie
-    canonical: Callable[[str], str] | None = None  # maps mirror/mobile URLs to the article's own URL
+    # one article, one URL: the outlet's article id in any of its URLs (a regex with an `id` group),
+    # and the URL every form of it is stored under (`{id}` in it)
+    article_id: str = ""
+    canonical_url: str = ""
     article_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    article_id_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", self.name):
             raise ValueError(f"source name {self.name!r} must be a lower-case identifier")
         object.__setattr__(self, "article_re", re.compile(self.article_pattern))
+        object.__setattr__(self, "article_id_re", re.compile(self.article_id) if self.article_id else None)
+        if bool(self.article_id) != ("{id}" in self.canonical_url):
+            raise ValueError(f"source {self.name!r}: article_id and a canonical_url with {{id}} go together")
         names = [layout.name for layout in self.layouts]
         if len(set(names)) != len(names):
             raise ValueError(f"source {self.name!r}: layout names must be unique, got {names}")
 
     def is_article(self, url: str) -> bool:
         return bool(self.article_re.search(url))
+
+    def canonical(self, url: str) -> str:
+        """The URL the article at `url` is stored under: the same for its mobile, desktop and
+        channel URLs, so they are one document and never an original and its mirror."""
+        match = self.article_id_re.search(url) if self.article_id_re else None
+        return self.canonical_url.format(id=match.group("id")) if match else url
 
     def owns(self, host: str) -> bool:
         host = host.lower()
@@ -144,8 +157,7 @@ class SourceSpider(scrapy.Spider):
             article = extract_article(text, response.url, self.name, self.spec.layouts, self.spec.timezone, min_chars)
         except NotHTML as exc:
             raise FetchFailed(Reason.NOT_HTML, str(exc)) from None
-        if self.spec.canonical:
-            article.url = self.spec.canonical(article.url)
+        article.url = self.spec.canonical(article.url)
         return article
 
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:

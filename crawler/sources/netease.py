@@ -5,23 +5,15 @@ inside a .post_body that also holds the editor and share widgets. dy2019 (dy.163
 in .article_box .content. Each has a real saved page among the fixtures. Mobile pages (m.163.com)
 have none yet, so no layout: they take the generic path, counted as a fallback. Never
 .post_content / .post_main as a body: they contain the "相关推荐 / 热点推荐" farm.
-"""
 
-import re
+An article is its 16-character docid, whatever the URL: www.163.com/news/article/ID.html,
+www.163.com/dy/article/ID.html (the 2021 template serves every docid under its channel paths),
+m.163.com and c.m.163.com's mobile forms and the older news.163.com/YY/MMDD/HH/ID.html. All are
+stored under www.163.com/dy/article/ID.html.
+"""
 
 from crawler.extract.article import Layout, Selectors
 from crawler.sources.base import SourceSpec, SourceSpider
-
-MOBILE = re.compile(r"^https?://(?:c\.)?m\.163\.com/(?:(news|dy)/article|news/a)/(?P<id>[0-9A-Z]{16})\.html")
-
-
-def desktop_url(url: str) -> str:
-    """m.163.com and c.m.163.com pages are the same article as www.163.com's."""
-    match = MOBILE.match(url)
-    if not match:
-        return url
-    return f"https://www.163.com/{match.group(1) or 'news'}/article/{match.group('id')}.html"
-
 
 SPEC = SourceSpec(
     name="netease",
@@ -33,6 +25,8 @@ SPEC = SourceSpec(
         "https://tech.163.com/",
     ),
     article_pattern=r"163\.com/(?:(?:dy|news)/article/|news/a/|\d{2}/\d{4}/\d{2}/)[0-9A-Z]{16}\.html",
+    article_id=r"^https?://(?:[a-z0-9-]+\.)*163\.com/(?:[a-z]+/article|news/a|\d{2}/\d{4}/\d{2})/(?P<id>[0-9A-Z]{16})\.html",
+    canonical_url="https://www.163.com/dy/article/{id}.html",
     layouts=(
         Layout("2021", marker=".post_main", selectors=Selectors(
             title=("h1.post_title", ".post_main h1"),
@@ -60,7 +54,6 @@ SPEC = SourceSpec(
         ".post_statement", ".post_btns", ".js-open-app", ".recommend-list",
     ),
     pagination=(".list_page a.next", ".pager a.next"),
-    canonical=desktop_url,
 )
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import InsertOne, MongoClient, UpdateOne
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError, CollectionInvalid, OperationFailure, PyMongoError
 
-from crawler.dedup.group import own_cluster_id
+from crawler.store.groups import STORY_FIELDS, own_cluster_id
 from crawler.store.schema import INDEXES, VALIDATOR
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class WriteResult:
     unchanged: int = 0
     refused: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # URLs stored new or with new content
+    moved: list[str] = field(default_factory=list)  # same content, but a new time or credit line: regroup them
     created: list[dict[str, Any]] = field(default_factory=list)  # the documents stored new, as stored
 
 
@@ -58,7 +60,8 @@ def ensure_collection(collection: Collection) -> None:
     collection.create_indexes(INDEXES)
 
 
-STORY_FIELDS = ("cluster_id", "cluster_size", "duplicate_of", "original_by", "dup_score", "mirrors")  # set by grouping
+GROUP_FIELDS = ("cluster_id", *STORY_FIELDS)  # set by grouping, never by a write of the article
+GROUPED_BY = ("published_at", "published_precision", "origin")  # besides the text: what choosing the original reads
 
 
 def first_version(doc: dict[str, Any]) -> dict[str, Any]:
@@ -93,7 +96,7 @@ def upsert_op(doc: dict[str, Any]) -> UpdateOne:
                     "first_seen": {"$ifNull": ["$first_seen", {"$literal": now}]},
                     "last_seen": {"$literal": now},
                     "fetch_count": {"$cond": [same_fetch, "$fetch_count", {"$add": [{"$ifNull": ["$fetch_count", 0]}, 1]}]},
-                    **{name: {"$cond": [new, {"$literal": first[name]}, f"${name}"]} for name in STORY_FIELDS},
+                    **{name: {"$cond": [new, {"$literal": first[name]}, f"${name}"]} for name in GROUP_FIELDS},
                 }
             }
         ],
@@ -106,22 +109,22 @@ def write_articles(collection: Collection, docs: list[dict[str, Any]]) -> WriteR
     result = WriteResult()
     if not docs:
         return result
-    latest = _content_hashes(collection, [d["url"] for d in docs])  # then as each doc leaves it
+    latest = _stored(collection, [d["url"] for d in docs])  # then as each doc leaves it
     fresh: dict[int, dict[str, Any]] = {}  # position in the batch: the document inserted
-    before: dict[int, str | None] = {}  # position: the content hash its URL had before this write
+    before: dict[int, Stored] = {}  # position: what its URL held before this write
     for index, doc in enumerate(docs):
         if doc["url"] in latest:
             before[index] = latest[doc["url"]]
         else:
             fresh[index] = first_version(doc)
-        latest[doc["url"]] = doc["content_hash"]
+        latest[doc["url"]] = Stored.of(doc)
     ops = [InsertOne(fresh[i]) if i in fresh else upsert_op(d) for i, d in enumerate(docs)]
     raced = _write(collection, ops, docs, result)
     if raced:  # inserted by another writer since the read: an update like any other
-        theirs = _content_hashes(collection, [docs[i]["url"] for i in raced])
+        theirs = _stored(collection, [docs[i]["url"] for i in raced])
         for index in raced:
             del fresh[index]
-            before[index] = theirs.get(docs[index]["url"])
+            before[index] = theirs.get(docs[index]["url"], Stored(None, ()))
         _write(collection, [upsert_op(docs[i]) for i in raced], [docs[i] for i in raced], result, raced)
     refused = {id(doc) for doc, _ in result.refused}
     for index, doc in enumerate(docs):
@@ -131,19 +134,36 @@ def write_articles(collection: Collection, docs: list[dict[str, Any]]) -> WriteR
             result.new += 1
             result.changed.append(doc["url"])
             result.created.append(fresh[index])
-        elif before[index] != doc["content_hash"]:
+        elif before[index].content_hash != doc["content_hash"]:
             result.updated += 1
             result.changed.append(doc["url"])
         else:
             result.unchanged += 1
+            if before[index].grouped_by != Stored.of(doc).grouped_by:
+                result.moved.append(doc["url"])
     return result
 
 
-def _content_hashes(collection: Collection, urls: list[str]) -> dict[str, str | None]:
-    """The stored content hash of each of `urls` the store has."""
+@dataclass(frozen=True)
+class Stored:
+    """What a write compares with the stored article: its content, and what grouping reads."""
+
+    content_hash: str | None
+    grouped_by: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> Stored:
+        published = doc.get("published_at")
+        if isinstance(published, datetime):  # the store keeps milliseconds, in UTC
+            published = published.astimezone(UTC).replace(microsecond=published.microsecond // 1000 * 1000)
+        return cls(doc.get("content_hash"), (published, *(doc.get(name) for name in GROUPED_BY[1:])))
+
+
+def _stored(collection: Collection, urls: list[str]) -> dict[str, Stored]:
+    """What the store holds of each of `urls` it has."""
     try:
-        return {d["url"]: d.get("content_hash")
-                for d in collection.find({"url": {"$in": urls}}, {"url": 1, "content_hash": 1})}
+        fields = dict.fromkeys(("url", "content_hash", *GROUPED_BY), 1)
+        return {d["url"]: Stored.of(d) for d in collection.find({"url": {"$in": urls}}, fields)}
     except PyMongoError as exc:
         raise StoreUnavailable(str(exc).split(",")[0]) from exc
 

@@ -11,8 +11,8 @@ from bson.int64 import Int64
 from itemadapter import ItemAdapter
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
-from crawler.dedup.index import DEDUP_INDEXES
 from crawler.items import STORED_FIELDS
+from crawler.store.groups import DEDUP_INDEXES
 from crawler.store.search import SEARCH_INDEXES, title_terms
 
 STORE_FIELDS: dict[str, str] = {
@@ -28,7 +28,7 @@ STORE_FIELDS: dict[str, str] = {
                    "not_repost, precise or first_seen.",
     "dup_score": "Similarity to the original (share of the shorter text found in the other), null on the original.",
     "mirrors": "On the original: URLs of its copies; empty on copies.",
-    "cluster_size": "How many stored articles the story group has.",
+    "cluster_size": "On the original: how many stored articles the story group has; null on copies.",
     "title_terms": "Search terms of the title (store/search.py): its Latin words, lower case, and the pairs of its "
                    "Chinese characters, in Simplified script; indexed, for the dashboard's search.",
 }
@@ -67,6 +67,7 @@ VALIDATOR: dict[str, Any] = {
                 "bsonType": "object",
                 "required": ["units", "lengths", "body_key", "keys"],
                 "properties": {
+                    "v": {"bsonType": "int", "minimum": 1},
                     "units": {"bsonType": "array", "items": {"bsonType": "long"}},
                     "lengths": {"bsonType": "array", "items": {"bsonType": "int"}},
                     "body_key": {"bsonType": "string"},
@@ -78,7 +79,7 @@ VALIDATOR: dict[str, Any] = {
             "original_by": {"bsonType": "string", "enum": ["only", "credited", "earliest", "not_repost", "precise", "first_seen"]},
             "dup_score": {"bsonType": ["double", "null"]},
             "mirrors": {"bsonType": "array", "items": {"bsonType": "string"}},
-            "cluster_size": {"bsonType": ["int", "long"], "minimum": 1},
+            "cluster_size": {"bsonType": ["int", "long", "null"], "minimum": 1},
             "title_terms": {"bsonType": "array", "items": {"bsonType": "string"}},
         },
     }
@@ -108,6 +109,11 @@ def to_document(item: Any) -> dict[str, Any]:
     doc["content_hash"] = content_hash(doc["title"], doc["body"])
     doc["title_terms"] = title_terms(doc["title"])
     dedup = doc.pop("dedup") or {}
-    if dedup:  # BSON int64 on the wire, as the validator (and the band index) expects
-        doc["dedup"] = {k: [Int64(v) for v in vals] if k in ("units", "keys") else vals for k, vals in dedup.items()}
+    if dedup:
+        doc["dedup"] = stored_dedup(dedup)
     return doc
+
+
+def stored_dedup(dedup: dict[str, Any]) -> dict[str, Any]:
+    """The fingerprint as stored: BSON int64 on the wire, as the validator (and the index) expects."""
+    return {k: [Int64(v) for v in vals] if k in ("units", "keys") else vals for k, vals in dedup.items()}
