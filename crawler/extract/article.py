@@ -179,7 +179,11 @@ def _generic_body(page: Page, fallback: str, why: str) -> Body:
     tree = deepcopy(page.root)
     for misplaced in tree.xpath("//body//title"):
         misplaced.drop_tree()
-    html = trafilatura.extract(tree, url=page.url, output_format="html", include_comments=False, fast=True) or ""
+    # favor_precision: trafilatura then prunes the link-heavy and short-text parts of its pick (a
+    # blog's menus, a forum's reply list kept beside a table layout's post); on the real sets it
+    # raised mean F1 on cwce_zh 0.919 -> 0.931 and scrapinghub_aeb_en 0.962 -> 0.972, no set lost
+    html = trafilatura.extract(tree, url=page.url, output_format="html", include_comments=False, fast=True,
+                               favor_precision=True) or ""
     if html and _link_share(html, page.links) > LINK_LIST_SHARE:
         if main.element is None or main.chars < page.min_chars:
             return Body("", "generic", f"{why}; trafilatura chose a list of the page's links, and no block holds text", reason)
@@ -325,7 +329,9 @@ def _published(
         return max(agreeing, key=lambda t: t.rank)  # max keeps the first, most trusted, of equals
     if in_url:
         return in_url
-    return find_datetime(text_of(container)[:DATELINE_CHARS], tz) if container is not None else None
+    if container is None:
+        return None
+    return next((t for text in _datelines(container.xpath(DESCENDANT_TEXT)) if (t := find_datetime(text, tz))), None)
 
 
 def _day(found: FoundTime, tz: str) -> object:
@@ -342,7 +348,7 @@ def _time_texts(root: _Element, selectors: Selectors, ld: dict, headline: Headli
     published = ld.get("datePublished")
     yield published if isinstance(published, str) else ""
     yield from (t.get("datetime") or "" for t in root.iter("time"))
-    yield from _datelines(root, headline.element)
+    yield from _datelines(_top_texts(root, headline.element))
 
 
 DATELINE_NODES = 200  # text nodes looked at for a dateline: enough for any byline, bounded on any page
@@ -350,11 +356,15 @@ FOLLOWING_TEXT = f"(following::text()[not(ancestor::script or ancestor::style)])
 DESCENDANT_TEXT = f"(.//text()[not(ancestor::script or ancestor::style)])[position() <= {DATELINE_NODES}]"
 
 
-def _datelines(root: _Element, headline: _Element | None) -> Iterator[str]:
-    """Short texts holding a digit within DATELINE_CHARS after the headline (or the page's top):
-    a dateline is short, a story paragraph that mentions a date is not."""
+def _top_texts(root: _Element, headline: _Element | None) -> list[str]:
+    """The text nodes after the headline, or from the page's top when there is none."""
     body = root.find("body")
-    nodes = headline.xpath(FOLLOWING_TEXT) if headline is not None else body.xpath(DESCENDANT_TEXT) if body is not None else []
+    return headline.xpath(FOLLOWING_TEXT) if headline is not None else body.xpath(DESCENDANT_TEXT) if body is not None else []
+
+
+def _datelines(nodes: list[str]) -> Iterator[str]:
+    """Short texts holding a digit within the first DATELINE_CHARS of `nodes`: a dateline is
+    short, a story paragraph that mentions a date is not."""
     seen = 0
     for node in nodes:
         chars = collapse(str(node))
