@@ -92,10 +92,11 @@ def run_regroup(args: argparse.Namespace) -> int:
         checkpoint.clear()
     try:
         store.prepare()
-        with tqdm(total=store.articles.estimated_document_count(), unit=" articles", file=sys.stderr,
-                  mininterval=0.5) as bar:
-            done = regroup(store.articles, store.outlets, store.thresholds, Selection(args.source, args.since),
-                           checkpoint, bar.update)
+        selection = Selection(args.source, args.since)
+        query = selection.query()
+        total = store.articles.count_documents(query) if query else store.articles.estimated_document_count()
+        with tqdm(total=total, unit=" articles", file=sys.stderr, mininterval=0.5) as bar:
+            done = regroup(store.articles, store.outlets, store.thresholds, selection, checkpoint, bar.update)
     except (StoreUnavailable, PyMongoError) as exc:
         print(f"crawler: store {store.uri} unavailable ({exc}); run the same command again to go on from "
               f"{checkpoint.path}", file=sys.stderr)

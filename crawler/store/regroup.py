@@ -42,14 +42,10 @@ class Selection:
     def key(self) -> str:
         return json.dumps([self.source, self.since.isoformat() if self.since else None])
 
-    def keeps(self, doc: dict[str, Any]) -> bool:
-        if self.source and doc.get("source") != self.source:
-            return False
-        stored = doc.get("first_seen")
-        if self.since and stored is not None:
-            stored = stored if stored.tzinfo else stored.replace(tzinfo=UTC)
-            return bool(stored >= self.since)
-        return True
+    def query(self) -> dict[str, Any]:
+        """The selected articles, asked of the server: the others are never read (nor their bodies)."""
+        return {**({"source": self.source} if self.source else {}),
+                **({"first_seen": {"$gte": self.since}} if self.since else {})}
 
 
 @dataclass
@@ -98,17 +94,16 @@ def regroup(
     progress = checkpoint.load(selection)
     changed = set(progress.changed)
     while True:
-        query = {"_id": {"$gt": ObjectId(progress.after)}} if progress.after else {}
+        query = {**selection.query(), **({"_id": {"$gt": ObjectId(progress.after)}} if progress.after else {})}
         batch = list(articles.find(query, {**FIELDS, "_id": 1, "body": 1}).sort("_id", 1).limit(BATCH))
         if not batch:
             break
         for doc in batch:
-            if selection.keeps(doc):
-                progress.renewed += renew(articles, doc)
-                group = join(articles, doc["url"], outlets, thresholds)
-                progress.seen += 1
-                if group is not None and group.changed:
-                    changed.update(c for c in (group.cluster_id, group.left) if c)
+            progress.renewed += renew(articles, doc)
+            group = join(articles, doc["url"], outlets, thresholds)
+            progress.seen += 1
+            if group is not None and group.changed:
+                changed.update(c for c in (group.cluster_id, group.left) if c)
         progress.after = str(batch[-1]["_id"])
         progress.changed = sorted(changed)
         checkpoint.save(progress)
