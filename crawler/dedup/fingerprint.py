@@ -5,7 +5,7 @@ The values are those of `simhash.Simhash(features, hashfunc=gram_hash)` (a test 
 computed for every unit of an article in one numpy pass. Version 2 hashes a 3-gram by packing its
 three code points (21 bits each) into one 64-bit integer and mixing it with SplitMix64's finaliser,
 vectorised over every 3-gram at once: version 1 called BLAKE2b once per 3-gram, the largest CPU
-cost of a crawl (3.0 ms per article against 0.4 ms, bench/crawl.py). Fingerprints of different
+cost of a crawl (3.0 ms per article against 0.4 ms, profiling a bench/crawl.py run). Fingerprints of different
 versions are not comparable; `crawler db regroup` renews stored ones (the version is stored as
 `dedup.v`).
 """
