@@ -15,6 +15,7 @@ from crawler.clean import clean_body
 from crawler.clean.text import Line, clean_lines
 from crawler.extract.article import Layout, Selectors, extract_article
 from crawler.extract.charset import page_text
+from crawler.extract.html import parse_html, texts_after, texts_within
 from crawler.process import process_page
 from tests.conftest import PAGES, expected_json, page_bytes
 from tests.evalsets import BENCH_DATA, load_set, markers_left, prf
@@ -197,6 +198,27 @@ def test_a_long_paragraph_with_a_date_is_no_dateline() -> None:
     story = "<p>2014年12月31日，上海外滩发生踩踏事件，造成36人死亡、49人受伤，事后多名官员被问责处理。</p>"
     article = extract(page("", f"<h1>欧盟裁定苹果补税</h1><div class='text'>{story}{story}</div>"))
     assert article.published_at is None or article.published_raw != "2014年12月31日"
+
+
+def test_a_dateline_after_a_script_beside_the_headline_is_found() -> None:
+    """Hand-built: a script between the headline and the byline holds a date of its own."""
+    script = "<script>var ts = '2020-01-01 00:00';</script>"
+    article = extract(page("", ARTICLE.format(byline=f"{script}<div>2024-06-26 09:15 来源：新华社</div>")))
+    assert (article.published_at, article.published_precision) == (datetime(2024, 6, 26, 9, 15, tzinfo=CST), "minute")
+
+
+@pytest.mark.parametrize("name", ["tests__163__1", "tests__sina__2"])
+def test_the_texts_after_and_within_an_element_are_what_xpath_selects_without_scripts(name: str) -> None:
+    """The lazy walks the dateline search reads give, on real pages, exactly the text nodes of
+    XPath's following and descendant axes outside scripts and styles, in document order."""
+    root = parse_html(page_text(GNE[name].html, "text/html"))
+    elements = list(root.iter("h1", "h2", "div", "p", "span"))
+    assert len(elements) > 50
+    for element in elements:
+        following = element.xpath("following::text()[not(ancestor::script or ancestor::style)]")
+        within = element.xpath(".//text()[not(ancestor::script or ancestor::style)]")
+        assert list(texts_after(element)) == [str(t) for t in following]
+        assert list(texts_within(element)) == [str(t) for t in within]
 
 
 # --- Titles -------------------------------------------------------------------------------------

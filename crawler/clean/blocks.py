@@ -14,7 +14,7 @@ from crawler.clean.patterns import (
     NOISE_TAGS,
 )
 from crawler.clean.text import Line
-from crawler.extract.density import contains, link_counts, main_text
+from crawler.extract.density import contains, density
 from crawler.extract.html import collapse, css, text_of
 
 BLOCK_TAGS = frozenset(
@@ -68,8 +68,8 @@ def remove_link_farms(root: _Element, audit: Audit) -> None:
     """Drop lists and blocks whose text is mostly links: related-article lists, tag clouds, menus.
     Text and link lengths are summed bottom-up once, not recounted for every nested block; a block
     that holds the body's main text is never dropped, however many links sit beside the story."""
-    totals = link_counts(root)
-    main = main_text(root, totals).element
+    measured = density(root)
+    totals, main = measured.totals, measured.main.element
     farms = [
         e for e in root.iter(*LINK_DENSE_TAGS)
         if e is not root and (c := totals.get(e)) is not None and c.links >= LINK_DENSE_MIN_LINKS

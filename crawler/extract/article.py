@@ -12,10 +12,11 @@ page's own metadata (JSON-LD, <meta>), then from visible text.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from urllib.parse import urljoin
 
 import lxml.html
@@ -24,8 +25,17 @@ from lxml.etree import _Element
 
 from crawler.default_settings import CLEAN_MIN_BODY_CHARS
 from crawler.extract.dates import FoundTime, find_datetime, url_date, zone
-from crawler.extract.density import Counts, MainText, contains, link_counts, main_text, visible_chars
-from crawler.extract.html import NotHTML, collapse, css, parse_html, select_first, text_of
+from crawler.extract.density import ZERO, Counts, MainText, contains, density, visible_chars
+from crawler.extract.html import (
+    NotHTML,
+    collapse,
+    css,
+    parse_html,
+    select_first,
+    text_of,
+    texts_after,
+    texts_within,
+)
 from crawler.extract.meta import (
     AUTHOR_META,
     SITE_NAME_META,
@@ -104,12 +114,11 @@ def extract_article(
     """The article's fields with `body_html` set to its body container (cleaned later)."""
     root = parse_html(html)
     ld = next(json_ld_articles(root), {})
-    totals = link_counts(root)
-    main = main_text(root, totals)
+    measured = density(root)
     links = _link_texts(root)
     layout = choose_layout(root, layouts)
     selectors = layout.selectors if layout else GENERIC
-    body = _body(Page(root, url, totals, main, links, min_chars), source, layouts, layout)
+    body = _body(Page(root, url, measured.totals, measured.main, links, min_chars), source, layouts, layout)
     headline = _title(root, selectors, ld)
     found = _published(root, body.container, selectors, ld, tz, url, headline)
     return Article(
@@ -155,7 +164,7 @@ def _body(page: Page, source: str, layouts: tuple[Layout, ...], layout: Layout |
     container = select_first(root, layout.selectors.body)
     if container is None:
         return _generic_body(page, "no_match", f"{name}: its body selector matched nothing")
-    chars = page.totals.get(container, Counts()).unlinked
+    chars = page.totals.get(container, ZERO).unlinked
     if chars < min_chars:
         return _generic_body(page, "empty", f"{name}: its body block holds {chars} characters")
     if chars < FALLBACK_MAIN_SHARE * main.chars and not contains(container, main.element):
@@ -176,20 +185,22 @@ def _generic_body(page: Page, fallback: str, why: str) -> Body:
     is drawn by script), the densest block is the body, or nothing when no block holds text."""
     reason = None if fallback == "generic" else fallback
     main = page.main
-    tree = deepcopy(page.root)
-    for misplaced in tree.xpath("//body//title"):
-        misplaced.drop_tree()
+    tree = page.root  # trafilatura works on its own copy of the tree it is given
+    if tree.xpath("//body//title"):
+        tree = deepcopy(tree)
+        for misplaced in tree.xpath("//body//title"):
+            misplaced.drop_tree()
     # favor_precision: trafilatura then prunes the link-heavy and short-text parts of its pick (a
     # blog's menus, a forum's reply list kept beside a table layout's post); on the real sets it
     # raised mean F1 on cwce_zh 0.919 -> 0.931 and scrapinghub_aeb_en 0.962 -> 0.972, no set lost
     html = trafilatura.extract(tree, url=page.url, output_format="html", include_comments=False, fast=True,
                                favor_precision=True) or ""
-    if html and _link_share(html, page.links) > LINK_LIST_SHARE:
+    lines, chars = _pick_lines(html)
+    if _link_share(lines, page.links) > LINK_LIST_SHARE:
         if main.element is None or main.chars < page.min_chars:
             return Body("", "generic", f"{why}; trafilatura chose a list of the page's links, and no block holds text", reason)
         block = lxml.html.tostring(main.element, encoding="unicode")
         return Body(block, "generic", f"{why}; trafilatura chose a list of the page's links", reason, container=main.element)
-    chars = _chars_of(html)
     if main.element is not None and chars < GENERIC_MAIN_SHARE * main.chars:
         block = lxml.html.tostring(main.element, encoding="unicode")
         return Body(block, "generic", f"{why}; trafilatura found {chars} characters, the densest text block {main.chars}",
@@ -197,13 +208,21 @@ def _generic_body(page: Page, fallback: str, why: str) -> Body:
     return Body(html, "generic", f"{why}; trafilatura", reason)
 
 
-def _chars_of(html: str) -> int:
+def _pick_lines(html: str) -> tuple[list[str], int]:
+    """trafilatura's output read once: its line elements' texts, and its visible characters.
+    That output holds no script, style or title, so plain text iteration is its visible text."""
     if not html:
-        return 0
+        return [], 0
     try:
-        return visible_chars(text_of(parse_html(html)))
+        root = parse_html(html)
     except NotHTML:
-        return 0
+        return [], 0
+    lines = [collapse("".join(e.itertext())) for e in root.iter(*LINE_TAGS)]
+    return lines, visible_chars(collapse("".join(root.itertext())))
+
+
+def _chars_of(html: str) -> int:
+    return _pick_lines(html)[1]
 
 
 def _link_texts(root: _Element) -> frozenset[str]:
@@ -212,13 +231,9 @@ def _link_texts(root: _Element) -> frozenset[str]:
     return frozenset(t for t in texts if len(t) >= LINK_TEXT_MIN_CHARS)
 
 
-def _link_share(html: str, links: frozenset[str]) -> float:
+def _link_share(lines: list[str], links: frozenset[str]) -> float:
     """Share of a body's characters in lines that are (part of) the texts of the page's links, or
     short lines with a date: the headlines of a news list and their "outlet time" lines."""
-    try:
-        lines = [text_of(e) for e in parse_html(html).iter(*LINE_TAGS)]
-    except NotHTML:
-        return 0.0
     total = sum(len(line) for line in lines)
     in_links = link_matcher(links)
     listed = sum(len(line) for line in lines if in_links(title_key(line)) or _dated_headline(line))
@@ -226,14 +241,16 @@ def _link_share(html: str, links: frozenset[str]) -> float:
 
 
 def _dated_headline(line: str) -> bool:
-    return len(line) <= DATELINE_MAX_CHARS and find_datetime(line, "UTC") is not None
+    return len(line) <= DATELINE_MAX_CHARS and any(c.isdigit() for c in line) and find_datetime(line, "UTC") is not None
 
 
 def link_matcher(links: frozenset[str]) -> Callable[[str], bool]:
     """A test of whether a line's key is a link text of the page or part of one ("10图" and a
-    headline in one link): one search in the joined texts, not one per link."""
+    headline in one link): one search in the joined texts, not one per link, and none for a key
+    longer than every link text (a story paragraph)."""
     joined = "\x00".join(links)
-    return lambda key: len(key) >= LINK_TEXT_MIN_CHARS and key in joined
+    longest = max(map(len, links), default=0)
+    return lambda key: LINK_TEXT_MIN_CHARS <= len(key) <= longest and key in joined
 
 
 def css_path(element: _Element) -> str:
@@ -331,7 +348,7 @@ def _published(
         return in_url
     if container is None:
         return None
-    return next((t for text in _datelines(container.xpath(DESCENDANT_TEXT)) if (t := find_datetime(text, tz))), None)
+    return next((t for text in _datelines(texts_within(container)) if (t := find_datetime(text, tz))), None)
 
 
 def _day(found: FoundTime, tz: str) -> object:
@@ -352,21 +369,19 @@ def _time_texts(root: _Element, selectors: Selectors, ld: dict, headline: Headli
 
 
 DATELINE_NODES = 200  # text nodes looked at for a dateline: enough for any byline, bounded on any page
-FOLLOWING_TEXT = f"(following::text()[not(ancestor::script or ancestor::style)])[position() <= {DATELINE_NODES}]"
-DESCENDANT_TEXT = f"(.//text()[not(ancestor::script or ancestor::style)])[position() <= {DATELINE_NODES}]"
 
 
-def _top_texts(root: _Element, headline: _Element | None) -> list[str]:
+def _top_texts(root: _Element, headline: _Element | None) -> Iterable[str]:
     """The text nodes after the headline, or from the page's top when there is none."""
     body = root.find("body")
-    return headline.xpath(FOLLOWING_TEXT) if headline is not None else body.xpath(DESCENDANT_TEXT) if body is not None else []
+    return texts_after(headline) if headline is not None else texts_within(body) if body is not None else ()
 
 
-def _datelines(nodes: list[str]) -> Iterator[str]:
-    """Short texts holding a digit within the first DATELINE_CHARS of `nodes`: a dateline is
-    short, a story paragraph that mentions a date is not."""
+def _datelines(nodes: Iterable[str]) -> Iterator[str]:
+    """Short texts holding a digit within the first DATELINE_CHARS (and DATELINE_NODES) of `nodes`:
+    a dateline is short, a story paragraph that mentions a date is not."""
     seen = 0
-    for node in nodes:
+    for node in islice(nodes, DATELINE_NODES):
         chars = collapse(str(node))
         seen += len(chars)
         if chars and len(chars) <= DATELINE_MAX_CHARS and any(c.isdigit() for c in chars) and not SENTENCE_MARKS & set(chars):

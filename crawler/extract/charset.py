@@ -22,7 +22,7 @@ WESTERN = "cp1252"  # what w3lib resolves latin-1 and ascii to: HTTP's old defau
 MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"RIFF", b"\x00\x00\x00")
 FEW_BAD_BYTES = 16  # a reading broken on at most this many bytes, or on...
 FEW_BAD_SHARE = 0.01  # ...this share of the page's bytes, is the right one with a few corrupt bytes
-CONTROL = frozenset(range(0x00, 0x09)) | {0x0B} | frozenset(range(0x0E, 0x1B)) | frozenset(range(0x1C, 0x20))
+CONTROL = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 
 
 def looks_binary(body: bytes) -> bool:
@@ -30,7 +30,7 @@ def looks_binary(body: bytes) -> bool:
     bytes (WHATWG's "binary data bytes") in more than a tenth of the first kilobyte. A stray NUL in
     a real page does not count."""
     head = body[:1024]
-    return head.startswith(MAGIC) or sum(b in CONTROL for b in head) > len(head) // 10
+    return head.startswith(MAGIC) or len(head) - len(head.translate(None, CONTROL)) > len(head) // 10
 
 
 def page_text(body: bytes, content_type: str | None) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml import etree
 from lxml.etree import _Element
@@ -27,12 +28,12 @@ BLOCK_TAGS = frozenset(
 NOT_STORY_CLASS_ID = re.compile(r"comment|reply|related|recommend|sidebar|footer", re.I)
 PARAGRAPH_LINK_DENSITY_MAX = 0.5  # a paragraph more than half in links is a link list, not story text
 TEXT_NODE_MIN_CHARS = 10  # a bare text node this long in a block is a <br>-separated paragraph
+MAIN_NEVER = frozenset({"a", "body", "html"})  # never the main text block: a link, or the whole page
 
 
-@dataclass(frozen=True)
-class Counts:
+class Counts(NamedTuple):
     """Characters of an element's visible text, those inside links, the links, and whether any block
-    element lies beneath it."""
+    element lies beneath it. A tuple, as one is built for every element of every page."""
 
     chars: int = 0
     linked: int = 0
@@ -48,29 +49,6 @@ def visible_chars(text: str | None) -> int:
     return len("".join(text.split())) if text else 0
 
 
-def link_counts(root: _Element) -> dict[_Element, Counts]:
-    """Counts for every element under `root`, each child counted once (bottom-up)."""
-    raw: dict[_Element, tuple[int, int, int, bool]] = {}
-    zero = (0, 0, 0, False)
-    for element in reversed(list(root.iter(etree.Element))):
-        tag = element.tag
-        if tag in SKIPPED_TAGS:
-            continue
-        text = element.text
-        chars, linked, links, has_block = len("".join(text.split())) if text else 0, 0, 0, False
-        for child in element:
-            c, lk, n, b = raw.get(child, zero)
-            tail = child.tail
-            chars += c + (len("".join(tail.split())) if tail else 0)
-            linked += lk
-            links += n
-            has_block = has_block or b or child.tag in BLOCK_TAGS
-        if tag == "a":
-            linked, links = chars, links + 1
-        raw[element] = (chars, linked, links, has_block)
-    return {element: Counts(*values) for element, values in raw.items()}
-
-
 @dataclass(frozen=True)
 class MainText:
     """The block with the most paragraph text outside links, and how many characters that is."""
@@ -79,42 +57,66 @@ class MainText:
     chars: int
 
 
-def main_text(root: _Element, totals: dict[_Element, Counts] | None = None) -> MainText:
-    """A block's score is the unlinked text of its paragraph children that hold no blocks themselves
-    and are mostly not links, plus its own bare text nodes (paragraphs separated by <br>). Wrappers
-    score nothing for the blocks inside them, so the innermost block of paragraphs wins."""
-    totals = totals if totals is not None else link_counts(root)
+@dataclass(frozen=True)
+class Density:
+    """Counts for every element under a root, each child counted once, and the main text block."""
+
+    totals: dict[_Element, Counts]
+    main: MainText
+
+
+ZERO = Counts()
+
+
+def density(root: _Element) -> Density:
+    """One bottom-up pass. An element's counts sum its children's; its main-text score is the
+    unlinked text of its paragraph children that hold no blocks themselves and are mostly not
+    links, plus its own bare text nodes (paragraphs separated by <br>). Wrappers score nothing for
+    the blocks inside them, so the innermost block of paragraphs wins."""
+    totals: dict[_Element, Counts] = {}
     excluded = _not_story(root)
     best, best_chars = None, 0
-    for element, counted in totals.items():
-        if element.tag in ("a", "body", "html") or not counted.chars or element in excluded:
+    for element in reversed(list(root.iter(etree.Element))):
+        tag = element.tag
+        if tag in SKIPPED_TAGS:
             continue
-        score = sum(visible_chars(t) for t in (element.text, *(c.tail for c in element)) if visible_chars(t) >= TEXT_NODE_MIN_CHARS)
+        text = element.text
+        chars = len("".join(text.split())) if text else 0
+        score = chars if chars >= TEXT_NODE_MIN_CHARS else 0
+        linked, links, has_block = 0, 0, False
         for child in element:
-            child_counts = totals.get(child)
-            if (
-                child_counts is not None
-                and child.tag in PARAGRAPH_TAGS
-                and not child_counts.has_block
-                and child_counts.linked <= PARAGRAPH_LINK_DENSITY_MAX * child_counts.chars
-            ):
-                score += child_counts.unlinked
-        if score > best_chars:
+            c_chars, c_linked, c_links, c_block = totals.get(child, ZERO)  # unpacked: read in C
+            tail = child.tail
+            if tail:
+                tail_chars = len("".join(tail.split()))
+                chars += tail_chars
+                if tail_chars >= TEXT_NODE_MIN_CHARS:
+                    score += tail_chars
+            chars += c_chars
+            linked += c_linked
+            links += c_links
+            child_tag = child.tag
+            if c_block:
+                has_block = True
+            else:
+                has_block = has_block or child_tag in BLOCK_TAGS
+                if child_tag in PARAGRAPH_TAGS and c_linked <= PARAGRAPH_LINK_DENSITY_MAX * c_chars:
+                    score += c_chars - c_linked
+        if tag == "a":
+            linked, links = chars, links + 1
+        totals[element] = Counts(chars, linked, links, has_block)
+        if score > best_chars and chars and tag not in MAIN_NEVER and element not in excluded:
             best, best_chars = element, score
-    return MainText(best, best_chars)
+    return Density(totals, MainText(best, best_chars))
 
 
 def _not_story(root: _Element) -> set[_Element]:
-    """Elements inside a comment or recommendation block, found top-down in one pass."""
+    """Elements inside a comment or recommendation block: only elements with a class or an id are
+    tested, and each match brings its whole subtree."""
     excluded: set[_Element] = set()
-    for element in root.iter():
-        parent = element.getparent()
-        if parent is not None and parent in excluded:
-            excluded.add(element)
-        elif isinstance(element.tag, str):
-            names = f"{element.get('class') or ''} {element.get('id') or ''}"
-            if names.strip() and NOT_STORY_CLASS_ID.search(names):
-                excluded.add(element)
+    for element in root.xpath("descendant-or-self::*[@class or @id]"):
+        if element not in excluded and NOT_STORY_CLASS_ID.search(f"{element.get('class') or ''} {element.get('id') or ''}"):
+            excluded.update(element.iter())
     return excluded
 
 
