@@ -38,6 +38,11 @@ MONITOR_MIN_BODY_RATIO = 0.5  # median body length / its median over the source'
 MONITOR_MAX_FALLBACK_SHARE = 0.2  # article pages whose source layout fell back to the generic path
 MONITOR_HISTORY_RUNS = 10  # recent runs of the source that make "usual"
 
+ALERT_WEBHOOKS: list[dict[str, str]] | str = []  # [{"kind": "dingtalk", "url": ..., "secret": ...}], or that as JSON
+ALERT_STALE_RUNS = 3  # runs in a row without a new article that make a source stale
+ALERT_TIMEOUT = 10.0  # seconds all of one run's alerts may take to deliver, retries included
+ALERT_RETRIES = 2  # further attempts after a failed delivery, within ALERT_TIMEOUT
+
 # --- Politeness ------------------------------------------------------------------------------------
 RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry of a 5xx or timeout; doubles each time
 RETRY_BACKOFF_MAX = 30.0  # seconds, the longest wait before a retry
@@ -88,4 +93,5 @@ ENV_SETTINGS = (
     "API_TOKEN",
     "API_ALLOW",
     "REDIS_URL",
+    "ALERT_WEBHOOKS",
 )

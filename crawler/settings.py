@@ -51,6 +51,7 @@ SCHEDULER = "crawler.frontier.scheduler.ClusterScheduler"
 
 EXTENSIONS = {
     "crawler.runs.RunRecorder": 500,
+    "crawler.alerts.notifier.AlertNotifier": 510,  # alert conditions after each run; ALERT_WEBHOOKS
     "crawler.logs.QuietExpectedErrors": 0,  # expected failures logged in one line, no traceback
 }
 

@@ -5,6 +5,7 @@ blocking pymongo calls), so a slow query never holds up the reactor or a running
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from crawler.dashboard import queries
 from crawler.dashboard.pages import chart, render
 from crawler.frontier.workers import snapshot
 from crawler.sources import ALL_SPIDERS, SOURCES
+from crawler.store.spool import Spool
 
 if TYPE_CHECKING:
     from crawler.api.resources import StoreCalls
@@ -126,7 +128,13 @@ def article(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, by
 def metrics(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
     def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
         registry = CollectorRegistry()
-        registry.register(StoreCollector(queries.metric_counts(db, settings)))
+        try:
+            counts: dict[str, dict[str, Any]] | None = queries.metric_counts(db, settings)
+        except PyMongoError as exc:  # /metrics still answers, so that the store being down is alerted on
+            logger.warning("/metrics: the store is unreachable (%s)", str(exc).split(",")[0])
+            counts = None
+        registry.register(StoreCollector(counts))
+        registry.register(SpoolCollector(Spool(settings.get("SPOOL_PATH"))))
         if settings.get("REDIS_URL"):
             registry.register(FrontierCollector(settings))
         return 200, b"text/plain; version=0.0.4; charset=utf-8", generate_latest(registry)
@@ -161,13 +169,40 @@ class FrontierCollector:
         yield from (up, requests, live, pages)
 
 
-class StoreCollector:
-    """Prometheus families from the store's run records and counters, read once per scrape."""
+class SpoolCollector:
+    """Articles this machine's spool holds for a store that was down."""
 
-    def __init__(self, counts: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, spool: Spool) -> None:
+        self.spool = spool
+
+    def collect(self) -> Any:
+        yield GaugeMetricFamily("crawler_spool_articles", "Articles waiting in this machine's spool for the store",
+                                value=len(self.spool))
+
+
+class StoreCollector:
+    """Prometheus families from the store's run records and counters, read once per scrape;
+    `crawler_store_up` is 0 (and the rest absent) while the store cannot be read."""
+
+    def __init__(self, counts: dict[str, dict[str, Any]] | None) -> None:
         self.counts = counts
 
     def collect(self) -> Any:
+        yield GaugeMetricFamily("crawler_store_up", "1 if the store answered this scrape", value=int(self.counts is not None))
+        if self.counts is None:
+            return
+        firing = GaugeMetricFamily("crawler_alert_firing", "Alert conditions that hold, per source (1 while firing)",
+                                   labels=["source", "condition"])
+        failed = CounterMetricFamily("crawler_alert_delivery_failures", "Alert deliveries that failed, by webhook kind",
+                                     labels=["kind"])
+        failures: Counter[str] = Counter()
+        for name, doc in sorted(self.counts.items()):
+            for condition in sorted(doc.get("alerts") or {}):
+                firing.add_metric([name, condition], 1)
+            failures.update(doc.get("alert_failures") or {})
+        for kind, n in sorted(failures.items()):
+            failed.add_metric([kind], n)
+        yield from (firing, failed)
         runs = CounterMetricFamily("crawler_runs", "Runs per source and status", labels=["source", "status"])
         errors = CounterMetricFamily("crawler_errors", "Failed fetches per source", labels=["source"])
         drops = CounterMetricFamily("crawler_dropped", "Articles dropped per source and reason",

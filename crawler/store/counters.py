@@ -5,7 +5,8 @@ the articles collection nor scan the run records:
   and the copies among them;
 - `sources` (MONGO_SOURCES_COLLECTION): one document per source, `_id` its name: its last run
   record (`last_run`), and totals since the store began: `articles`, `duplicates`, `runs` by
-  status, `errors`, `dropped` by reason."""
+  status, `errors`, `dropped` by reason; the alert conditions that hold (`alerts`, condition ->
+  since and reasons) and the alert deliveries that failed (`alert_failures` by kind)."""
 
 from __future__ import annotations
 
@@ -70,6 +71,23 @@ class Tallies:
         increments |= {f"dropped.{reason}": n for reason, n in record["articles"]["dropped"].items()}
         self.sources.update_one({"_id": record["source"]}, {"$set": {"last_run": record}, "$inc": increments},
                                 upsert=True)
+
+    def open_alerts(self, source: str) -> set[str]:
+        found = self.sources.find_one({"_id": source}, {"alerts": 1}) or {}
+        return set(found.get("alerts") or {})
+
+    def settle_alerts(self, source: str, opened: dict[str, dict[str, Any]], closed: list[str],
+                      failures: dict[str, int]) -> None:
+        """Conditions that began (with since and reasons), those that ended, failed deliveries."""
+        update: dict[str, Any] = {}
+        if opened:
+            update["$set"] = {f"alerts.{condition}": state for condition, state in opened.items()}
+        if closed:
+            update["$unset"] = {f"alerts.{condition}": "" for condition in closed}
+        if failures:
+            update["$inc"] = {f"alert_failures.{kind}": n for kind, n in failures.items()}
+        if update:
+            self.sources.update_one({"_id": source}, update, upsert=True)
 
     def of_sources(self, names: list[str]) -> dict[str, dict[str, Any]]:
         """Each source's document, for sources that have one."""
