@@ -39,6 +39,7 @@ from simhash import Simhash
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crawler.clean.text import Line, clean_lines  # noqa: E402
 from crawler.dedup.fingerprint import fingerprint, hamming  # noqa: E402
+from crawler.dedup.index import lookup_keys  # noqa: E402
 from crawler.dedup.normalise import normalise  # noqa: E402
 from crawler.dedup.original import choose_original  # noqa: E402
 from crawler.dedup.similarity import similarity  # noqa: E402
@@ -218,7 +219,7 @@ def ours(texts: list[str]) -> set[tuple[int, int]]:
     index: dict[object, list[int]] = defaultdict(list)
     found = set()
     for j, fp in enumerate(fps):
-        candidates = {i for k in (*fp.keys, fp.body_key) for i in index[k]}
+        candidates = {i for k in (*lookup_keys(fp), fp.body_key) for i in index[k]}  # as the store's lookup asks
         found |= {(i, j) for i in candidates if similarity(fps[i], fp) is not None}
         for k in (*fp.keys, fp.body_key):
             index[k].append(j)

@@ -258,6 +258,21 @@ def test_an_alert_no_endpoint_took_is_counted_and_sent_again_next_run(
     assert doc["alert_failures"] == {"wecom": 2} and not doc.get("alerts")
 
 
+def test_a_crawl_whose_receiver_hangs_ends_and_counts_the_failed_delivery(
+        site: Site, receiver: Receiver, crawler_env, mongo_uri: str, db_name: str, tmp_path: Path) -> None:
+    receiver.mode = "hang"
+    hooks = [{"kind": "lark", "url": receiver.url + "/open-apis/bot/v2/hook/H1", "secret": "s"}]
+    env = crawler_env | {"http_proxy": site.base, "no_proxy": "127.0.0.1", "ALERT_WEBHOOKS": json.dumps(hooks)}
+    site.add("http://www.163.com/news/", Page(b"down", status=500))
+    crawl = scrapy_crawl("netease", ["-a", "start_urls=http://www.163.com/news/", "-a", "max_depth=0",
+                                     "-s", "ALERT_TIMEOUT=1"], env, tmp_path)
+    assert "Spider closed (finished)" in crawl.stderr
+    assert receiver.attempts == 1  # the one attempt took the whole ALERT_TIMEOUT
+    assert crawl.stderr.count("not delivered to lark http://127.0.0.1:") == 1
+    doc = pymongo.MongoClient(mongo_uri)[db_name]["sources"].find_one({"_id": "netease"})
+    assert doc["alert_failures"] == {"lark": 1}
+
+
 # --- Prometheus and Grafana ---------------------------------------------------------------------
 
 

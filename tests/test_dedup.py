@@ -12,7 +12,7 @@ from pymongo import monitoring
 from simhash import Simhash
 
 from crawler.dedup.fingerprint import MAX_UNITS, SHINGLE, fingerprint, gram_hash
-from crawler.dedup.index import candidate_query
+from crawler.dedup.index import LOOKUP_KEYS, candidate_query
 from crawler.dedup.normalise import normalise, sentence_units
 from crawler.dedup.similarity import similarity
 from crawler.extract.lang import converter
@@ -177,6 +177,18 @@ def test_two_processes_storing_copies_at_once_end_with_one_group(collection, mon
         docs = {d["url"]: d for d in collection.find({"url": {"$in": urls}})}
         assert docs[urls[0]]["cluster_id"] == docs[urls[1]]["cluster_id"]
         assert sorted(d["duplicate_of"] is None for d in docs.values()) == [False, True]
+
+
+def test_a_lookup_asks_for_the_smallest_few_keys_and_still_finds_an_original_stored_after_its_trimmed_copy(
+        collection) -> None:
+    """The query is small (LOOKUP_KEYS keys, the article's smallest: a consistent sample); every
+    key is indexed, so the original arriving after its trimmed copy finds it by a shared one."""
+    whole = fingerprint(STORY)
+    assert len(whole.keys) > LOOKUP_KEYS
+    assert candidate_query(whole) == {"dedup.keys": {"$in": sorted(whole.keys)[:LOOKUP_KEYS]}}
+    store(collection, "https://mirror.example/t.html", trimmed(STORY, 0.3), T0 + timedelta(days=1))
+    store(collection, "https://www.163.com/dy/article/T.html", STORY, T0)
+    assert group(collection)["https://mirror.example/t.html"][1] == "https://www.163.com/dy/article/T.html"
 
 
 def test_candidate_lookups_are_index_scans_not_collection_scans(collection) -> None:

@@ -23,6 +23,16 @@ def from_document(doc: dict[str, Any]) -> Fingerprint:
     )
 
 
+LOOKUP_KEYS = 8  # keys a lookup asks for (all are indexed); bench/dedup_eval.py: recall 0.9941 as with all, 4: 0.9897
+
+
+def lookup_keys(fp: Fingerprint) -> tuple[int, ...]:
+    """The article's LOOKUP_KEYS smallest unit keys: a consistent sample (bottom-k, as MinHash
+    sketches take), so a copy sharing most units with a stored article shares with it some of these
+    too, while the query stays small (SecantusDB's `$in` grows faster than its key count)."""
+    return tuple(sorted(fp.keys)[:LOOKUP_KEYS])
+
+
 def candidate_query(fp: Fingerprint) -> dict[str, Any]:
     """Equal normalised bodies have equal units, so the unit keys find exact copies too: the body
     key is only asked for when there are no units (and no keys) to look up.
@@ -30,4 +40,4 @@ def candidate_query(fp: Fingerprint) -> dict[str, Any]:
     One single-field query: not every server answers an `$or`, or a second condition, from the
     index (SecantusDB then scans the collection), and this is an index lookup everywhere;
     tests/test_dedup.py checks the plan."""
-    return {"dedup.keys": {"$in": list(fp.keys)}} if fp.keys else {"dedup.body_key": fp.body_key}
+    return {"dedup.keys": {"$in": list(lookup_keys(fp))}} if fp.keys else {"dedup.body_key": fp.body_key}
