@@ -190,6 +190,7 @@ def test_the_dashboard_and_metrics_show_the_stores_numbers_and_only_text(dashboa
     for source in ("netease", "solidot"):
         assert samples[("crawler_articles_stored", (("source", source),))] == articles.count_documents({"source": source})
     assert samples[("crawler_runs_total", (("source", "solidot"), ("status", "degraded")))] == 1
+    assert samples[("crawler_runs_total", (("source", "solidot"), ("status", "failed")))] == 0  # there before it counts
     assert samples[("crawler_errors_total", (("source", "solidot"),))] == 1
     assert samples[("crawler_duplicates_stored", (("source", "netease"),))] == 1
 

@@ -24,6 +24,7 @@ from crawler.api.token import TOKEN_COOKIE, authorised, matches
 from crawler.dashboard import queries
 from crawler.dashboard.pages import chart, render
 from crawler.frontier.workers import snapshot
+from crawler.runs import STATUSES
 from crawler.sources import ALL_SPIDERS, SOURCES
 from crawler.store.spool import Spool
 
@@ -211,8 +212,9 @@ class StoreCollector:
         duplicates = GaugeMetricFamily("crawler_duplicates_stored", "Stored articles that are copies of another",
                                        labels=["source"])
         for name, doc in sorted(self.counts.items()):
-            for status, n in sorted((doc.get("runs") or {}).items()):
-                runs.add_metric([name, status], n)
+            counted = doc.get("runs") or {}
+            for status in STATUSES:  # every status, 0 too: a rate over the first failed run then sees it
+                runs.add_metric([name, status], counted.get(status, 0))
             errors.add_metric([name], doc.get("errors", 0))
             for reason, n in sorted((doc.get("dropped") or {}).items()):
                 drops.add_metric([name, reason], n)
