@@ -33,6 +33,7 @@ def squashed(simple: str) -> str:
 
 
 def sentence_units(body: str) -> list[str]:
+    """`units_of` a body not yet simplified."""
     return units_of(simplified(body))
 
 
