@@ -22,6 +22,7 @@ MONGO_VALIDATORS_COLLECTION = "http_validators"  # ETag / Last-Modified of listi
 # --- Incremental crawling -------------------------------------------------------------------------
 INCREMENTAL_ENABLED = True  # discovery skips article pages already stored...
 INCREMENTAL_RECHECK_HOURS = 48.0  # ...unless published (or first stored) this recently: edits are caught
+DISCOVERY_MAX_AGE_HOURS = 72.0  # feed, sitemap and JSON entries dated before this are never requested; 0: all
 
 # --- Scheduler: `crawler schedule` ------------------------------------------------------------------
 SCHEDULE_DEFAULT = "every 30m"  # "every N{s,m,h,d}" or a crontab line ("*/15 * * * *")
@@ -64,6 +65,7 @@ SPOOL_PATH = "data/spool/articles.jsonl"
 
 # --- Extraction and cleaning --------------------------------------------------------------------
 CLEAN_MIN_BODY_CHARS = 40  # a cleaned body shorter than this is "no article text"
+ARTICLE_MAX_PAGES = 20  # pages of one multi-page article fetched and stitched; the rest is left, and said
 
 # --- Near-duplicates (crawler/dedup/similarity.py explains how they were chosen) ---------------
 DEDUP_MATCH_DISTANCE = 2  # bits two sentence-unit simhashes may differ by

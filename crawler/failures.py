@@ -26,6 +26,7 @@ class Reason(StrEnum):
     EMPTY_PAGE = "empty_page"
     NO_ARTICLE_TEXT = "no_article_text"
     NO_TITLE = "no_title"
+    INCOMPLETE = "incomplete"  # a later page of a multi-page article failed: not stored, tried again next run
     NO_ARTICLE = "no_article"  # nothing came back: skipped (robots.txt, offsite) or redirected off the site
     NOT_STORED = "not_stored"  # extracted, but the store was down: spooled
 

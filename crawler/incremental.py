@@ -1,5 +1,6 @@
 """Incremental discovery: an article page already in the store is not fetched again, unless it is
-recent enough that an edit may still come. The check reads the store, so it holds across restarts
+recent enough that an edit may still come, or its listing (a sitemap's lastmod) says it changed
+after its last fetch. Each one it finds stored is counted for its discovery kind. The check reads the store, so it holds across restarts
 and across machines, and a crawl interrupted half way resumes without refetching what it stored.
 
 It is a spider middleware over a listing's output, not a downloader middleware over each request:
@@ -48,24 +49,33 @@ class IncrementalMiddleware:
             yield output
 
     def unstored(self, outputs: list[Any]) -> list[Any]:
-        """The outputs minus article requests for pages stored before the re-check window."""
+        """The outputs minus article requests for pages stored before the re-check window and not
+        changed since they were last fetched (as far as the listing's lastmod says)."""
         article_urls = {id(o): url for o in outputs if (url := self.article_url(o))}
         if not article_urls:
             return outputs
         try:
-            docs = list(
-                self.store.collection().find(
+            docs = {
+                doc["url"]: doc
+                for doc in self.store.collection().find(
                     {"url": {"$in": sorted(set(article_urls.values()))}},
-                    {"url": 1, "published_at": 1, "first_seen": 1},
+                    {"url": 1, "published_at": 1, "first_seen": 1, "last_seen": 1},
                 )
-            )
+            }
         except PyMongoError:
             return outputs  # the store cannot say: fetch, the pipeline will spool
-        settled = {doc["url"] for doc in docs if not self.recent(doc)}
-        kept = [o for o in outputs if article_urls.get(id(o)) not in settled]
         stats = self.crawler.stats
         assert stats is not None
-        stats.inc_value("incremental/rechecked", len(docs) - len(settled))
+        kept = []
+        for output in outputs:
+            doc = docs.get(article_urls.get(id(output), ""))
+            if doc is None:
+                kept.append(output)
+                continue
+            stats.inc_value(f"discovery/{output.meta.get('discovered_by', 'listing')}/stored")
+            if self.recent(doc) or changed_since(doc, output.meta.get("listed_modified")):
+                stats.inc_value("incremental/rechecked")
+                kept.append(output)
         stats.inc_value("incremental/skipped", len(outputs) - len(kept))
         return kept
 
@@ -86,3 +96,11 @@ class IncrementalMiddleware:
             bool(reference)
             and reference.replace(tzinfo=reference.tzinfo or UTC) > datetime.now(UTC) - self.window
         )
+
+
+def changed_since(doc: dict[str, Any], listed_modified: float | None) -> bool:
+    """A listing's lastmod (a POSIX time) after the stored article was last fetched."""
+    last = doc.get("last_seen")
+    if listed_modified is None or last is None:
+        return False
+    return datetime.fromtimestamp(listed_modified, UTC) > last.replace(tzinfo=last.tzinfo or UTC)

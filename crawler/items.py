@@ -46,6 +46,8 @@ class Article:
     lang: str = _f("`zh-Hans`, `zh-Hant`, or another BCP 47 tag / `und` for non-Chinese text.", default="und")
     images: list[str] = _f("Absolute URLs of images inside the body.", default_factory=list)
     fetched_at: datetime | None = _f("When the page was fetched (UTC).")
+    pages: int = _f("How many pages the article was served on: their bodies are stitched into `body`, in order.",
+                    default=1)
     clean_audit: dict[str, Any] = _f(
         "What cleaning removed: {blocks_removed, chars_removed, rules: {rule: {blocks, chars, cut}}}.",
         default_factory=dict,
@@ -60,6 +62,16 @@ class Article:
         "Comparison keys of the page's link texts, so cleaning can tell a link list from the story's own "
         "short lines; consumed by CleanPipeline, never stored.",
         default_factory=frozenset,
+        stored=False,
+    )
+    more_pages: list[str] = _f(
+        "Body container HTML of the article's later pages, in order; each cleaned on its own and appended to `body` "
+        "by CleanPipeline (a page's closing farm must not cut the pages after it); never stored.",
+        default_factory=list,
+        stored=False,
+    )
+    next_page: str | None = _f(
+        "URL of the article's next page (`下一页`, `ID_2.html`), which the spider fetches and stitches in; never stored.",
         stored=False,
     )
     extraction_fallback: str | None = _f(

@@ -76,7 +76,20 @@ def run_record(source: str, started: datetime, ended: datetime, reason: str, sta
         },
         "errors": {"total": sum(failures.values()), "by_reason": failures},
         "extraction": extraction(stats),
+        "discovery": discovery(total("discovery/")),
     }
+
+
+def discovery(counts: dict[str, int]) -> dict[str, dict[str, int]]:
+    """Per discovery kind (feed, sitemap, news_sitemap, sitemap_index, json, listing, robots): article
+    URLs found, skipped as too old, already stored, and new (the rest: requested)."""
+    kinds: dict[str, dict[str, int]] = {}
+    for key, n in counts.items():
+        kind, _, count = key.partition("/")
+        kinds.setdefault(kind, {"found": 0, "new": 0, "too_old": 0, "stored": 0})[count] = n
+    for numbers in kinds.values():
+        numbers["new"] = max(0, numbers["found"] - numbers["too_old"] - numbers["stored"])
+    return dict(sorted(kinds.items()))
 
 
 def problems(record: dict[str, Any]) -> list[str]:

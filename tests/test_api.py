@@ -20,6 +20,7 @@ from crawler.failures import Problem, Reason
 from crawler.netguard import Allowed, Refused
 from tests.conftest import expected_json, page_bytes, run_crawler
 from tests.site import Page, Site
+from tests.test_multipage import LATER, PAGE_ONE, STITCHED_TITLE, gamersky
 
 VOLATILE = ("fetched_at", "last_seen", "fetch_count")
 
@@ -229,3 +230,12 @@ def test_behind_a_forward_proxy_names_go_to_the_proxy_and_literal_addresses_are_
     finally:
         proxied.stop()
     assert victim.requests == []
+
+
+def test_a_multi_page_article_is_fetched_and_stored_whole(api: Api, intranet: Site) -> None:
+    first = intranet.base + "/news/Content-1220000.html"
+    gamersky(intranet, first=first)
+    status, article = api.fetch(first)
+    assert status == 200, article
+    assert (article["url"], article["title"], article["pages"]) == (first, STITCHED_TITLE, 3)
+    assert article["body"].split("\n") == [*PAGE_ONE, *LATER[2], *LATER[3]]

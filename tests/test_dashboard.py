@@ -154,6 +154,7 @@ def test_the_dashboard_and_metrics_show_the_stores_numbers_and_only_text(dashboa
     assert IMG_TITLE in [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#latest a")]
     assert not browser.find_elements(By.CSS_SELECTOR, "#latest img")
     assert "degraded" in browser.find_element(By.ID, "runs").text
+    assert browser.find_element(By.CSS_SELECTOR, "#runs td.discovery").text == "feed: 3 / 3 / 0 / 0"  # found / new / old / stored
 
     visit(browser, dashboard + "/sources/generic", "source-generic")
     assert sorted(a.text for a in browser.find_elements(By.CSS_SELECTOR, "#latest a")).count(SCRIPT_TITLE) == 2

@@ -41,15 +41,23 @@ def clean_body(
 
 
 def clean_article(article: Any, noise_selectors: tuple[str, ...] = ()) -> Audit:
-    """Replace an item's raw `body_html` with clean `body`, lifted origin/original title and lang."""
+    """Replace an item's raw `body_html` (and its later pages', each cleaned on its own) with clean
+    `body`, lifted origin/original title and lang."""
     adapter = ItemAdapter(article)
     title = adapter.get("title") or ""
-    result = clean_body(adapter.get("body_html") or "", title, noise_selectors, adapter.get("link_texts") or frozenset())
-    adapter["body"] = result.body
+    links = adapter.get("link_texts") or frozenset()
+    pages = [adapter.get("body_html") or "", *(adapter.get("more_pages") or [])]
+    results = [clean_body(html, title, noise_selectors, links) for html in pages]
+    audit = results[0].audit
+    for later in results[1:]:
+        audit.merge(later.audit)
+    body = "\n".join(r.body for r in results if r.body)
+    adapter["body"] = body
     adapter["body_html"] = None
+    adapter["more_pages"] = []
     adapter["link_texts"] = frozenset()
-    adapter["origin"] = adapter.get("origin") or result.origin
-    adapter["original_title"] = result.original_title
-    adapter["lang"] = detect_lang(f"{title}\n{result.body}")
-    adapter["clean_audit"] = result.audit.as_dict()
-    return result.audit
+    adapter["origin"] = adapter.get("origin") or next((r.origin for r in results if r.origin), None)
+    adapter["original_title"] = next((r.original_title for r in results if r.original_title), None)
+    adapter["lang"] = detect_lang(f"{title}\n{body}")
+    adapter["clean_audit"] = audit.as_dict()
+    return audit

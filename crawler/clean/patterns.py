@@ -31,7 +31,7 @@ NOISE_LINES: tuple[tuple[str, re.Pattern[str], int | None], ...] = (
     ("notice", re.compile(r"^(大陆网友注意|备注：翻墙)"), None),
     ("site_help", re.compile(r"常见问题.{0,12}点击|请点击.{0,6}这里"), 60),
     ("call_to_action", re.compile(
-        r"订阅我们|訂閱我們|立即订阅|点击订阅|newsletter|每周精选|随时退订|扫码|掃碼|关注公众号|關注公眾號|下载.{0,4}APP|关注我们|關注我們", re.I), 60),
+        r"订阅我们|訂閱我們|立即订阅|点击订阅|newsletter|每周精选|随时退订|扫码|掃碼|关注公众号|關注公眾號|下载.{0,4}APP|关注我们|關注我們|相关资讯请关注|相關資訊請關注", re.I), 60),
     ("view_counter", re.compile(r"本文已被查看|阅读量|閱讀量|浏览次数|\d+\s*(次浏览|次阅读|人阅读)"), 40),
     ("login", re.compile(r"^(登录|登入|注册|註冊|登錄)(\s*[|/]?\s*(注册|註冊|登录|登錄))?$"), None),
     ("licence", re.compile(r"ICP证|ICP备|ICP證|公网安备|公安局.{0,12}备案|备案号|经营许可证"), 120),

@@ -45,6 +45,7 @@ from crawler.extract.meta import (
     json_ld_author,
     meta_content,
 )
+from crawler.extract.pages import next_page
 from crawler.items import Article
 from crawler.urls import normalise_url, site_of
 
@@ -138,6 +139,7 @@ def extract_article(
         origin=_origin(root, selectors),
         images=_images(body.container, url) if body.container is not None else [],
         link_texts=links,
+        next_page=next_page(root, url),
     )
 
 

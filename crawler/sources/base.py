@@ -1,9 +1,11 @@
 """The source spec (what differs between sites) and the spider machinery every source shares.
 
-A source module declares a SourceSpec and a tiny SourceSpider subclass; `parse` handles exactly
-one article page, so `scrapy crawl <source> -a url=...`, `crawler fetch URL` and an HTTP front
-need no extra arguments. Discovery starts from `spec.start_urls` (or `-a start_urls=URL,URL`: listing pages, RSS feeds or
-sitemaps) and follows pagination up to `max_depth`.
+A source module declares a SourceSpec and a tiny SourceSpider subclass; `parse` handles one
+article (its first page, then its next pages when it has them), so `scrapy crawl <source> -a url=...`,
+`crawler fetch URL` and an HTTP front need no extra arguments. Discovery starts from
+`spec.start_urls` (or `-a start_urls=URL,URL`): listing pages, feeds, sitemaps and sitemap indexes
+(gzipped or not), news sitemaps, JSON/JSONP lists or robots.txt, each told by what it is
+(crawler/discovery/); listing pages' pagination is followed up to `max_depth`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -22,7 +25,11 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from twisted.python.failure import Failure
 
 from crawler.conditional import NotModified
-from crawler.default_settings import CLEAN_MIN_BODY_CHARS
+from crawler.default_settings import ARTICLE_MAX_PAGES, CLEAN_MIN_BODY_CHARS
+from crawler.discovery.documents import read_document, recognise
+from crawler.discovery.entries import Entry, Listing
+from crawler.discovery.jsonlists import JsonFields, NotJSON
+from crawler.discovery.sitemaps import TooLarge, unpacked
 from crawler.extract.article import Layout, extract_article
 from crawler.extract.charset import looks_binary, page_text
 from crawler.extract.html import NotHTML
@@ -30,10 +37,11 @@ from crawler.failures import Failed, Problem, Reason
 from crawler.items import Article
 from crawler.urls import BadURL, check_url
 
-FEED_LINK = re.compile(r"<(?:link|loc)>\s*(?:<!\[CDATA\[)?\s*(https?://[^<\s\]]+)", re.I)
 # IgnoreRequest messages of Scrapy's own middlewares that mean "skipped on purpose", not a failure
 SKIPPED = ("Filtered offsite request", "Forbidden by robots.txt")
 DEFAULT_MAX_DEPTH = 2  # listing pages followed through pagination, counted from a start URL
+ABSOLUTE = ("http://", "https://")
+MAX_HOPS = 3  # robots.txt -> sitemap index -> sitemap is two; more is a loop or a trap
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class SourceSpec:
     timezone: str = "Asia/Shanghai"
     names: tuple[str, ...] = ()  # how other sites name this publisher in "来源：X" lines
     reposts: bool = False  # a site that re-posts other outlets' stories: never their original on a tie
+    json_fields: JsonFields = JsonFields()  # where the site's JSON/JSONP channel lists keep URL, time, title
     # one article, one URL: the outlet's article id in any of its URLs (a regex with an `id` group),
     # and the URL every form of it is stored under (`{id}` in it)
     article_id: str = ""
@@ -84,6 +93,10 @@ class SourceSpec:
 
 class FetchFailed(Failed):
     """A page that was fetched but holds nothing to extract; the message says why."""
+
+
+class NotListing(ValueError):
+    """A discovery URL that answered with something no discovery reader takes."""
 
 
 class SourceSpider(scrapy.Spider):
@@ -128,8 +141,9 @@ class SourceSpider(scrapy.Spider):
         configured = self.settings.getdict("SOURCE_START_URLS").get(self.name)
         return self.start_override or [check_url(u) for u in configured or self.spec.start_urls]
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[Article]:
-        """One article page in, one Article out (or a recorded failure)."""
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Article | scrapy.Request]:
+        """One article page in, one Article out (or a recorded failure); a multi-page article's
+        first page goes on to its next page, and the Article comes out of the last."""
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("monitor/article_pages")
         try:
@@ -140,7 +154,46 @@ class SourceSpider(scrapy.Spider):
         if article.extraction_fallback:
             self.crawler.stats.inc_value(f"extraction/fallback/{article.extraction_fallback}")
             self.logger.info("%s: %s", response.url, article.extracted_why)
+        yield from self.stitched(article, [response.url], response.meta.get("requested_url", response.url))
+
+    def parse_page(self, response: Response) -> Iterator[Article | scrapy.Request]:
+        """A later page of a multi-page article: its body joins the pages before it, in order."""
+        article, seen, requested = response.meta["article"], response.meta["pages_seen"], response.meta["requested_url"]
+        try:
+            page = self.extract(response)
+        except FetchFailed as exc:
+            self.fail(requested, incomplete(len(seen) + 1, response.url, exc.problem))
+            return
+        article.more_pages.append(page.body_html or "")
+        article.images = list(dict.fromkeys([*article.images, *page.images]))
+        article.link_texts = article.link_texts | page.link_texts
+        article.pages += 1
+        article.next_page = page.next_page
+        yield from self.stitched(article, [*seen, response.url], requested)
+
+    def stitched(self, article: Article, seen: list[str], requested: str) -> Iterator[Article | scrapy.Request]:
+        """The request for the article's next page, or the article when it has none, when the next
+        page is one already read (a loop), or when ARTICLE_MAX_PAGES pages are read."""
+        settings = getattr(self, "settings", None)
+        most = settings.getint("ARTICLE_MAX_PAGES") if settings else ARTICLE_MAX_PAGES
+        following = article.next_page
+        article.next_page = None
+        if following and following not in seen and article.pages < most:
+            yield scrapy.Request(following, callback=self.parse_page, errback=self.on_page_error, dont_filter=True,
+                                 meta={"article": article, "pages_seen": seen, "requested_url": requested})
+            return
+        if following and following not in seen:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("extraction/pages_capped")
+            article.extracted_why += f"; stopped at ARTICLE_MAX_PAGES ({most}) pages, more follow"
         yield article
+
+    def on_page_error(self, failure: Failure) -> None:
+        """A later page that could not be fetched: the article is not whole, so it is not stored
+        (the next run tries it again), and the failure names the page."""
+        request = failure.request  # type: ignore[attr-defined]
+        page = len(request.meta["pages_seen"]) + 1
+        self.fail(request.meta["requested_url"], incomplete(page, request.url, describe_failure(failure)))
 
     def extract(self, response: Response) -> Article:
         if not isinstance(response, HtmlResponse) or isinstance(response, XmlResponse):
@@ -161,26 +214,65 @@ class SourceSpider(scrapy.Spider):
         return article
 
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
-        """Article links go to `parse`; pagination links come back here, within `max_depth`."""
-        depth = response.meta.get("listing_depth", 0)
-        for url in self.links(response):
-            if self.spec.is_article(url):
-                yield response.follow(url, callback=self.parse, errback=self.on_error)
-        if depth < self.max_depth and isinstance(response, HtmlResponse):
+        """Any discovery document, told by what it is: a listing page (its pagination followed
+        within `max_depth`), a feed, a sitemap or news sitemap, a sitemap index or robots.txt (the
+        sitemaps they name read next), or a JSON/JSONP list. Article URLs go to `parse` unless
+        their dates put them before DISCOVERY_MAX_AGE_HOURS."""
+        try:
+            listing = self.listing(response)
+        except TooLarge as exc:
+            self.fail(response.url, Problem(Reason.TOO_LARGE, str(exc)))
+            return
+        except (NotJSON, NotListing) as exc:
+            self.fail(response.url, Problem(Reason.NOT_HTML, str(exc)))
+            return
+        depth, hops = response.meta.get("listing_depth", 0), response.meta.get("discovery_hops", 0)
+        cutoff = self.cutoff()
+        stats = self.crawler.stats
+        assert stats is not None
+        for child in listing.follow if hops < MAX_HOPS else ():
+            if cutoff and child.older_than(cutoff):
+                stats.inc_value(f"discovery/{listing.kind}/too_old")
+                continue
+            yield response.follow(child.url, callback=self.parse_listing, errback=self.on_error,
+                                  meta={"listing_depth": depth, "discovery_hops": hops + 1})
+        for entry in listing.entries:
+            candidates = (u if u.startswith(ABSOLUTE) else urljoin(response.url, u) for u in (entry.url, *entry.alternates))
+            url = next((u for u in candidates if self.spec.is_article(u)), None)
+            if url is None:
+                continue
+            stats.inc_value(f"discovery/{listing.kind}/found")
+            if cutoff and entry.older_than(cutoff):
+                stats.inc_value(f"discovery/{listing.kind}/too_old")
+                continue
+            modified = entry.modified.timestamp() if entry.modified else None
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
+                                 meta={"discovered_by": listing.kind, "listed_modified": modified})
+        if listing.kind == "listing" and depth < self.max_depth and isinstance(response, TextResponse):
             for selector in self.spec.pagination:
                 for href in response.css(selector).xpath("@href").getall():
                     yield response.follow(
                         href, callback=self.parse_listing, errback=self.on_error, meta={"listing_depth": depth + 1}
                     )
 
-    def links(self, response: Response) -> list[str]:
-        """Absolute links of a listing page, an RSS/Atom feed or a sitemap, in page order."""
-        if isinstance(response, HtmlResponse) and not isinstance(response, XmlResponse):
-            hrefs = response.css("a::attr(href)").getall()
-            return list(dict.fromkeys(urljoin(response.url, h.strip()) for h in hrefs))
-        if isinstance(response, TextResponse):
-            return list(dict.fromkeys(m.group(1) for m in FEED_LINK.finditer(response.text)))
-        return []
+    def listing(self, response: Response) -> Listing:
+        """What a discovery response lists; an HTML page's links, in page order, as a `listing`."""
+        body = unpacked(response.body, response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE")))
+        kind = recognise(body)
+        if kind != "html":
+            text = page_text(body, (response.headers.get("Content-Type") or b"").decode("latin-1")) if kind == "json" else ""
+            return read_document(kind, body, text, response.url, self.spec.json_fields, self.spec.timezone)
+        if looks_binary(body):
+            raise NotListing("not a listing page, feed, sitemap, JSON list or robots.txt (binary content)")
+        if not isinstance(response, TextResponse) or body is not response.body:
+            response = HtmlResponse(response.url, body=body)
+        hrefs = response.css("a::attr(href)").getall()
+        return Listing("listing", entries=[Entry(u) for u in dict.fromkeys(urljoin(response.url, h.strip()) for h in hrefs)])
+
+    def cutoff(self) -> datetime | None:
+        """Entries dated before this are not requested; None when DISCOVERY_MAX_AGE_HOURS is 0."""
+        hours = self.settings.getfloat("DISCOVERY_MAX_AGE_HOURS")
+        return datetime.now(UTC) - timedelta(hours=hours) if hours > 0 else None
 
     def on_error(self, failure: Failure) -> None:
         if failure.check(NotModified):  # skipped on purpose, and counted, by a middleware
@@ -199,6 +291,11 @@ class SourceSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"fetch/failed/{problem.reason}")
         self.logger.warning("%s: %s", url, problem.message)
+
+
+def incomplete(page: int, url: str, problem: Problem) -> Problem:
+    return Problem(Reason.INCOMPLETE, f"page {page} of the article ({url}) failed: {problem.message}; not stored, "
+                                      "so the next run tries it again")
 
 
 def describe_failure(failure: Failure) -> Problem:

@@ -6,12 +6,16 @@ in .article_box .content. Each has a real saved page among the fixtures. Mobile 
 have none yet, so no layout: they take the generic path, counted as a fallback. Never
 .post_content / .post_main as a body: they contain the "相关推荐 / 热点推荐" farm.
 
+Discovery: the top-news RSS feed, the 要闻 channel's JSONP list (`data_callback([...])`, times as
+MM/DD/YYYY) and the news and tech front pages.
+
 An article is its 16-character docid, whatever the URL: www.163.com/news/article/ID.html,
 www.163.com/dy/article/ID.html (the 2021 template serves every docid under its channel paths),
 m.163.com and c.m.163.com's mobile forms and the older news.163.com/YY/MMDD/HH/ID.html. All are
 stored under www.163.com/dy/article/ID.html.
 """
 
+from crawler.discovery.jsonlists import JsonFields
 from crawler.extract.article import Layout, Selectors
 from crawler.sources.base import SourceSpec, SourceSpider
 
@@ -21,12 +25,14 @@ SPEC = SourceSpec(
     domains=("163.com",),
     start_urls=(
         "https://news.163.com/special/00011K6L/rss_newstop.xml",
+        "https://news.163.com/special/cm_yaowen20200213/?callback=data_callback",  # JSONP: the 要闻 channel list
         "https://www.163.com/news/",
         "https://tech.163.com/",
     ),
     article_pattern=r"163\.com/(?:(?:dy|news)/article/|news/a/|\d{2}/\d{4}/\d{2}/)[0-9A-Z]{16}\.html",
     article_id=r"^https?://(?:[a-z0-9-]+\.)*163\.com/(?:[a-z]+/article|news/a|\d{2}/\d{4}/\d{2})/(?P<id>[0-9A-Z]{16})\.html",
     canonical_url="https://www.163.com/dy/article/{id}.html",
+    json_fields=JsonFields(time_format="%m/%d/%Y %H:%M:%S"),  # channel lists' "time": "12/01/2026 10:21:03"
     layouts=(
         Layout("2021", marker=".post_main", selectors=Selectors(
             title=("h1.post_title", ".post_main h1"),

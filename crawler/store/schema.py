@@ -56,6 +56,7 @@ VALIDATOR: dict[str, Any] = {
             "lang": {"bsonType": "string"},
             "images": {"bsonType": "array", "items": {"bsonType": "string"}},
             "fetched_at": {"bsonType": "date"},
+            "pages": {"bsonType": ["int", "long"], "minimum": 1},
             "clean_audit": {"bsonType": "object"},
             "content_hash": {"bsonType": "string", "minLength": 40, "maxLength": 40},
             "version": {"bsonType": ["int", "long"], "minimum": 1},

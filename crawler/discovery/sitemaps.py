@@ -1,0 +1,77 @@
+"""Sitemaps, sitemap indexes and Google News sitemaps, read with Scrapy's own `Sitemap` (the
+streaming, entity-safe parser `SitemapSpider` uses), gzipped or not.
+
+Scrapy's parser keeps each `<url>`'s direct children only, so a news sitemap's
+`<news:news><news:publication_date>` would arrive as an empty `news` value: `NewsSitemap` lifts the
+children of `news:news` into the entry first (`news_publication_date`, `news_title`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+
+from crawler.discovery.entries import Entry, Listing
+from crawler.extract.dates import find_datetime
+
+GZIP_MAGIC = b"\x1f\x8b\x08"
+
+
+class TooLarge(ValueError):
+    """A gzipped document that inflates past the download size limit."""
+
+
+class NewsSitemap(Sitemap):
+    """Scrapy's Sitemap, keeping what a `<news:news>` block says of its `<url>`."""
+
+    def _process_sitemap_element(self, elem: etree._Element) -> dict[str, Any] | None:
+        news = {
+            f"news_{self._get_tag_name(child)}": (child.text or "").strip()
+            for block in elem if self._get_tag_name(block) == "news"
+            for child in block.iter() if child is not block and (child.text or "").strip()
+        }
+        entry = super()._process_sitemap_element(elem)
+        return entry | news if entry is not None else None
+
+
+def unpacked(body: bytes, max_size: int) -> bytes:
+    """The body, gunzipped when it is a gzip file (`sitemap-1.xml.gz` served as such), at most
+    `max_size` bytes once inflated (0: no limit), as Scrapy's SitemapSpider reads it."""
+    if not body.startswith(GZIP_MAGIC):
+        return body
+    try:
+        return gunzip(body, max_size=max_size)
+    except ValueError as exc:  # Scrapy's size check: past DOWNLOAD_MAXSIZE once inflated
+        raise TooLarge(f"gzipped document past the download size limit once inflated ({max_size} bytes)") from exc
+
+
+def read_sitemap(body: bytes, tz: str) -> Listing:
+    """A urlset's pages (kind `news_sitemap` when it has news entries) or an index's sitemaps."""
+    sitemap = NewsSitemap(body)
+    entries = [_entry(d, tz) for d in sitemap if d.get("loc")]
+    if sitemap.type == "sitemapindex":
+        return Listing("sitemap_index", follow=entries)
+    news = any(e.published is not None for e in entries)
+    return Listing("news_sitemap" if news else "sitemap", entries=entries)
+
+
+def read_robots(body: bytes, url: str) -> Listing:
+    """robots.txt: its `Sitemap:` lines, to be read next."""
+    return Listing("robots", follow=[Entry(u) for u in sitemap_urls_from_robots(body, base_url=url)])
+
+
+def _entry(d: dict[str, Any], tz: str) -> Entry:
+    published = find_datetime(d.get("news_publication_date", ""), tz)
+    modified = find_datetime(d.get("lastmod", ""), tz)
+    return Entry(
+        url=d["loc"],
+        published=published.value if published else None,
+        precision=published.precision if published else "second",
+        # a day-only lastmod changed some time that day: counted at its end, never too early
+        modified=(modified.value.replace(hour=23, minute=59, second=59) if modified.precision == "day"
+                  else modified.value) if modified else None,
+        title=d.get("news_title", ""),
+        alternates=tuple(d.get("alternate", ())),
+    )

@@ -1,0 +1,146 @@
+"""A multi-page article is stored as one article: its pages' bodies in order, `pages` counting them.
+
+Page 1 is the real saved gamersky page of the GNE set (../shared/bench-data/gne_zh), a two-page
+article whose pager says "1/2 下一页"; its page 2 was not saved, so pages 2 and 3 here are that
+page with its story paragraphs and pager replaced (hand-built), and its pager's links pointed at the
+local site."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.cluster import STORED, article
+from tests.conftest import run_crawler
+from tests.evalsets import BENCH_DATA
+from tests.site import Page, Site
+
+FIRST = "http://wap.gamersky.com/news/Content-1220000.html"
+PAGE = "http://wap.gamersky.com/news/Content-1220000_{}.html"
+REAL = (BENCH_DATA / "gne_zh" / "html" / "tests__gamersky__gamersky.html").read_text(encoding="utf-8")
+STORY = re.compile(r'(<div class="gsAreaContextArt">).*?(</div>\s*<div class="gs_bot_author">)', re.S)
+PAGER = re.compile(r'<div class="yu-btnwrap">.*?</div>', re.S)
+STITCHED_TITLE = "逆水寒再按照这个速度研发下去 应该马上就要收到律师函了！"
+PAGE_ONE = [  # what page 1 gives on its own
+    "《逆水寒》每周的版本更新都安排在周四，是以周三周四这两天的官方微信微博总是被心急的玩家各种蹲守，期待能第一个挖到爆料。",
+    "而在这周四，眼尖的玩家就已经发现了，逆水寒在每个玩家的庄园中，安置了一批特殊的可以自由写字的全新院门，官方更是亲自上阵写了一批横幅和对联。",
+    "这批院门投放的一瞬间，每个玩家的庄园霎时间都像装了一批自带明言明语的BGM，感觉分分钟几百个小明一起对你说：我不要你觉得，我要我觉得。",
+    "逆水寒在追热点方面不仅追的巧，还追的快！晓明的中餐厅还没播完，玩家已经能在自己庄园里随便COS了，让人想起来7月3日某位大佬被泼水之后，"
+    "逆水寒官方开发组就直接在7月4日的更新公告写到：“因为会呼吸的江湖已经入暑，天气燥热难耐。所以本周新增了一个“你清醒一下”的花哨动作。”",
+]
+LATER = {
+    2: ["第二页里，玩家们把院门上的对联拍成截图，在论坛里评选出了最受欢迎的十副，其中一副被官方置顶展示。",
+        "开发组在采访中表示，院门的文字功能原本只是节日活动的一部分，没想到会成为玩家自发创作的舞台。"],
+    3: ["第三页最后，官方透露下周还会加入可以更换字体和颜色的横幅，让庄园的装饰更有个性。",
+        "不少玩家已经开始期待，下一个被写上院门的热门段子会是什么。"],
+}
+
+
+def pager(first: str, number: int, last: int) -> str:
+    previous = (f'<a href="{page_url(first, number - 1)}">上一页</a>' if number > 1
+                else '<a href="javascript:;" class="disable">上一页</a>')
+    following = (f'<a href="{page_url(first, number + 1)}" class="page-next">下一页</a>' if number < last
+                 else '<a href="javascript:;" class="disable">下一页</a>')
+    return f'<div class="yu-btnwrap">{previous}<span>{number}/{last}</span>{following}</div>'
+
+
+def page_url(first: str, number: int) -> str:
+    return first if number == 1 else first.replace(".html", f"_{number}.html")
+
+
+def gamersky(site: Site, last: int = 3, first: str = FIRST) -> None:
+    """The article's pages on `site`: at their absolute URLs when the site is the proxy (FIRST), at
+    their paths when it is the host itself."""
+    key = (lambda url: url) if first == FIRST else (lambda url: urlsplit(url).path)
+    site.add(key(first), Page(PAGER.sub(pager(first, 1, last), REAL, count=1).encode()))
+    for number in range(2, last + 1):
+        story = "".join(f"<p>\u3000\u3000{line}</p>" for line in LATER[number])
+        page = STORY.sub(lambda m, s=story: m.group(1) + s + m.group(2), REAL, count=1)
+        site.add(key(page_url(first, number)), Page(PAGER.sub(pager(first, number, last), page, count=1).encode()))
+
+
+def pages_requested(site: Site) -> list[str]:
+    return [r for r in site.requests if not r.endswith("/robots.txt")]
+
+
+def fetch(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    return run_crawler([*args, "fetch", FIRST], env, cwd)
+
+
+def test_crawler_fetch_stores_a_three_page_article_as_one_with_its_paragraphs_in_order(
+        site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    gamersky(site)
+    done = fetch([], crawler_env | {"http_proxy": site.base}, tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    printed = json.loads(done.stdout)
+    stored = articles.find_one({"url": FIRST})
+    assert [d["url"] for d in articles.find()] == [FIRST]  # one document, not one per page
+    assert stored["title"] == STITCHED_TITLE
+    assert stored["body"].split("\n") == [*PAGE_ONE, *LATER[2], *LATER[3]]
+    assert stored["pages"] == printed["pages"] == 3
+    assert pages_requested(site) == [FIRST, PAGE.format(2), PAGE.format(3)]
+
+
+def test_a_later_page_that_fails_stores_nothing_and_says_which_page(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    gamersky(site)
+    del site.pages[PAGE.format(3)]  # 404
+    done = fetch([], crawler_env | {"http_proxy": site.base}, tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (f"crawler: {FIRST}: page 3 of the article ({PAGE.format(3)}) failed: HTTP 404; "
+                                   "not stored, so the next run tries it again")
+    assert articles.count_documents({}) == 0
+
+
+def test_article_max_pages_caps_the_pages_read_and_says_so(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    gamersky(site)
+    done = fetch(["-s", "ARTICLE_MAX_PAGES=2"], crawler_env | {"http_proxy": site.base}, tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    stored = articles.find_one({"url": FIRST})
+    assert (stored["pages"], stored["body"].split("\n")) == (2, [*PAGE_ONE, *LATER[2]])
+    assert stored["extracted_why"].endswith("; stopped at ARTICLE_MAX_PAGES (2) pages, more follow")
+    assert PAGE.format(3) not in site.requests
+
+
+def test_a_page_linking_back_to_an_earlier_page_ends_the_article(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    gamersky(site, last=2)
+    loop = site.pages[PAGE.format(2)].body.decode().replace('<a href="javascript:;" class="disable">下一页</a>',
+                                                            f'<a href="{FIRST}">下一页</a>')
+    site.add(PAGE.format(2), Page(loop.encode()))
+    done = fetch([], crawler_env | {"http_proxy": site.base}, tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert articles.find_one({"url": FIRST})["pages"] == 2
+    assert pages_requested(site) == [FIRST, PAGE.format(2)]
+
+
+@pytest.fixture
+def split_netease(site: Site) -> str:
+    """A NetEase article over two pages (`ID.html`, `ID_2.html`), listed on the news front page."""
+    ident = "P000000000000001"
+    first = article(ident).decode()
+    second = article("P000000000000002").decode()
+    pager = '<div class="post_pages"><a href="/dy/article/{}.html">{}</a></div>'
+    site.add("http://www.163.com/news/", Page(f'<html><body><a href="/dy/article/{ident}.html">x</a></body></html>'.encode()))
+    site.add(f"http://www.163.com/dy/article/{ident}.html",
+             Page(first.replace('<div class="post_body">', pager.format(f"{ident}_2", "下一页") + '<div class="post_body">', 1).encode()))
+    site.add(f"http://www.163.com/dy/article/{ident}_2.html", Page(second.encode()))
+    return ident
+
+
+@pytest.mark.parametrize("distributed", [False, True], ids=["crawl", "distributed round"])
+def test_a_discovery_crawl_stitches_the_pages_too(distributed: bool, split_netease: str, crawler_env, site: Site, articles,
+                                                  redis_server, tmp_path: Path) -> None:
+    env = crawler_env | {"http_proxy": site.base} | ({"REDIS_URL": redis_server.url} if distributed else {})
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler.cli.main", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
+         "-s", "FRONTIER_POLL_INTERVAL=0.2", "-s", 'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}',
+         "crawl", "netease"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    stored = list(articles.find())
+    assert [(d["url"], d["pages"]) for d in stored] == [(STORED.format(split_netease), 2)]
+    assert f"http://www.163.com/dy/article/{split_netease}_2.html" in site.requests
