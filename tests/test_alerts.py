@@ -31,6 +31,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from crawler.alerts.conditions import Observed, conditions, transitions
 from crawler.alerts.delivery import deliver
 from crawler.alerts.messages import Alert, Endpoint, endpoints
+from tests.conftest import run_crawler
 from tests.site import Page, Site
 from tests.test_discovery import scrapy_crawl
 from tests.test_runs import ARTICLE, article, listing
@@ -348,3 +349,14 @@ def test_the_monitoring_profile_scrapes_the_api_with_its_token_and_loads_the_rul
     assert job["authorization"]["credentials_file"] == "/run/secrets/api_token"
     assert "./deploy/grafana/dashboard.json:/var/lib/grafana/dashboards/crawler.json:ro" in services["grafana"]["volumes"]
     assert services["api"]["environment"]["REDIS_URL"] == "redis://redis:6379/0"  # /metrics shows the frontier
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ('[{"kind": "pager", "url": "http://127.0.0.1:9/"}]', "ALERT_WEBHOOKS: each entry needs a kind, one of json, slack, dingtalk, wecom, lark"),
+    ('[{"kind": "dingtalk", ', "ALERT_WEBHOOKS is not valid JSON (Expecting"),
+])
+def test_a_malformed_alert_webhooks_setting_is_one_line_and_exit_2(value: str, said: str, crawler_env, site, tmp_path: Path) -> None:
+    done = run_crawler(["crawl", "solidot"], crawler_env | {"ALERT_WEBHOOKS": value, "http_proxy": site.base}, tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"crawler: {said}") and done.stderr.count("\n") == 1, done.stderr
+    assert site.requests == []  # nothing was crawled

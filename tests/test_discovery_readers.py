@@ -175,3 +175,11 @@ def test_json_lists_take_epoch_times_and_nested_objects() -> None:
 def test_a_broken_json_list_is_a_clear_error() -> None:
     with pytest.raises(NotJSON, match="not a JSON list"):
         read_json('data_callback([{"title": "x",', NETEASE, "Asia/Shanghai")
+
+
+def test_a_feed_cannot_read_local_files_through_an_external_entity() -> None:
+    hostile = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>'
+               b"<rss version=\"2.0\"><channel><item><title>&xxe;</title><link>https://www.solidot.org/story?sid=1&xxe;</link>"
+               b"</item></channel></rss>")
+    assert read_document("feed", hostile, "", "https://www.solidot.org/index.rss", JsonFields(), "Asia/Shanghai").entries == [
+        Entry("https://www.solidot.org/story?sid=1")]

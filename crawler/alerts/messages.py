@@ -58,7 +58,10 @@ class Endpoint:
 
 def endpoints(setting: Any) -> list[Endpoint]:
     """ALERT_WEBHOOKS as a list (from settings) or JSON text (from the environment)."""
-    entries = json.loads(setting) if isinstance(setting, str) else setting
+    try:
+        entries = json.loads(setting) if isinstance(setting, str) else setting
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"ALERT_WEBHOOKS is not valid JSON ({exc})") from None
     if not isinstance(entries, list):
         raise ValueError("ALERT_WEBHOOKS must be a JSON list of {kind, url, secret} objects")
     return [Endpoint.parse(entry) for entry in entries]

@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from crawler.cli import api, crawl, db, export, fetch, schedule, status, worker
+from crawler.cli.settings import BadSetting
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.run(args) or 0)
+    try:
+        return int(args.run(args) or 0)
+    except BadSetting as exc:
+        print(f"crawler: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

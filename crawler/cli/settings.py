@@ -1,4 +1,5 @@
-"""Project settings for a command, with `-s NAME=VALUE` overrides applied."""
+"""Project settings for a command, with `-s NAME=VALUE` overrides applied, and checked where a
+wrong value would otherwise surface as a traceback deep in a crawl."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ import os
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from crawler.alerts.messages import endpoints
+
+
+class BadSetting(ValueError):
+    """A setting no command can run with; `crawler` prints it as one line and exits 2."""
+
 
 def load_settings(args: argparse.Namespace) -> Settings:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
@@ -15,4 +22,8 @@ def load_settings(args: argparse.Namespace) -> Settings:
     for pair in args.set:
         name, _, value = pair.partition("=")
         settings.set(name, value, priority="cmdline")
+    try:
+        endpoints(settings.get("ALERT_WEBHOOKS") or [])
+    except ValueError as exc:
+        raise BadSetting(str(exc)) from None
     return settings
