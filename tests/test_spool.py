@@ -33,14 +33,14 @@ def test_replays_once_keeps_what_is_refused_and_counts_what_was_there_already(co
     good, bad = solidot_doc(1), solidot_doc(2)
     bad["body"] = ""  # the validator refuses an empty body
     spool.append([good, bad], "store unavailable")
-    assert spool.read()[0]["fetched_at"] == good["fetched_at"]  # times survive the round trip
+    assert list(spool.documents())[0]["fetched_at"] == good["fetched_at"]  # times survive the round trip
     first = spool.replay(lambda docs: write_articles(collection, docs))
     assert (first.written, first.already, first.refused, first.quarantined) == (1, 0, 1, 0)
     spool.append([good], "store unavailable")  # the same fetch spooled twice (a retried write)
     second = spool.replay(lambda docs: write_articles(collection, docs))
     assert (second.written, second.already, second.refused) == (0, 1, 1)
     assert collection.count_documents({}) == 1 and collection.find_one()["fetch_count"] == 1
-    assert [d["url"] for d in spool.read()] == [bad["url"]]
+    assert [d["url"] for d in list(spool.documents())] == [bad["url"]]
 
 
 def test_a_failed_replay_leaves_every_line_for_the_next(tmp_path: Path) -> None:
@@ -52,7 +52,7 @@ def test_a_failed_replay_leaves_every_line_for_the_next(tmp_path: Path) -> None:
 
     with pytest.raises(StoreUnavailable):
         spool.replay(down)
-    assert [d["url"].rsplit("=", 1)[1] for d in spool.read()] == ["1", "2"]
+    assert [d["url"].rsplit("=", 1)[1] for d in list(spool.documents())] == ["1", "2"]
 
 
 def test_a_torn_last_line_and_a_garbage_line_are_quarantined_and_the_rest_replays(collection, tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_a_line_appended_while_a_replay_writes_is_kept_for_the_next(collection, 
         return write_articles(collection, docs)
 
     assert spool.replay(write_while_another_appends).written == 1
-    assert [d["url"][-1] for d in spool.read()] == ["2"]
+    assert [d["url"][-1] for d in list(spool.documents())] == ["2"]
     assert spool.replay(lambda docs: write_articles(collection, docs)).written == 1
     assert collection.count_documents({}) == 2
 

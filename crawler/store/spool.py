@@ -107,20 +107,19 @@ class Spool:
         """Everything that waits: the closed segments, then the live file."""
         return self.closed_segments() + ([self.path] if self.path.exists() else [])
 
-    def read(self) -> list[dict[str, Any]]:
-        """Every readable spooled document (lines that cannot be read are left out)."""
-        docs = []
+    def documents(self) -> Iterator[dict[str, Any]]:
+        """Every readable spooled document, one at a time (lines that cannot be read are left out)."""
         for segment in self.segments():
             with segment.open(encoding="utf-8", errors="replace") as handle:
                 for line in handle:
                     try:
-                        docs.append(parse_line(line))
+                        yield parse_line(line)
                     except SpoolLineError:  # blank, torn or garbage: the replay quarantines it
                         continue
-        return docs
 
     def __len__(self) -> int:
-        return len(self.read())
+        """Counted as read, never held: /metrics and the alerts ask while a long outage fills it."""
+        return sum(1 for _ in self.documents())
 
     def replay(self, write: Callable[[list[dict[str, Any]]], Written]) -> Replayed:
         """Hand every spooled document to `write`, in batches; what it refuses goes back to the
