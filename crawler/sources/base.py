@@ -25,7 +25,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from twisted.python.failure import Failure
 
 from crawler.conditional import NotModified
-from crawler.default_settings import ARTICLE_MAX_PAGES, CLEAN_MIN_BODY_CHARS
+from crawler.default_settings import CLEAN_MIN_BODY_CHARS
 from crawler.discovery.documents import read_document, recognise
 from crawler.discovery.entries import Entry, Listing
 from crawler.discovery.jsonlists import JsonFields, NotJSON
@@ -174,8 +174,7 @@ class SourceSpider(scrapy.Spider):
     def stitched(self, article: Article, seen: list[str], requested: str) -> Iterator[Article | scrapy.Request]:
         """The request for the article's next page, or the article when it has none, when the next
         page is one already read (a loop), or when ARTICLE_MAX_PAGES pages are read."""
-        settings = getattr(self, "settings", None)
-        most = settings.getint("ARTICLE_MAX_PAGES") if settings else ARTICLE_MAX_PAGES
+        most = self.settings.getint("ARTICLE_MAX_PAGES")
         following = article.next_page
         article.next_page = None
         if following and following not in seen and article.pages < most:
