@@ -183,3 +183,14 @@ def test_a_feed_cannot_read_local_files_through_an_external_entity() -> None:
                b"</item></channel></rss>")
     assert read_document("feed", hostile, "", "https://www.solidot.org/index.rss", JsonFields(), "Asia/Shanghai").entries == [
         Entry("https://www.solidot.org/story?sid=1")]
+
+
+def test_a_feed_date_without_a_time_of_day_keeps_day_precision() -> None:
+    rss = (b'<?xml version="1.0"?><rss version="2.0"><channel>'
+           b"<item><link>https://www.solidot.org/story?sid=5</link><pubDate>Tue, 01 Dec 2026</pubDate></item>"
+           b"<item><link>https://www.solidot.org/story?sid=6</link><pubDate>Tue, 01 Dec 2026 10:00:00 +0800</pubDate></item>"
+           b"</channel></rss>")
+    day, minute = read_document("feed", rss, "", "https://www.solidot.org/index.rss", JsonFields(), "Asia/Shanghai").entries
+    assert (day.published, day.precision) == (datetime(2026, 12, 1, tzinfo=UTC), "day")
+    assert (minute.published, minute.precision) == (datetime(2026, 12, 1, 2, 0, tzinfo=UTC), "second")
+    assert not day.older_than(datetime(2026, 12, 1, 23, 0, tzinfo=UTC))  # the day is not over yet

@@ -6,6 +6,7 @@ to fetch."""
 from __future__ import annotations
 
 import calendar
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,9 @@ from typing import Any
 import feedparser
 
 from crawler.discovery.entries import Entry, Listing
+
+# a date with no time of day (`2026-12-01`, `Tue, 01 Dec 2026`): it covers the whole day, as in a sitemap
+DAY_ONLY = re.compile(r"(?:\w{3},\s*)?\d{1,2}\s+\w{3}\s+\d{4}|\d{4}-\d{2}-\d{2}")
 
 
 def read_feed(body: bytes) -> Listing:
@@ -25,10 +29,14 @@ def _entry(entry: Any) -> Entry | None:
     url = entry.get("link") or next((href for href in links if href), None)
     if not url:
         return None
+    # read as a plain dict: feedparser's own lookup would answer `updated` with `published`
+    published, updated = dict.get(entry, "published_parsed"), dict.get(entry, "updated_parsed")
+    raw = dict.get(entry, "published") or dict.get(entry, "updated") or ""
     return Entry(
         url=url.strip(),
-        published=_utc(entry.get("published_parsed")) or _utc(entry.get("updated_parsed")),
-        modified=_utc(entry.get("updated_parsed")),
+        published=_utc(published) or _utc(updated),
+        precision="day" if DAY_ONLY.fullmatch(raw.strip()) else "second",
+        modified=_utc(updated),
         title=entry.get("title", ""),
     )
 
