@@ -11,7 +11,7 @@ import pytest
 from crawler.discovery.documents import read_document, recognise
 from crawler.discovery.entries import Entry
 from crawler.discovery.jsonlists import JsonFields, NotJSON, read_json
-from crawler.discovery.sitemaps import TooLarge, read_robots, read_sitemap, unpacked
+from crawler.discovery.sitemaps import TooLarge, read_robots, read_sitemap, unpacked, w3c_datetime
 
 ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
@@ -194,3 +194,15 @@ def test_a_feed_date_without_a_time_of_day_keeps_day_precision() -> None:
     assert (day.published, day.precision) == (datetime(2026, 12, 1, tzinfo=UTC), "day")
     assert (minute.published, minute.precision) == (datetime(2026, 12, 1, 2, 0, tzinfo=UTC), "second")
     assert not day.older_than(datetime(2026, 12, 1, 23, 0, tzinfo=UTC))  # the day is not over yet
+
+
+@pytest.mark.parametrize(("text", "value", "precision"), [
+    ("2026-12-01", datetime(2026, 11, 30, 16, 0, tzinfo=UTC), "day"),
+    ("2026-12-01T08:15+08:00", datetime(2026, 12, 1, 0, 15, tzinfo=UTC), "minute"),
+    ("2026-12-01T08:15:30Z", datetime(2026, 12, 1, 8, 15, 30, tzinfo=UTC), "second"),
+    ("2026-12-01 08:15:30", datetime(2026, 12, 1, 0, 15, 30, tzinfo=UTC), "second"),  # no zone: the source's
+    ("2026年12月1日 08:15", datetime(2026, 12, 1, 0, 15, tzinfo=UTC), "minute"),  # not W3C: read as any date text
+])
+def test_sitemap_dates_keep_their_zone_and_precision(text: str, value: datetime, precision: str) -> None:
+    found = w3c_datetime(text, "Asia/Shanghai")
+    assert found is not None and (found.value, found.precision) == (value, precision)

@@ -7,6 +7,8 @@ children of `news:news` into the entry first (`news_publication_date`, `news_tit
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
 from lxml import etree
@@ -14,9 +16,11 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler.discovery.entries import Entry, Listing
-from crawler.extract.dates import find_datetime
+from crawler.extract.dates import FoundTime, find_datetime, zone
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
+CLOCK = re.compile(r"[\d-]{8,10}[T ](?P<clock>\d.*)")  # the time of day after an ISO date
+SECONDS = re.compile(r"\d{2}:?\d{2}:?\d{2}")
 
 
 class TooLarge(ValueError):
@@ -62,9 +66,23 @@ def read_robots(body: bytes, url: str) -> Listing:
     return Listing("robots", follow=[Entry(u) for u in sitemap_urls_from_robots(body, base_url=url)])
 
 
+def w3c_datetime(text: str, tz: str) -> FoundTime | None:
+    """A sitemap's W3C date-time (`2026-12-01`, `2026-12-01T08:15+08:00`, `...T08:15:00Z`), read
+    with `datetime.fromisoformat` (a sitemap of 50,000 entries has 100,000 of them), else as any
+    other date text; a time without a zone is in the source's."""
+    text = text.strip()
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return find_datetime(text, tz)
+    clock = CLOCK.match(text)
+    precision = "day" if not clock else "second" if SECONDS.match(clock.group("clock")) else "minute"
+    return FoundTime(value if value.tzinfo else value.replace(tzinfo=zone(tz)), text, precision)
+
+
 def _entry(d: dict[str, Any], tz: str) -> Entry:
-    published = find_datetime(d.get("news_publication_date", ""), tz)
-    modified = find_datetime(d.get("lastmod", ""), tz)
+    published = w3c_datetime(d.get("news_publication_date", ""), tz)
+    modified = w3c_datetime(d.get("lastmod", ""), tz)
     return Entry(
         url=d["loc"],
         published=published.value if published else None,
