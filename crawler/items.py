@@ -74,6 +74,11 @@ class Article:
         "URL of the article's next page (`下一页`, `ID_2.html`), which the spider fetches and stitches in; never stored.",
         stored=False,
     )
+    earlier_page: str | None = _f(
+        "URL of an earlier page of the same article this page links to (the first, when it can): a later page "
+        "asked for leads there, so the article is stored whole under its first page; never stored.",
+        stored=False,
+    )
     extraction_fallback: str | None = _f(
         "Why the source's layout was set aside (`no_layout`, `no_match`, `empty`, `weak`), counted in the run's "
         "stats as extraction/fallback/<reason>; never stored (extracted_why says it in words).",

@@ -144,3 +144,13 @@ def test_a_discovery_crawl_stitches_the_pages_too(distributed: bool, split_netea
     stored = list(articles.find())
     assert [(d["url"], d["pages"]) for d in stored] == [(STORED.format(split_netease), 2)]
     assert f"http://www.163.com/dy/article/{split_netease}_2.html" in site.requests
+
+
+def test_a_later_page_asked_for_stores_the_whole_article_under_its_first_page(
+        site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    gamersky(site)
+    done = run_crawler(["fetch", PAGE.format(3)], crawler_env | {"http_proxy": site.base}, tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [(d["url"], d["pages"]) for d in articles.find()] == [(FIRST, 3)]
+    assert articles.find_one()["body"].split("\n") == [*PAGE_ONE, *LATER[2], *LATER[3]]
+    assert json.loads(done.stdout)["url"] == FIRST  # the line printed for the URL asked for

@@ -45,7 +45,7 @@ from crawler.extract.meta import (
     json_ld_author,
     meta_content,
 )
-from crawler.extract.pages import next_page
+from crawler.extract.pages import neighbours
 from crawler.items import Article
 from crawler.urls import normalise_url, site_of
 
@@ -122,6 +122,7 @@ def extract_article(
     body = _body(Page(root, url, measured.totals, measured.main, links, min_chars), source, layouts, layout)
     headline = _title(root, selectors, ld)
     found = _published(root, body.container, selectors, ld, tz, url, headline)
+    pages = neighbours(root, url)
     return Article(
         url=normalise_url(url),
         source=source,
@@ -139,7 +140,8 @@ def extract_article(
         origin=_origin(root, selectors),
         images=_images(body.container, url) if body.container is not None else [],
         link_texts=links,
-        next_page=next_page(root, url),
+        next_page=pages.next,
+        earlier_page=pages.earlier,
     )
 
 

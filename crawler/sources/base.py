@@ -151,10 +151,16 @@ class SourceSpider(scrapy.Spider):
         except FetchFailed as exc:
             self.fail(response.meta.get("requested_url", response.url), exc.problem)
             return
+        requested = response.meta.get("requested_url", response.url)
+        back = response.meta.get("pages_back", 0)
+        if article.earlier_page and back < self.settings.getint("ARTICLE_MAX_PAGES"):
+            yield scrapy.Request(article.earlier_page, callback=self.parse, errback=self.on_error, dont_filter=True,
+                                 meta={"requested_url": requested, "pages_back": back + 1})
+            return  # a later page: the article starts earlier, and is read from there
         if article.extraction_fallback:
             self.crawler.stats.inc_value(f"extraction/fallback/{article.extraction_fallback}")
             self.logger.info("%s: %s", response.url, article.extracted_why)
-        yield from self.stitched(article, [response.url], response.meta.get("requested_url", response.url))
+        yield from self.stitched(article, [response.url], requested)
 
     def parse_page(self, response: Response) -> Iterator[Article | scrapy.Request]:
         """A later page of a multi-page article: its body joins the pages before it, in order."""
