@@ -1,7 +1,8 @@
 """Incremental discovery: an article page already in the store is not fetched again, unless it is
 recent enough that an edit may still come, or its listing (a sitemap's lastmod) says it changed
-after its last fetch. Each one it finds stored is counted for its discovery kind. The check reads the store, so it holds across restarts
-and across machines, and a crawl interrupted half way resumes without refetching what it stored.
+after its last fetch; each one found stored is counted for its discovery kind. The check reads the
+store, so it holds across restarts and across machines, and a crawl interrupted half way resumes
+without refetching what it stored.
 
 It is a spider middleware over a listing's output, not a downloader middleware over each request:
 one query answers for every link of a listing page, where a query per article page would block the

@@ -11,21 +11,23 @@ DAY = timedelta(days=1)
 @dataclass(frozen=True)
 class Entry:
     """One URL a discovery document lists, with what it says of it: when the article was published
-    (`precision` "day" when only the day is known: it covers the whole day), when the URL last
-    changed (a sitemap's lastmod, a feed entry's updated), its title, and other URLs of the same
-    page (a sitemap's hreflang alternates)."""
+    and when the URL last changed (a sitemap's lastmod, a feed entry's updated), each with its
+    precision ("day" when only the day is known: it covers the whole day), its title, and other
+    URLs of the same page (a sitemap's hreflang alternates)."""
 
     url: str
     published: datetime | None = None
     precision: str = "second"
     modified: datetime | None = None
+    modified_precision: str = "second"
     title: str = ""
     alternates: tuple[str, ...] = ()
 
     def newest(self) -> datetime | None:
         """The latest moment the entry's dates allow: a day-only date reaches to that day's end."""
-        published = self.published + DAY if self.published and self.precision == "day" else self.published
-        dates = [d for d in (published, self.modified) if d is not None]
+        dates = [d + DAY if precision == "day" else d
+                 for d, precision in ((self.published, self.precision), (self.modified, self.modified_precision))
+                 if d is not None]
         return max(dates) if dates else None
 
     def older_than(self, cutoff: datetime) -> bool:

@@ -31,14 +31,19 @@ def _entry(entry: Any) -> Entry | None:
         return None
     # read as a plain dict: feedparser's own lookup would answer `updated` with `published`
     published, updated = dict.get(entry, "published_parsed"), dict.get(entry, "updated_parsed")
-    raw = dict.get(entry, "published") or dict.get(entry, "updated") or ""
+    published_raw, updated_raw = dict.get(entry, "published") or "", dict.get(entry, "updated") or ""
     return Entry(
         url=url.strip(),
         published=_utc(published) or _utc(updated),
-        precision="day" if DAY_ONLY.fullmatch(raw.strip()) else "second",
+        precision=_precision(published_raw if published else updated_raw),
         modified=_utc(updated),
+        modified_precision=_precision(updated_raw),
         title=entry.get("title", ""),
     )
+
+
+def _precision(raw: str) -> str:
+    return "day" if DAY_ONLY.fullmatch(raw.strip()) else "second"
 
 
 def _utc(value: time.struct_time | None) -> datetime | None:

@@ -87,9 +87,8 @@ def _entry(d: dict[str, Any], tz: str) -> Entry:
         url=d["loc"],
         published=published.value if published else None,
         precision=published.precision if published else "second",
-        # a day-only lastmod changed some time that day: counted at its end, never too early
-        modified=(modified.value.replace(hour=23, minute=59, second=59) if modified.precision == "day"
-                  else modified.value) if modified else None,
+        modified=modified.value if modified else None,
+        modified_precision=modified.precision if modified else "second",
         title=d.get("news_title", ""),
         alternates=tuple(d.get("alternate", ())),
     )
