@@ -2,6 +2,7 @@
 serve` shares that store with downstream readers over the MongoDB wire protocol."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -38,10 +39,17 @@ def test_fetch_without_mongo_uri_stores_in_the_embedded_store_that_db_serve_shar
         assert doc["title"] == "OpenAI發現不對勁,直接上書白宮:像對待華為一樣對待DeepSeek"
         assert doc["fetch_count"] == 2
     finally:
-        serve.send_signal(signal.SIGTERM)
+        # the kernel may hand a SIGTERM to any of its threads (kill(2) on a thread's id makes it that
+        # one): the server still stops, cleanly (on the old main it hung, one stop in fourteen in CI)
+        os.kill(server_thread(serve.pid), signal.SIGTERM)
         serve.wait(30)
     assert serve.returncode == 0
     assert not (Path(env["MONGO_EMBEDDED_PATH"]) / "serving.json").exists()
+
+
+def server_thread(pid: int) -> int:
+    """The id of a thread of the process other than its main thread (Linux: /proc/PID/task)."""
+    return max(int(task.name) for task in Path(f"/proc/{pid}/task").iterdir() if int(task.name) != pid)
 
 
 def test_db_serve_binds_to_loopback_by_default() -> None:

@@ -21,6 +21,8 @@ from crawler.store.mongo import StoreUnavailable
 from crawler.store.regroup import Checkpoint, Selection, regroup
 from crawler.urls import is_loopback
 
+STOP_POLL_SECONDS = 0.5
+
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("db", help="the embedded store and the spool")
@@ -58,7 +60,10 @@ def run_serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
     print(f"serving {path} at {server.uri} (database {settings.get('MONGO_DATABASE')}); Ctrl-C stops", flush=True)
-    stopping.wait()
+    # The kernel may hand SIGTERM to any of the server's threads; Python then runs the handler in
+    # the main thread only when it next wakes, and a wait without a timeout never wakes.
+    while not stopping.wait(STOP_POLL_SECONDS):
+        pass
     return 0  # the server stops, and its record goes, as the process exits
 
 
