@@ -18,10 +18,13 @@ MONGO_CRAWLS_COLLECTION = "crawls"  # one run record per discovery crawl of a so
 MONGO_COUNTERS_COLLECTION = "daily_counts"  # per source and day: articles stored, copies among them
 MONGO_SOURCES_COLLECTION = "sources"  # per source: its last run, and totals since the store began
 MONGO_VALIDATORS_COLLECTION = "http_validators"  # ETag / Last-Modified of listing pages, per URL
+MONGO_VERSIONS_COLLECTION = "article_versions"  # one document per stored version of an article
 
 # --- Incremental crawling -------------------------------------------------------------------------
 INCREMENTAL_ENABLED = True  # discovery skips article pages already stored...
 INCREMENTAL_RECHECK_HOURS = 48.0  # ...unless published (or first stored) this recently: edits are caught
+RECHECK_SCHEDULE = "1h, 6h, 24h, 72h, 7d"  # ages after first seen at which a round fetches an article again; "": never
+RECHECK_MAX_PER_RUN = 1000  # re-checks one round of a source makes at most, the longest due first
 DISCOVERY_MAX_AGE_HOURS = 72.0  # feed, sitemap and JSON entries dated before this are never requested; 0: all
 
 # --- Scheduler: `crawler schedule` ------------------------------------------------------------------

@@ -27,6 +27,7 @@ class Reason(StrEnum):
     NO_ARTICLE_TEXT = "no_article_text"
     NO_TITLE = "no_title"
     INCOMPLETE = "incomplete"  # a later page of a multi-page article failed: not stored, tried again next run
+    REMOVED = "removed"  # the article page redirects home or to a channel, or says the article was deleted
     NO_ARTICLE = "no_article"  # nothing came back: skipped (robots.txt, offsite) or redirected off the site
     NOT_STORED = "not_stored"  # extracted, but the store was down: spooled
 
@@ -43,6 +44,7 @@ HTTP_STATUS = {
     Reason.NO_ARTICLE_TEXT: 422,
     Reason.NO_TITLE: 422,
     Reason.NO_ARTICLE: 422,
+    Reason.REMOVED: 410,
     Reason.NOT_STORED: 503,
     Reason.TIMED_OUT: 504,
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from pymongo import MongoClient
@@ -24,8 +25,9 @@ from crawler.dedup.similarity import DEFAULT, Thresholds
 from crawler.store.client import collection, store_client, store_uri
 from crawler.store.counters import Tallies
 from crawler.store.groups import join
-from crawler.store.mongo import StoreUnavailable, WriteResult, ensure_collection, write_articles
+from crawler.store.mongo import StoreUnavailable, WriteResult, ensure_collection, read_state, write_articles
 from crawler.store.spool import Replayed, Spool
+from crawler.store.versions import Check, check_ops, ensure_versions, parse_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +40,19 @@ class Ingested:
     group_errors: int = 0
 
 
+@dataclass(frozen=True)
+class Keeping:
+    """Where versions go and when articles are checked again (RECHECK_SCHEDULE)."""
+
+    versions: Collection | None = None
+    schedule: tuple[timedelta, ...] = ()
+
+
 def ingest(articles: Collection, tallies: Tallies, docs: list[dict[str, Any]], outlets: Outlets,
-           thresholds: Thresholds = DEFAULT) -> Ingested:
+           thresholds: Thresholds = DEFAULT, keeping: Keeping = Keeping()) -> Ingested:
     """Raises StoreUnavailable when the batch could not be written at all. Articles stored new,
     changed, or with a new time or credit line are joined to their story group again."""
-    done = Ingested(write_articles(articles, docs))
+    done = Ingested(write_articles(articles, docs, keeping.versions, keeping.schedule))
     created = {doc["url"]: doc for doc in done.written.created}
     for url in done.written.changed + done.written.moved:
         try:
@@ -84,6 +94,8 @@ class Store:
         self.tallies = Tallies.of(self.client, settings)
         self.spool = Spool(settings.get("SPOOL_PATH"))
         self.thresholds = thresholds_from(settings)
+        self.keeping = Keeping(collection(self.client, settings, "MONGO_VERSIONS_COLLECTION"),
+                               parse_schedule(settings.get("RECHECK_SCHEDULE")))
         self.outlets = outlets
         self.prepared = False
 
@@ -94,6 +106,8 @@ class Store:
             return Replayed()
         try:
             ensure_collection(self.articles)
+            assert self.keeping.versions is not None
+            ensure_versions(self.keeping.versions)
             self.tallies.ensure()
             replayed = self.spool.replay(lambda docs: self.write(docs).written)
         except PyMongoError as exc:
@@ -103,7 +117,19 @@ class Store:
 
     def write(self, docs: list[dict[str, Any]]) -> Ingested:
         """Raises StoreUnavailable when the batch could not be written at all."""
-        return ingest(self.articles, self.tallies, docs, self.outlets, self.thresholds)
+        return ingest(self.articles, self.tallies, docs, self.outlets, self.thresholds, self.keeping)
+
+    def check(self, checks: list[Check]) -> int:
+        """Record re-checks that stored no text (304s, removals); returns how many were of stored
+        articles. Raises StoreUnavailable when the store could not take them."""
+        try:
+            stored = read_state(self.articles, [c.url for c in checks])
+            ops = check_ops(checks, stored, self.keeping.schedule)
+            if ops:
+                self.articles.bulk_write(ops, ordered=True)
+        except PyMongoError as exc:
+            raise StoreUnavailable(str(exc).split(",")[0]) from exc
+        return len(ops)
 
     def close(self) -> None:
         self.client.close()

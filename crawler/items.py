@@ -48,6 +48,10 @@ class Article:
     fetched_at: datetime | None = _f("When the page was fetched (UTC).")
     pages: int = _f("How many pages the article was served on: their bodies are stitched into `body`, in order.",
                     default=1)
+    etag: str | None = _f("The page's ETag header when it was fetched: a re-check sends it back (If-None-Match).")
+    last_modified: str | None = _f(
+        "The page's Last-Modified header when it was fetched: a re-check sends it back (If-Modified-Since)."
+    )
     clean_audit: dict[str, Any] = _f(
         "What cleaning removed: {blocks_removed, chars_removed, rules: {rule: {blocks, chars, cut}}}.",
         default_factory=dict,
@@ -77,6 +81,11 @@ class Article:
     earlier_page: str | None = _f(
         "URL of an earlier page of the same article this page links to (the first, when it can): a later page "
         "asked for leads there, so the article is stored whole under its first page; never stored.",
+        stored=False,
+    )
+    deleted_notice: str | None = _f(
+        "The notice of a site's \"deleted\" page (`该内容已被删除`) the page shows as its own message: the spider "
+        "records a removal instead of an article; never stored.",
         stored=False,
     )
     extraction_fallback: str | None = _f(

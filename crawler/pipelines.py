@@ -22,9 +22,11 @@ from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.index import as_document
 from crawler.failures import Problem, Reason
 from crawler.ingest import Ingested, Store, StoreCrawler
+from crawler.signals import article_checked
 from crawler.sources import OUTLETS, spec_for
-from crawler.store.mongo import StoreUnavailable
+from crawler.store.mongo import StoreUnavailable, WriteResult
 from crawler.store.schema import to_document
+from crawler.store.versions import Check
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +132,8 @@ class MongoPipeline:
         self.gave_up = False
         self.in_flight = 0
         self.timer = LoopingCall(self._flush_if_due)
+        self.checks: list[Check] = []  # re-checks that stored no text, written with the next batch
+        crawler.signals.connect(self.checked, signal=article_checked)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> MongoPipeline:
@@ -149,7 +153,12 @@ class MongoPipeline:
         self.timer.start(self.flush_interval, now=False)
 
     def _flush_if_due(self) -> None:
-        if self.buffer and time.monotonic() - self.last_flush >= self.flush_interval:
+        if (self.buffer or self.checks) and time.monotonic() - self.last_flush >= self.flush_interval:
+            self.flush()
+
+    def checked(self, check: Check) -> None:
+        self.checks.append(check)
+        if len(self.checks) >= self.batch_size:
             self.flush()
 
     async def process_item(self, item: Any) -> Any:
@@ -170,13 +179,14 @@ class MongoPipeline:
     def flush(self) -> None:
         docs, self.buffer = self.buffer, []
         items, self.buffered_items = self.buffered_items, []
+        checks, self.checks = self.checks, []
         self.last_flush = time.monotonic()
-        if not docs:
+        if not docs and not checks:
             return
         self.in_flight += 1
 
         def write(_: object) -> Deferred[None]:
-            return deferToThread(self._write_batch, docs)
+            return deferToThread(self._write_batch, docs, checks)
 
         def done(result: object) -> None:
             self.in_flight -= 1
@@ -187,20 +197,27 @@ class MongoPipeline:
 
         self.writing = self.writing.addCallback(write).addBoth(done)
 
-    def _write_batch(self, docs: list[dict[str, Any]]) -> None:
+    def _write_batch(self, docs: list[dict[str, Any]], checks: list[Check]) -> None:
         """Write a batch, waiting out a store outage (the crawl waits too, held back by the
-        batches in flight) up to MONGO_OUTAGE_LIMIT; past it, spool and end the run."""
+        batches in flight) up to MONGO_OUTAGE_LIMIT; past it, spool and end the run. Re-checks
+        are written after the articles; past the limit they are let go (crawler/rechecks.py)."""
         waited = False
         while True:
             try:
-                done = self.store.write(docs)
+                done = self.store.write(docs) if docs else Ingested(WriteResult())
+                recorded = self.store.check(checks) if checks else 0
                 break
             except StoreUnavailable as exc:
                 if self._outage_over_limit():
-                    self._spool(docs, f"store unavailable: {exc}")
+                    if docs:
+                        self._spool(docs, f"store unavailable: {exc}")
+                    if checks:
+                        logger.warning("%d re-check(s) not recorded (store unavailable): those articles stay due",
+                                       len(checks))
                     return
                 waited = True
                 time.sleep(self.RETRY_WAIT)
+        self.stats.inc_value("recheck/recorded", recorded)
         self.outage_since = None
         if waited:
             self.stats.inc_value("store/waited", len(docs))
@@ -231,7 +248,7 @@ class MongoPipeline:
         deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORE_UNAVAILABLE))
 
     def _count(self, done: Ingested) -> None:
-        for key in ("new", "updated", "unchanged"):
+        for key in ("new", "updated", "unchanged", "versions"):
             self.stats.inc_value(f"store/{key}", getattr(done.written, key))
         self.stats.inc_value("dedup/duplicates", len(done.copies))
         self.stats.inc_value("dedup/originals", done.originals)

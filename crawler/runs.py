@@ -77,6 +77,9 @@ def run_record(source: str, started: datetime, ended: datetime, reason: str, sta
         "errors": {"total": sum(failures.values()), "by_reason": failures},
         "extraction": extraction(stats),
         "discovery": discovery(total("discovery/")),
+        # stored articles a round fetched again (RECHECK_SCHEDULE): answered 304, or found gone;
+        # the others are among articles.updated (a new version) and articles.unchanged
+        "rechecks": {key: int(stats.get(f"recheck/{key}", 0)) for key in ("due", "not_modified", "removed")},
     }
 
 

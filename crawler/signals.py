@@ -1,3 +1,4 @@
 """The project's own signals, beside Scrapy's: sent through the crawler's SignalManager."""
 
 run_recorded = object()  # record={...}: a discovery run's record is in the store; handlers may return a Deferred
+article_checked = object()  # check=Check(...): a re-check that stored no text (a 304, or the article gone)

@@ -8,7 +8,7 @@ from tests.site import Page, Site
 
 VOLATILE = (
     "fetched_at", "clean_audit", "content_hash", "version", "first_seen", "last_seen", "updated_at", "fetch_count",
-    "cluster_id", "duplicate_of", "dup_score", "mirrors", "cluster_size", "original_by",
+    "cluster_id", "duplicate_of", "dup_score", "mirrors", "cluster_size", "original_by", "recheck_at",
 )
 
 

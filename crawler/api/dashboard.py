@@ -122,7 +122,7 @@ def article(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, by
         found = queries.article(db, settings, url) if url else None
         if found is None:
             return 404, HTML, render("message.html", heading="404", text=f"no article stored at {url}")
-        return 200, HTML, render("article.html", a=found)
+        return 200, HTML, render("article.html", a=found, timeline=queries.timeline(db, settings, url))
     return build
 
 

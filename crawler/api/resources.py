@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from pymongo.errors import PyMongoError
 from scrapy.crawler import CrawlerRunner
 from scrapy.settings import Settings
 from twisted.internet import defer, reactor, threads
@@ -32,7 +33,8 @@ from crawler.failures import Problem, Reason
 from crawler.ingest import Store
 from crawler.netguard import Refused, check_target
 from crawler.ondemand import OnDemand, Outcome
-from crawler.sources import OUTLETS
+from crawler.sources import OUTLETS, stored_url
+from crawler.store.history import history
 from crawler.store.mongo import StoreUnavailable
 from crawler.urls import BadURL
 
@@ -148,11 +150,11 @@ class ApiResource(Resource):
 
 class NotFound(ApiResource):
     def render(self, request: Request) -> bytes:
-        return self.error(request, ApiError(404, "no such endpoint: try /fetch, /health, / (the dashboard) or /metrics"))
+        return self.error(request, ApiError(404, "no such endpoint: try /fetch, /history, /health, / (the dashboard) or /metrics"))
 
 
 class Root(Resource):
-    """/fetch and /health; the dashboard at / (and /sources/NAME, /stories, /article, /metrics);
+    """/fetch, /history and /health; the dashboard at / (and /sources/NAME, /stories, /article, /metrics);
     anything else is a JSON 404."""
 
     def __init__(self, settings: Settings) -> None:
@@ -161,6 +163,7 @@ class Root(Resource):
         calls.prepare()
         self.putChild(b"fetch", FetchResource(settings, calls))
         self.putChild(b"health", HealthResource(settings, calls))
+        self.putChild(b"history", HistoryResource(settings, calls))
         for path, page in dashboard_children(settings, calls).items():
             self.putChild(path, page)
         self.missing = NotFound(settings)
@@ -187,6 +190,41 @@ class HealthResource(ApiResource):
                 raise ApiError(503, f"store unreachable: no answer within {HEALTH_DEADLINE:g} s")
             raise ApiError(503, f"store unreachable: {str(failure.value).split(',')[0]}")
         return self.calls.health().addCallbacks(lambda _: {"status": "ok"}, unreachable)
+
+
+class HistoryResource(ApiResource):
+    """GET /history?url=: the article's versions and removals, as `crawler history` prints them;
+    &diff=1 adds each version's unified diff against the one before."""
+
+    allowedMethods = (b"GET",)
+
+    def __init__(self, settings: Settings, calls: StoreCalls) -> None:
+        super().__init__(settings)
+        self.calls = calls
+
+    def render_GET(self, request: Request) -> defer.Deferred[dict[str, Any]]:  # noqa: N802 - Twisted's name
+        self.authorise(request)
+        given = (request.args.get(b"url") or [b""])[0].decode("utf-8", "replace").strip()
+        if not given:
+            raise ApiError(400, "missing url: GET /history?url=...")
+        try:
+            url = stored_url(given)
+        except BadURL as exc:
+            raise ApiError.of(Problem(Reason.BAD_URL, str(exc))) from None
+        diff = (request.args.get(b"diff") or [b""])[0] in (b"1", b"true", b"yes")
+        store = self.calls.store
+
+        def read() -> dict[str, Any]:
+            versions = store.keeping.versions
+            assert versions is not None
+            try:
+                entries = history(store.articles, versions, url, diff)
+            except PyMongoError as exc:
+                raise ApiError(503, f"store unreachable: {str(exc).split(',')[0]}") from None
+            if entries is None:
+                raise ApiError(404, f"{url} is not stored")
+            return {"url": url, "history": entries}
+        return self.calls.call(read)
 
 
 class FetchResource(ApiResource):

@@ -25,16 +25,18 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser("export", help="stream stored articles as JSON Lines or CSV")
     parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     parser.add_argument("--output", "-o", help="file to write (default: stdout)")
-    parser.add_argument("--since", type=moment, help="published at or after (ISO 8601; UTC if no offset)")
-    parser.add_argument("--until", type=moment, help="published before (ISO 8601; UTC if no offset)")
+    parser.add_argument("--since", type=moment, help="published (with --removed: removed) at or after "
+                        "(ISO 8601; UTC if no offset)")
+    parser.add_argument("--until", type=moment, help="published (with --removed: removed) before (ISO 8601; UTC if no offset)")
     parser.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
     parser.add_argument("--canonical", action="store_true", help="originals only: each story once")
+    parser.add_argument("--removed", action="store_true", help="articles now gone from their site (removed_at set)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    selection = ExportFilter(args.since, args.until, tuple(args.source), args.canonical)
+    selection = ExportFilter(args.since, args.until, tuple(args.source), args.canonical, args.removed)
     uri = store_uri(settings)
     write = write_csv if args.format == "csv" else write_jsonl
     with store_client(settings) as client:

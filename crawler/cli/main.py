@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli import api, crawl, db, export, fetch, schedule, status, worker
+from crawler.cli import api, crawl, db, export, fetch, history, schedule, status, worker
 from crawler.cli.settings import BadSetting
 
 
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_parser(commands)
     db.add_parser(commands)
     export.add_parser(commands)
+    history.add_parser(commands)
     api.add_parser(commands)
     status.add_parser(commands)
     schedule.add_parser(commands)

@@ -4,6 +4,7 @@ no JavaScript, nothing fetched from anywhere."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ CHART_HEIGHT, BAR, GAP = 160, 18, 4
 env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                   autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 env.filters["local"] = local
+env.filters["local_iso"] = lambda text: local(datetime.fromisoformat(text)) if text else "—"  # a history entry's time
 env.filters["why"] = lambda run: "; ".join(problems(run))
 
 

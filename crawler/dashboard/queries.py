@@ -19,6 +19,7 @@ from scrapy.settings import BaseSettings
 from crawler.scheduling import next_run, triggers
 from crawler.sources import ALL_SPIDERS, SOURCES
 from crawler.store.counters import DAY_ZONE, Tallies, day_of
+from crawler.store.history import history
 from crawler.store.search import Found, search
 
 DAYS = 30  # days in the overview's chart
@@ -107,6 +108,11 @@ def stories(db: Database, settings: BaseSettings, now: datetime) -> list[dict[st
 
 def article(db: Database, settings: BaseSettings, url: str) -> dict[str, Any] | None:
     return db[names(settings)[0]].find_one({"url": url}, {"dedup": 0})
+
+
+def timeline(db: Database, settings: BaseSettings, url: str) -> list[dict[str, Any]]:
+    """The article's versions (each with its diff against the one before) and removals."""
+    return history(db[names(settings)[0]], db[settings.get("MONGO_VERSIONS_COLLECTION")], url, diff=True) or []
 
 
 def metric_counts(db: Database, settings: BaseSettings) -> dict[str, dict[str, Any]]:

@@ -46,6 +46,7 @@ from crawler.extract.meta import (
     meta_content,
 )
 from crawler.extract.pages import neighbours
+from crawler.extract.removal import DELETED_NOTICES, deleted_notice
 from crawler.items import Article
 from crawler.urls import normalise_url, site_of
 
@@ -110,7 +111,8 @@ class Body:
 
 
 def extract_article(
-    html: str, url: str, source: str, layouts: tuple[Layout, ...], tz: str, min_chars: int = CLEAN_MIN_BODY_CHARS
+    html: str, url: str, source: str, layouts: tuple[Layout, ...], tz: str, min_chars: int = CLEAN_MIN_BODY_CHARS,
+    notices: tuple[str, ...] = DELETED_NOTICES,
 ) -> Article:
     """The article's fields with `body_html` set to its body container (cleaned later)."""
     root = parse_html(html)
@@ -140,6 +142,7 @@ def extract_article(
         origin=_origin(root, selectors),
         images=_images(body.container, url) if body.container is not None else [],
         link_texts=links,
+        deleted_notice=deleted_notice(html, root, notices),
         next_page=pages.next,
         earlier_page=pages.earlier,
     )

@@ -11,6 +11,7 @@ from crawler.dedup.original import Outlets
 from crawler.sources import aibase, bannedbook, daydaynews, netease, solidot
 from crawler.sources.base import SourceSpec, SourceSpider
 from crawler.spiders.generic import GenericSpider
+from crawler.urls import check_url, normalise_url
 
 
 def _registry(*spiders: type[SourceSpider]) -> dict[str, type[SourceSpider]]:
@@ -41,6 +42,13 @@ def spider_for_url(url: str) -> type[SourceSpider]:
         if spider.spec.owns(host):
             return spider
     return GenericSpider
+
+
+def stored_url(url: str) -> str:
+    """The URL an article is stored under: checked, normalised, in its source's canonical form.
+    Raises BadURL."""
+    checked = check_url(url)
+    return spider_for_url(checked).spec.canonical(normalise_url(checked))
 
 
 OUTLETS = Outlets(  # how the story groups tell an original from its re-posts

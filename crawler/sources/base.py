@@ -33,8 +33,12 @@ from crawler.discovery.sitemaps import TooLarge, unpacked
 from crawler.extract.article import Layout, extract_article
 from crawler.extract.charset import looks_binary, page_text
 from crawler.extract.html import NotHTML
+from crawler.extract.removal import DELETED_NOTICES, redirected_away
 from crawler.failures import Failed, Problem, Reason
 from crawler.items import Article
+from crawler.rechecks import due, recheck_requests
+from crawler.signals import article_checked
+from crawler.store.versions import Check
 from crawler.urls import BadURL, check_url
 
 # IgnoreRequest messages of Scrapy's own middlewares that mean "skipped on purpose", not a failure
@@ -42,6 +46,7 @@ SKIPPED = ("Filtered offsite request", "Forbidden by robots.txt")
 DEFAULT_MAX_DEPTH = 2  # listing pages followed through pagination, counted from a start URL
 ABSOLUTE = ("http://", "https://")
 MAX_HOPS = 3  # robots.txt -> sitemap index -> sitemap is two; more is a loop or a trap
+GONE = {404: "http_404", 410: "http_410"}  # an article page answering these is removed
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class SourceSpec:
     names: tuple[str, ...] = ()  # how other sites name this publisher in "来源：X" lines
     reposts: bool = False  # a site that re-posts other outlets' stories: never their original on a tie
     json_fields: JsonFields = JsonFields()  # where the site's JSON/JSONP channel lists keep URL, time, title
+    deleted_notices: tuple[str, ...] = DELETED_NOTICES  # what the site's "deleted" page says (extract/removal.py)
     # one article, one URL: the outlet's article id in any of its URLs (a regex with an `id` group),
     # and the URL every form of it is stored under (`{id}` in it)
     article_id: str = ""
@@ -129,12 +135,17 @@ class SourceSpider(scrapy.Spider):
                 yield request
 
     def discovery_requests(self) -> list[scrapy.Request]:
-        """The listing pages a discovery crawl starts from; in a distributed crawl, the worker that
-        takes the round's seed entry calls this."""
-        return [
+        """The listing pages a discovery crawl starts from, and the stored articles due for a
+        re-check (crawler/rechecks.py); in a distributed crawl, the worker that takes the round's
+        seed entry calls this."""
+        listings = [
             scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, meta={"listing_depth": 0})
             for url in self.discovery_urls()
         ]
+        rechecks = recheck_requests(due(self.settings, self.name), self.parse, self.on_error)
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("recheck/due", len(rechecks))
+        return listings + rechecks
 
     def discovery_urls(self) -> list[str]:
         """`-a start_urls=...`, else SOURCE_START_URLS[name], else the spec's own."""
@@ -146,12 +157,22 @@ class SourceSpider(scrapy.Spider):
         first page goes on to its next page, and the Article comes out of the last."""
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("monitor/article_pages")
+        requested = response.meta.get("requested_url", response.url)
+        away = redirected_away(response.meta.get("redirect_urls", [response.url])[0], response.url,
+                               self.spec.is_article(response.url))
+        if away:
+            self.removed(requested, away, response)
+            return
         try:
             article = self.extract(response)
         except FetchFailed as exc:
-            self.fail(response.meta.get("requested_url", response.url), exc.problem)
+            self.fail(requested, exc.problem)
             return
-        requested = response.meta.get("requested_url", response.url)
+        if article.deleted_notice:
+            self.removed(requested, "deleted_page", response, f"the page says {article.deleted_notice}")
+            return
+        article.etag = _header(response, b"ETag")
+        article.last_modified = _header(response, b"Last-Modified")
         back = response.meta.get("pages_back", 0)
         if article.earlier_page and back < self.settings.getint("ARTICLE_MAX_PAGES"):
             yield scrapy.Request(article.earlier_page, callback=self.parse, errback=self.on_error, dont_filter=True,
@@ -212,7 +233,8 @@ class SourceSpider(scrapy.Spider):
             text = page_text(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
             settings = getattr(self, "settings", None)  # a spider built without a crawler (process_page)
             min_chars = settings.getint("CLEAN_MIN_BODY_CHARS") if settings else CLEAN_MIN_BODY_CHARS
-            article = extract_article(text, response.url, self.name, self.spec.layouts, self.spec.timezone, min_chars)
+            article = extract_article(text, response.url, self.name, self.spec.layouts, self.spec.timezone, min_chars,
+                                      self.spec.deleted_notices)
         except NotHTML as exc:
             raise FetchFailed(Reason.NOT_HTML, str(exc)) from None
         article.url = self.spec.canonical(article.url)
@@ -286,16 +308,43 @@ class SourceSpider(scrapy.Spider):
             return  # offsite or robots.txt: Scrapy counts these, and the run record reports them
         request = getattr(failure, "request", None)
         url = request.meta.get("requested_url", request.url) if request is not None else "?"
-        if request is not None and request.callback == self.parse:
+        article = request is not None and request.callback == self.parse
+        status = failure.value.response.status if failure.check(HttpError) else None
+        if article and status == 304:  # a re-check's validators matched: the stored text stands
+            self.check(Check(url, datetime.now(UTC), "not_modified"))
+            return
+        if article and status in GONE:
+            self.check(Check(url, datetime.now(UTC), "removed", GONE[status]))
+            if request.meta.get("recheck"):
+                return  # the article a round re-checked is gone: recorded, and not a failure of the round
+        if article:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("monitor/article_pages")  # expected, though it never came
         self.fail(url, describe_failure(failure))
+
+    def removed(self, url: str, how: str, response: Response, why: str = "") -> None:
+        """An article page that says the article is gone: a removal of the stored article, and for
+        a page asked for by hand, a failure that says so."""
+        self.check(Check(url, datetime.now(UTC), "removed", how))
+        if not response.meta.get("recheck"):
+            where = why or f"it redirects to {response.url}"
+            self.fail(url, Problem(Reason.REMOVED, f"the article is gone ({how}): {where}"))
+
+    def check(self, check: Check) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"recheck/{check.outcome}")
+        self.crawler.signals.send_catch_log(signal=article_checked, check=check)
 
     def fail(self, url: str, problem: Problem) -> None:
         self.failures.append((url, problem))
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"fetch/failed/{problem.reason}")
         self.logger.warning("%s: %s", url, problem.message)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def incomplete(page: int, url: str, problem: Problem) -> Problem:

@@ -23,6 +23,7 @@ class ExportFilter:
     until: datetime | None = None  # published before
     sources: tuple[str, ...] = ()
     canonical: bool = False  # originals only: one article per story
+    removed: bool = False  # articles gone from their site; since/until then bound removed_at
 
     def query(self) -> dict[str, Any]:
         """Built from the project's own field names only; the values are typed, never parsed text."""
@@ -32,7 +33,9 @@ class ExportFilter:
             published["$gte"] = self.since
         if self.until:
             published["$lt"] = self.until
-        if published:
+        if self.removed:
+            query["removed_at"] = published or {"$ne": None}
+        elif published:
             query["published_at"] = published
         if self.sources:
             query["source"] = {"$in": list(self.sources)}

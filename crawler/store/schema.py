@@ -14,6 +14,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from crawler.items import STORED_FIELDS
 from crawler.store.groups import DEDUP_INDEXES
 from crawler.store.search import SEARCH_INDEXES, title_terms
+from crawler.store.versions import REMOVED_HOW
 
 STORE_FIELDS: dict[str, str] = {
     "content_hash": "SHA-1 (hex) of title + body; a change bumps `version`.",
@@ -22,6 +23,13 @@ STORE_FIELDS: dict[str, str] = {
     "last_seen": "When the URL was last fetched (UTC).",
     "updated_at": "When the content last changed (UTC).",
     "fetch_count": "How many times the URL was fetched and stored.",
+    "recheck_at": "When the article is due to be fetched again (RECHECK_SCHEDULE, counted from first_seen); "
+                  "null once the schedule is done.",
+    "removed_at": "When a re-check first found the article gone (404/410, a redirect to the home or a channel "
+                  "page, the source's \"deleted\" page); null, or absent, while it is there.",
+    "removed_how": "How it was found gone: http_404, http_410, redirect_home, redirect_channel or deleted_page; "
+                   "null with removed_at.",
+    "removals": "Every removal and return: [{removed_at, how, returned_at}], returned_at null while still gone.",
     "cluster_id": "Story group: the same for every copy of one story; 20 hex characters, the oldest group's id wins a merge.",
     "duplicate_of": "URL of the story's original, or null when this article is the original.",
     "original_by": "Why the group's original is the original (dedup/original.py): only, credited, earliest, "
@@ -64,6 +72,20 @@ VALIDATOR: dict[str, Any] = {
             "last_seen": {"bsonType": "date"},
             "updated_at": {"bsonType": "date"},
             "fetch_count": {"bsonType": ["int", "long"], "minimum": 1},
+            "recheck_at": {"bsonType": ["date", "null"]},
+            "removed_at": {"bsonType": ["date", "null"]},
+            "removed_how": {"bsonType": ["string", "null"], "enum": [*REMOVED_HOW, None]},
+            "removals": {
+                "bsonType": "array",
+                "items": {
+                    "bsonType": "object",
+                    "required": ["removed_at", "how", "returned_at"],
+                    "properties": {"removed_at": {"bsonType": "date"}, "how": {"enum": list(REMOVED_HOW)},
+                                   "returned_at": {"bsonType": ["date", "null"]}},
+                },
+            },
+            "etag": _STRING_OR_NULL,
+            "last_modified": _STRING_OR_NULL,
             "dedup": {
                 "bsonType": "object",
                 "required": ["units", "lengths", "body_key", "keys"],
@@ -91,6 +113,8 @@ INDEXES = [
     IndexModel([("url", ASCENDING)], unique=True, name="url_unique"),
     IndexModel([("published_at", DESCENDING)], name="published_at"),
     IndexModel([("source", ASCENDING), ("published_at", DESCENDING)], name="source_published_at"),
+    IndexModel([("source", ASCENDING), ("recheck_at", ASCENDING)], name="source_recheck_at"),  # a round's re-checks
+    IndexModel([("removed_at", DESCENDING)], name="removed_at", sparse=True),  # `crawler export --removed`
     *SEARCH_INDEXES,
 ]
 

@@ -1,0 +1,63 @@
+"""Re-checks on a schedule: each round of a source fetches again its stored articles that are due
+(`recheck_at`, set at every write from RECHECK_SCHEDULE), with the validators their last response
+gave, so an unchanged page costs a 304 and no parsing. The round's seed asks for them (a single
+crawl's start, or the worker that takes a distributed round's seed), and the requests go wherever
+the round's other requests go.
+
+What a re-check finds that stores no text (a 304, or the article gone) is a `Check`, sent as the
+`article_checked` signal; MongoPipeline writes it with the next batch. A check the store cannot
+take is not spooled: the article's `recheck_at` did not move, so the next round asks again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.errors import PyMongoError
+from scrapy import Request
+from scrapy.settings import BaseSettings
+
+from crawler.store.client import LazyStore
+from crawler.store.mongo import StoreUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+def due(settings: BaseSettings, source: str, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The source's stored articles due for a re-check, the longest due first, at most
+    RECHECK_MAX_PER_RUN; none while the store is unreachable (they stay due)."""
+    limit = settings.getint("RECHECK_MAX_PER_RUN")
+    if limit <= 0 or not str(settings.get("RECHECK_SCHEDULE") or "").strip():
+        return []
+    store = LazyStore(settings)
+    try:
+        found = store.collection().find(
+            {"source": source, "recheck_at": {"$lte": now or datetime.now(UTC)}},
+            {"_id": 0, "url": 1, "etag": 1, "last_modified": 1},
+        ).sort("recheck_at", 1).limit(limit)
+        return list(found)
+    except (PyMongoError, StoreUnavailable) as exc:
+        logger.warning("%s: re-checks skipped this round, the store is unreachable (%s)", source, exc)
+        return []
+    finally:
+        store.close()
+
+
+def conditional_headers(doc: dict[str, Any]) -> dict[str, str]:
+    """The validators of an article's last response, sent back so an unchanged page answers 304."""
+    headers = {}
+    if doc.get("etag"):
+        headers["If-None-Match"] = doc["etag"]
+    if doc.get("last_modified"):
+        headers["If-Modified-Since"] = doc["last_modified"]
+    return headers
+
+
+def recheck_requests(docs: list[dict[str, Any]], callback: Any, errback: Any) -> list[Request]:
+    return [
+        Request(doc["url"], callback=callback, errback=errback, dont_filter=True, headers=conditional_headers(doc),
+                meta={"recheck": True, "requested_url": doc["url"]})
+        for doc in docs
+    ]
