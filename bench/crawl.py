@@ -6,7 +6,10 @@ with them switched off (Scrapy's own ceiling on this machine), as the site grows
 A local site (a thread in this process, reached as the crawler's HTTP proxy, so the crawler sees
 www.163.com URLs) serves listing pages of 50 links with pagination and that many NetEase-template
 article pages, each a different story. The crawler runs as `scrapy crawl netease` in a child
-process against an embedded SecantusDB started here; the child reports its own peak RSS.
+process; the child reports its own peak RSS. The store is the embedded SecantusDB in a process
+of its own (`crawler db serve`), as a deployment runs its MongoDB; `--store in-process` starts it
+in this process instead, where its work and the site's threads share one interpreter lock (so the
+site slows as the store works: the layout of the figures before 2026-12-04).
 """
 
 from __future__ import annotations
@@ -17,11 +20,15 @@ import os
 import random
 import re
 import resource
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -76,15 +83,23 @@ class Pages:
         return None
 
 
-def serve(pages: Pages) -> ThreadingHTTPServer:
+    def answer(self, path: str, headers: Message) -> tuple[int, dict[str, str], bytes]:
+        body = self.get(path)
+        return (200, {}, body) if body is not None else (404, {}, b"")
+
+
+def serve(answer: Callable[[str, Message], tuple[int, dict[str, str], bytes]]) -> ThreadingHTTPServer:
+    """The site on 127.0.0.1, in a thread: `answer(path, request headers)` gives the status, the
+    headers beyond the HTML Content-Type, and the body."""
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            body = pages.get(self.path)
-            self.send_response(200 if body is not None else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body or b"")))
+            status, headers, body = answer(self.path, self.headers)
+            self.send_response(status)
+            for name, value in {"Content-Type": "text/html; charset=utf-8", **headers, "Content-Length": str(len(body))}.items():
+                self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(body or b"")
+            self.wfile.write(body)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -117,39 +132,75 @@ def crawl_args(size: int, pipelines: bool) -> list[str]:
     return args if pipelines else [*args, "-s", "ITEM_PIPELINES={}"]
 
 
-def crawl(size: int, pipelines: bool, mongo_uri: str, database: str, work: Path) -> tuple[float, int, int, float, float]:
+def crawl(size: int, pipelines: bool, mongo_uri: str, database: str, work: Path,
+          store_cpu: Callable[[], float]) -> tuple[float, int, int, float, float, float]:
     """Seconds, articles stored (or scraped), peak RSS in MB of the crawler process, CPU seconds of
-    the crawler and of this process (the site and the embedded store, which share the machine)."""
-    server = serve(Pages(size))
+    the crawler, of this process (the site, and the store when it runs here) and of the store's
+    own process."""
+    server = serve(Pages(size).answer)
     env = crawl_env(server, mongo_uri, database, work)
-    start, own_cpu, child_cpu = time.perf_counter(), time.process_time(), children_cpu()
+    start, own_cpu, child_cpu, store = time.perf_counter(), time.process_time(), children_cpu(), store_cpu()
     run = subprocess.run([sys.executable, "-c", CHILD, *crawl_args(size, pipelines)], env=env, cwd=work,
                          capture_output=True, text=True)
     seconds, own_cpu, child_cpu = time.perf_counter() - start, time.process_time() - own_cpu, children_cpu() - child_cpu
+    store = store_cpu() - store
     server.shutdown()
     if run.returncode != 0:  # e.g. the project not installed (`pip install -e '.[bench]'`)
         raise SystemExit(f"the crawl failed (exit {run.returncode}):\n{run.stderr[-3000:]}")
     rss = int(re.search(r"MAXRSS_KB (\d+)", run.stderr).group(1)) // 1024
     scraped = re.search(r"'item_scraped_count': (\d+)", run.stderr)
-    return seconds, int(scraped.group(1)) if scraped else 0, rss, child_cpu, own_cpu
+    return seconds, int(scraped.group(1)) if scraped else 0, rss, child_cpu, own_cpu, store
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds a running process has used (user + system, /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def store(where: str, work: Path) -> Iterator[tuple[str, Callable[[], float]]]:
+    """The store's URI, and how much CPU its own process has used (0 when it runs in this one)."""
+    if where == "in-process":
+        server = SecantusDBServer(storage_path=str(work / "mongo"))
+        server.start()
+        try:
+            yield server.uri, lambda: 0.0
+        finally:
+            server.stop()
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "MONGO_EMBEDDED_PATH": str(work / "mongo"), "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+    serving = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "db", "serve", "--port", str(port)],
+                               env=env, cwd=work, stdout=subprocess.PIPE, text=True)
+    try:
+        assert serving.stdout is not None
+        if not serving.stdout.readline().startswith("serving"):
+            raise SystemExit(f"`crawler db serve` did not start (exit {serving.wait()})")
+        yield f"mongodb://127.0.0.1:{port}/", lambda: process_cpu(serving.pid)
+    finally:
+        serving.terminate()
+        serving.wait()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000])
+    parser.add_argument("--store", choices=("process", "in-process"), default="process",
+                        help="the embedded store in a process of its own (default) or in this one, beside the site")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-crawl-") as folder:
+    with tempfile.TemporaryDirectory(prefix="bench-crawl-") as folder, store(args.store, Path(folder)) as (uri, store_cpu):
         work = Path(folder)
-        server = SecantusDBServer(storage_path=str(work / "mongo"))
-        server.start()
         print(f"{'articles':>9}{'pipelines':>11}{'seconds':>9}{'stored':>8}{'pages/min':>11}{'peak MB':>9}"
-              f"{'crawler CPU s':>15}{'site+store CPU s':>18}")
+              f"{'crawler CPU s':>15}{'site CPU s':>12}{'store CPU s':>13}")
         for size in args.sizes:
             for pipelines in (False, True):
-                seconds, stored, rss, crawler_cpu, site_cpu = crawl(size, pipelines, server.uri, f"bench_{size}_{int(pipelines)}", work)
+                seconds, stored, rss, crawler_cpu, site_cpu, store_s = crawl(
+                    size, pipelines, uri, f"bench_{size}_{int(pipelines)}", work, store_cpu)
                 print(f"{size:>9}{'on' if pipelines else 'off':>11}{seconds:>9.1f}{stored:>8}{stored / seconds * 60:>11.0f}{rss:>9}"
-                      f"{crawler_cpu:>15.1f}{site_cpu:>18.1f}", flush=True)
-        server.stop()
+                      f"{crawler_cpu:>15.1f}{site_cpu:>12.1f}{store_s:>13.1f}", flush=True)
 
 
 if __name__ == "__main__":

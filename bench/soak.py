@@ -43,7 +43,7 @@ def main() -> None:
         store = SecantusDBServer(storage_path=str(work / "mongo"))
         store.start()
         pages = Pages(args.articles)
-        site = serve(pages)
+        site = serve(pages.answer)
         start = time.perf_counter()
         crawl = subprocess.Popen([sys.executable, "-m", "scrapy", *crawl_args(args.articles, pipelines=True)],
                                  env=crawl_env(site, store.uri, "soak", work), cwd=work,

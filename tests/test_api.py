@@ -239,3 +239,29 @@ def test_a_multi_page_article_is_fetched_and_stored_whole(api: Api, intranet: Si
     assert status == 200, article
     assert (article["url"], article["title"], article["pages"]) == (first, STITCHED_TITLE, 3)
     assert article["body"].split("\n") == [*PAGE_ONE, *LATER[2], *LATER[3]]
+
+
+def test_history_answers_with_the_timeline_crawler_history_prints(api: Api, api_env, intranet: Site, tmp_path: Path) -> None:
+    """Each API fetch of a stored URL is a re-check: an edit makes version 2, a 404 a removal."""
+    from tests.test_versions import EDITED, FLAT, history_of
+
+    url = intranet.add("/news/edited.html", FLAT)
+    assert api.fetch(url)[0] == 200
+    intranet.add("/news/edited.html", EDITED)
+    assert api.fetch(url)[1]["version"] == 2
+    intranet.add("/news/edited.html", Page(b"<html><body>not found</body></html>", status=404))
+    status, gone = api.fetch(url)
+    assert status == 502 and gone["message"] == "HTTP 404", gone  # the site's answer, as for any fetch
+
+    status, answer = api.call("/history?" + urllib.parse.urlencode({"url": url}))
+    assert status == 200, answer
+    assert [(e["event"], e.get("version"), e.get("how")) for e in answer["history"]] == [
+        ("version", 1, None), ("version", 2, None), ("removed", None, "http_404")]
+    assert answer == {"url": url, "history": history_of(url, api_env, tmp_path)}
+    status, diffed = api.call("/history?" + urllib.parse.urlencode({"url": url, "diff": "1"}))
+    assert diffed["history"][1]["diff"] == history_of(url, api_env, tmp_path, "--diff")[1]["diff"]
+    assert "-" + "未来,随着" in diffed["history"][1]["diff"] and "+" + "将来,随着" in diffed["history"][1]["diff"]
+
+    assert api.call("/history?" + urllib.parse.urlencode({"url": intranet.base + "/news/never.html"}))[0] == 404
+    assert api.call("/history")[0] == 400
+    assert api.call("/history?url=ftp://x/")[0] == 400

@@ -13,6 +13,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -73,13 +74,12 @@ def seed(site: Site, env: dict[str, str], cwd: Path) -> None:
     assert fetched.returncode == 0, fetched.stderr[-2000:]
 
 
-@pytest.fixture
-def dashboard(site: Site, crawler_env, articles, unused_loopback_port: int, tmp_path: Path) -> Iterator[str]:
-    env = crawler_env | {"http_proxy": site.base}
-    seed(site, env, tmp_path)
-    api = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "api", "--port", str(unused_loopback_port)],
-                           env=crawler_env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{unused_loopback_port}"
+@contextmanager
+def serving(env: dict[str, str], port: int, cwd: Path) -> Iterator[str]:
+    """`crawler api` on the port, once it answers /health; its base URL."""
+    api = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "api", "--port", str(port)],
+                           env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -88,9 +88,18 @@ def dashboard(site: Site, crawler_env, articles, unused_loopback_port: int, tmp_
         except (urllib.error.URLError, ConnectionError):
             assert time.monotonic() < deadline and api.poll() is None, api.stderr.read()
             time.sleep(0.2)
-    yield base
-    api.terminate()
-    api.wait(10)
+    try:
+        yield base
+    finally:
+        api.terminate()
+        api.wait(10)
+
+
+@pytest.fixture
+def dashboard(site: Site, crawler_env, articles, unused_loopback_port: int, tmp_path: Path) -> Iterator[str]:
+    seed(site, crawler_env | {"http_proxy": site.base}, tmp_path)
+    with serving(crawler_env, unused_loopback_port, tmp_path) as base:
+        yield base
 
 
 @pytest.fixture
@@ -228,3 +237,27 @@ def test_the_dashboard_keeps_to_the_api_token(crawler_env, articles, unused_loop
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003 - urllib's signature
         return None
+
+
+def test_the_article_page_shows_its_versions_with_escaped_diffs_and_its_removal(
+        site: Site, crawler_env, articles, browser, unused_loopback_port: int, tmp_path: Path) -> None:
+    story = hostile_page("寒潮来袭")
+    url = site.add("/edited/1.html", story)
+    edited = story.replace(STORY[2], STORY[2] + escaped(SCRIPT_TITLE))  # the edit adds markup-looking text
+    for page in (story, edited, Page(b"<html><body>not found</body></html>", status=404)):
+        site.add("/edited/1.html", page)
+        run_crawler(["fetch", url], crawler_env, tmp_path)
+    assert articles.find_one({"url": url})["removed_how"] == "http_404"
+    with serving(crawler_env, unused_loopback_port, tmp_path) as base:
+        visit(browser, f"{base}/article?url={urllib.parse.quote(url)}", "article-history")
+        rows = browser.find_elements(By.CSS_SELECTOR, "#timeline tr")[1:]
+        assert [r.get_attribute("class") for r in rows] == ["version", "version", "removed"]
+        assert [r.find_elements(By.TAG_NAME, "td")[1].text for r in rows] == [
+            "version 1: 寒潮来袭", "version 2: 寒潮来袭", "removed (http_404)"]
+        assert rows[0].find_elements(By.CSS_SELECTOR, "pre.diff") == []  # nothing before it to differ from
+        diff = rows[1].find_element(By.CSS_SELECTOR, "pre.diff").text.splitlines()
+        assert [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")] == [
+            "-" + STORY[2], "+" + STORY[2] + SCRIPT_TITLE]  # shown as text: no script ran (visit checks)
+        assert "removed" in browser.find_element(By.ID, "removed").text
+        assert "(http_404)" in browser.find_element(By.ID, "removed").text
+        assert browser.find_element(By.ID, "body").text.endswith(STORY[-1])  # the last version stays shown

@@ -87,6 +87,21 @@ DELETED = ("<html><head><title>Solidot</title></head><body><div class='nav'><a h
            "<ul><li><a href='/story?sid=9'>热门：另一篇文章的标题在这里</a></li></ul></body></html>")
 
 
+def crawl_solidot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """A round of Solidot from its (empty) feed: what it fetches beyond that is re-checks."""
+    return subprocess.run(
+        [sys.executable, "-m", "crawler.cli.main", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
+         "-s", "FRONTIER_POLL_INTERVAL=0.2", "-s", 'SOURCE_START_URLS={"solidot": ["http://www.solidot.org/index.rss"]}',
+         "crawl", "solidot"],
+        env=env, cwd=cwd, capture_output=True, text=True, timeout=120,
+    )
+
+
+def empty_feed(site: Site) -> None:
+    site.add("http://www.solidot.org/index.rss", Page(b'<?xml version="1.0"?><rss><channel></channel></rss>',
+                                                       content_type="application/rss+xml"))
+
+
 def test_a_round_rechecks_due_articles_conditionally_and_finds_the_deleted_and_the_redirected(
         site: Site, crawler_env, articles, tmp_path: Path) -> None:
     env = crawler_env | {"http_proxy": site.base}
@@ -104,14 +119,9 @@ def test_a_round_rechecks_due_articles_conditionally_and_finds_the_deleted_and_t
     site.add(urls[1], DELETED)
     site.add(urls[2], Page(b"", status=302, headers={"Location": "http://www.solidot.org/"}))
     site.add("http://www.solidot.org/", "<html><body><h1>Solidot</h1><p>奇客的资讯，重要的东西。</p></body></html>")
-    site.add("http://www.solidot.org/index.rss", Page(b'<?xml version="1.0"?><rss><channel></channel></rss>',
-                                                       content_type="application/rss+xml"))
+    empty_feed(site)
     site.requests.clear()
-    run = subprocess.run(
-        [sys.executable, "-m", "crawler.cli.main", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-         "-s", 'SOURCE_START_URLS={"solidot": ["http://www.solidot.org/index.rss"]}', "crawl", "solidot"],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
-    )
+    run = crawl_solidot(env, tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
     assert site.not_modified == [urls[0]]  # sent its ETag back, answered 304
     assert urls[3] not in site.requests
@@ -131,3 +141,52 @@ def test_a_round_rechecks_due_articles_conditionally_and_finds_the_deleted_and_t
     # asked for by hand, the deleted page says so
     again = run_crawler(["fetch", urls[1]], env, tmp_path)
     assert again.returncode != 0 and "the article is gone (deleted_page): the page says 该文章已被删除" in again.stderr
+
+
+def test_a_consumer_following_the_change_stream_sees_a_version_and_a_removal_as_updates_of_the_article(
+        site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    """README's consumer loop: the new version and the removal arrive as updates of the one article
+    document, with the fields that changed; `article_versions` is not needed to follow them."""
+    url = site.add("/reader/watched.html", FLAT)
+    assert run_crawler(["fetch", url], crawler_env, tmp_path).returncode == 0
+    with articles.watch([{"$match": {"operationType": {"$in": ["insert", "update"]}}}], full_document="updateLookup",
+                        max_await_time_ms=1000) as stream:
+        site.add("/reader/watched.html", EDITED)
+        assert run_crawler(["fetch", url], crawler_env, tmp_path).returncode == 0
+        site.add("/reader/watched.html", Page(b"<html><body>not found</body></html>", status=404))
+        assert run_crawler(["fetch", url], crawler_env, tmp_path).returncode != 0
+        changes: list[dict] = []
+        for _ in range(30):  # each waits up to a second for the next change; the removal is the last write
+            if any("removed_at" in c["updateDescription"]["updatedFields"] for c in changes):
+                break
+            if (change := stream.try_next()) is not None:
+                changes.append(change)
+    assert {c["operationType"] for c in changes} == {"update"}
+    assert {c["documentKey"]["_id"] for c in changes} == {articles.find_one({"url": url})["_id"]}
+    edited = next(c for c in changes if c["updateDescription"]["updatedFields"].get("version") == 2)
+    assert "将来,随着" in edited["fullDocument"]["body"]
+    removal = changes[-1]["updateDescription"]["updatedFields"]
+    assert removal["removed_how"] == "http_404" and removal["removed_at"] == changes[-1]["fullDocument"]["removed_at"]
+
+
+def test_a_distributed_round_rechecks_through_the_workers(site: Site, crawler_env, articles, redis_server,
+                                                          tmp_path: Path) -> None:
+    """With REDIS_URL, `crawler crawl` seeds a round into Redis and works it as a worker: the
+    worker that takes the seed asks for the due re-checks, and they go through the frontier."""
+    env = crawler_env | {"http_proxy": site.base}
+    urls = [f"http://www.solidot.org/story?sid={sid}" for sid in (301, 302, 303)]
+    for sid, url in zip((301, 302, 303), urls, strict=True):
+        site.add(url, Page(solidot(sid).encode(), etag=f'"v{sid}"'))
+        assert run_crawler(["fetch", url], env, tmp_path).returncode == 0
+    seen = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=61)
+    articles.update_many({"url": {"$in": urls[:2]}}, {"$set": {"first_seen": seen, "recheck_at": seen + timedelta(hours=1)}})
+    site.add(urls[1], Page(b"<html><body>gone</body></html>", status=410))
+    empty_feed(site)
+    site.requests.clear()
+    run = crawl_solidot(env | {"REDIS_URL": redis_server.url}, tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "new round seeded" in run.stderr
+    assert site.not_modified == [urls[0]] and urls[2] not in site.requests
+    assert [articles.find_one({"url": u}).get("removed_how") for u in urls] == [None, "http_410", None]
+    assert articles.find_one({"url": urls[0]})["recheck_at"] == seen + timedelta(hours=6)
+    assert "'recheck/due': 2" in run.stderr and "'recheck/not_modified': 1" in run.stderr

@@ -175,12 +175,16 @@ class Root(Resource):
         return self.missing.render(request)
 
 
-class HealthResource(ApiResource):
-    allowedMethods = (b"GET",)
+class StoreResource(ApiResource):
+    """A resource that answers from the store, through the API's one set of store calls."""
 
     def __init__(self, settings: Settings, calls: StoreCalls) -> None:
         super().__init__(settings)
         self.calls = calls
+
+
+class HealthResource(StoreResource):
+    allowedMethods = (b"GET",)
 
     def render_GET(self, request: Request) -> defer.Deferred[dict[str, str]]:  # noqa: N802 - Twisted's name
         self.authorise(request)
@@ -192,15 +196,11 @@ class HealthResource(ApiResource):
         return self.calls.health().addCallbacks(lambda _: {"status": "ok"}, unreachable)
 
 
-class HistoryResource(ApiResource):
+class HistoryResource(StoreResource):
     """GET /history?url=: the article's versions and removals, as `crawler history` prints them;
     &diff=1 adds each version's unified diff against the one before."""
 
     allowedMethods = (b"GET",)
-
-    def __init__(self, settings: Settings, calls: StoreCalls) -> None:
-        super().__init__(settings)
-        self.calls = calls
 
     def render_GET(self, request: Request) -> defer.Deferred[dict[str, Any]]:  # noqa: N802 - Twisted's name
         self.authorise(request)
@@ -227,12 +227,11 @@ class HistoryResource(ApiResource):
         return self.calls.call(read)
 
 
-class FetchResource(ApiResource):
+class FetchResource(StoreResource):
     allowedMethods = (b"GET", b"POST")
 
     def __init__(self, settings: Settings, calls: StoreCalls) -> None:
-        super().__init__(settings)
-        self.calls = calls
+        super().__init__(settings, calls)
         self.allowed = allowed_from(settings.get("API_ALLOW", ""))
         self.timeout = settings.getfloat("API_TIMEOUT")
         self.ondemand = OnDemand(CrawlerRunner(settings), settings, calls.store)

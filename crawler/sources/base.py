@@ -130,7 +130,7 @@ class SourceSpider(scrapy.Spider):
             yield scrapy.Request(
                 url, callback=self.parse, errback=self.on_error, dont_filter=True, meta={"requested_url": url}
             )
-        if not self.urls:
+        if not self.urls and not self.settings.get("REDIS_URL"):  # distributed: the round's seed starts it
             for request in self.discovery_requests():
                 yield request
 
@@ -315,7 +315,7 @@ class SourceSpider(scrapy.Spider):
             return
         if article and status in GONE:
             self.check(Check(url, datetime.now(UTC), "removed", GONE[status]))
-            if request.meta.get("recheck"):
+            if request is not None and request.meta.get("recheck"):
                 return  # the article a round re-checked is gone: recorded, and not a failure of the round
         if article:
             assert self.crawler.stats is not None
