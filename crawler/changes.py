@@ -49,7 +49,8 @@ def change(old_body: str, new_body: str) -> Change:
             continue
         paragraphs += max(i2 - i1, j2 - j1)
         before, after = "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])
-        same = sum(block.size for block in difflib.SequenceMatcher(None, before, after, autojunk=False).get_matching_blocks())
+        same = sum(block.size for block in difflib.SequenceMatcher(None, before, after, autojunk=False).get_matching_blocks()
+                   ) if before and after else 0  # paragraphs only added or only removed share nothing
         added, removed = added + len(after) - same, removed + len(before) - same
     return Change(added, removed, paragraphs)
 
