@@ -1,8 +1,10 @@
 """Every source has a stored page and its expected JSON; each page gives exactly that article."""
 
+import inspect
 from pathlib import Path
 
 import pytest
+from scrapy.utils.misc import is_generator_with_return_value
 
 from crawler.process import process_page
 from crawler.sources import ALL_SPIDERS, SOURCES, spider_for_url
@@ -86,6 +88,15 @@ def test_source_modules_are_small_declarations() -> None:
     for name in SOURCES:
         lines = (Path(__file__).parent.parent / "crawler" / "sources" / f"{name}.py").read_text().splitlines()
         assert len(lines) < 80, f"crawler/sources/{name}.py has {len(lines)} lines"
+
+
+def test_no_spider_callback_returns_a_value_from_a_generator() -> None:
+    """What Scrapy's WARN_ON_GENERATOR_RETURN_VALUE checks on every response (and the project's
+    settings switch off for speed): a value returned from a generator callback would be lost."""
+    generators = {f"{name}.{attr}": member for name, spider in ALL_SPIDERS.items()
+                  for attr, member in inspect.getmembers(spider, inspect.isgeneratorfunction)}
+    assert {"netease.parse", "netease.parse_listing", "generic.parse"} <= generators.keys()
+    assert [name for name, member in generators.items() if is_generator_with_return_value(member)] == []
 
 
 def test_a_broken_page_gives_the_same_article() -> None:
