@@ -38,8 +38,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
             await maybe_deferred_to_future(deferLater(reactor, self.delay(result)))
         return result
 
-    async def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Any:
+    async def process_response(  # type: ignore[override]  # Scrapy awaits a coroutine here
+            self, request: Request, response: Response, spider: Spider | None = None) -> Any:
         return await self._wait(super().process_response(request, response))
 
-    async def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> Any:
+    async def process_exception(  # type: ignore[override]  # Scrapy awaits a coroutine here
+            self, request: Request, exception: Exception, spider: Spider | None = None) -> Any:
         return await self._wait(super().process_exception(request, exception))

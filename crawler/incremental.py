@@ -82,7 +82,7 @@ class IncrementalMiddleware:
 
     def article_url(self, output: Any) -> str | None:
         """The stored URL an article request would produce, or None for anything else."""
-        spider = self.crawler.spider
+        spider: Any = self.crawler.spider  # a source's spider: its parse and its spec
         if not isinstance(output, Request) or output.dont_filter or output.callback != spider.parse:
             return None
         try:
@@ -93,10 +93,7 @@ class IncrementalMiddleware:
 
     def recent(self, doc: dict[str, Any]) -> bool:
         reference = doc.get("published_at") or doc.get("first_seen")
-        return (
-            bool(reference)
-            and reference.replace(tzinfo=reference.tzinfo or UTC) > datetime.now(UTC) - self.window
-        )
+        return reference is not None and reference.replace(tzinfo=reference.tzinfo or UTC) > datetime.now(UTC) - self.window
 
 
 def changed_since(doc: dict[str, Any], listed_modified: float | None) -> bool:

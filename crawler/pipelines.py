@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
@@ -13,6 +13,7 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred, succeed
+from twisted.internet.interfaces import IReactorFromThreads
 from twisted.internet.task import LoopingCall
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
@@ -173,7 +174,12 @@ class MongoPipeline:
     def _after_writes(self) -> Deferred[None]:
         """A Deferred that fires once the batches queued so far are written."""
         waiter: Deferred[None] = Deferred()
-        self.writing.addBoth(lambda result: (waiter.callback(None), result)[1])
+
+        def release(result: Any) -> Any:
+            waiter.callback(None)
+            return result  # the chain goes on as it was, failure or not
+
+        self.writing.addBoth(release)
         return waiter
 
     def flush(self) -> None:
@@ -241,7 +247,7 @@ class MongoPipeline:
                          now - self.outage_since, self.store.spool.path)
             from twisted.internet import reactor  # the running one: imported here, never installed here
 
-            reactor.callFromThread(self._end_run)
+            cast(IReactorFromThreads, reactor).callFromThread(self._end_run)
         return True
 
     def _end_run(self) -> None:

@@ -20,6 +20,7 @@ from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
+from crawler.api.http import query_arg
 from crawler.api.token import TOKEN_COOKIE, authorised, matches
 from crawler.dashboard import queries
 from crawler.dashboard.pages import chart, render
@@ -51,7 +52,7 @@ class Page(Resource):
                           b"frame-ancestors 'none'")
         request.setHeader(b"X-Content-Type-Options", b"nosniff")
         request.setHeader(b"X-Frame-Options", b"DENY")
-        given = request.args.get(b"token", [b""])[0].decode("utf-8", "replace")
+        given = query_arg(request, b"token")
         if given and self.token and matches(given, self.token):  # a browser's way in: the token once, then a cookie
             request.addCookie(TOKEN_COOKIE, quote(given), path="/", httpOnly=True, sameSite="strict")
             request.redirect(same_page_without_token(request))
@@ -109,7 +110,7 @@ def stories(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, by
 
 def search(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
     def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
-        query = request.args.get(b"q", [b""])[0].decode("utf-8", "replace")[:200]
+        query = query_arg(request, b"q")[:200]
         found = queries.found(db, settings, query) if query.strip() else None
         return 200, HTML, render("search.html", query=query, found=found.articles if found else [],
                                  complete=found is None or found.complete, limit=queries.FOUND)
@@ -118,7 +119,7 @@ def search(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, byt
 
 def article(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
     def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
-        url = request.args.get(b"url", [b""])[0].decode("utf-8", "replace")
+        url = query_arg(request, b"url")
         found = queries.article(db, settings, url) if url else None
         if found is None:
             return 404, HTML, render("message.html", heading="404", text=f"no article stored at {url}")

@@ -52,8 +52,12 @@ class LimitedRequest(server.Request):
     refused = False
     received = 0
 
+    @property
+    def max_body(self) -> int:
+        return int(self.channel.site.max_body)  # type: ignore[attr-defined]  # Site.buildProtocol sets .site
+
     def gotLength(self, length: int | None) -> None:  # noqa: N802 - Twisted's name
-        if length is not None and length > self.channel.site.max_body:
+        if length is not None and length > self.max_body:
             self._refuse_body()
             return
         super().gotLength(length)
@@ -62,7 +66,7 @@ class LimitedRequest(server.Request):
         self.received += len(data)
         if self.refused:
             return
-        if self.received > self.channel.site.max_body:
+        if self.received > self.max_body:
             self._refuse_body()
             return
         super().handleContentChunk(data)
@@ -73,9 +77,9 @@ class LimitedRequest(server.Request):
 
     def _refuse_body(self) -> None:
         self.refused = True
-        self.content = _Discard()
+        self.content = _Discard()  # type: ignore[assignment]  # a file-like sink; the stubs say None
         raw_error(self.channel.transport, 413,
-                  f"the body is larger than API_MAX_BODY={self.channel.site.max_body} bytes")
+                  f"the body is larger than API_MAX_BODY={self.max_body} bytes")
 
 
 class LimitedChannel(http.HTTPChannel):
@@ -95,8 +99,14 @@ class LimitedChannel(http.HTTPChannel):
 
 class ApiSite(server.Site):
     requestFactory = LimitedRequest
-    protocol = LimitedChannel
+    protocol = LimitedChannel  # type: ignore[assignment]  # an HTTPChannel, as Site's own default
 
     def __init__(self, resource: Any, max_body: int) -> None:
         super().__init__(resource)
         self.max_body = max_body
+
+
+def query_arg(request: server.Request, name: bytes) -> str:
+    """The first value of a query argument, "" when absent (a request Twisted parsed has `args`)."""
+    args: dict[bytes, list[bytes]] = request.args or {}
+    return (args.get(name) or [b""])[0].decode("utf-8", "replace")

@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar, cast
 
 from pymongo.errors import PyMongoError
 from scrapy.crawler import CrawlerRunner
 from scrapy.settings import Settings
 from twisted.internet import defer, reactor, threads
+from twisted.internet.interfaces import IReactorFromThreads
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 from twisted.web.resource import Resource
@@ -28,6 +29,7 @@ from twisted.web.server import NOT_DONE_YET, Request
 
 from crawler.api.dashboard import dashboard_children
 from crawler.api.guard import allowed_from
+from crawler.api.http import query_arg
 from crawler.api.token import authorised
 from crawler.failures import Problem, Reason
 from crawler.ingest import Store
@@ -67,7 +69,7 @@ class StoreCalls:
         self.waiting: list[defer.Deferred[None]] = []  # /health calls waiting for the ping in flight
 
     def call(self, function: Callable[..., T], *args: Any) -> defer.Deferred[T]:
-        return threads.deferToThreadPool(reactor, self.pool, function, *args)
+        return threads.deferToThreadPool(cast(IReactorFromThreads, reactor), self.pool, function, *args)
 
     def prepare(self) -> None:
         """Validator, indexes and the spool's replay, once, off the reactor; a store that is down
@@ -189,7 +191,7 @@ class HealthResource(StoreResource):
     def render_GET(self, request: Request) -> defer.Deferred[dict[str, str]]:  # noqa: N802 - Twisted's name
         self.authorise(request)
 
-        def unreachable(failure: Failure) -> None:
+        def unreachable(failure: Failure) -> NoReturn:
             if failure.check(defer.TimeoutError):
                 raise ApiError(503, f"store unreachable: no answer within {HEALTH_DEADLINE:g} s")
             raise ApiError(503, f"store unreachable: {str(failure.value).split(',')[0]}")
@@ -204,14 +206,14 @@ class HistoryResource(StoreResource):
 
     def render_GET(self, request: Request) -> defer.Deferred[dict[str, Any]]:  # noqa: N802 - Twisted's name
         self.authorise(request)
-        given = (request.args.get(b"url") or [b""])[0].decode("utf-8", "replace").strip()
+        given = query_arg(request, b"url").strip()
         if not given:
             raise ApiError(400, "missing url: GET /history?url=...")
         try:
             url = stored_url(given)
         except BadURL as exc:
             raise ApiError.of(Problem(Reason.BAD_URL, str(exc))) from None
-        diff = (request.args.get(b"diff") or [b""])[0] in (b"1", b"true", b"yes")
+        diff = query_arg(request, b"diff") in ("1", "true", "yes")
         store = self.calls.store
 
         def read() -> dict[str, Any]:
@@ -238,13 +240,12 @@ class FetchResource(StoreResource):
 
     def render_GET(self, request: Request) -> defer.Deferred[dict[str, Any]]:  # noqa: N802 - Twisted's name
         self.authorise(request)
-        values = request.args.get(b"url") or [b""]
-        return self.fetch(values[0].decode("utf-8", "replace"))
+        return self.fetch(query_arg(request, b"url"))
 
     def render_POST(self, request: Request) -> defer.Deferred[dict[str, Any]]:  # noqa: N802 - Twisted's name
         self.authorise(request)
         try:
-            body = json.loads(request.content.read() or b"{}")
+            body = json.loads((request.content.read() if request.content else b"") or b"{}")
         except (ValueError, RecursionError):  # RecursionError: JSON nested past Python's stack
             body = None
         if not isinstance(body, dict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import Any, cast
 
 from scrapy.utils.log import configure_logging
 from scrapy.utils.reactor import install_reactor
@@ -34,14 +34,16 @@ def run(args: argparse.Namespace) -> int:
     settings.set("LOG_LEVEL", "WARNING", priority="spider")  # `-s LOG_LEVEL=INFO` still wins
     install_reactor(settings["TWISTED_REACTOR"])
     from twisted.internet import reactor
+    from twisted.internet.posixbase import PosixReactorBase
 
     from crawler.api.guard import GuardedResolver, allowed_from
     from crawler.api.http import ApiSite
     from crawler.api.resources import Root
 
     configure_logging(settings)
-    reactor.installResolver(GuardedResolver(reactor.resolver, allowed_from(settings.get("API_ALLOW", ""), proxies=True)))
-    reactor.listenTCP(port, ApiSite(Root(settings), settings.getint("API_MAX_BODY")), interface=host)
+    installed = cast(PosixReactorBase, reactor)  # the one install_reactor put in place
+    installed.installResolver(GuardedResolver(installed.resolver, allowed_from(settings.get("API_ALLOW", ""), proxies=True)))
+    installed.listenTCP(port, ApiSite(Root(settings), settings.getint("API_MAX_BODY")), interface=host)
     if not settings.get("API_TOKEN") and not is_loopback(host):
         print(f"crawler: warning: serving on {host} without API_TOKEN: anyone who reaches it can use it", file=sys.stderr)
     print(f"serving http://{host}:{port}/fetch, /health, the dashboard at / and /metrics", flush=True)

@@ -98,7 +98,7 @@ def _before(a: tuple[datetime, datetime] | None, b: tuple[datetime, datetime] | 
 def _tie_key(member: Mapping[str, Any], span: tuple[datetime, datetime] | None,
              outlets: Outlets) -> tuple[Any, ...]:
     width = span[1] - span[0] if span else timedelta.max
-    return (member.get("source") in outlets.reposting, width, _aware(member.get("first_seen")) or _NEVER,
+    return (member.get("source") in outlets.reposting, width, _aware(member["first_seen"]) if member.get("first_seen") else _NEVER,
             member["url"])
 
 
@@ -106,8 +106,8 @@ def _credited_by_others(original: Mapping[str, Any], members: list[dict[str, Any
     return any(credits(m, original, outlets) for m in members if m is not original)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _zone(name: str | None) -> ZoneInfo:

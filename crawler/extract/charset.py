@@ -35,7 +35,7 @@ def looks_binary(body: bytes) -> bool:
 
 def page_text(body: bytes, content_type: str | None) -> str:
     encoding, bom = read_bom(body)
-    if encoding:
+    if encoding and bom:
         return body[len(bom) :].decode(encoding, errors="replace").replace("\ufffd", "")
     readings: list[str] = []
     for candidate in candidates(body, content_type):

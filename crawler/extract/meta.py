@@ -61,6 +61,6 @@ def json_ld_articles(root: _Element) -> Iterator[dict[str, Any]]:
 def json_ld_author(node: dict[str, Any]) -> str | None:
     author = node.get("author")
     authors = author if isinstance(author, list) else [author]
-    names = [a.get("name") if isinstance(a, dict) else a for a in authors]
-    names = [collapse(n) for n in names if isinstance(n, str) and n.strip()]
+    given = [a.get("name") if isinstance(a, dict) else a for a in authors]
+    names = [collapse(n) for n in given if isinstance(n, str) and n.strip()]
     return ", ".join(names) or None

@@ -7,13 +7,14 @@ Keys share the `{source}` hash tag, so one source's frontier lives on one Redis 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from redis import Redis
 from redis.exceptions import ResponseError
 
 PREFIX = "crawler"  # of every key this package writes
 GROUP = "workers"
+Messages = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]  # what XREADGROUP answers, per stream
 
 # A request goes in unless its fingerprint is already in this round's filter (the filter expires
 # ARGV[3] seconds after its last addition, so its memory is bounded by what a round discovers).
@@ -118,7 +119,7 @@ class Frontier:
         return bool(self._push(keys=[self.stream, self.round_key], args=[fingerprint or b"", payload, seen_ttl]))
 
     def take(self, worker: str, count: int = 1) -> list[Entry]:
-        answer = self.server.xreadgroup(GROUP, worker, {self.stream: ">"}, count=count)
+        answer = cast(Messages, self.server.xreadgroup(GROUP, worker, {self.stream: ">"}, count=count))
         entries = []
         for _, messages in answer or []:
             for entry_id, fields in messages:
@@ -139,7 +140,7 @@ class Frontier:
 
     def seed(self, owner: str, lock_ms: int, force: bool = False) -> str:
         """'seeded', 'busy' (the last round is not done) or 'locked' (seeded lately by anyone)."""
-        args = [max(lock_ms, 1), owner, int(force)]
+        args: list[int | str] = [max(lock_ms, 1), owner, int(force)]
         return _text(self._seed(keys=[self.stream, self.round_key, self.lock_key], args=args))
 
     def has_work(self) -> bool:

@@ -112,9 +112,9 @@ class LeaseMiddleware:
 
 class ClusterScheduler(BaseScheduler):
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> BaseScheduler:
+    def from_crawler(cls, crawler: Crawler) -> BaseScheduler:  # type: ignore[override]  # the local one, too
         if not crawler.settings.get("REDIS_URL") or getattr(crawler.spider, "urls", None):
-            return LocalScheduler.from_crawler(crawler)  # type: ignore[return-value]
+            return LocalScheduler.from_crawler(crawler)
         return cls(crawler)
 
     def __init__(self, crawler: Crawler) -> None:
@@ -167,7 +167,7 @@ class ClusterScheduler(BaseScheduler):
     async def _close(self) -> None:
         self.ack_finished()
         for request in [*self.local, *self.waking]:
-            self.leases.held.pop(request.meta.get(ENTRY), None)  # never started: handed back below
+            self.leases.held.pop(request.meta.get(ENTRY, ""), None)  # never started: handed back below
         await self._until_reachable(self._drain)
         given = await self._until_reachable(lambda: self.frontier.give_back(WORKER_ID, self.max_deliveries))
         if given:

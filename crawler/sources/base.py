@@ -223,14 +223,14 @@ class SourceSpider(scrapy.Spider):
 
     def extract(self, response: Response) -> Article:
         if not isinstance(response, HtmlResponse) or isinstance(response, XmlResponse):
-            kind = response.headers.get("Content-Type", b"unknown").decode("latin-1")
+            kind = _header(response, b"Content-Type") or "unknown"
             raise FetchFailed(Reason.NOT_HTML, f"not an HTML page (Content-Type: {kind})")
         if not response.body.strip():
             raise FetchFailed(Reason.EMPTY_PAGE, "empty page")
         if looks_binary(response.body):
             raise FetchFailed(Reason.NOT_HTML, "not an HTML page (binary content served as text/html)")
         try:
-            text = page_text(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
+            text = page_text(response.body, _header(response, b"Content-Type"))
             settings = getattr(self, "settings", None)  # a spider built without a crawler (process_page)
             min_chars = settings.getint("CLEAN_MIN_BODY_CHARS") if settings else CLEAN_MIN_BODY_CHARS
             article = extract_article(text, response.url, self.name, self.spec.layouts, self.spec.timezone, min_chars,

@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
@@ -47,8 +48,9 @@ def serving_record(folder: Path) -> dict[str, str | int] | None:
     if pid != os.getpid():
         try:
             os.kill(pid, 0)
-            with MongoClient(uri, serverSelectionTimeoutMS=1000) as client:
-                client.admin.command("ping")
+            probe: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=1000)
+            with probe:
+                probe.admin.command("ping")
         except (OSError, PyMongoError):
             logger.info("removing the stale record of a server on %s (pid %d is gone or does not answer)", folder, pid)
             marker.unlink(missing_ok=True)

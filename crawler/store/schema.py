@@ -126,7 +126,7 @@ def content_hash(title: str, body: str) -> str:
 def to_document(item: Any) -> dict[str, Any]:
     """The stored fields of an item; times in UTC, as MongoDB keeps them."""
     adapter = ItemAdapter(item)
-    doc = {name: adapter.get(name) for name in STORED_FIELDS}
+    doc: dict[str, Any] = {name: adapter.get(name) for name in STORED_FIELDS}
     for name in ("published_at", "fetched_at"):
         if isinstance(doc[name], datetime):
             doc[name] = doc[name].astimezone(UTC)
