@@ -19,7 +19,7 @@ from itemadapter import ItemAdapter
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
-from crawler.pipelines import BodyFloorPipeline
+from crawler.stages import BodyFloorPipeline
 
 FIELDS = ("title", "body", "published_at")
 SAMPLE = 2000  # body lengths kept per run (a uniform reservoir), enough for a stable median

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Self, cast
+from typing import Any, cast
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorFromThreads
@@ -23,8 +22,9 @@ from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.index import as_document
 from crawler.failures import Problem, Reason
 from crawler.ingest import Ingested, Store, StoreCrawler
-from crawler.signals import article_checked
+from crawler.signals import article_checked, articles_stored
 from crawler.sources import OUTLETS, spec_for
+from crawler.stages import BodyFloorPipeline, CountingPipeline
 from crawler.store.mongo import StoreUnavailable, WriteResult
 from crawler.store.schema import to_document
 from crawler.store.versions import Check
@@ -32,19 +32,6 @@ from crawler.store.versions import Check
 logger = logging.getLogger(__name__)
 
 STORE_UNAVAILABLE = "store_unavailable"  # the close reason of a run that outlasted MONGO_OUTAGE_LIMIT
-articles_stored = object()  # signal, items=[...]: a batch is in the store or the spool, never lost now
-
-
-class CountingPipeline:
-    """A stage that needs nothing but the crawler's stats collector."""
-
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        assert crawler.stats is not None
-        return cls(crawler.stats)
 
 
 class CleanPipeline(CountingPipeline):
@@ -55,19 +42,6 @@ class CleanPipeline(CountingPipeline):
         for rule, entry in audit.rules.items():
             self.stats.inc_value(f"clean/removed/{rule}", entry["blocks"])
         return item
-
-
-class BodyFloorPipeline:
-    """A stage that needs the stats and the shortest body that still counts as article text."""
-
-    def __init__(self, stats: StatsCollector, min_body_chars: int) -> None:
-        self.stats = stats
-        self.min_body_chars = min_body_chars
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        assert crawler.stats is not None
-        return cls(crawler.stats, crawler.settings.getint("CLEAN_MIN_BODY_CHARS"))
 
 
 class ValidatePipeline(BodyFloorPipeline):

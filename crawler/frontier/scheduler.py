@@ -30,7 +30,7 @@ from twisted.internet.task import LoopingCall, deferLater
 
 from crawler.frontier.queue import Frontier
 from crawler.frontier.workers import WORKER_ID, heartbeat, heartbeat_key, redis_client
-from crawler.pipelines import articles_stored
+from crawler.signals import articles_stored
 
 logger = logging.getLogger(__name__)
 
