@@ -1,10 +1,14 @@
 """Every source has a stored page and its expected JSON; each page gives exactly that article."""
 
+import importlib
 import inspect
 from pathlib import Path
 
 import pytest
+from scrapy import Request
+from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.misc import is_generator_with_return_value
+from scrapy.utils.project import get_project_settings
 
 from crawler.process import process_page
 from crawler.sources import ALL_SPIDERS, SOURCES, spider_for_url
@@ -84,10 +88,22 @@ def test_urls_go_to_the_source_that_owns_their_host(url: str, source: str) -> No
 
 
 def test_source_modules_are_small_declarations() -> None:
-    """Adding a source is one short file: the machinery lives in base.py."""
+    """Adding a source is one short file, its spec: the machinery lives in base.py, and the spider
+    class is made from the spec by the registry."""
     for name in SOURCES:
-        lines = (Path(__file__).parent.parent / "crawler" / "sources" / f"{name}.py").read_text().splitlines()
+        module = importlib.import_module(f"crawler.sources.{name}")
+        lines = Path(module.__file__).read_text().splitlines()
         assert len(lines) < 80, f"crawler/sources/{name}.py has {len(lines)} lines"
+        assert [v for v in vars(module).values() if isinstance(v, type) and v.__module__ == module.__name__] == []
+        assert SOURCES[name].spec is module.SPEC and SOURCES[name].name == name
+
+
+def test_scrapy_finds_the_registry_spiders_by_name_and_by_url() -> None:
+    """What `scrapy crawl`, `scrapy fetch` and ScrapyRT ask of the spider loader."""
+    loader = get_spider_loader(get_project_settings())
+    assert sorted(loader.list()) == sorted(ALL_SPIDERS)
+    assert loader.load("netease") is SOURCES["netease"] and loader.load("netease").__name__ == "NeteaseSpider"
+    assert loader.find_by_request(Request("https://www.163.com/dy/article/JIUBF3N90514R9P4.html")) == ["netease"]
 
 
 def test_no_spider_callback_returns_a_value_from_a_generator() -> None:

@@ -1,38 +1,66 @@
-"""The source registry: one module per site; lookups by name and by URL.
+"""The source registry: one module per site, which declares its SourceSpec; each source's spider
+class is made from its spec here, and Scrapy finds them through `RegistrySpiderLoader`
+(SPIDER_LOADER_CLASS), so `scrapy list`, `scrapy crawl SOURCE` and URL lookups see the same set.
 
-Built at import, so a duplicate name or a spider without a spec fails before any crawl starts.
+Built at import, so a duplicate name fails before any crawl starts.
 """
 
 from __future__ import annotations
 
+import builtins
 from urllib.parse import urlsplit
+
+from scrapy import Request, Spider
+from scrapy.settings import BaseSettings
+from scrapy.spiderloader import SpiderLoader
 
 from crawler.dedup.original import Outlets
 from crawler.sources import aibase, bannedbook, daydaynews, netease, solidot
 from crawler.sources.base import SourceSpec, SourceSpider
-from crawler.spiders.generic import GenericSpider
+from crawler.spiders import generic
 from crawler.urls import check_url, normalise_url
 
 
-def _registry(*spiders: type[SourceSpider]) -> dict[str, type[SourceSpider]]:
+def _registry(*specs: SourceSpec) -> dict[str, type[SourceSpider]]:
     registry: dict[str, type[SourceSpider]] = {}
-    for spider in spiders:
-        if not isinstance(getattr(spider, "spec", None), SourceSpec) or spider.name != spider.spec.name:
-            raise TypeError(f"{spider.__name__}: `name` must equal its SourceSpec's name")
-        if spider.name in registry:
-            raise ValueError(f"duplicate source name {spider.name!r}")
-        registry[spider.name] = spider
+    for spec in specs:
+        if spec.name in registry:
+            raise ValueError(f"duplicate source name {spec.name!r}")
+        registry[spec.name] = SourceSpider.of(spec)
     return registry
 
 
-SOURCES: dict[str, type[SourceSpider]] = _registry(
-    netease.NeteaseSpider,
-    bannedbook.BannedbookSpider,
-    daydaynews.DaydaynewsSpider,
-    solidot.SolidotSpider,
-    aibase.AibaseSpider,
-)
+SOURCES: dict[str, type[SourceSpider]] = _registry(netease.SPEC, bannedbook.SPEC, daydaynews.SPEC, solidot.SPEC, aibase.SPEC)
+GenericSpider = SourceSpider.of(generic.SPEC)  # the fallback for a URL no source owns
 ALL_SPIDERS: dict[str, type[SourceSpider]] = {**SOURCES, "generic": GenericSpider}
+
+
+class RegistrySpiderLoader:  # Scrapy's SpiderLoaderProtocol
+    """Scrapy's spider loader over the registry; spiders of any SPIDER_MODULES a deployment adds are
+    found as Scrapy's own loader finds them, beside the registry's (a name in both is an error)."""
+
+    def __init__(self, settings: BaseSettings) -> None:
+        modules = SpiderLoader.from_settings(settings)
+        both = set(modules.list()) & ALL_SPIDERS.keys()
+        if both:
+            raise ValueError(f"spider name(s) {sorted(both)} in SPIDER_MODULES are the registry's")
+        self.spiders: dict[str, type[Spider]] = {**ALL_SPIDERS, **{n: modules.load(n) for n in modules.list()}}
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> RegistrySpiderLoader:
+        return cls(settings)
+
+    def load(self, spider_name: str) -> type[Spider]:
+        try:
+            return self.spiders[spider_name]
+        except KeyError:
+            raise KeyError(f"Spider not found: {spider_name}") from None
+
+    def list(self) -> list[str]:
+        return list(self.spiders)
+
+    def find_by_request(self, request: Request) -> builtins.list[str]:
+        return [name for name, spider in self.spiders.items() if spider.handles_request(request)]
 
 
 def spider_for_url(url: str) -> type[SourceSpider]:

@@ -4,7 +4,7 @@
 """
 
 from crawler.extract.article import Layout, Selectors
-from crawler.sources.base import SourceSpec, SourceSpider
+from crawler.sources.base import SourceSpec
 
 SPEC = SourceSpec(
     name="aibase",
@@ -22,8 +22,3 @@ SPEC = SourceSpec(
     noise=(".skip-link", ".newsletter-cta", ".related-articles", ".post-tags"),
     pagination=("a[rel=next]",),
 )
-
-
-class AibaseSpider(SourceSpider):
-    name = "aibase"
-    spec = SPEC

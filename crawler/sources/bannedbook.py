@@ -4,7 +4,7 @@ Keyword links inside paragraphs keep their text; "来源：中时" (p.src-info) 
 """
 
 from crawler.extract.article import Layout, Selectors
-from crawler.sources.base import SourceSpec, SourceSpider
+from crawler.sources.base import SourceSpec
 
 SPEC = SourceSpec(
     name="bannedbook",
@@ -28,8 +28,3 @@ SPEC = SourceSpec(
     ),
     pagination=(".pagination a.next", "a.nextpostslink", ".nav-previous a"),
 )
-
-
-class BannedbookSpider(SourceSpider):
-    name = "bannedbook"
-    spec = SPEC

@@ -106,9 +106,21 @@ class NotListing(ValueError):
 
 
 class SourceSpider(scrapy.Spider):
-    """Shared discovery and article parsing; subclasses only set `name` and `spec`."""
+    """Shared discovery and article parsing; a source's spider is `SourceSpider.of(its spec)`."""
 
     spec: ClassVar[SourceSpec]
+
+    @classmethod
+    def of(cls, spec: SourceSpec) -> type[SourceSpider]:
+        """The spider of a source, made from its spec: Scrapy's `name` is the spec's."""
+        title = "".join(part.capitalize() for part in spec.name.split("_"))
+        return type(f"{title}Spider", (cls,), {"name": spec.name, "spec": spec, "__module__": cls.__module__})
+
+    @classmethod
+    def handles_request(cls, request: scrapy.Request) -> bool:
+        """Whether the source owns the URL's host: how `scrapy fetch URL` and `scrapy shell` pick a
+        spider (the domains are the spec's; `allowed_domains` is only set on an instance)."""
+        return cls.spec.owns(urlsplit(request.url).hostname or "")
 
     def __init__(
         self,

@@ -4,7 +4,7 @@ Image captions ("… - 天天要聞") and the "科技分類資訊推薦" block a
 """
 
 from crawler.extract.article import Layout, Selectors
-from crawler.sources.base import SourceSpec, SourceSpider
+from crawler.sources.base import SourceSpec
 
 SPEC = SourceSpec(
     name="daydaynews",
@@ -24,8 +24,3 @@ SPEC = SourceSpec(
     noise=(".recommend-block", ".related-news", ".article-tags", ".img-caption", ".ad-box"),
     pagination=(".pagination a.next",),
 )
-
-
-class DaydaynewsSpider(SourceSpider):
-    name = "daydaynews"
-    spec = SPEC

@@ -17,7 +17,7 @@ stored under www.163.com/dy/article/ID.html.
 
 from crawler.discovery.jsonlists import JsonFields
 from crawler.extract.article import Layout, Selectors
-from crawler.sources.base import SourceSpec, SourceSpider
+from crawler.sources.base import SourceSpec
 
 SPEC = SourceSpec(
     name="netease",
@@ -61,8 +61,3 @@ SPEC = SourceSpec(
     ),
     pagination=(".list_page a.next", ".pager a.next"),
 )
-
-
-class NeteaseSpider(SourceSpider):
-    name = "netease"
-    spec = SPEC

@@ -1,7 +1,7 @@
 """solidot.org (奇客): short technology stories with their source links; has an RSS feed."""
 
 from crawler.extract.article import Layout, Selectors
-from crawler.sources.base import SourceSpec, SourceSpider
+from crawler.sources.base import SourceSpec
 
 SPEC = SourceSpec(
     name="solidot",
@@ -19,8 +19,3 @@ SPEC = SourceSpec(
     ),
     noise=(".talk_time", ".p_mainnew .share"),
 )
-
-
-class SolidotSpider(SourceSpider):
-    name = "solidot"
-    spec = SPEC

@@ -1,10 +1,5 @@
 """The fallback for any URL no source module owns: trafilatura finds the body, cleaning does the rest."""
 
-from crawler.sources.base import SourceSpec, SourceSpider
+from crawler.sources.base import SourceSpec
 
 SPEC = SourceSpec(name="generic", domains=(), article_pattern=r"^https?://", layouts=())
-
-
-class GenericSpider(SourceSpider):
-    name = "generic"
-    spec = SPEC
