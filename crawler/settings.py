@@ -58,6 +58,7 @@ EXTENSIONS = {
     "crawler.runs.RunRecorder": 500,
     "crawler.alerts.notifier.AlertNotifier": 510,  # alert conditions after each run; ALERT_WEBHOOKS
     "crawler.logs.QuietExpectedErrors": 0,  # expected failures logged in one line, no traceback
+    "crawler.frontier.scheduler.Leases": 0,  # with REDIS_URL: what this worker holds, shared by the frontier's parts
 }
 
 ITEM_PIPELINES = {

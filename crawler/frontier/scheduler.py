@@ -14,7 +14,6 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from redis.exceptions import RedisError
 from scrapy import Request, Spider, signals
@@ -39,7 +38,15 @@ MAX_WAITING = 2  # requests waiting for a politeness slot past which a worker ta
 
 
 class Leases:
-    """The requests this worker holds, and the articles each still has on their way to the store."""
+    """The requests this worker holds, and the articles each still has on their way to the store.
+    An extension (EXTENSIONS), so that the crawler's scheduler and its two frontier middlewares
+    share one, built with the crawler (`leases_of`)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Leases:
+        if not crawler.settings.get("REDIS_URL"):
+            raise NotConfigured
+        return cls()
 
     def __init__(self) -> None:
         self.held: dict[str, Request] = {}
@@ -71,11 +78,13 @@ class Leases:
         return done
 
 
-_LEASES: WeakKeyDictionary[Crawler, Leases] = WeakKeyDictionary()
-
-
 def leases_of(crawler: Crawler) -> Leases:
-    return _LEASES.setdefault(crawler, Leases())
+    """The crawler's Leases; its components are built after its extensions."""
+    leases = crawler.get_extension(Leases)
+    if leases is None:
+        raise ValueError("REDIS_URL is set but crawler.frontier.scheduler.Leases is not in EXTENSIONS: "
+                         "the frontier's scheduler and middlewares share it")
+    return leases
 
 
 class LeaseMiddleware:
