@@ -51,20 +51,20 @@ def test_no_noise_survives_cleaning(name: str) -> None:
 def test_each_seed_as_a_flat_page_gives_the_same_story_as_its_site_page(seed: str) -> None:
     """Reader-mode pages have no structure to select on; text rules alone must find the story."""
     site_page = {"000": "netease", "001": "bannedbook", "002": "daydaynews", "003": "solidot", "004": "aibase"}[seed]
-    flat = expected_json(f"flat_{seed}")["body"].replace("• ", "")
-    assert flat == expected_json(site_page)["body"]
+    flat = extracted(f"flat_{seed}")["body"].replace("• ", "")
+    assert flat == extracted(site_page)["body"]
 
 
 def test_gbk_page_decodes_to_the_same_article_as_the_utf8_one() -> None:
-    gbk, utf8 = expected_json("netease_gbk"), expected_json("netease")
+    gbk, utf8 = extracted("netease_gbk"), extracted("netease")
     assert page_bytes("netease_gbk").decode("gbk")  # the stored page really is GBK
     utf8_body = utf8["body"].replace("・", "·")  # GBK has no U+30FB; the GBK page spells it U+00B7
     assert (gbk["title"], gbk["body"], gbk["published_at"]) == (utf8["title"], utf8_body, utf8["published_at"])
 
 
 def test_traditional_page_is_tagged_zh_hant_and_simplified_zh_hans() -> None:
-    assert expected_json("daydaynews")["lang"] == "zh-Hant"
-    assert {expected_json(n)["lang"] for n in ("netease", "bannedbook", "solidot", "aibase")} == {"zh-Hans"}
+    assert extracted("daydaynews")["lang"] == "zh-Hant"
+    assert {extracted(n)["lang"] for n in ("netease", "bannedbook", "solidot", "aibase")} == {"zh-Hans"}
 
 
 @pytest.mark.parametrize(
