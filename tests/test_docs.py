@@ -88,3 +88,11 @@ def test_the_image_runs_unprivileged_and_the_api_service_checks_its_health() -> 
     api = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["api"]
     probe = " ".join(api["healthcheck"]["test"])
     assert "http://127.0.0.1:9080/health" in probe and "'Bearer ' + os.environ['API_TOKEN']" in probe
+
+
+def test_the_layout_names_every_module_and_package_of_crawler() -> None:
+    layout = README[README.index("## Layout"):].split("\n## ")[0]
+    parts = [p.name for p in (ROOT / "crawler").iterdir() if (p.suffix == ".py" and p.name != "__init__.py")
+             or (p.is_dir() and (p / "__init__.py").exists())]
+    assert len(parts) > 20
+    assert [p for p in sorted(parts) if p not in layout] == []
