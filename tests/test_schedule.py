@@ -17,7 +17,7 @@ import pytest
 from scrapy.settings import Settings
 from twisted.internet import defer
 
-from crawler.scheduling import Runs, next_run, trigger_for, triggers
+from crawler.recurring import Runs, next_run, trigger_for, triggers
 from tests.conftest import page_bytes
 from tests.site import Site
 

@@ -17,8 +17,8 @@ from twisted.internet.defer import Deferred, DeferredList
 from crawler.cli.settings import load_settings
 from crawler.frontier.seeding import Seeder
 from crawler.frontier.workers import redis_client
+from crawler.recurring import Runs, scheduler, triggers
 from crawler.runs import exit_code
-from crawler.scheduling import Runs, scheduler, triggers
 from crawler.sources import SOURCES
 from crawler.store.client import store_client
 from crawler.store.counters import Tallies

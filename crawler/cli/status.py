@@ -14,8 +14,8 @@ from redis.exceptions import RedisError
 
 from crawler.cli.settings import load_settings
 from crawler.frontier.workers import snapshot
+from crawler.recurring import next_run, triggers
 from crawler.runs import problems
-from crawler.scheduling import next_run, triggers
 from crawler.sources import ALL_SPIDERS, SOURCES
 from crawler.store.client import store_client, store_uri
 from crawler.store.counters import Tallies, last_runs_in

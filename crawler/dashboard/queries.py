@@ -16,7 +16,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from scrapy.settings import BaseSettings
 
-from crawler.scheduling import next_run, triggers
+from crawler.recurring import next_run, triggers
 from crawler.sources import ALL_SPIDERS, SOURCES
 from crawler.store.counters import DAY_ZONE, Tallies, day_of
 from crawler.store.history import history

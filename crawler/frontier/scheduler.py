@@ -64,7 +64,7 @@ class Leases:
             self.items[id(item)] = entry
             self.open[entry] += 1
 
-    def settle(self, item: Any) -> None:
+    def item_done(self, item: Any) -> None:
         entry = self.items.pop(id(item), None)
         if entry is not None:
             self.open[entry] -= 1
@@ -94,7 +94,7 @@ class LeaseMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.leases = leases_of(crawler)
         for signal in (signals.item_dropped, signals.item_error, articles_stored):
-            crawler.signals.connect(self.settle, signal=signal)
+            crawler.signals.connect(self.item_done, signal=signal)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LeaseMiddleware:
@@ -102,9 +102,9 @@ class LeaseMiddleware:
             raise NotConfigured
         return cls(crawler)
 
-    def settle(self, item: Any = None, items: list[Any] | None = None, **_: Any) -> None:
+    def item_done(self, item: Any = None, items: list[Any] | None = None, **_: Any) -> None:
         for each in items if items is not None else [item]:
-            self.leases.settle(each)
+            self.leases.item_done(each)
 
     def _note(self, response: Response, output: Any) -> Any:
         if not isinstance(output, Request):
