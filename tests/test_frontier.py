@@ -3,7 +3,9 @@ lease is, and what happens to a stopped worker's leases."""
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
@@ -12,11 +14,14 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from scrapy.settings import Settings
 
+from crawler import default_settings
 from crawler.api.dashboard import FrontierCollector
+from crawler.frontier.config import FrontierConfig
 from crawler.frontier.politeness import retry_after
 from crawler.frontier.queue import Frontier
 from crawler.frontier.seeding import lock_ms
 from crawler.frontier.workers import heartbeat_key
+from tests.conftest import run_crawler
 
 TTL = 3600
 
@@ -125,3 +130,29 @@ def test_metrics_show_each_frontier_by_state_and_the_live_workers(frontier: Fron
     assert samples[("crawler_workers", ())] == 1
     assert samples[("crawler_worker_pages_total", (("worker", "host:1:a"),))] == 7
     assert scrape(f"redis://127.0.0.1:{unused_loopback_port}/0") == {("crawler_frontier_up", ()): 0}
+
+
+@pytest.mark.parametrize(("overrides", "said"), [
+    ({"FRONTIER_POLL_INTERVAL": "20"}, "FRONTIER_POLL_INTERVAL=20 must be at most a third of FRONTIER_LEASE_TIMEOUT=30"),
+    ({"FRONTIER_LEASE_TIMEOUT": "0"}, "FRONTIER_LEASE_TIMEOUT=0 must be more than 0"),
+    ({"FRONTIER_MAX_DELIVERIES": "0", "REDIS_OUTAGE_LIMIT": "-1"},
+     "FRONTIER_MAX_DELIVERIES=0 must be at least 1; REDIS_OUTAGE_LIMIT=-1 must be 0 or more"),
+])
+def test_frontier_settings_are_checked_together_before_anything_connects(
+        overrides: dict[str, str], said: str, crawler_env, tmp_path: Path) -> None:
+    with socket.socket() as listener:  # where the worker would find Redis: it must never be reached
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0)
+        url = f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+        args = [a for name, value in overrides.items() for a in ("-s", f"{name}={value}")]
+        done = run_crawler([*args, "crawl", "netease"], crawler_env | {"REDIS_URL": url}, tmp_path)
+        assert done.returncode == 2
+        assert done.stderr.startswith(f"crawler: {said}") and done.stderr.count("\n") == 1, done.stderr
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+
+
+def test_the_default_frontier_settings_hold_together() -> None:
+    config = FrontierConfig.from_settings(Settings({k: v for k, v in vars(default_settings).items() if k.isupper()}))
+    assert (config.lease_ms, config.poll_interval, config.max_deliveries) == (30000, 0.5, 3)

@@ -10,6 +10,7 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from crawler.alerts.messages import endpoints
+from crawler.frontier.config import FrontierConfig
 
 
 class BadSetting(ValueError):
@@ -24,6 +25,8 @@ def load_settings(args: argparse.Namespace) -> Settings:
         settings.set(name, value, priority="cmdline")
     try:
         endpoints(settings.get("ALERT_WEBHOOKS") or [])
+        if settings.get("REDIS_URL"):
+            FrontierConfig.from_settings(settings)
     except ValueError as exc:
         raise BadSetting(str(exc)) from None
     return settings

@@ -25,6 +25,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import LoopingCall, deferLater
 
+from crawler.frontier.config import FrontierConfig
 from crawler.frontier.queue import PREFIX
 from crawler.frontier.scheduler import leases_of
 from crawler.frontier.workers import redis_client
@@ -79,9 +80,10 @@ class SharedPolitenessMiddleware:
         self.server = redis_client(settings)
         self.limit = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         self.delay_ms = int(settings.getfloat("DOWNLOAD_DELAY") * 1000)
-        self.hold_ms = int(settings.getfloat("FRONTIER_LEASE_TIMEOUT") * 1000)
+        config = FrontierConfig.from_settings(settings)
+        self.hold_ms = config.lease_ms
         self.pause_default = settings.getfloat("RETRY_BACKOFF_BASE")
-        self.pause_cap = settings.getfloat("POLITENESS_MAX_PAUSE")
+        self.pause_cap = config.max_pause
         self._acquire = self.server.register_script(_ACQUIRE)
         self._pause = self.server.register_script(_PAUSE)
         self.leases = leases_of(crawler)  # tells the scheduler how many requests wait for a slot

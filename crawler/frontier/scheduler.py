@@ -27,6 +27,7 @@ from scrapy_redis.queue import Base as RequestCodec
 from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall, deferLater
 
+from crawler.frontier.config import FrontierConfig
 from crawler.frontier.queue import Frontier
 from crawler.frontier.workers import WORKER_ID, heartbeat, heartbeat_key, redis_client
 from crawler.signals import articles_stored
@@ -132,13 +133,14 @@ class ClusterScheduler(BaseScheduler):
         self.crawler = crawler
         self.stats = crawler.stats
         self.server = redis_client(settings)
-        self.lease_ms = int(settings.getfloat("FRONTIER_LEASE_TIMEOUT") * 1000)
-        self.poll_interval = settings.getfloat("FRONTIER_POLL_INTERVAL")
-        self.seen_ttl = int(settings.getfloat("FRONTIER_SEEN_TTL"))
-        self.max_deliveries = settings.getint("FRONTIER_MAX_DELIVERIES")
-        self.seed_on_start = settings.getbool("FRONTIER_SEED_ON_START")
-        self.exit_when_empty = settings.getbool("FRONTIER_EXIT_WHEN_EMPTY")
-        self.outage_limit = settings.getfloat("REDIS_OUTAGE_LIMIT")
+        config = FrontierConfig.from_settings(settings)
+        self.lease_ms = config.lease_ms
+        self.poll_interval = config.poll_interval
+        self.seen_ttl = config.seen_ttl
+        self.max_deliveries = config.max_deliveries
+        self.seed_on_start = config.seed_on_start
+        self.exit_when_empty = config.exit_when_empty
+        self.outage_limit = config.outage_limit
         self.fingerprinter = crawler.request_fingerprinter
         self.leases = leases_of(crawler)
         self.local: deque[Request] = deque()  # leased, not yet handed to the engine
