@@ -5,6 +5,7 @@ the real store receives the articles."""
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -224,6 +225,36 @@ def test_crawl_with_redis_url_seeds_a_round_and_ends_when_it_is_done(cluster: Cl
     assert_stored_once(articles, idents)
     depth = Frontier(redis_server.client(), "netease").depth()
     assert (depth.round, depth.queued, depth.leased) == (1, 0, 0)
+
+
+def test_a_pickled_request_in_the_queue_is_set_aside_unread_and_the_round_goes_on(
+    cluster: Cluster, site: Site, articles, redis_server, tmp_path: Path
+) -> None:
+    """Whoever can write to Redis must not be able to run code in a worker: requests are JSON, and
+    a pickle (what an older version wrote, or an attack) goes to the dead list without being read."""
+    idents = news_site(site, 12, delay=0.05)
+    marker = tmp_path / "ran"
+    frontier = Frontier(redis_server.client(), "netease")
+    cluster.seed()
+    assert frontier.push(pickle.dumps(Touch(marker)), None, 3600)
+    cluster.worker("--until-idle")
+    cluster.wait()
+    assert not marker.exists()
+    assert_stored_once(articles, idents)
+    depth = frontier.depth()
+    assert (depth.queued, depth.leased, depth.dead) == (0, 0, 1)
+    log = cluster.logs[0].read_text()
+    assert "set aside, not a request the frontier wrote" in log and "'frontier/unreadable': 1" in log
+
+
+class Touch:
+    """A pickle that, unpickled, creates a file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple:
+        return (Path.touch, (self.path,))
 
 
 def test_worker_without_redis_url_says_what_it_needs(crawler_env, tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ count how often a request was handed out (here a request that has killed FRONTIE
 workers is set aside, not handed to the next one). Streams are first-in first-out, which is the
 breadth-first order the single-machine crawl uses too.
 
-scrapy-redis serves as the base where it fits: its Redis connection settings (REDIS_URL,
-REDIS_PARAMS) and its request serialisation; `queue.py` replaces its list with the stream, and
-`scheduler.py` its scheduler with one that leases.
+The settings are scrapy-redis's (REDIS_URL, REDIS_PARAMS), so a scrapy-redis deployment's carry
+over, but none of its code runs: `queue.py` replaces its list with the stream, `codec.py` its
+pickled requests with JSON, and `scheduler.py` its scheduler with one that leases
+(bench/distributed.py runs plain scrapy-redis beside this, as the peer).
 """

@@ -127,6 +127,15 @@ class Frontier:
                 entries.append(Entry(_text(entry_id), fields.get(b"r"), int(seed) if seed is not None else None))
         return entries
 
+    def set_aside(self, entry_id: str, payload: bytes) -> None:
+        """An entry no worker can run goes to the dead list (where `crawler status` counts it), out of
+        the stream, in one step."""
+        with self.server.pipeline(transaction=True) as pipe:
+            pipe.rpush(self.dead_key, payload)
+            pipe.xack(self.stream, GROUP, entry_id)
+            pipe.xdel(self.stream, entry_id)
+            pipe.execute()
+
     def ack(self, ids: list[str]) -> None:
         if ids:
             with self.server.pipeline(transaction=False) as pipe:

@@ -23,10 +23,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
-from scrapy_redis.queue import Base as RequestCodec
 from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall, deferLater
 
+from crawler.frontier.codec import Unreadable, decode, encode
 from crawler.frontier.config import FrontierConfig
 from crawler.frontier.queue import Frontier
 from crawler.frontier.workers import WORKER_ID, heartbeat, heartbeat_key, redis_client
@@ -156,7 +156,6 @@ class ClusterScheduler(BaseScheduler):
     def open(self, spider: Spider) -> Deferred[None]:
         self.spider = spider
         self.frontier = Frontier(self.server, spider.name)
-        self.codec = RequestCodec(self.server, spider, self.frontier.stream)  # scrapy-redis's pickled request dicts
         self.heartbeat = heartbeat(self.server, self.lease_ms)
         return deferred_from_coro(self._open())
 
@@ -197,7 +196,7 @@ class ClusterScheduler(BaseScheduler):
         if request.meta.get("is_start_request"):
             self.stats.inc_value("frontier/start_requests_seeded_instead")
             return False  # discovery starts from the seed entry, in whichever worker takes it
-        payload = self.codec._encode_request(request)
+        payload = encode(request, self.spider)
         fingerprint = None if request.dont_filter else self.fingerprinter.fingerprint(request)
         if self.outbox or self.down_since is not None:
             self.outbox.append(("push", (payload, fingerprint)))
@@ -226,7 +225,14 @@ class ClusterScheduler(BaseScheduler):
                 self._start_round(entry.id, entry.seed)
                 return self.next_request()
             assert entry.payload is not None
-            request = self.codec._decode_request(entry.payload)
+            try:
+                request = decode(entry.payload, self.spider)
+            except Unreadable as exc:  # e.g. pickled by a worker of an older version: never unpickled
+                logger.warning("frontier %s: entry %s set aside, %s", self.frontier.stream, entry.id, exc)
+                self.stats.inc_value("frontier/unreadable")
+                self.outbox.append(("set_aside", (entry.id, entry.payload)))
+                self._flush()
+                continue
             self.leases.take(entry.id, request)
             self.stats.inc_value("scheduler/dequeued/redis")
             return request
@@ -300,6 +306,8 @@ class ClusterScheduler(BaseScheduler):
                 payload, fingerprint = value
                 pushed = self.frontier.push(payload, fingerprint, self.seen_ttl)
                 self.stats.inc_value("scheduler/enqueued/redis" if pushed else "frontier/filtered_as_seen")
+            elif kind == "set_aside":
+                self.frontier.set_aside(*value)
             else:
                 self.frontier.ack(value)
                 self.acked += len(value)

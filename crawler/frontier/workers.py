@@ -14,8 +14,6 @@ from typing import Any
 
 from redis import Redis
 from scrapy.settings import BaseSettings
-from scrapy_redis import defaults
-from scrapy_redis.connection import get_redis
 
 from crawler.frontier.queue import PREFIX, Depth, Frontier
 
@@ -24,11 +22,11 @@ STARTED = time.time()
 
 
 def redis_client(settings: BaseSettings) -> Redis:
-    """scrapy-redis's connection (REDIS_URL, REDIS_PARAMS), with timeouts that let a worker notice an
-    outage in seconds instead of scrapy-redis's 30."""
-    params = {**defaults.REDIS_PARAMS, "socket_timeout": 5, "socket_connect_timeout": 2,
+    """The connection of REDIS_URL, with REDIS_PARAMS as scrapy-redis reads them (redis-py client
+    arguments), and timeouts that let a worker notice an outage in seconds instead of 30."""
+    params = {"socket_timeout": 5, "socket_connect_timeout": 2, "retry_on_timeout": True,
               **settings.getdict("REDIS_PARAMS")}
-    return get_redis(url=settings.get("REDIS_URL"), **params)
+    return Redis.from_url(settings.get("REDIS_URL"), **params)
 
 
 def heartbeat_key(worker: str) -> str:
