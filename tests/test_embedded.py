@@ -41,15 +41,22 @@ def test_fetch_without_mongo_uri_stores_in_the_embedded_store_that_db_serve_shar
     finally:
         # the kernel may hand a SIGTERM to any of its threads (kill(2) on a thread's id makes it that
         # one): the server still stops, cleanly (on the old main it hung, one stop in fourteen in CI)
-        os.kill(server_thread(serve.pid), signal.SIGTERM)
+        signal_through_a_thread(serve.pid, signal.SIGTERM)
         serve.wait(30)
     assert serve.returncode == 0
     assert not (Path(env["MONGO_EMBEDDED_PATH"]) / "serving.json").exists()
 
 
-def server_thread(pid: int) -> int:
-    """The id of a thread of the process other than its main thread (Linux: /proc/PID/task)."""
-    return max(int(task.name) for task in Path(f"/proc/{pid}/task").iterdir() if int(task.name) != pid)
+def signal_through_a_thread(pid: int, sig: int) -> None:
+    """Send `sig` by the id of one of the process's threads other than its main one (Linux:
+    /proc/PID/task), the newest that is still there: threads come and go while we look."""
+    for tid in sorted((int(t.name) for t in Path(f"/proc/{pid}/task").iterdir() if int(t.name) != pid), reverse=True):
+        try:
+            os.kill(tid, sig)
+            return
+        except ProcessLookupError:
+            continue  # that thread ended meanwhile
+    raise AssertionError(f"process {pid} has no thread but its main one")
 
 
 def test_db_serve_binds_to_loopback_by_default() -> None:
