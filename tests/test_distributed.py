@@ -257,6 +257,20 @@ class Touch:
         return (Path.touch, (self.path,))
 
 
+def test_with_another_scheduler_a_crawl_starts_from_its_spider_though_redis_url_is_set(
+    cluster: Cluster, site: Site, articles, redis_server
+) -> None:
+    """Only this project's scheduler starts discovery from the round's seed; under another one (Scrapy's
+    own here, scrapy-redis's in bench/distributed.py) the spider's start does, as in any Scrapy project."""
+    idents = news_site(site, 6, delay=0.05)
+    done = run_crawler([*SETTINGS, "-s", "SCHEDULER=scrapy.core.scheduler.Scheduler", "crawl", "netease"],
+                       cluster.env, cluster.folder)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "new round seeded" not in done.stderr
+    assert_stored_once(articles, idents)
+    assert Frontier(redis_server.client(), "netease").depth().round == 0
+
+
 def test_worker_without_redis_url_says_what_it_needs(crawler_env, tmp_path: Path) -> None:
     done = run_crawler(["worker"], crawler_env, tmp_path)
     assert done.returncode == 2

@@ -23,6 +23,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.misc import load_object
 from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall, deferLater
 
@@ -120,12 +121,18 @@ class LeaseMiddleware:
             yield self._note(response, output)
 
 
+def seeds_discovery(crawler: Crawler) -> bool:
+    """Whether the crawl's discovery starts from its round's seed in the shared frontier (whichever
+    worker takes it), not from the spider's start: with REDIS_URL, this scheduler, and no URLs given."""
+    scheduler = load_object(crawler.settings["SCHEDULER"])
+    return (bool(crawler.settings.get("REDIS_URL")) and not getattr(crawler.spider, "urls", None)
+            and ClusterScheduler in getattr(scheduler, "__mro__", ()))  # not issubclass: Scrapy's schedulers duck-type it
+
+
 class ClusterScheduler(BaseScheduler):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BaseScheduler:  # type: ignore[override]  # the local one, too
-        if not crawler.settings.get("REDIS_URL") or getattr(crawler.spider, "urls", None):
-            return LocalScheduler.from_crawler(crawler)
-        return cls(crawler)
+        return cls(crawler) if seeds_discovery(crawler) else LocalScheduler.from_crawler(crawler)
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings

@@ -35,6 +35,7 @@ from crawler.extract.charset import looks_binary, page_text
 from crawler.extract.html import NotHTML
 from crawler.extract.removal import DELETED_NOTICES, redirected_away
 from crawler.failures import Failed, Problem, Reason
+from crawler.frontier.scheduler import seeds_discovery
 from crawler.items import Article
 from crawler.rechecks import due, recheck_requests
 from crawler.signals import article_checked
@@ -142,7 +143,7 @@ class SourceSpider(scrapy.Spider):
             yield scrapy.Request(
                 url, callback=self.parse, errback=self.on_error, dont_filter=True, meta={"requested_url": url}
             )
-        if not self.urls and not self.settings.get("REDIS_URL"):  # distributed: the round's seed starts it
+        if not self.urls and not seeds_discovery(self.crawler):  # distributed: the round's seed starts it
             for request in self.discovery_requests():
                 yield request
 
