@@ -2,6 +2,7 @@
 with them switched off (Scrapy's own ceiling on this machine), as the site grows.
 
     python bench/crawl.py --sizes 1000 3000
+    python bench/crawl.py --sizes 3000 -s WARN_ON_GENERATOR_RETURN_VALUE=True   # a setting A/B
 
 A local site (a thread in this process, reached as the crawler's HTTP proxy, so the crawler sees
 www.163.com URLs) serves listing pages of 50 links with pagination and that many NetEase-template
@@ -133,14 +134,14 @@ def crawl_args(size: int, pipelines: bool) -> list[str]:
 
 
 def crawl(size: int, pipelines: bool, mongo_uri: str, database: str, work: Path,
-          store_cpu: Callable[[], float]) -> tuple[float, int, int, float, float, float]:
+          store_cpu: Callable[[], float], extra: tuple[str, ...] = ()) -> tuple[float, int, int, float, float, float]:
     """Seconds, articles stored (or scraped), peak RSS in MB of the crawler process, CPU seconds of
     the crawler, of this process (the site, and the store when it runs here) and of the store's
     own process."""
     server = serve(Pages(size).answer)
     env = crawl_env(server, mongo_uri, database, work)
     start, own_cpu, child_cpu, store = time.perf_counter(), time.process_time(), children_cpu(), store_cpu()
-    run = subprocess.run([sys.executable, "-c", CHILD, *crawl_args(size, pipelines)], env=env, cwd=work,
+    run = subprocess.run([sys.executable, "-c", CHILD, *crawl_args(size, pipelines), *extra], env=env, cwd=work,
                          capture_output=True, text=True)
     seconds, own_cpu, child_cpu = time.perf_counter() - start, time.process_time() - own_cpu, children_cpu() - child_cpu
     store = store_cpu() - store
@@ -190,7 +191,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000])
     parser.add_argument("--store", choices=("process", "in-process"), default="process",
                         help="the embedded store in a process of its own (default) or in this one, beside the site")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for both crawls, e.g. -s WARN_ON_GENERATOR_RETURN_VALUE=True (repeatable)")
     args = parser.parse_args()
+    extra = tuple(a for pair in args.set for a in ("-s", pair))
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as folder, store(args.store, Path(folder)) as (uri, store_cpu):
         work = Path(folder)
         print(f"{'articles':>9}{'pipelines':>11}{'seconds':>9}{'stored':>8}{'pages/min':>11}{'peak MB':>9}"
@@ -198,7 +202,7 @@ def main() -> None:
         for size in args.sizes:
             for pipelines in (False, True):
                 seconds, stored, rss, crawler_cpu, site_cpu, store_s = crawl(
-                    size, pipelines, uri, f"bench_{size}_{int(pipelines)}", work, store_cpu)
+                    size, pipelines, uri, f"bench_{size}_{int(pipelines)}", work, store_cpu, extra)
                 print(f"{size:>9}{'on' if pipelines else 'off':>11}{seconds:>9.1f}{stored:>8}{stored / seconds * 60:>11.0f}{rss:>9}"
                       f"{crawler_cpu:>15.1f}{site_cpu:>12.1f}{store_s:>13.1f}", flush=True)
 

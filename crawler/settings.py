@@ -31,8 +31,9 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 # Scrapy's check for a callback that returns a value from a generator reads and parses the
-# callback's source whenever its cache (weakly keyed by the bound method) has lost it: ~1.4 ms a
-# response, 6 % of a crawl. tests/test_sources.py makes the same check of every spider once.
+# callback's source whenever its cache (weakly keyed by the bound method) has lost it: 5-9 % of a
+# crawl's CPU (bench/crawl.py -s WARN_ON_GENERATOR_RETURN_VALUE=True). tests/test_sources.py makes
+# the same check of every spider once.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 LOG_LEVEL = "INFO"
 # Nothing listens unless asked: Scrapy's telnet console and its remote-control HTTP server are off.
