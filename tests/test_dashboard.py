@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -76,18 +75,11 @@ def seed(site: Site, env: dict[str, str], cwd: Path) -> None:
 
 @contextmanager
 def serving(env: dict[str, str], port: int, cwd: Path) -> Iterator[str]:
-    """`crawler api` on the port, once it answers /health; its base URL."""
+    """`crawler api` on the port, once it says it listens; its base URL."""
     api = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "api", "--port", str(port)],
-                           env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                           env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/health", timeout=2)
-            break
-        except (urllib.error.URLError, ConnectionError):
-            assert time.monotonic() < deadline and api.poll() is None, api.stderr.read()
-            time.sleep(0.2)
+    assert api.stdout is not None and "serving " + base in api.stdout.readline(), api.stderr  # it listens
     try:
         yield base
     finally:

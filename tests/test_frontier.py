@@ -20,7 +20,7 @@ from crawler.frontier.config import FrontierConfig
 from crawler.frontier.politeness import retry_after
 from crawler.frontier.queue import Frontier
 from crawler.frontier.seeding import lock_ms
-from crawler.frontier.workers import heartbeat_key
+from crawler.frontier.workers import WORKER_ID, Heartbeat, heartbeat_key, live_workers
 from tests.conftest import run_crawler
 
 TTL = 3600
@@ -74,10 +74,10 @@ def test_a_stopped_workers_leases_go_back_and_a_live_one_keeps_its_own(frontier:
         frontier.push(payload, payload, TTL)
     frontier.take("alive", count=1)
     frontier.take("dead", count=2)
-    frontier.server.set(heartbeat_key("alive"), "{}", px=30_000)
+    frontier.server.set(heartbeat_key("alive", "netease"), "{}", px=30_000)
 
-    assert frontier.give_back("alive", 3, heartbeat_key("alive")) == -1
-    assert frontier.give_back("dead", 3, heartbeat_key("dead")) == 2
+    assert frontier.give_back("alive", 3, heartbeat_key("alive", "netease")) == -1
+    assert frontier.give_back("dead", 3, heartbeat_key("dead", "netease")) == 2
     held = {worker: entries for worker, (entries, _) in frontier.consumers().items()}
     assert held == {"alive": 1}  # the dead one is gone
     again = frontier.take("other", count=5)
@@ -85,11 +85,33 @@ def test_a_stopped_workers_leases_go_back_and_a_live_one_keeps_its_own(frontier:
     assert frontier.server.xrange(frontier.stream, again[0].id, again[0].id)[0][1][b"t"] == b"1"  # one more delivery
 
 
+def test_each_crawl_of_a_process_beats_for_its_own_source(redis_server) -> None:
+    """Two sources crawled by one process: when one crawl ends, its stream's leases go back, while the
+    other stream still sees the process alive; `crawler status` shows the process once, with both."""
+    server = redis_server.client()
+    netease, solidot = Frontier(server, "netease"), Frontier(server, "solidot")
+    for queue in (netease, solidot):
+        queue.ensure()
+        queue.push(b"r1", b"r1", TTL)
+        queue.take(WORKER_ID)
+    beats = {name: Heartbeat(server, 30_000, name) for name in ("netease", "solidot")}
+    beats["netease"].beat(3)
+    beats["solidot"].beat(5)
+    assert live_workers(server)[WORKER_ID]["pages"] == {"netease": 3, "solidot": 5}
+
+    beats["netease"].stop()
+    assert netease.give_back(WORKER_ID, 3, heartbeat_key(WORKER_ID, "netease")) == 1
+    assert solidot.give_back(WORKER_ID, 3, heartbeat_key(WORKER_ID, "solidot")) == -1  # still beating
+    assert live_workers(server)[WORKER_ID]["pages"] == {"solidot": 5}
+    beats["solidot"].stop()
+    assert live_workers(server) == {}
+
+
 def test_a_request_that_killed_every_worker_it_met_is_set_aside(frontier: Frontier) -> None:
     frontier.push(b"poison", b"poison", TTL)
     for worker in ("w1", "w2", "w3"):
         assert [e.payload for e in frontier.take(worker)] == [b"poison"]
-        assert frontier.give_back(worker, 2, heartbeat_key(worker)) == 1
+        assert frontier.give_back(worker, 2, heartbeat_key(worker, "netease")) == 1
     assert frontier.take("w4") == []
     assert frontier.depth().dead == 1
     assert frontier.server.lrange(frontier.dead_key, 0, -1) == [b"poison"]
@@ -120,7 +142,7 @@ def test_metrics_show_each_frontier_by_state_and_the_live_workers(frontier: Fron
     for payload in (b"r1", b"r2", b"r3"):
         frontier.push(payload, payload, TTL)
     frontier.take("host:1:a", count=1)
-    frontier.server.set(heartbeat_key("host:1:a"), '{"host": "host", "pid": 1, "started": 0, "pages": {"netease": 7}}')
+    frontier.server.set(heartbeat_key("host:1:a", "netease"), '{"host": "host", "pid": 1, "started": 0, "pages": 7}')
 
     samples = scrape(redis_server.url)
     assert samples[("crawler_frontier_up", ())] == 1

@@ -7,7 +7,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,7 +17,7 @@ from scrapy.settings import Settings
 from twisted.internet import defer
 
 from crawler.recurring import Runs, next_run, trigger_for, triggers
-from tests.conftest import page_bytes
+from tests.conftest import page_bytes, wait_for
 from tests.site import Site
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -111,9 +110,7 @@ def test_schedule_runs_a_source_repeatedly_and_stops_cleanly_on_sigterm(
     serve_netease(site)
     env = crawler_env | {"http_proxy": site.base}
     service = scheduled(["netease"], env, tmp_path, schedules={"netease": "every 3s"})
-    deadline = time.monotonic() + 60
-    while len(crawls(mongo_uri, db_name)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.5)
+    wait_for(lambda: len(crawls(mongo_uri, db_name)) >= 2)
     service.send_signal(signal.SIGTERM)
     assert service.wait(60) == 0, service.stderr.read()[-2000:]
     runs = crawls(mongo_uri, db_name)

@@ -30,7 +30,7 @@ from twisted.internet.task import LoopingCall, deferLater
 from crawler.frontier.codec import Unreadable, decode, encode
 from crawler.frontier.config import FrontierConfig
 from crawler.frontier.queue import Frontier
-from crawler.frontier.workers import WORKER_ID, heartbeat, heartbeat_key, redis_client
+from crawler.frontier.workers import WORKER_ID, Heartbeat, heartbeat_key, redis_client
 from crawler.signals import articles_stored
 
 logger = logging.getLogger(__name__)
@@ -163,12 +163,12 @@ class ClusterScheduler(BaseScheduler):
     def open(self, spider: Spider) -> Deferred[None]:
         self.spider = spider
         self.frontier = Frontier(self.server, spider.name)
-        self.heartbeat = heartbeat(self.server, self.lease_ms)
+        self.heartbeat = Heartbeat(self.server, self.lease_ms, spider.name)
         return deferred_from_coro(self._open())
 
     async def _open(self) -> None:
         await self._until_reachable(self.frontier.ensure)
-        await self._until_reachable(lambda: self.heartbeat.beat(self.spider.name, 0))  # alive before taking
+        await self._until_reachable(lambda: self.heartbeat.beat(0))  # alive before taking
         if self.seed_on_start:
             outcome = await self._until_reachable(lambda: self.frontier.seed(WORKER_ID, 0, force=True))
             logger.info("frontier %s: %s", self.frontier.stream, "new round seeded" if outcome == "seeded" else
@@ -190,7 +190,7 @@ class ClusterScheduler(BaseScheduler):
         if given:
             logger.info("frontier: %d request(s) not finished here went back to the queue", given)
         self.stats.set_value("frontier/handed_back", given)
-        self.heartbeat.stop(self.spider.name)
+        self.heartbeat.stop()
 
     def has_pending_requests(self) -> bool:
         return bool(self.local or self.waking)
@@ -257,7 +257,9 @@ class ClusterScheduler(BaseScheduler):
         self._flush()
 
     def idle(self, spider: Spider) -> None:
-        """A worker never stops on its own; a crawl stops when nothing is queued or leased by anyone."""
+        """A worker never stops on its own; a crawl stops when nothing is queued or leased by anyone.
+        Scrapy's engine asks this on each of its looks while idle (every 5 s)."""
+        logger.debug("frontier %s: the engine is idle", self.frontier.stream)
         if not self.exit_when_empty or self.leases.held or self.outbox or self.down_since is not None:
             raise DontCloseSpider
         try:
@@ -273,7 +275,7 @@ class ClusterScheduler(BaseScheduler):
             self.ack_finished()
             now = time.monotonic()
             if now - self.last_beat >= self.lease_ms / 3000:
-                self.heartbeat.beat(self.spider.name, self.acked)
+                self.heartbeat.beat(self.acked)
                 self.last_beat = now
             if now - self.last_reap >= self.lease_ms / 2000:
                 self.reap()
@@ -329,7 +331,7 @@ class ClusterScheduler(BaseScheduler):
     def reap(self) -> None:
         for worker in self.frontier.consumers():
             if worker != WORKER_ID:
-                moved = self.frontier.give_back(worker, self.max_deliveries, heartbeat_key(worker))
+                moved = self.frontier.give_back(worker, self.max_deliveries, heartbeat_key(worker, self.spider.name))
                 if moved > 0:
                     logger.warning("worker %s stopped holding %d request(s): back in the queue", worker, moved)
                     self.stats.inc_value("frontier/requeued_from_stopped_workers", moved)
@@ -338,6 +340,7 @@ class ClusterScheduler(BaseScheduler):
         """Scrapy looks at an idle scheduler every 5 s; a queued request is handed in now instead."""
         request = self.next_request()
         if request is not None:
+            self.stats.inc_value("frontier/woken")
             self.waking.append(request)
             assert self.crawler.engine is not None
             self.crawler.engine.crawl(request)

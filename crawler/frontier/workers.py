@@ -29,38 +29,26 @@ def redis_client(settings: BaseSettings) -> Redis:
     return Redis.from_url(settings.get("REDIS_URL"), **params)
 
 
-def heartbeat_key(worker: str) -> str:
-    return f"{PREFIX}:workers:{worker}"
+def heartbeat_key(worker: str, source: str) -> str:
+    """One key per worker and source: a worker is alive for a source's stream while the crawl of that
+    source beats, so a process that stopped crawling one source gives that stream's leases back."""
+    return f"{PREFIX}:workers:{source}:{worker}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Heartbeat:
-    """This process's heartbeat: one key, refreshed by each of its sources' schedulers."""
+    """One crawl's heartbeat, owned by its scheduler: a key that lapses a lease time after its last beat."""
 
     server: Redis
     lease_ms: int
-    pages: dict[str, int]
+    source: str
 
-    def beat(self, source: str, pages: int) -> None:
-        self.pages[source] = pages
-        value = {"host": socket.gethostname(), "pid": os.getpid(), "started": STARTED, "pages": self.pages}
-        self.server.set(heartbeat_key(WORKER_ID), json.dumps(value), px=self.lease_ms)
+    def beat(self, pages: int) -> None:
+        value = {"host": socket.gethostname(), "pid": os.getpid(), "started": STARTED, "pages": pages}
+        self.server.set(heartbeat_key(WORKER_ID, self.source), json.dumps(value), px=self.lease_ms)
 
-    def stop(self, source: str) -> None:
-        self.pages.pop(source, None)
-        if not self.pages:
-            self.server.delete(heartbeat_key(WORKER_ID))
-
-
-_heartbeat: Heartbeat | None = None
-
-
-def heartbeat(server: Redis, lease_ms: int) -> Heartbeat:
-    """The process's one heartbeat, shared by the schedulers of the sources it crawls."""
-    global _heartbeat
-    if _heartbeat is None:
-        _heartbeat = Heartbeat(server, lease_ms, {})
-    return _heartbeat
+    def stop(self) -> None:
+        self.server.delete(heartbeat_key(WORKER_ID, self.source))
 
 
 def snapshot(settings: BaseSettings, sources: list[str]) -> tuple[dict[str, Depth], dict[str, dict[str, Any]]]:
@@ -70,14 +58,18 @@ def snapshot(settings: BaseSettings, sources: list[str]) -> tuple[dict[str, Dept
 
 
 def live_workers(server: Redis) -> dict[str, dict[str, Any]]:
-    """worker -> its heartbeat, with pages per minute since it started."""
-    workers = {}
+    """worker -> what its crawls' heartbeats say (pages by source), with pages per minute since it started."""
+    workers: dict[str, dict[str, Any]] = {}
     for key in server.scan_iter(match=f"{PREFIX}:workers:*", count=1000):
         raw = server.get(key)
         if raw is None:
             continue
+        source, worker = key.decode().removeprefix(f"{PREFIX}:workers:").split(":", 1)
         value = json.loads(raw)
+        seen = workers.setdefault(worker, {"host": value["host"], "pid": value["pid"], "started": value["started"],
+                                           "pages": {}})
+        seen["pages"][source] = value["pages"]
+    for value in workers.values():
         minutes = max((time.time() - value["started"]) / 60, 1 / 60)
         value["per_minute"] = round(sum(value["pages"].values()) / minutes, 1)
-        workers[key.decode().removeprefix(f"{PREFIX}:workers:")] = value
     return workers
