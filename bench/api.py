@@ -46,8 +46,14 @@ def free_port() -> int:
 
 def start_api(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "api", "--port", str(port)], env=env,
-                               cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli.main", "api", "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     assert process.stdout is not None and "serving" in process.stdout.readline()
     return process, f"http://127.0.0.1:{port}"
 
@@ -68,20 +74,27 @@ def percentile(values: list[float], share: float) -> float:
 
 def fetch_rates(base: str, site: Site, requests: int, concurrency: list[int]) -> None:
     urls = [PAGES[name]["url"].replace("https://", "http://") for name in SOURCES]
-    print(f"{'concurrent':>10}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'not 200':>9}{'wrong URL':>11}{'unasked':>9}")
+    print(
+        f"{'concurrent':>10}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'not 200':>9}{'wrong URL':>11}{'unasked':>9}"
+    )
     for workers in concurrency:
         asked = [urls[n % len(urls)] for n in range(requests)]
         seen = len(site.requests)
         start = time.perf_counter()
         with ThreadPoolExecutor(workers) as pool:
-            answers = list(pool.map(lambda url: (url, *call(f"{base}/fetch?url={urllib.parse.quote(url)}")), asked))
+            answers = list(
+                pool.map(lambda url: (url, *call(f"{base}/fetch?url={urllib.parse.quote(url)}")), asked)
+            )
         elapsed = time.perf_counter() - start
         times = [ms for _, _, _, ms in answers]
         failed = sum(status != 200 for _, status, _, _ in answers)
         wrong = sum(status == 200 and body["url"] != url for url, status, body, _ in answers)
         unasked = sum(1 for u in site.requests[seen:] if u not in urls and not u.endswith("/robots.txt"))
-        print(f"{workers:>10}{requests / elapsed:>8.1f}{statistics.median(times):>8.0f}{percentile(times, 0.95):>8.0f}"
-              f"{failed:>9}{wrong:>11}{unasked:>9}", flush=True)
+        print(
+            f"{workers:>10}{requests / elapsed:>8.1f}{statistics.median(times):>8.0f}{percentile(times, 0.95):>8.0f}"
+            f"{failed:>9}{wrong:>11}{unasked:>9}",
+            flush=True,
+        )
 
 
 def store_down(env: dict[str, str], cwd: Path) -> None:
@@ -93,17 +106,21 @@ def store_down(env: dict[str, str], cwd: Path) -> None:
             bad = [call(f"{base}/fetch?url=ftp%3A%2F%2Fx") for _ in range(20)]
             missing = [call(f"{base}/elsewhere") for _ in range(20)]
             waited = [h.result()[2] for h in health]
-        print(f"store down: /fetch bad URL p50 {statistics.median(t for *_, t in bad):.1f} ms, max "
-              f"{max(t for *_, t in bad):.1f} ms; /elsewhere p50 {statistics.median(t for *_, t in missing):.1f} ms, "
-              f"max {max(t for *_, t in missing):.1f} ms; /health 503 after {min(waited):.0f}-{max(waited):.0f} ms "
-              f"({sum(h.result()[0] == 503 for h in health)} of {len(health)})")
+        print(
+            f"store down: /fetch bad URL p50 {statistics.median(t for *_, t in bad):.1f} ms, max "
+            f"{max(t for *_, t in bad):.1f} ms; /elsewhere p50 {statistics.median(t for *_, t in missing):.1f} ms, "
+            f"max {max(t for *_, t in missing):.1f} ms; /health 503 after {min(waited):.0f}-{max(waited):.0f} ms "
+            f"({sum(h.result()[0] == 503 for h in health)} of {len(health)})"
+        )
     finally:
         process.terminate()
         process.wait(30)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=64)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     args = parser.parse_args()
@@ -115,8 +132,14 @@ def main() -> None:
         for name in SOURCES:
             site.add(PAGES[name]["url"].replace("https://", "http://"), page_bytes(name))
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-        env |= {"MONGO_URI": str(server.uri), "MONGO_DATABASE": "bench", "SPOOL_PATH": str(work / "spool.jsonl"),
-                "MONGO_EMBEDDED_PATH": str(work / "embedded"), "http_proxy": site.base, "MONGO_TIMEOUT_MS": "20000"}
+        env |= {
+            "MONGO_URI": str(server.uri),
+            "MONGO_DATABASE": "bench",
+            "SPOOL_PATH": str(work / "spool.jsonl"),
+            "MONGO_EMBEDDED_PATH": str(work / "embedded"),
+            "http_proxy": site.base,
+            "MONGO_TIMEOUT_MS": "20000",
+        }
         process, base = start_api(env, work)
         try:
             fetch_rates(base, site, args.requests, args.concurrency)

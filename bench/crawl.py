@@ -49,7 +49,9 @@ CHILD = (
 def story(n: int) -> str:
     rng = random.Random(n)
     return "".join(
-        "<p>" + "。".join("".join(rng.choice(HAN) for _ in range(rng.randint(20, 40))) for _ in range(3)) + "。</p>"
+        "<p>"
+        + "。".join("".join(rng.choice(HAN) for _ in range(rng.randint(20, 40))) for _ in range(3))
+        + "。</p>"
         for _ in range(8)
     )
 
@@ -61,7 +63,10 @@ class Pages:
         self.size = size
         self.articles_served = 0
         template = gzip.decompress((ROOT / "tests/fixtures/pages/netease.html.gz").read_bytes()).decode()
-        start, end = template.index("<p>12月16日"), template.index("</div>", template.index('class="post_body"'))
+        start, end = (
+            template.index("<p>12月16日"),
+            template.index("</div>", template.index('class="post_body"')),
+        )
         self.head, self.tail = template[:start], template[end:]
 
     def article_id(self, n: int) -> str:
@@ -75,14 +80,19 @@ class Pages:
                 f'<li><a href="/dy/article/{self.article_id(n)}.html">{n}</a></li>'
                 for n in range(first, min(first + PER_LISTING, self.size))
             )
-            more = f'<div class="list_page"><a class="next" href="/news/{page + 1}/">next</a></div>' if first + PER_LISTING < self.size else ""
+            more = (
+                f'<div class="list_page"><a class="next" href="/news/{page + 1}/">next</a></div>'
+                if first + PER_LISTING < self.size
+                else ""
+            )
             return f"<html><body><ul>{links}</ul>{more}</body></html>".encode()
         if match := re.fullmatch(r"http://www\.163\.com/dy/article/B(\d{15})\.html", path):
             n = int(match.group(1))
             self.articles_served += 1
-            return (self.head.replace("字节跳动回应被OpenAI封禁账户", f"第{n}篇") + story(n) + self.tail).encode()
+            return (
+                self.head.replace("字节跳动回应被OpenAI封禁账户", f"第{n}篇") + story(n) + self.tail
+            ).encode()
         return None
-
 
     def answer(self, path: str, headers: Message) -> tuple[int, dict[str, str], bytes]:
         body = self.get(path)
@@ -97,7 +107,11 @@ def serve(answer: Callable[[str, Message], tuple[int, dict[str, str], bytes]]) -
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             status, headers, body = answer(self.path, self.headers)
             self.send_response(status)
-            for name, value in {"Content-Type": "text/html; charset=utf-8", **headers, "Content-Length": str(len(body))}.items():
+            for name, value in {
+                "Content-Type": "text/html; charset=utf-8",
+                **headers,
+                "Content-Length": str(len(body)),
+            }.items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
@@ -119,31 +133,70 @@ def children_cpu() -> float:
 def crawl_env(site: ThreadingHTTPServer, mongo_uri: str, database: str, work: Path) -> dict[str, str]:
     """The crawler's environment: the site as its proxy, the bench's store."""
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env.update(http_proxy=f"http://127.0.0.1:{site.server_address[1]}", MONGO_URI=mongo_uri, MONGO_DATABASE=database,
-               SPOOL_PATH=str(work / "spool.jsonl"), SCRAPY_SETTINGS_MODULE="crawler.settings")
+    env.update(
+        http_proxy=f"http://127.0.0.1:{site.server_address[1]}",
+        MONGO_URI=mongo_uri,
+        MONGO_DATABASE=database,
+        SPOOL_PATH=str(work / "spool.jsonl"),
+        SCRAPY_SETTINGS_MODULE="crawler.settings",
+    )
     return env
 
 
 def crawl_args(size: int, pipelines: bool) -> list[str]:
     """`scrapy crawl netease` over the whole site, as fast as the machine goes."""
-    args = ["crawl", "netease", "-a", "start_urls=http://www.163.com/news/0/", "-a", f"max_depth={size // PER_LISTING + 1}",
-            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "ROBOTSTXT_OBEY=0",
-            "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=INFO",
-            "-s", "CLOSESPIDER_PAGECOUNT=0"]  # no per-run page cap: the site is the size asked for
+    args = [
+        "crawl",
+        "netease",
+        "-a",
+        "start_urls=http://www.163.com/news/0/",
+        "-a",
+        f"max_depth={size // PER_LISTING + 1}",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "ROBOTSTXT_OBEY=0",
+        "-s",
+        "CONCURRENT_REQUESTS=16",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+        "-s",
+        "LOG_LEVEL=INFO",
+        "-s",
+        "CLOSESPIDER_PAGECOUNT=0",
+    ]  # no per-run page cap: the site is the size asked for
     return args if pipelines else [*args, "-s", "ITEM_PIPELINES={}"]
 
 
-def crawl(size: int, pipelines: bool, mongo_uri: str, database: str, work: Path,
-          store_cpu: Callable[[], float], extra: tuple[str, ...] = ()) -> tuple[float, int, int, float, float, float]:
+def crawl(
+    size: int,
+    pipelines: bool,
+    mongo_uri: str,
+    database: str,
+    work: Path,
+    store_cpu: Callable[[], float],
+    extra: tuple[str, ...] = (),
+) -> tuple[float, int, int, float, float, float]:
     """Seconds, articles stored (or scraped), peak RSS in MB of the crawler process, CPU seconds of
     the crawler, of this process (the site, and the store when it runs here) and of the store's
     own process."""
     server = serve(Pages(size).answer)
     env = crawl_env(server, mongo_uri, database, work)
     start, own_cpu, child_cpu, store = time.perf_counter(), time.process_time(), children_cpu(), store_cpu()
-    run = subprocess.run([sys.executable, "-c", CHILD, *crawl_args(size, pipelines), *extra], env=env, cwd=work,
-                         capture_output=True, text=True)
-    seconds, own_cpu, child_cpu = time.perf_counter() - start, time.process_time() - own_cpu, children_cpu() - child_cpu
+    run = subprocess.run(
+        [sys.executable, "-c", CHILD, *crawl_args(size, pipelines), *extra],
+        env=env,
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
+    seconds, own_cpu, child_cpu = (
+        time.perf_counter() - start,
+        time.process_time() - own_cpu,
+        children_cpu() - child_cpu,
+    )
     store = store_cpu() - store
     server.shutdown()
     if run.returncode != 0:  # e.g. the project not installed (`pip install -e '.[bench]'`)
@@ -173,9 +226,18 @@ def store(where: str, work: Path) -> Iterator[tuple[str, Callable[[], float]]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "MONGO_EMBEDDED_PATH": str(work / "mongo"), "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-    serving = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "db", "serve", "--port", str(port)],
-                               env=env, cwd=work, stdout=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "MONGO_EMBEDDED_PATH": str(work / "mongo"),
+        "SCRAPY_SETTINGS_MODULE": "crawler.settings",
+    }
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli.main", "db", "serve", "--port", str(port)],
+        env=env,
+        cwd=work,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert serving.stdout is not None
         if not serving.stdout.readline().startswith("serving"):
@@ -187,24 +249,45 @@ def store(where: str, work: Path) -> Iterator[tuple[str, Callable[[], float]]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000])
-    parser.add_argument("--store", choices=("process", "in-process"), default="process",
-                        help="the embedded store in a process of its own (default) or in this one, beside the site")
-    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="a setting for both crawls, e.g. -s WARN_ON_GENERATOR_RETURN_VALUE=True (repeatable)")
+    parser.add_argument(
+        "--store",
+        choices=("process", "in-process"),
+        default="process",
+        help="the embedded store in a process of its own (default) or in this one, beside the site",
+    )
+    parser.add_argument(
+        "-s",
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for both crawls, e.g. -s WARN_ON_GENERATOR_RETURN_VALUE=True (repeatable)",
+    )
     args = parser.parse_args()
     extra = tuple(a for pair in args.set for a in ("-s", pair))
-    with tempfile.TemporaryDirectory(prefix="bench-crawl-") as folder, store(args.store, Path(folder)) as (uri, store_cpu):
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-crawl-") as folder,
+        store(args.store, Path(folder)) as (uri, store_cpu),
+    ):
         work = Path(folder)
-        print(f"{'articles':>9}{'pipelines':>11}{'seconds':>9}{'stored':>8}{'pages/min':>11}{'peak MB':>9}"
-              f"{'crawler CPU s':>15}{'site CPU s':>12}{'store CPU s':>13}")
+        print(
+            f"{'articles':>9}{'pipelines':>11}{'seconds':>9}{'stored':>8}{'pages/min':>11}{'peak MB':>9}"
+            f"{'crawler CPU s':>15}{'site CPU s':>12}{'store CPU s':>13}"
+        )
         for size in args.sizes:
             for pipelines in (False, True):
                 seconds, stored, rss, crawler_cpu, site_cpu, store_s = crawl(
-                    size, pipelines, uri, f"bench_{size}_{int(pipelines)}", work, store_cpu, extra)
-                print(f"{size:>9}{'on' if pipelines else 'off':>11}{seconds:>9.1f}{stored:>8}{stored / seconds * 60:>11.0f}{rss:>9}"
-                      f"{crawler_cpu:>15.1f}{site_cpu:>12.1f}{store_s:>13.1f}", flush=True)
+                    size, pipelines, uri, f"bench_{size}_{int(pipelines)}", work, store_cpu, extra
+                )
+                print(
+                    f"{size:>9}{'on' if pipelines else 'off':>11}{seconds:>9.1f}{stored:>8}{stored / seconds * 60:>11.0f}{rss:>9}"
+                    f"{crawler_cpu:>15.1f}{site_cpu:>12.1f}{store_s:>13.1f}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

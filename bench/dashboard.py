@@ -50,30 +50,64 @@ def seed_runs_and_counters(db: pymongo.database.Database) -> None:
     for name in SOURCES:
         for n in range(30 * 48):
             started = NOW - timedelta(minutes=30 * n)
-            runs.append({"source": name, "started_at": started, "ended_at": started + timedelta(seconds=40),
-                         "status": "ok", "reason": "finished", "pages_fetched": 50,
-                         "articles": {"new": 20, "updated": 1, "unchanged": 0, "duplicates": 3, "skipped_stored": 30,
-                                      "spooled": 0, "waited": 0, "dropped": {"no_article_text": 1}},
-                         "errors": {"total": 0, "by_reason": {}},
-                         "extraction": {"article_pages": 21, "articles": 21, "median_body_chars": 1200,
-                                        "field_share": {"title": 1.0, "body": 1.0, "published_at": 1.0}},
-                         "degraded_by": []})
+            runs.append(
+                {
+                    "source": name,
+                    "started_at": started,
+                    "ended_at": started + timedelta(seconds=40),
+                    "status": "ok",
+                    "reason": "finished",
+                    "pages_fetched": 50,
+                    "articles": {
+                        "new": 20,
+                        "updated": 1,
+                        "unchanged": 0,
+                        "duplicates": 3,
+                        "skipped_stored": 30,
+                        "spooled": 0,
+                        "waited": 0,
+                        "dropped": {"no_article_text": 1},
+                    },
+                    "errors": {"total": 0, "by_reason": {}},
+                    "extraction": {
+                        "article_pages": 21,
+                        "articles": 21,
+                        "median_body_chars": 1200,
+                        "field_share": {"title": 1.0, "body": 1.0, "published_at": 1.0},
+                    },
+                    "degraded_by": [],
+                }
+            )
     db.crawls.create_index([("source", 1), ("started_at", -1)], name="source_started_at")
     db.crawls.insert_many(runs)
     tallies = Tallies(db.daily_counts, db.sources)
     for record in sorted(runs, key=lambda r: r["started_at"]):  # as RunRecorder keeps them, run by run
         tallies.record_run(record)
     per_day = STORED // (len(SOURCES) * 365)
-    db.daily_counts.insert_many([{"source": name, "day": day_of(NOW - timedelta(days=d)), "articles": per_day,
-                                  "duplicates": per_day // 5} for name in SOURCES for d in range(365)])
+    db.daily_counts.insert_many(
+        [
+            {
+                "source": name,
+                "day": day_of(NOW - timedelta(days=d)),
+                "articles": per_day,
+                "duplicates": per_day // 5,
+            }
+            for name in SOURCES
+            for d in range(365)
+        ]
+    )
     for name in SOURCES:
-        db.sources.update_one({"_id": name}, {"$inc": {"articles": per_day * 365, "duplicates": per_day // 5 * 365}})
+        db.sources.update_one(
+            {"_id": name}, {"$inc": {"articles": per_day * 365, "duplicates": per_day // 5 * 365}}
+        )
 
 
-HAN = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定"
-       "行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前"
-       "外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很"
-       "情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手")
+HAN = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定"
+    "行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前"
+    "外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很"
+    "情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手"
+)
 
 
 def title_of(story: int) -> str:
@@ -90,15 +124,32 @@ def seed_articles(collection: pymongo.collection.Collection, count: int, start: 
         url = f"https://example.com/{story}/{copy}.html"
         published = NOW - timedelta(minutes=n)
         title = title_of(story)
-        docs.append({
-            "url": url, "source": list(SOURCES)[story % len(SOURCES)], "site": "example.com", "title": title,
-            "title_terms": title_terms(title),
-            "body": "正文" * 400, "published_at": published, "fetched_at": published, "first_seen": published,
-            "last_seen": published, "updated_at": published, "lang": "zh-Hans", "images": [],
-            "content_hash": f"{n:040x}", "version": 1, "fetch_count": 1, "cluster_id": f"{story:020x}",
-            "cluster_size": 4, "duplicate_of": None if copy == 0 else f"https://example.com/{story}/0.html",
-            "dup_score": None if copy == 0 else 0.95, "mirrors": [], "clean_audit": {"rules": {}},
-        })
+        docs.append(
+            {
+                "url": url,
+                "source": list(SOURCES)[story % len(SOURCES)],
+                "site": "example.com",
+                "title": title,
+                "title_terms": title_terms(title),
+                "body": "正文" * 400,
+                "published_at": published,
+                "fetched_at": published,
+                "first_seen": published,
+                "last_seen": published,
+                "updated_at": published,
+                "lang": "zh-Hans",
+                "images": [],
+                "content_hash": f"{n:040x}",
+                "version": 1,
+                "fetch_count": 1,
+                "cluster_id": f"{story:020x}",
+                "cluster_size": 4,
+                "duplicate_of": None if copy == 0 else f"https://example.com/{story}/0.html",
+                "dup_score": None if copy == 0 else 0.95,
+                "mirrors": [],
+                "clean_audit": {"rules": {}},
+            }
+        )
         if len(docs) == 1000:
             collection.insert_many(docs, ordered=False)
             docs = []
@@ -116,7 +167,9 @@ def timed(build) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, nargs="+", default=[2000, 20000])
     args = parser.parse_args()
     settings = Settings({k: getattr(default_settings, k) for k in dir(default_settings) if k.isupper()})
@@ -127,8 +180,10 @@ def main() -> None:
         ensure_collection(db.articles)
         Tallies(db.daily_counts, db.sources).ensure()
         seed_runs_and_counters(db)
-        print(f"{'articles':>9}{'overview ms':>13}{'source ms':>11}{'stories ms':>12}{'article ms':>12}{'metrics ms':>12}"
-              f"{'search words ms':>17}{'search common ms':>18}{'search URL ms':>15}")
+        print(
+            f"{'articles':>9}{'overview ms':>13}{'source ms':>11}{'stories ms':>12}{'article ms':>12}{'metrics ms':>12}"
+            f"{'search words ms':>17}{'search common ms':>18}{'search URL ms':>15}"
+        )
         seeded = 0
         for size in sorted(args.articles):
             seed_articles(db.articles, size - seeded, seeded)
@@ -136,25 +191,47 @@ def main() -> None:
 
             def overview() -> bytes:
                 data = queries.overview(db, settings, datetime.now(UTC))
-                return render("overview.html", sources=data["sources"], days=data["days"],
-                              chart=chart(data["days"], data["per_day"], list(SOURCES)))
+                return render(
+                    "overview.html",
+                    sources=data["sources"],
+                    days=data["days"],
+                    chart=chart(data["days"], data["per_day"], list(SOURCES)),
+                )
 
             words = title_of(size // 8)[4:8]  # two words of a story stored a while ago
             pages = [
                 overview,
                 lambda: render("source.html", **queries.source_page(db, settings, "netease", NOW)),
                 lambda: render("stories.html", groups=queries.stories(db, settings, NOW)),
-                lambda: render("article.html", a=queries.article(db, settings, "https://example.com/7/1.html")),
+                lambda: render(
+                    "article.html", a=queries.article(db, settings, "https://example.com/7/1.html")
+                ),
                 lambda: list(StoreCollector(queries.metric_counts(db, settings)).collect()),
                 lambda words=words: render(
-                    "search.html", query="q", found=queries.found(db, settings, words).articles, limit=queries.FOUND),
-                lambda: render("search.html", query="q", found=queries.found(db, settings, "新闻").articles, limit=queries.FOUND),
-                lambda: render("search.html", query="q", found=queries.found(db, settings, "https://example.com/7/").articles,
-                               limit=queries.FOUND),
+                    "search.html",
+                    query="q",
+                    found=queries.found(db, settings, words).articles,
+                    limit=queries.FOUND,
+                ),
+                lambda: render(
+                    "search.html",
+                    query="q",
+                    found=queries.found(db, settings, "新闻").articles,
+                    limit=queries.FOUND,
+                ),
+                lambda: render(
+                    "search.html",
+                    query="q",
+                    found=queries.found(db, settings, "https://example.com/7/").articles,
+                    limit=queries.FOUND,
+                ),
             ]
             widths = (13, 11, 12, 12, 12, 17, 18, 15)
-            print(f"{size:>9}" + "".join(f"{timed(page):>{w}.1f}" for page, w in zip(pages, widths, strict=True)),
-                  flush=True)
+            print(
+                f"{size:>9}"
+                + "".join(f"{timed(page):>{w}.1f}" for page, w in zip(pages, widths, strict=True)),
+                flush=True,
+            )
         server.stop()
 
 

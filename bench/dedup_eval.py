@@ -49,8 +49,14 @@ from crawler.sources import OUTLETS as SOURCE_OUTLETS  # noqa: E402
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "expected"
 MIN_STORY, PART = 400, 1500  # characters: shorter texts are skipped, longer ones cut in parts
 KINDS = (
-    "template", "traditional", "trimmed", "dropped_paragraph", "replaced_sentence",
-    "attribution_tail", "all_at_once", "same_tail",
+    "template",
+    "traditional",
+    "trimmed",
+    "dropped_paragraph",
+    "replaced_sentence",
+    "attribution_tail",
+    "all_at_once",
+    "same_tail",
 )
 SENTENCE = re.compile(r"(?<=[。！？!?])")
 CLAUSE = re.compile(r"(?<=[。！？!?，,；;\n])")
@@ -66,12 +72,21 @@ def load_stories(root: Path) -> list[str]:
     for name in ("cwce_zh", "newspaper4k_zh"):
         folder = root / name
         if (folder / "index.json").exists():
-            texts += [(folder / e["truth"]).read_text(encoding="utf-8") for e in json.loads((folder / "index.json").read_text())]
+            texts += [
+                (folder / e["truth"]).read_text(encoding="utf-8")
+                for e in json.loads((folder / "index.json").read_text())
+            ]
     people = root / "fundus_cn" / "truth" / "cn_People.json"
     if people.exists():
         body = json.loads(people.read_text())["V1"]["body"]
-        texts.append("\n".join([*body.get("summary", []), *(p for s in body["sections"] for p in s["paragraphs"])]))
-    texts += [json.loads(f.read_text())["body"] for f in sorted(FIXTURES.glob("*.json")) if not f.name.startswith("flat_") and "gbk" not in f.name]
+        texts.append(
+            "\n".join([*body.get("summary", []), *(p for s in body["sections"] for p in s["paragraphs"])])
+        )
+    texts += [
+        json.loads(f.read_text())["body"]
+        for f in sorted(FIXTURES.glob("*.json"))
+        if not f.name.startswith("flat_") and "gbk" not in f.name
+    ]
     stories = []
     for text in texts:
         part: list[str] = []
@@ -106,7 +121,9 @@ def replaced(text: str, other: str, rng: random.Random) -> str:
     pieces = [s for s in SENTENCE.split(text) if s]
     if len(pieces) < 5:
         pieces = [s for s in CLAUSE.split(text) if s]
-    small = [i for i, p in enumerate(pieces) if len(p) <= len(text) / 5] or [min(range(len(pieces)), key=lambda i: len(pieces[i]))]
+    small = [i for i, p in enumerate(pieces) if len(p) <= len(text) / 5] or [
+        min(range(len(pieces)), key=lambda i: len(pieces[i]))
+    ]
     donor = [s for s in SENTENCE.split(other) if 10 < len(s) <= 80] or [other[:40]]
     pieces[rng.choice(small)] = rng.choice(donor).strip()
     return "".join(pieces)
@@ -162,9 +179,16 @@ def stored_copy(index: int, kind: str, rng: random.Random) -> dict:
     published = RAN + timedelta(minutes=rng.randint(low, high))
     if precision == "day":
         published = published.replace(hour=0, minute=0)
-    return {"url": f"https://{site}/{index}/{kind}.html", "source": source, "site": site, "published_at": published,
-            "published_precision": precision, "timezone": "Asia/Shanghai", "origin": origin,
-            "first_seen": RAN + timedelta(hours=2, seconds=rng.randrange(3600))}  # crawled in any order
+    return {
+        "url": f"https://{site}/{index}/{kind}.html",
+        "source": source,
+        "site": site,
+        "published_at": published,
+        "published_precision": precision,
+        "timezone": "Asia/Shanghai",
+        "origin": origin,
+        "first_seen": RAN + timedelta(hours=2, seconds=rng.randrange(3600)),
+    }  # crawled in any order
 
 
 def before(members: list[dict]) -> dict:
@@ -187,27 +211,41 @@ def originals(found: set[tuple[int, int]], labels: list[tuple[int, str]]) -> Non
     for i in range(len(labels)):
         groups[root(i)].append(i)
     rng = random.Random(1)
-    rows: dict[str, dict[str, list[bool]]] = {"this project": defaultdict(list), "the rule before": defaultdict(list)}
+    rows: dict[str, dict[str, list[bool]]] = {
+        "this project": defaultdict(list),
+        "the rule before": defaultdict(list),
+    }
     for members in groups.values():
         with_original = [i for i in members if labels[i][1] == "original"]
         if len(members) < 2 or len(with_original) != 1:
             continue
         copies = {i: stored_copy(labels[i][0], labels[i][1], rng) for i in members}
         truth = copies[with_original[0]]["url"]
-        for name, chosen in (("this project", choose_original(list(copies.values()), SOURCE_OUTLETS).original),
-                             ("the rule before", before(list(copies.values())))):
+        for name, chosen in (
+            ("this project", choose_original(list(copies.values()), SOURCE_OUTLETS).original),
+            ("the rule before", before(list(copies.values()))),
+        ):
             right = chosen["url"] == truth
             rows[name]["whole group"].append(right)
             for i in members:
                 if labels[i][1] != "original":
                     pair = [copies[with_original[0]], copies[i]]
-                    pick = choose_original(pair, SOURCE_OUTLETS).original if name == "this project" else before(pair)
+                    pick = (
+                        choose_original(pair, SOURCE_OUTLETS).original
+                        if name == "this project"
+                        else before(pair)
+                    )
                     rows[name][labels[i][1]].append(pick["url"] == truth)
-    print(f"\noriginal chosen right, share of groups{'':<6}" + "".join(f"{k[:8]:>9}" for k in (*KINDS, "group")))
+    print(
+        f"\noriginal chosen right, share of groups{'':<6}" + "".join(f"{k[:8]:>9}" for k in (*KINDS, "group"))
+    )
     for name, shares in rows.items():
         cells = [shares[k] for k in (*KINDS, "whole group")]
-        print(f"{name:<45}" + "".join(f"{sum(c) / len(c):>9.3f}" if c else f"{'-':>9}" for c in cells)
-              + f"   ({len(shares['whole group'])} groups)")
+        print(
+            f"{name:<45}"
+            + "".join(f"{sum(c) / len(c):>9.3f}" if c else f"{'-':>9}" for c in cells)
+            + f"   ({len(shares['whole group'])} groups)"
+        )
 
 
 def cleaned(text: str) -> str:
@@ -219,7 +257,9 @@ def ours(texts: list[str]) -> set[tuple[int, int]]:
     index: dict[object, list[int]] = defaultdict(list)
     found = set()
     for j, fp in enumerate(fps):
-        candidates = {i for k in (*lookup_keys(fp), fp.body_key) for i in index[k]}  # as the store's lookup asks
+        candidates = {
+            i for k in (*lookup_keys(fp), fp.body_key) for i in index[k]
+        }  # as the store's lookup asks
         found |= {(i, j) for i in candidates if similarity(fps[i], fp) is not None}
         for k in (*fp.keys, fp.body_key):
             index[k].append(j)
@@ -266,7 +306,9 @@ def report(name: str, found: set[tuple[int, int]], labels: list[tuple[int, str]]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("root", type=Path, help="the bench-data folder")
     args = parser.parse_args()
     stories = load_stories(args.root)

@@ -71,7 +71,9 @@ def copies(body: str, n: int) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--copies", type=int, default=500)
     args = parser.parse_args()
     import json
@@ -95,18 +97,31 @@ def main() -> None:
         started = time.perf_counter()
         article_writes = copies_found = 0
         for i, text in enumerate(texts):
-            item = Article(url=f"https://mirror{i}.example/story.html", source="generic", site=f"mirror{i}.example",
-                           title="标题", body=text, published_at=T0 + timedelta(minutes=i), published_precision="minute",
-                           lang="zh-Hans", fetched_at=datetime.now(UTC), dedup=as_document(fingerprint(text)))
+            item = Article(
+                url=f"https://mirror{i}.example/story.html",
+                source="generic",
+                site=f"mirror{i}.example",
+                title="标题",
+                body=text,
+                published_at=T0 + timedelta(minutes=i),
+                published_precision="minute",
+                lang="zh-Hans",
+                fetched_at=datetime.now(UTC),
+                dedup=as_document(fingerprint(text)),
+            )
             done = store.write([to_document(item)])
             article_writes += 1
             copies_found += len(done.copies)
         seconds = time.perf_counter() - started
         original = store.articles.find_one({"url": "https://mirror0.example/story.html"})
         print(f"{len(texts)} copies of one story, stored one by one")
-        print(f"copies grouped: {copies_found} of {len(texts) - 1}; the first stored lists {len(original['mirrors'])} mirrors")
-        print(f"grouping writes: {counter.written - article_writes} documents "
-              f"({(counter.written - article_writes) / len(texts):.1f} per join)")
+        print(
+            f"copies grouped: {copies_found} of {len(texts) - 1}; the first stored lists {len(original['mirrors'])} mirrors"
+        )
+        print(
+            f"grouping writes: {counter.written - article_writes} documents "
+            f"({(counter.written - article_writes) / len(texts):.1f} per join)"
+        )
         print(f"documents read: {counter.read} ({counter.read / len(texts):.0f} per join)")
         print(f"seconds: {seconds:.1f} ({seconds / len(texts) * 1000:.0f} ms per join)")
         store.close()

@@ -59,8 +59,12 @@ def mirror(fp: Fingerprint, rng: random.Random) -> Fingerprint:
 
 
 def document(n: int, fp: Fingerprint) -> dict:
-    dedup = {"units": [Int64(u) for u in fp.units], "lengths": list(fp.lengths), "body_key": fp.body_key,
-             "keys": [Int64(k) for k in fp.keys]}
+    dedup = {
+        "units": [Int64(u) for u in fp.units],
+        "lengths": list(fp.lengths),
+        "body_key": fp.body_key,
+        "keys": [Int64(k) for k in fp.keys],
+    }
     return {"url": f"https://example.com/{n}.html", "cluster_id": f"{n:016x}", "dedup": dedup}
 
 
@@ -72,8 +76,10 @@ def in_memory(sizes: list[int]) -> None:
     of two with the chance that a one-bit flip falls in the low half, and adds five of its own."""
     import numpy as np
 
-    print(f"{'articles':>10}{'index GB':>10}{'build s':>9}{'cand/lookup':>13}{'found':>7}{'ms/lookup':>11}"
-          "   (sorted key array in memory)")
+    print(
+        f"{'articles':>10}{'index GB':>10}{'build s':>9}{'cand/lookup':>13}{'found':>7}{'ms/lookup':>11}"
+        "   (sorted key array in memory)"
+    )
     chunk = 1_000_000  # articles generated at once
     for size in sorted(sizes):
         rng = np.random.default_rng(7)
@@ -96,12 +102,20 @@ def in_memory(sizes: list[int]) -> None:
             t = time.perf_counter()
             low = np.searchsorted(index, probe << np.uint64(32), "left")
             high = np.searchsorted(index, (probe << np.uint64(32)) | np.uint64(0xFFFFFFFF), "right")
-            found = set((np.concatenate([index[a:b] for a, b in zip(low, high, strict=True)]) & np.uint64(0xFFFFFFFF)).tolist())
+            found = set(
+                (
+                    np.concatenate([index[a:b] for a, b in zip(low, high, strict=True)])
+                    & np.uint64(0xFFFFFFFF)
+                ).tolist()
+            )
             times.append((time.perf_counter() - t) * 1000)
             counts.append(len(found))
             hits += i in found
-        print(f"{size:>10}{index.nbytes / 1e9:>10.1f}{build:>9.0f}{statistics.mean(counts):>13.1f}{hits / LOOKUPS:>7.2f}"
-              f"{statistics.mean(times):>11.3f}", flush=True)
+        print(
+            f"{size:>10}{index.nbytes / 1e9:>10.1f}{build:>9.0f}{statistics.mean(counts):>13.1f}{hits / LOOKUPS:>7.2f}"
+            f"{statistics.mean(times):>11.3f}",
+            flush=True,
+        )
         del index
 
 
@@ -119,10 +133,14 @@ def mirror_keys(keys, rng: random.Random):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--mongo-uri", help="a MongoDB to use instead of an embedded SecantusDB")
-    parser.add_argument("--in-memory", action="store_true", help="a plain key index in numpy arrays, no server")
+    parser.add_argument(
+        "--in-memory", action="store_true", help="a plain key index in numpy arrays, no server"
+    )
     args = parser.parse_args()
     if args.in_memory:
         in_memory(args.sizes)
@@ -142,12 +160,16 @@ def main() -> None:
     rng = random.Random(7)
     stored: list[Fingerprint] = []
     print(f"{UNITS} units and as many keys per article; key bits {KEY_BITS}")
-    print(f"{'articles':>10}{'build s':>9}{'cand/lookup':>13}{'found':>7}{'ms/lookup':>11}   {'SimhashIndex ms/lookup':>22}{'found':>7}")
+    print(
+        f"{'articles':>10}{'build s':>9}{'cand/lookup':>13}{'found':>7}{'ms/lookup':>11}   {'SimhashIndex ms/lookup':>22}{'found':>7}"
+    )
     start = time.perf_counter()
     for size in sorted(args.sizes):
         while len(stored) < size:
             batch = [article(rng) for _ in range(min(BATCH, size - len(stored)))]
-            collection.insert_many([document(len(stored) + i, fp) for i, fp in enumerate(batch)], ordered=False)
+            collection.insert_many(
+                [document(len(stored) + i, fp) for i, fp in enumerate(batch)], ordered=False
+            )
             stored.extend(batch)
         build = time.perf_counter() - start
         probes = [(i, mirror(stored[i], rng)) for i in rng.sample(range(size), LOOKUPS)]

@@ -54,7 +54,9 @@ def read_index(index: bytes, packed: list[bytes]) -> tuple[float, int]:
     children = list(spider.parse_listing(XmlResponse(index_url, body=index, request=Request(index_url))))
     requests = 0
     for request, body in zip(children, packed, strict=False):  # none, where an index is not followed
-        response = Response(request.url, body=body, headers={"Content-Type": "application/x-gzip"}, request=request)
+        response = Response(
+            request.url, body=body, headers={"Content-Type": "application/x-gzip"}, request=request
+        )
         requests += sum(1 for r in spider.parse_listing(response) if r.callback == spider.parse)
     return time.perf_counter() - started, requests
 
@@ -70,8 +72,10 @@ def sitemap_index(articles: int, children: int) -> None:
     read_index(index, packed)  # again, traced: tracemalloc slows what it watches
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    print(f"sitemap index: {children} gzipped children, {articles:,} articles "
-          f"({sum(map(len, packed)) / 1e3:.0f} kB gzipped, {len(gzip.decompress(packed[0])) * children / 1e6:.1f} MB inflated)")
+    print(
+        f"sitemap index: {children} gzipped children, {articles:,} articles "
+        f"({sum(map(len, packed)) / 1e3:.0f} kB gzipped, {len(gzip.decompress(packed[0])) * children / 1e6:.1f} MB inflated)"
+    )
     print(f"  article requests {requests:,}   seconds {seconds:.2f}   peak Python memory {peak / 1e6:.1f} MB")
 
 
@@ -94,24 +98,51 @@ def news_sitemap(entries: int, recent: int) -> None:
         server = SecantusDBServer(storage_path=str(Path(folder) / "mongo"))
         server.start()
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-        env |= {"MONGO_URI": str(server.uri), "MONGO_DATABASE": "bench", "SPOOL_PATH": str(Path(folder) / "spool.jsonl"),
-                "http_proxy": site.base, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "PYTHONPATH": str(ROOT)}
+        env |= {
+            "MONGO_URI": str(server.uri),
+            "MONGO_DATABASE": "bench",
+            "SPOOL_PATH": str(Path(folder) / "spool.jsonl"),
+            "http_proxy": site.base,
+            "SCRAPY_SETTINGS_MODULE": "crawler.settings",
+            "PYTHONPATH": str(ROOT),
+        }
         started = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "scrapy", "crawl", "aibase", "-a", f"start_urls={SITE}/news-sitemap.xml",
-             "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING"],
-            env=env, cwd=folder, capture_output=True, text=True, timeout=600,
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "crawl",
+                "aibase",
+                "-a",
+                f"start_urls={SITE}/news-sitemap.xml",
+                "-s",
+                "AUTOTHROTTLE_ENABLED=0",
+                "-s",
+                "DOWNLOAD_DELAY=0",
+                "-s",
+                "LOG_LEVEL=WARNING",
+            ],
+            env=env,
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         seconds = time.perf_counter() - started
         server.stop()
     site.close()
     articles = sum(1 for r in site.requests if "/zh/news/" in r)
-    print(f"news sitemap: {entries:,} entries ({len(body) / 1e6:.1f} MB), {recent} published in the last hour")
+    print(
+        f"news sitemap: {entries:,} entries ({len(body) / 1e6:.1f} MB), {recent} published in the last hour"
+    )
     print(f"  article requests {articles:,} (exit {done.returncode})   seconds {seconds:.1f}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--children", type=int, default=10)
     parser.add_argument("--entries", type=int, default=50_000)

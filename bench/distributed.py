@@ -38,13 +38,36 @@ from tests.site import Page, Site  # noqa: E402
 
 HOSTS = ("www", "news", "tech", "money", "sports", "ent", "auto", "war")
 LISTING = "http://www.163.com/news/"
-COMMON = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=INFO",
-          "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4", "-s", "MONGO_FLUSH_INTERVAL=1"]
+COMMON = [
+    "-s",
+    "AUTOTHROTTLE_ENABLED=0",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "LOG_LEVEL=INFO",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=4",
+    "-s",
+    "MONGO_FLUSH_INTERVAL=1",
+]
 OURS = [*COMMON, "-s", "FRONTIER_LEASE_TIMEOUT=5", "-s", f'SOURCE_START_URLS={{"netease": ["{LISTING}"]}}']
-SCRAPY_REDIS = [*COMMON, "-s", "SCHEDULER=scrapy_redis.scheduler.Scheduler",
-                "-s", "DUPEFILTER_CLASS=scrapy_redis.dupefilter.RFPDupeFilter", "-s", "SCHEDULER_PERSIST=True",
-                "-s", "SCHEDULER_QUEUE_CLASS=scrapy_redis.queue.FifoQueue", "-s", "SCHEDULER_IDLE_BEFORE_CLOSE=5",
-                "-s", "DOWNLOADER_MIDDLEWARES={}", "-a", f"start_urls={LISTING}"]
+SCRAPY_REDIS = [
+    *COMMON,
+    "-s",
+    "SCHEDULER=scrapy_redis.scheduler.Scheduler",
+    "-s",
+    "DUPEFILTER_CLASS=scrapy_redis.dupefilter.RFPDupeFilter",
+    "-s",
+    "SCHEDULER_PERSIST=True",
+    "-s",
+    "SCHEDULER_QUEUE_CLASS=scrapy_redis.queue.FifoQueue",
+    "-s",
+    "SCHEDULER_IDLE_BEFORE_CLOSE=5",
+    "-s",
+    "DOWNLOADER_MIDDLEWARES={}",
+    "-a",
+    f"start_urls={LISTING}",
+]
 
 
 def article_url(n: int) -> str:
@@ -68,12 +91,22 @@ class Run:
         self.db = f"bench_{''.join(c if c.isalnum() else '_' for c in kind)}_{int(time.time() * 1000)}"
         self.articles = pymongo.MongoClient(mongo.uri)[self.db]["articles"]
         self.env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-        self.env.update(MONGO_URI=str(mongo.uri), MONGO_DATABASE=self.db, REDIS_URL=self.redis.url,
-                        http_proxy=self.site.base, SPOOL_PATH=str(folder / "spool.jsonl"),
-                        SCRAPY_SETTINGS_MODULE="crawler.settings")
+        self.env.update(
+            MONGO_URI=str(mongo.uri),
+            MONGO_DATABASE=self.db,
+            REDIS_URL=self.redis.url,
+            http_proxy=self.site.base,
+            SPOOL_PATH=str(folder / "spool.jsonl"),
+            SCRAPY_SETTINGS_MODULE="crawler.settings",
+        )
         if kind == "this project":
-            done = subprocess.run([sys.executable, "-m", "crawler.cli.main", *OURS, "schedule", "--once", "netease"],
-                                  env=self.env, cwd=folder, capture_output=True, text=True)
+            done = subprocess.run(
+                [sys.executable, "-m", "crawler.cli.main", *OURS, "schedule", "--once", "netease"],
+                env=self.env,
+                cwd=folder,
+                capture_output=True,
+                text=True,
+            )
             assert done.returncode == 0, done.stderr[-2000:]
 
     def worker(self) -> subprocess.Popen:
@@ -82,14 +115,17 @@ class Run:
         else:
             command = ["-m", "scrapy", "crawl", "netease", *SCRAPY_REDIS]
         log = (self.folder / f"worker-{time.monotonic_ns()}.log").open("w")
-        return subprocess.Popen([sys.executable, *command], env=self.env, cwd=self.folder,
-                                stdout=subprocess.DEVNULL, stderr=log)
+        return subprocess.Popen(
+            [sys.executable, *command], env=self.env, cwd=self.folder, stdout=subprocess.DEVNULL, stderr=log
+        )
 
     def stored(self) -> int:
         return self.articles.count_documents({})
 
     def article_fetches(self) -> list[tuple[str, float]]:
-        return [(r, t) for r, t in zip(self.site.requests, self.site.times, strict=False) if "/dy/article/" in r]
+        return [
+            (r, t) for r, t in zip(self.site.requests, self.site.times, strict=False) if "/dy/article/" in r
+        ]
 
     def close(self) -> None:
         self.articles.database.client.drop_database(self.db)
@@ -127,7 +163,9 @@ def kill_one(run: Run) -> tuple[int, int, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
@@ -135,7 +173,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         mongo = SecantusDBServer(storage_path=str(Path(tmp) / "mongo"))
         mongo.start()
-        print(f"{args.articles} articles over {len(HOSTS)} hosts, {args.latency * 1000:.0f} ms per page, 2 cores")
+        print(
+            f"{args.articles} articles over {len(HOSTS)} hosts, {args.latency * 1000:.0f} ms per page, 2 cores"
+        )
         print(f"{'frontier':14} {'workers':>7} {'pages/s':>8} {'stored':>7} {'fetches':>8}")
         for kind in ("scrapy-redis", "this project"):
             for workers in args.workers:
@@ -143,13 +183,17 @@ def main() -> None:
                 rate, stored, fetches = throughput(run, workers)
                 print(f"{kind:14} {workers:>7} {rate:>8.1f} {stored:>7} {fetches:>8}", flush=True)
                 run.close()
-        print(f"\nSIGKILL of 1 of 3 workers at 40 %: {'frontier':14} {'after survivors':>15} {'after a restart':>15} "
-              f"{'lost':>5} {'fetches':>8}")
+        print(
+            f"\nSIGKILL of 1 of 3 workers at 40 %: {'frontier':14} {'after survivors':>15} {'after a restart':>15} "
+            f"{'lost':>5} {'fetches':>8}"
+        )
         for kind in ("scrapy-redis", "this project"):
             run = Run(kind, args.articles, args.latency, mongo, Path(tempfile.mkdtemp(dir=tmp)))
             survivors, restarted, fetches = kill_one(run)
-            print(f"{'':35}{kind:14} {survivors:>15} {restarted:>15} {args.articles - restarted:>5} {fetches:>8}",
-                  flush=True)
+            print(
+                f"{'':35}{kind:14} {survivors:>15} {restarted:>15} {args.articles - restarted:>5} {fetches:>8}",
+                flush=True,
+            )
             run.close()
         mongo.stop()
 

@@ -102,7 +102,9 @@ def evaluate(name: str, pages: list[Page], noise: dict[str, list[str]] | None = 
                 print(f"    worst: {score:.3f} {page_name}")
     ours_ms = sum(run["this project"][1] for run in runs)
     theirs_ms = sum(run["trafilatura"][1] for run in runs)
-    print(f"time of this project / trafilatura: {ours_ms / theirs_ms:.2f}x (interleaved runs, best of {REPEAT} per page)")
+    print(
+        f"time of this project / trafilatura: {ours_ms / theirs_ms:.2f}x (interleaved runs, best of {REPEAT} per page)"
+    )
 
 
 def fixture_set() -> tuple[list[Page], dict[str, list[str]]]:
@@ -120,7 +122,9 @@ def fixture_set() -> tuple[list[Page], dict[str, list[str]]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("folders", nargs="*", type=Path, help="bench-data folders with index.json")
     parser.add_argument("--fixtures", action="store_true", help="also (or only) the per-source test pages")
     parser.add_argument("--worst", type=int, default=0, help="list this many lowest-F1 pages of each set")

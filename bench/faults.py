@@ -53,14 +53,21 @@ def article_page(ident: str) -> str:
 
 # --- hostile pages: (how the server answers, whether a good article is expected from it) ----------
 
+
 def hostile_pages(site: Site) -> list[str]:
     """Hostile article URLs added to the site; returns the IDs of those that hold a good article."""
     undeclared = lambda ident: article_page(ident).replace('<meta charset="utf-8">', "")  # noqa: E731
     good = {
-        "header says UTF-8, bytes GBK": lambda i: Page(undeclared(i).encode("gb18030"), content_type="text/html; charset=utf-8"),
+        "header says UTF-8, bytes GBK": lambda i: Page(
+            undeclared(i).encode("gb18030"), content_type="text/html; charset=utf-8"
+        ),
         "no charset at all, GBK": lambda i: Page(undeclared(i).encode("gb18030"), content_type="text/html"),
-        "BOM against a GBK header": lambda i: Page(b"\xef\xbb\xbf" + undeclared(i).encode(), content_type="text/html; charset=gbk"),
-        "NUL bytes and unclosed tags": lambda i: Page(article_page(i).replace("<p>", "<p>\0").replace("</p>", "").encode()),
+        "BOM against a GBK header": lambda i: Page(
+            b"\xef\xbb\xbf" + undeclared(i).encode(), content_type="text/html; charset=gbk"
+        ),
+        "NUL bytes and unclosed tags": lambda i: Page(
+            article_page(i).replace("<p>", "<p>\0").replace("</p>", "").encode()
+        ),
     }
     bad = {
         "one byte a second": Page(b"", respond=drip),
@@ -69,7 +76,9 @@ def hostile_pages(site: Site) -> list[str]:
         "200 MB chunked": Page(b"", respond=endless(chunked=True)),
         "gzip bomb (1 GB)": Page(b"", respond=gzip_bomb()),
         "binary as text/html": Page(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64),
-        "50,000 nested elements": Page(("<html><body>" + "<div>" * 50_000 + "正文" + "</div>" * 50_000).encode()),
+        "50,000 nested elements": Page(
+            ("<html><body>" + "<div>" * 50_000 + "正文" + "</div>" * 50_000).encode()
+        ),
     }
     expected = []
     for n, make in enumerate(good.values()):
@@ -78,8 +87,14 @@ def hostile_pages(site: Site) -> list[str]:
         expected.append(ident)
     for n, page in enumerate(bad.values()):
         site.add(article_url(article_id(n, "X")), page)
-    site.add(article_url(article_id(90, "X")), Page(b"", status=302, headers={"Location": article_url(article_id(91, "X"))}))
-    site.add(article_url(article_id(91, "X")), Page(b"", status=302, headers={"Location": article_url(article_id(90, "X"))}))
+    site.add(
+        article_url(article_id(90, "X")),
+        Page(b"", status=302, headers={"Location": article_url(article_id(91, "X"))}),
+    )
+    site.add(
+        article_url(article_id(91, "X")),
+        Page(b"", status=302, headers={"Location": article_url(article_id(90, "X"))}),
+    )
     for hop in range(30):
         site.add(f"/hop/{hop}", Page(b"", status=302, headers={"Location": f"/hop/{hop + 1}"}))
     site.add(article_url(article_id(92, "X")), Page(b"", status=302, headers={"Location": "/hop/0"}))
@@ -89,7 +104,9 @@ def hostile_pages(site: Site) -> list[str]:
 class Case:
     """One fault: a fresh site, database and spool; `run` drives the crawler and recovers."""
 
-    def __init__(self, store: SecantusDBServer, store_path: str, work: Path, name: str, hostile: bool) -> None:
+    def __init__(
+        self, store: SecantusDBServer, store_path: str, work: Path, name: str, hostile: bool
+    ) -> None:
         self.store, self.store_path, self.name = store, store_path, name
         self.folder = work / name.replace(" ", "_")
         self.folder.mkdir()
@@ -102,25 +119,57 @@ class Case:
             good = hostile_pages(self.site)
             self.expected += good
             links += good + [article_id(n, "X") for n in (*range(7), 90, 92)]
-        self.site.add("http://www.163.com/news/", "<html><body>" + "".join(
-            f'<a href="/dy/article/{i}.html">{i}</a>' for i in links) + "</body></html>")
+        self.site.add(
+            "http://www.163.com/news/",
+            "<html><body>"
+            + "".join(f'<a href="/dy/article/{i}.html">{i}</a>' for i in links)
+            + "</body></html>",
+        )
         self.database = "faults_" + self.folder.name.lower()[:40]
         self.peak_mb = 0.0
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-        env.update(http_proxy=self.site.base, MONGO_URI=str(self.store.uri), MONGO_DATABASE=self.database,
-                   SPOOL_PATH=str(self.folder / "spool.jsonl"))
+        env.update(
+            http_proxy=self.site.base,
+            MONGO_URI=str(self.store.uri),
+            MONGO_DATABASE=self.database,
+            SPOOL_PATH=str(self.folder / "spool.jsonl"),
+        )
         return env
 
     def start(self, *settings: str) -> subprocess.Popen:
-        command = [sys.executable, "-m", "crawler.cli.main", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-                   "-s", "CONCURRENT_REQUESTS=4", "-s", "DOWNLOAD_TIMEOUT=5", "-s", "RETRY_BACKOFF_BASE=0.2",
-                   "-s", "MONGO_FLUSH_INTERVAL=0.2", "-s", "MONGO_BATCH_SIZE=4", "-s", "MONGO_TIMEOUT_MS=1000",
-                   "-s", f"SOURCE_START_URLS={json.dumps({'netease': ['http://www.163.com/news/']})}",
-                   *settings, "crawl", "netease", "--max-depth", "0"]
-        process = subprocess.Popen(command, env=self.env(), cwd=self.folder, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        command = [
+            sys.executable,
+            "-m",
+            "crawler.cli.main",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+            "-s",
+            "DOWNLOAD_DELAY=0",
+            "-s",
+            "CONCURRENT_REQUESTS=4",
+            "-s",
+            "DOWNLOAD_TIMEOUT=5",
+            "-s",
+            "RETRY_BACKOFF_BASE=0.2",
+            "-s",
+            "MONGO_FLUSH_INTERVAL=0.2",
+            "-s",
+            "MONGO_BATCH_SIZE=4",
+            "-s",
+            "MONGO_TIMEOUT_MS=1000",
+            "-s",
+            f"SOURCE_START_URLS={json.dumps({'netease': ['http://www.163.com/news/']})}",
+            *settings,
+            "crawl",
+            "netease",
+            "--max-depth",
+            "0",
+        ]
+        process = subprocess.Popen(
+            command, env=self.env(), cwd=self.folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         threading.Thread(target=self._sample, args=(process,), daemon=True).start()
         return process
 
@@ -143,8 +192,13 @@ class Case:
             time.sleep(0.1)
 
     def replay(self) -> None:
-        subprocess.run([sys.executable, "-m", "crawler.cli.main", "db", "replay"], env=self.env(), cwd=self.folder,
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "-m", "crawler.cli.main", "db", "replay"],
+            env=self.env(),
+            cwd=self.folder,
+            capture_output=True,
+            timeout=120,
+        )
 
     def result(self, seconds: float) -> str:
         docs = list(self.articles().find({}, {"url": 1, "fetch_count": 1, "title": 1, "body": 1}))
@@ -156,8 +210,10 @@ class Case:
         doubled = sum(c - 1 for c in per_url.values()) + sum(1 for d in docs if d.get("fetch_count", 1) > 1)
         broken = sum(1 for d in docs if any(bad in d["title"] + d["body"] for bad in ("\ufffd", "锟斤拷")))
         self.site.close()
-        return (f"{self.name:<44}{len(self.expected):>9}{len(stored & set(self.expected)):>8}{missing:>9}"
-                f"{doubled:>9}{broken:>8}{seconds:>9.1f}{self.peak_mb:>9.0f}")
+        return (
+            f"{self.name:<44}{len(self.expected):>9}{len(stored & set(self.expected)):>8}{missing:>9}"
+            f"{doubled:>9}{broken:>8}{seconds:>9.1f}{self.peak_mb:>9.0f}"
+        )
 
 
 def restart_after(case: Case, sig: signal.Signals) -> None:
@@ -188,7 +244,9 @@ def main() -> None:
         store_path = str(work / "mongo")
         store = SecantusDBServer(storage_path=store_path)
         store.start()
-        print(f"{'case':<44}{'expected':>9}{'stored':>8}{'missing':>9}{'doubled':>9}{'broken':>8}{'seconds':>9}{'peak MB':>9}")
+        print(
+            f"{'case':<44}{'expected':>9}{'stored':>8}{'missing':>9}{'doubled':>9}{'broken':>8}{'seconds':>9}{'peak MB':>9}"
+        )
         cases: list[tuple[str, bool, Callable[[Case], None]]] = [
             ("no fault", False, lambda c: c.start().wait(300)),
             ("SIGKILL at 40 %, restarted", False, lambda c: restart_after(c, signal.SIGKILL)),

@@ -62,7 +62,9 @@ def per_article(docs: list[dict[str, Any]], write: Callable[[list[dict[str, Any]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=1000)
     args = parser.parse_args()
     docs = articles(args.articles)
@@ -80,14 +82,32 @@ def main() -> None:
         keys = sum(len(d["dedup"]["keys"]) for d in docs) / len(docs)
         print(f"{len(docs)} articles, {keys:.0f} index keys each, batches of {BATCH}; ms per article:")
         rows = [
-            ("ingest, new articles", per_article(docs, lambda b: ingest(collections["articles"], tallies, b, OUTLETS))),
-            ("ingest, unchanged re-fetches", per_article(docs, lambda b: ingest(collections["articles"], tallies, b, OUTLETS))),
-            ("  write new: insert of its first version",
-             per_article(docs, lambda b: collections["inserted"].bulk_write([InsertOne(first_version(d)) for d in b]))),
-            ("  write new: pipeline update (upsert)",
-             per_article(docs, lambda b: collections["updated"].bulk_write([upsert_op(d) for d in b]))),
-            ("  grouping lookup of a stored article",
-             per_article(docs, lambda b: [candidates(collections["articles"], from_document(d), d["url"]) for d in b])),
+            (
+                "ingest, new articles",
+                per_article(docs, lambda b: ingest(collections["articles"], tallies, b, OUTLETS)),
+            ),
+            (
+                "ingest, unchanged re-fetches",
+                per_article(docs, lambda b: ingest(collections["articles"], tallies, b, OUTLETS)),
+            ),
+            (
+                "  write new: insert of its first version",
+                per_article(
+                    docs,
+                    lambda b: collections["inserted"].bulk_write([InsertOne(first_version(d)) for d in b]),
+                ),
+            ),
+            (
+                "  write new: pipeline update (upsert)",
+                per_article(docs, lambda b: collections["updated"].bulk_write([upsert_op(d) for d in b])),
+            ),
+            (
+                "  grouping lookup of a stored article",
+                per_article(
+                    docs,
+                    lambda b: [candidates(collections["articles"], from_document(d), d["url"]) for d in b],
+                ),
+            ),
         ]
         for name, ms in rows:
             print(f"{name:<42}{ms:8.2f}")

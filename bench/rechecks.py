@@ -47,7 +47,14 @@ COUNTING_CHILD = (
 ) + CHILD
 PER_SITEMAP = 1000
 SITEMAPS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-SKIPPED = {"hello", "isMaster", "ismaster", "ping", "endSessions", "buildInfo"}  # connection upkeep, not store work
+SKIPPED = {
+    "hello",
+    "isMaster",
+    "ismaster",
+    "ping",
+    "endSessions",
+    "buildInfo",
+}  # connection upkeep, not store work
 
 
 class Pages:
@@ -72,15 +79,25 @@ class Pages:
         if path == "http://www.solidot.org/index.rss":
             return 200, "", b'<?xml version="1.0"?><rss><channel></channel></rss>'
         if path == "http://www.solidot.org/sitemap.xml":
-            maps = "".join(f"<sitemap><loc>http://www.solidot.org/sitemap-{k}.xml</loc></sitemap>"
-                           for k in range(0, self.size, PER_SITEMAP))
-            return 200, "", f'<?xml version="1.0"?><sitemapindex xmlns="{SITEMAPS}">{maps}</sitemapindex>'.encode()
+            maps = "".join(
+                f"<sitemap><loc>http://www.solidot.org/sitemap-{k}.xml</loc></sitemap>"
+                for k in range(0, self.size, PER_SITEMAP)
+            )
+            return (
+                200,
+                "",
+                f'<?xml version="1.0"?><sitemapindex xmlns="{SITEMAPS}">{maps}</sitemapindex>'.encode(),
+            )
         if match := re.fullmatch(r"http://www\.solidot\.org/sitemap-(\d+)\.xml", path):
             first = int(match.group(1))
-            urls = "".join(f"<url><loc>http://www.solidot.org/story?sid={n}</loc></url>"
-                           for n in range(first, min(first + PER_SITEMAP, self.size)))
+            urls = "".join(
+                f"<url><loc>http://www.solidot.org/story?sid={n}</loc></url>"
+                for n in range(first, min(first + PER_SITEMAP, self.size))
+            )
             return 200, "", f'<?xml version="1.0"?><urlset xmlns="{SITEMAPS}">{urls}</urlset>'.encode()
-        if (match := re.fullmatch(r"http://www\.solidot\.org/story\?sid=(\d+)", path)) and int(match.group(1)) < self.size:
+        if (match := re.fullmatch(r"http://www\.solidot\.org/story\?sid=(\d+)", path)) and int(
+            match.group(1)
+        ) < self.size:
             n = int(match.group(1))
             if n in self.gone:
                 self.answers[404] += 1
@@ -91,20 +108,45 @@ class Pages:
                 self.answers[304] += 1
                 return 304, tag, b""
             self.answers[200] += 1
-            added = "".join(story(self.size * v + n).split("</p>")[0] + "</p>" for v in range(2, version + 1))  # its own words
+            added = "".join(
+                story(self.size * v + n).split("</p>")[0] + "</p>" for v in range(2, version + 1)
+            )  # its own words
             title = self.head.replace("OpenAI 和微软的紧密关系出现裂缝", f"第{n}篇报道")
             return 200, tag, (title + story(n) + added + self.tail).encode()
         return 404, "", b""
 
 
-def run_crawl(site: ThreadingHTTPServer, mongo_uri: str, database: str, work: Path, *extra: str) -> tuple[float, Counter[str]]:
+def run_crawl(
+    site: ThreadingHTTPServer, mongo_uri: str, database: str, work: Path, *extra: str
+) -> tuple[float, Counter[str]]:
     """`scrapy crawl solidot` as fast as the machine goes: seconds and the store commands sent."""
-    args = ["crawl", "solidot", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "ROBOTSTXT_OBEY=0",
-            "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=INFO",
-            "-s", "CLOSESPIDER_PAGECOUNT=0", *extra]
+    args = [
+        "crawl",
+        "solidot",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "ROBOTSTXT_OBEY=0",
+        "-s",
+        "CONCURRENT_REQUESTS=16",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+        "-s",
+        "LOG_LEVEL=INFO",
+        "-s",
+        "CLOSESPIDER_PAGECOUNT=0",
+        *extra,
+    ]
     started = time.perf_counter()
-    run = subprocess.run([sys.executable, "-c", COUNTING_CHILD, *args], env=crawl_env(site, mongo_uri, database, work),
-                         cwd=work, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-c", COUNTING_CHILD, *args],
+        env=crawl_env(site, mongo_uri, database, work),
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - started
     if run.returncode != 0:
         raise SystemExit(f"the crawl failed (exit {run.returncode}):\n{run.stderr[-3000:]}")
@@ -113,38 +155,63 @@ def run_crawl(site: ThreadingHTTPServer, mongo_uri: str, database: str, work: Pa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=10000)
-    parser.add_argument("--changed", type=float, default=0.1, help="share of the stories that change before the round")
-    parser.add_argument("--gone", type=float, default=0.05, help="share of the stories deleted before the round")
+    parser.add_argument(
+        "--changed", type=float, default=0.1, help="share of the stories that change before the round"
+    )
+    parser.add_argument(
+        "--gone", type=float, default=0.05, help="share of the stories deleted before the round"
+    )
     args = parser.parse_args()
     n = args.articles
-    with tempfile.TemporaryDirectory(prefix="bench-rechecks-") as folder, store("process", Path(folder)) as (uri, _):
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-rechecks-") as folder,
+        store("process", Path(folder)) as (uri, _),
+    ):
         work = Path(folder)
         pages = Pages(n)
         site = serve(pages.answer)
         db = pymongo.MongoClient(uri, tz_aware=True)["bench"]
-        seconds, commands = run_crawl(site, uri, "bench", work, "-a", "start_urls=http://www.solidot.org/sitemap.xml")
+        seconds, commands = run_crawl(
+            site, uri, "bench", work, "-a", "start_urls=http://www.solidot.org/sitemap.xml"
+        )
         stored = db.articles.count_documents({})
-        print(f"first crawl: {stored} stored in {seconds:.1f} s; store commands/article {sum(commands.values()) / stored:.1f} {dict(commands)}")
+        print(
+            f"first crawl: {stored} stored in {seconds:.1f} s; store commands/article {sum(commands.values()) / stored:.1f} {dict(commands)}"
+        )
         changed, gone = range(int(n * args.changed)), range(n - int(n * args.gone), n)
         pages.version.update({i: 2 for i in changed})
         pages.gone.update(gone)
         pages.answers.clear()
         past = datetime.now(UTC) - timedelta(minutes=5)
         db.articles.update_many({}, {"$set": {"recheck_at": past}})
-        seconds, commands = run_crawl(site, uri, "bench", work, "-s", f"RECHECK_MAX_PER_RUN={n}",
-                                      "-s", 'SOURCE_START_URLS={"solidot": ["http://www.solidot.org/index.rss"]}')
+        seconds, commands = run_crawl(
+            site,
+            uri,
+            "bench",
+            work,
+            "-s",
+            f"RECHECK_MAX_PER_RUN={n}",
+            "-s",
+            'SOURCE_START_URLS={"solidot": ["http://www.solidot.org/index.rss"]}',
+        )
         checked = sum(pages.answers.values())
         versions = db.article_versions.count_documents({})
         removed = db.articles.count_documents({"removed_at": {"$exists": True}})
-        print(f"re-check round: {checked} checked in {seconds:.1f} s ({seconds / checked * 1000:.2f} ms/article); "
-              f"answers {dict(pages.answers)}; versions {versions}, removals {removed}")
+        print(
+            f"re-check round: {checked} checked in {seconds:.1f} s ({seconds / checked * 1000:.2f} ms/article); "
+            f"answers {dict(pages.answers)}; versions {versions}, removals {removed}"
+        )
         print(f"  store commands/article {sum(commands.values()) / checked:.2f} {dict(commands)}")
         sizes = [len(encode(doc)) for doc in db.article_versions.find()]
         article = sum(len(encode(doc)) for doc in db.articles.find().limit(1000)) / min(stored, 1000)
         if sizes:
-            print(f"  storage per version: {sum(sizes) / len(sizes):.0f} bytes (BSON) beside {article:.0f} bytes per article")
+            print(
+                f"  storage per version: {sum(sizes) / len(sizes):.0f} bytes (BSON) beside {article:.0f} bytes per article"
+            )
         site.shutdown()
 
 

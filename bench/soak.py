@@ -35,7 +35,9 @@ def rss_mb(pid: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=20_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-soak-") as folder:
@@ -45,9 +47,13 @@ def main() -> None:
         pages = Pages(args.articles)
         site = serve(pages.answer)
         start = time.perf_counter()
-        crawl = subprocess.Popen([sys.executable, "-m", "scrapy", *crawl_args(args.articles, pipelines=True)],
-                                 env=crawl_env(site, store.uri, "soak", work), cwd=work,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        crawl = subprocess.Popen(
+            [sys.executable, "-m", "scrapy", *crawl_args(args.articles, pipelines=True)],
+            env=crawl_env(site, store.uri, "soak", work),
+            cwd=work,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         samples: list[tuple[int, float]] = []  # (article pages served, RSS MB)
         while crawl.poll() is None:
             try:
@@ -62,12 +68,18 @@ def main() -> None:
         store.stop()
     after = [mb for served, mb in samples if served >= WARMUP]
     settled = after[0] if after else float("nan")
-    print(f"articles served   {pages.articles_served}  in {seconds:.0f} s ({pages.articles_served / seconds * 60:.0f}/min)")
+    print(
+        f"articles served   {pages.articles_served}  in {seconds:.0f} s ({pages.articles_served / seconds * 60:.0f}/min)"
+    )
     print(f"articles stored   {stored}")
     print(f"peak RSS          {max(mb for _, mb in samples):.0f} MB")
-    print(f"RSS at {WARMUP} pages {settled:.0f} MB; at the end {samples[-1][1]:.0f} MB; highest after warm-up "
-          f"{max(after, default=float('nan')):.0f} MB")
-    print(f"growth after warm-up {(max(after, default=settled) - settled) / settled * 100:.1f} %  (goal < 10 %)")
+    print(
+        f"RSS at {WARMUP} pages {settled:.0f} MB; at the end {samples[-1][1]:.0f} MB; highest after warm-up "
+        f"{max(after, default=float('nan')):.0f} MB"
+    )
+    print(
+        f"growth after warm-up {(max(after, default=settled) - settled) / settled * 100:.1f} %  (goal < 10 %)"
+    )
     for served, mb in samples[:: max(len(samples) // 10, 1)]:
         print(f"  {served:>7} pages  {mb:6.0f} MB")
 

@@ -39,9 +39,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return result
 
     async def process_response(  # type: ignore[override]  # Scrapy awaits a coroutine here
-            self, request: Request, response: Response, spider: Spider | None = None) -> Any:
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Any:
         return await self._wait(super().process_response(request, response))
 
     async def process_exception(  # type: ignore[override]  # Scrapy awaits a coroutine here
-            self, request: Request, exception: Exception, spider: Spider | None = None) -> Any:
+        self, request: Request, exception: Exception, spider: Spider | None = None
+    ) -> Any:
         return await self._wait(super().process_exception(request, exception))

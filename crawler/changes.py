@@ -44,13 +44,23 @@ def change(old_body: str, new_body: str) -> Change:
     long article with one edited sentence costs that sentence."""
     old_lines, new_lines = _paragraphs(old_body), _paragraphs(new_body)
     added = removed = paragraphs = 0
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        None, old_lines, new_lines, autojunk=False
+    ).get_opcodes():
         if op == "equal":
             continue
         paragraphs += max(i2 - i1, j2 - j1)
         before, after = "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])
-        same = sum(block.size for block in difflib.SequenceMatcher(None, before, after, autojunk=False).get_matching_blocks()
-                   ) if before and after else 0  # paragraphs only added or only removed share nothing
+        same = (
+            sum(
+                block.size
+                for block in difflib.SequenceMatcher(
+                    None, before, after, autojunk=False
+                ).get_matching_blocks()
+            )
+            if before and after
+            else 0
+        )  # paragraphs only added or only removed share nothing
         added, removed = added + len(after) - same, removed + len(before) - same
     return Change(added, removed, paragraphs)
 

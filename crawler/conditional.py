@@ -44,7 +44,10 @@ class ConditionalListingMiddleware:
         try:
             if reason == "finished" and self.seen:
                 self._validators().bulk_write(
-                    [UpdateOne({"_id": url}, {"$set": fields}, upsert=True) for url, fields in self.seen.items()]
+                    [
+                        UpdateOne({"_id": url}, {"$set": fields}, upsert=True)
+                        for url, fields in self.seen.items()
+                    ]
                 )
         except PyMongoError:
             pass  # the next run fetches those listings whole: nothing lost
@@ -70,7 +73,9 @@ class ConditionalListingMiddleware:
         if known and known.get("last_modified"):
             request.headers.setdefault(b"If-Modified-Since", known["last_modified"].encode("latin-1"))
 
-    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Response:
         if not self._is_listing(request, spider or self.crawler.spider):
             return response
         assert self.crawler.stats is not None

@@ -23,7 +23,9 @@ MONGO_VERSIONS_COLLECTION = "article_versions"  # one document per stored versio
 # --- Incremental crawling -------------------------------------------------------------------------
 INCREMENTAL_ENABLED = True  # discovery skips article pages already stored...
 INCREMENTAL_RECHECK_HOURS = 48.0  # ...unless published (or first stored) this recently: edits are caught
-RECHECK_SCHEDULE = "1h, 6h, 24h, 72h, 7d"  # ages after first seen at which a round fetches an article again; "": never
+RECHECK_SCHEDULE = (
+    "1h, 6h, 24h, 72h, 7d"  # ages after first seen at which a round fetches an article again; "": never
+)
 RECHECK_MAX_PER_RUN = 1000  # re-checks one round of a source makes at most, the longest due first
 DISCOVERY_MAX_AGE_HOURS = 72.0  # feed, sitemap and JSON entries dated before this are never requested; 0: all
 
@@ -42,7 +44,9 @@ MONITOR_MIN_BODY_RATIO = 0.5  # median body length / its median over the source'
 MONITOR_MAX_FALLBACK_SHARE = 0.2  # article pages whose source layout fell back to the generic path
 MONITOR_HISTORY_RUNS = 10  # recent runs of the source that make "usual"
 
-ALERT_WEBHOOKS: list[dict[str, str]] | str = []  # [{"kind": "dingtalk", "url": ..., "secret": ...}], or that as JSON
+ALERT_WEBHOOKS: (
+    list[dict[str, str]] | str
+) = []  # [{"kind": "dingtalk", "url": ..., "secret": ...}], or that as JSON
 ALERT_STALE_RUNS = 3  # runs in a row without a new article that make a source stale
 ALERT_TIMEOUT = 10.0  # seconds all of one run's alerts may take to deliver, retries included
 ALERT_RETRIES = 2  # further attempts after a failed delivery, within ALERT_TIMEOUT

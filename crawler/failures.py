@@ -61,7 +61,9 @@ class Problem:
         return self.message
 
 
-NO_ARTICLE = Problem(Reason.NO_ARTICLE, "no article extracted (the page was skipped or redirected off its site)")
+NO_ARTICLE = Problem(
+    Reason.NO_ARTICLE, "no article extracted (the page was skipped or redirected off its site)"
+)
 
 
 class Failed(Exception):

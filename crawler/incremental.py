@@ -93,7 +93,10 @@ class IncrementalMiddleware:
 
     def recent(self, doc: dict[str, Any]) -> bool:
         reference = doc.get("published_at") or doc.get("first_seen")
-        return reference is not None and reference.replace(tzinfo=reference.tzinfo or UTC) > datetime.now(UTC) - self.window
+        return (
+            reference is not None
+            and reference.replace(tzinfo=reference.tzinfo or UTC) > datetime.now(UTC) - self.window
+        )
 
 
 def changed_since(doc: dict[str, Any], listed_modified: float | None) -> bool:

@@ -48,8 +48,14 @@ class Keeping:
     schedule: tuple[timedelta, ...] = ()
 
 
-def ingest(articles: Collection, tallies: Tallies, docs: list[dict[str, Any]], outlets: Outlets,
-           thresholds: Thresholds = DEFAULT, keeping: Keeping = Keeping()) -> Ingested:
+def ingest(
+    articles: Collection,
+    tallies: Tallies,
+    docs: list[dict[str, Any]],
+    outlets: Outlets,
+    thresholds: Thresholds = DEFAULT,
+    keeping: Keeping = Keeping(),
+) -> Ingested:
     """Raises StoreUnavailable when the batch could not be written at all. Articles stored new,
     changed, or with a new time or credit line are joined to their story group again."""
     done = Ingested(write_articles(articles, docs, keeping.versions, keeping.schedule))
@@ -68,8 +74,11 @@ def ingest(articles: Collection, tallies: Tallies, docs: list[dict[str, Any]], o
     try:
         tallies.count_stored(done.written.created, done.copies)
     except PyMongoError as exc:
-        logger.warning("%d article(s) stored, but the daily counters were not updated: %s",
-                       len(done.written.created), exc)
+        logger.warning(
+            "%d article(s) stored, but the daily counters were not updated: %s",
+            len(done.written.created),
+            exc,
+        )
     return done
 
 
@@ -94,8 +103,10 @@ class Store:
         self.tallies = Tallies.of(self.client, settings)
         self.spool = Spool(settings.get("SPOOL_PATH"))
         self.thresholds = thresholds_from(settings)
-        self.keeping = Keeping(collection(self.client, settings, "MONGO_VERSIONS_COLLECTION"),
-                               parse_schedule(settings.get("RECHECK_SCHEDULE")))
+        self.keeping = Keeping(
+            collection(self.client, settings, "MONGO_VERSIONS_COLLECTION"),
+            parse_schedule(settings.get("RECHECK_SCHEDULE")),
+        )
         self.outlets = outlets
         self.prepared = False
 

@@ -25,7 +25,9 @@ class Article:
     site: str = _f("Host name the page was served from, lower-cased (`www.163.com`).")
     title: str = _f("Headline, whitespace-collapsed.", default="")
     body: str = _f("Clean story text; paragraphs separated by a single newline.", default="")
-    extracted_by: str = _f("What found the body: the source's layout (`netease/2019`) or `generic`.", default="generic")
+    extracted_by: str = _f(
+        "What found the body: the source's layout (`netease/2019`) or `generic`.", default="generic"
+    )
     extracted_why: str = _f(
         "Why that path: the layout's body block, or why the layout was set aside (`netease/2021: its body block "
         "holds 59 of the page's 2310 main-text characters; trafilatura`).",
@@ -46,9 +48,13 @@ class Article:
     lang: str = _f("`zh-Hans`, `zh-Hant`, or another BCP 47 tag / `und` for non-Chinese text.", default="und")
     images: list[str] = _f("Absolute URLs of images inside the body.", default_factory=list)
     fetched_at: datetime | None = _f("When the page was fetched (UTC).")
-    pages: int = _f("How many pages the article was served on: their bodies are stitched into `body`, in order.",
-                    default=1)
-    etag: str | None = _f("The page's ETag header when it was fetched: a re-check sends it back (If-None-Match).")
+    pages: int = _f(
+        "How many pages the article was served on: their bodies are stitched into `body`, in order.",
+        default=1,
+    )
+    etag: str | None = _f(
+        "The page's ETag header when it was fetched: a re-check sends it back (If-None-Match)."
+    )
     last_modified: str | None = _f(
         "The page's Last-Modified header when it was fetched: a re-check sends it back (If-Modified-Since)."
     )
@@ -61,7 +67,9 @@ class Article:
         "of the normalised body, keys: [int64 band keys, indexed]}.",
         default_factory=dict,
     )
-    body_html: str | None = _f("Body container HTML before cleaning; consumed by CleanPipeline, never stored.", stored=False)
+    body_html: str | None = _f(
+        "Body container HTML before cleaning; consumed by CleanPipeline, never stored.", stored=False
+    )
     link_texts: frozenset[str] = _f(
         "Comparison keys of the page's link texts, so cleaning can tell a link list from the story's own "
         "short lines; consumed by CleanPipeline, never stored.",
@@ -84,7 +92,7 @@ class Article:
         stored=False,
     )
     deleted_notice: str | None = _f(
-        "The notice of a site's \"deleted\" page (`该内容已被删除`) the page shows as its own message: the spider "
+        'The notice of a site\'s "deleted" page (`该内容已被删除`) the page shows as its own message: the spider '
         "records a removal instead of an article; never stored.",
         stored=False,
     )

@@ -50,12 +50,20 @@ def extraction(stats: dict[str, Any]) -> dict[str, Any]:
     return {
         "article_pages": int(stats.get("monitor/article_pages", 0)),
         "articles": items,
-        "field_share": {f: round(int(stats.get(f"monitor/with_{f}", 0)) / items, 3) if items else None for f in FIELDS},
+        "field_share": {
+            f: round(int(stats.get(f"monitor/with_{f}", 0)) / items, 3) if items else None for f in FIELDS
+        },
         "median_body_chars": stats.get("monitor/median_body_chars"),
-        "noise_removed": {k.removeprefix("clean/removed/"): int(v) for k, v in stats.items()
-                          if k.startswith("clean/removed/")},
-        "fallbacks": {k.removeprefix("extraction/fallback/"): int(v) for k, v in stats.items()
-                      if k.startswith("extraction/fallback/")},
+        "noise_removed": {
+            k.removeprefix("clean/removed/"): int(v)
+            for k, v in stats.items()
+            if k.startswith("clean/removed/")
+        },
+        "fallbacks": {
+            k.removeprefix("extraction/fallback/"): int(v)
+            for k, v in stats.items()
+            if k.startswith("extraction/fallback/")
+        },
     }
 
 
@@ -68,21 +76,30 @@ def check_run(record: dict[str, Any], history: list[dict[str, Any]], floors: Flo
     counts = record["articles"]
     stored = counts["new"] + counts["updated"] + counts["unchanged"]
     if stored / seen["article_pages"] < floors.stored_share:
-        problems.append(f"stored {stored} of {seen['article_pages']} article pages (floor {floors.stored_share:.0%})")
+        problems.append(
+            f"stored {stored} of {seen['article_pages']} article pages (floor {floors.stored_share:.0%})"
+        )
     for name, floor in floors.field_share.items():
         share = seen["field_share"].get(name)
         if share is not None and share < floor:
             problems.append(f"{name} found on {share:.0%} of articles (floor {floor:.0%})")
     fallbacks = sum((seen.get("fallbacks") or {}).values())
     if fallbacks > floors.fallback_share * seen["article_pages"]:
-        problems.append(f"source layout set aside on {fallbacks} of {seen['article_pages']} article pages "
-                        f"(ceiling {floors.fallback_share:.0%}): {', '.join(sorted(seen['fallbacks']))}")
-    usual = [r["extraction"]["median_body_chars"] for r in history
-             if (r.get("extraction") or {}).get("median_body_chars")]
+        problems.append(
+            f"source layout set aside on {fallbacks} of {seen['article_pages']} article pages "
+            f"(ceiling {floors.fallback_share:.0%}): {', '.join(sorted(seen['fallbacks']))}"
+        )
+    usual = [
+        r["extraction"]["median_body_chars"]
+        for r in history
+        if (r.get("extraction") or {}).get("median_body_chars")
+    ]
     median = seen["median_body_chars"]
     if usual and median is not None and median < floors.body_ratio * statistics.median(usual):
-        problems.append(f"median body {median} chars, under {floors.body_ratio:.0%} of the usual "
-                        f"{statistics.median(usual):.0f}")
+        problems.append(
+            f"median body {median} chars, under {floors.body_ratio:.0%} of the usual "
+            f"{statistics.median(usual):.0f}"
+        )
     return problems
 
 
@@ -99,8 +116,11 @@ class MonitorPipeline(BodyFloorPipeline):
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         body = adapter.get("body") or ""
-        present = {"title": bool(adapter.get("title")), "body": len(body) >= self.min_body_chars,
-                   "published_at": adapter.get("published_at") is not None}
+        present = {
+            "title": bool(adapter.get("title")),
+            "body": len(body) >= self.min_body_chars,
+            "published_at": adapter.get("published_at") is not None,
+        }
         self.stats.inc_value("monitor/items")
         for name, found in present.items():
             if found:

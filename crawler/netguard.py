@@ -134,4 +134,3 @@ def check_target(url: str, allowed: Allowed = NOTHING) -> str:
     if host == "localhost" or host.endswith(LOCAL_SUFFIXES) or "." not in host:
         raise Refused(f"refused target: local name {host!r}")
     return host
-

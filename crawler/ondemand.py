@@ -48,7 +48,9 @@ def fetch_settings(settings: Settings, store: bool) -> Settings:
     }
     for name, value in overrides.items():
         settings.set(name, value, priority="spider")
-    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.runs.RunRecorder": None}, priority="cmdline")
+    settings.set(
+        "EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.runs.RunRecorder": None}, priority="cmdline"
+    )
     if not store:
         pipelines = dict(settings.getdict("ITEM_PIPELINES"))
         pipelines.pop("crawler.pipelines.MongoPipeline", None)
@@ -142,6 +144,7 @@ class OnDemand:
 
 
 def not_stored(settings: BaseSettings) -> Problem:
-    return Problem(Reason.NOT_STORED,
-                   f"not stored: the store was unavailable, the article waits in {settings.get('SPOOL_PATH')}")
-
+    return Problem(
+        Reason.NOT_STORED,
+        f"not stored: the store was unavailable, the article waits in {settings.get('SPOOL_PATH')}",
+    )

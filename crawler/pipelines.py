@@ -120,8 +120,12 @@ class MongoPipeline:
         try:
             replayed = await maybe_deferred_to_future(deferToThread(self.store.prepare))
         except StoreUnavailable as exc:
-            logger.warning("store %s unreachable (%s): articles will be spooled to %s",
-                           self.store.uri, exc, self.store.spool.path)
+            logger.warning(
+                "store %s unreachable (%s): articles will be spooled to %s",
+                self.store.uri,
+                exc,
+                self.store.spool.path,
+            )
         else:
             self.stats.set_value("store/replayed", replayed.written)
             self.stats.set_value("store/quarantined", replayed.quarantined)
@@ -192,8 +196,10 @@ class MongoPipeline:
                     if docs:
                         self._spool(docs, f"store unavailable: {exc}")
                     if checks:
-                        logger.warning("%d re-check(s) not recorded (store unavailable): those articles stay due",
-                                       len(checks))
+                        logger.warning(
+                            "%d re-check(s) not recorded (store unavailable): those articles stay due",
+                            len(checks),
+                        )
                     return
                 waited = True
                 time.sleep(self.RETRY_WAIT)
@@ -217,8 +223,11 @@ class MongoPipeline:
             return False
         if not self.gave_up:
             self.gave_up = True
-            logger.error("store down for %.0f s (MONGO_OUTAGE_LIMIT): ending the run; articles go to %s",
-                         now - self.outage_since, self.store.spool.path)
+            logger.error(
+                "store down for %.0f s (MONGO_OUTAGE_LIMIT): ending the run; articles go to %s",
+                now - self.outage_since,
+                self.store.spool.path,
+            )
             from twisted.internet import reactor  # the running one: imported here, never installed here
 
             cast(IReactorFromThreads, reactor).callFromThread(self._end_run)

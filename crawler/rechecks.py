@@ -33,10 +33,15 @@ def due(settings: BaseSettings, source: str, now: datetime | None = None) -> lis
         return []
     store = LazyStore(settings)
     try:
-        found = store.collection().find(
-            {"source": source, "recheck_at": {"$lte": now or datetime.now(UTC)}},
-            {"_id": 0, "url": 1, "etag": 1, "last_modified": 1},
-        ).sort("recheck_at", 1).limit(limit)
+        found = (
+            store.collection()
+            .find(
+                {"source": source, "recheck_at": {"$lte": now or datetime.now(UTC)}},
+                {"_id": 0, "url": 1, "etag": 1, "last_modified": 1},
+            )
+            .sort("recheck_at", 1)
+            .limit(limit)
+        )
         return list(found)
     except (PyMongoError, StoreUnavailable) as exc:
         logger.warning("%s: re-checks skipped this round, the store is unreachable (%s)", source, exc)
@@ -57,7 +62,13 @@ def conditional_headers(doc: dict[str, Any]) -> dict[str, str]:
 
 def recheck_requests(docs: list[dict[str, Any]], callback: Any, errback: Any) -> list[Request]:
     return [
-        Request(doc["url"], callback=callback, errback=errback, dont_filter=True, headers=conditional_headers(doc),
-                meta={"recheck": True, "requested_url": doc["url"]})
+        Request(
+            doc["url"],
+            callback=callback,
+            errback=errback,
+            dont_filter=True,
+            headers=conditional_headers(doc),
+            meta={"recheck": True, "requested_url": doc["url"]},
+        )
         for doc in docs
     ]

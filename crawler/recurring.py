@@ -24,7 +24,7 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def trigger_for(expression: str, jitter: int, timezone: str) -> BaseTrigger:
-    """"every 30m" (an interval) or a crontab line; anything else is an error at start-up."""
+    """ "every 30m" (an interval) or a crontab line; anything else is an error at start-up."""
     if match := _EVERY.fullmatch(expression.strip()):
         seconds = int(match.group(1)) * _SECONDS[match.group(2).lower()]
         if seconds <= 0:
@@ -33,7 +33,9 @@ def trigger_for(expression: str, jitter: int, timezone: str) -> BaseTrigger:
     try:
         return CronTrigger.from_crontab(expression, timezone=timezone)
     except ValueError as exc:
-        raise ValueError(f"schedule {expression!r} is neither 'every N[smhd]' nor a crontab line: {exc}") from None
+        raise ValueError(
+            f"schedule {expression!r} is neither 'every N[smhd]' nor a crontab line: {exc}"
+        ) from None
 
 
 def triggers(sources: list[str], settings: Any) -> dict[str, BaseTrigger]:
@@ -84,7 +86,9 @@ class Runs:
             logger.info("run of %s ended after %.0f s", source, seconds)
 
 
-def scheduler(runs: Runs, plan: dict[str, BaseTrigger], last_starts: dict[str, datetime], reactor: Any) -> Any:
+def scheduler(
+    runs: Runs, plan: dict[str, BaseTrigger], last_starts: dict[str, datetime], reactor: Any
+) -> Any:
     """Jobs run in the reactor's thread (DebugExecutor): a launch only starts a Twisted crawl."""
     # imported here: the module installs Twisted's default reactor, which must come after Scrapy's
     from apscheduler.schedulers.twisted import TwistedScheduler
@@ -98,5 +102,7 @@ def scheduler(runs: Runs, plan: dict[str, BaseTrigger], last_starts: dict[str, d
         first = next_run(trigger, last_starts.get(source), datetime.now(UTC))
         if first is not None and trigger.jitter:  # sources all due at start-up do not start together
             first += timedelta(seconds=random.uniform(0, trigger.jitter))
-        jobs.add_job(runs.launch, trigger, args=[source], id=source, name=f"crawl {source}", next_run_time=first)
+        jobs.add_job(
+            runs.launch, trigger, args=[source], id=source, name=f"crawl {source}", next_run_time=first
+        )
     return jobs

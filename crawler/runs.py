@@ -39,7 +39,9 @@ def run_status(reason: str, failures: bool, spooled: bool, answered: bool) -> st
     return "degraded" if failures or spooled else "ok"
 
 
-def run_record(source: str, started: datetime, ended: datetime, reason: str, stats: dict[str, Any]) -> dict[str, Any]:
+def run_record(
+    source: str, started: datetime, ended: datetime, reason: str, stats: dict[str, Any]
+) -> dict[str, Any]:
     """The run document: counts read from the stats the pipelines and spiders keep."""
 
     def total(prefix: str) -> dict[str, int]:
@@ -153,14 +155,22 @@ class RunRecorder:
         if getattr(spider, "urls", None):  # an on-demand fetch, not a run of the source
             return None
         assert self.crawler.stats is not None
-        record = run_record(spider.name, self.started, datetime.now(UTC), reason, self.crawler.stats.get_stats())
+        record = run_record(
+            spider.name, self.started, datetime.now(UTC), reason, self.crawler.stats.get_stats()
+        )
         settings = self.crawler.settings
         try:
             with store_client(settings) as client:
                 runs = collection(client, settings, "MONGO_CRAWLS_COLLECTION")
                 runs.create_index([("source", 1), ("started_at", DESCENDING)], name="source_started_at")
-                history = list(runs.find({"source": spider.name}, {"extraction": 1},
-                                         sort=[("started_at", DESCENDING)], limit=self.history_runs))
+                history = list(
+                    runs.find(
+                        {"source": spider.name},
+                        {"extraction": 1},
+                        sort=[("started_at", DESCENDING)],
+                        limit=self.history_runs,
+                    )
+                )
                 self.monitor(record, history)
                 runs.insert_one(record)
                 Tallies.of(client, settings).record_run(record)
@@ -170,8 +180,14 @@ class RunRecorder:
             return None
         finally:
             self.crawler.stats.set_value("run/status", record["status"])  # for the command's exit code
-        logger.info("run of %s: %s, %d new, %d updated%s", spider.name, record["status"], record["articles"]["new"],
-                    record["articles"]["updated"], "".join(f"; {p}" for p in record["degraded_by"]))
+        logger.info(
+            "run of %s: %s, %d new, %d updated%s",
+            spider.name,
+            record["status"],
+            record["articles"]["new"],
+            record["articles"]["updated"],
+            "".join(f"; {p}" for p in record["degraded_by"]),
+        )
         return self.crawler.signals.send_catch_log_deferred(run_recorded, record=record)
 
     def monitor(self, record: dict[str, Any], history: list[dict[str, Any]]) -> None:

@@ -40,7 +40,8 @@ def netease(seed: list[str]) -> None:
     title = seed[1]
     story = between(seed, "12月16日", "未来,随着")
     paras = "\n".join(
-        f"<p><b>{esc(p)}</b></p>" if p == "字节跳动被曝秘密使用OpenAI技术,账户被暂停" else f"<p>{esc(p)}</p>" for p in story
+        f"<p><b>{esc(p)}</b></p>" if p == "字节跳动被曝秘密使用OpenAI技术,账户被暂停" else f"<p>{esc(p)}</p>"
+        for p in story
     )
     farm_lines = between(seed, "欧冠小组赛战罢", "2025-06-30 16:11:45")
     farm = []
@@ -72,11 +73,11 @@ def netease(seed: list[str]) -> None:
 </div>
 <div class="post_author"><span class="post_author_name">责任编辑：李明</span></div>
 <div class="post_recommends js-tab-mod" id="post_recommend"><div class="post_recommends_titles"><span>相关推荐</span> <span>热点推荐</span></div>
-<ul class="post_recommends_ul">{''.join(farm)}</ul></div>
+<ul class="post_recommends_ul">{"".join(farm)}</ul></div>
 <div id="post_comment_area"><h3>热门跟贴</h3><p>还没有人跟贴，发表一下你的看法吧</p></div>
 </div></div>
 <div class="post_side" id="epContentRight"><p class="post_side_time">2026-01-29 08:59:00</p>
-{''.join(f'<div class="post_side_mod"><a href="https://news.163.com/">{esc(x)}</a></div>' for x in side)}</div></div>
+{"".join(f'<div class="post_side_mod"><a href="https://news.163.com/">{esc(x)}</a></div>' for x in side)}</div></div>
 <div class="N-footer"><a href="https://www.163.com/">无障碍浏览</a> <a href="https://www.163.com/">进入关怀版</a></div>
 </body></html>"""
     write("netease", page)
@@ -87,7 +88,7 @@ def netease(seed: list[str]) -> None:
 <div class="post_text" id="endText">{body}
 <div class="ep-source cDGray"><span class="left">本文来源：澎湃新闻</span> <span class="ep-editor">责任编辑：李明_NN1234</span></div>
 </div></div>
-<div id="epContentRight">{''.join(f'<p><a href="https://news.163.com/">{esc(x)}</a></p>' for x in side[:8])}</div>
+<div id="epContentRight">{"".join(f'<p><a href="https://news.163.com/">{esc(x)}</a></p>' for x in side[:8])}</div>
 </body></html>"""
     write("netease_gbk", old.replace("・", "·"), encoding="gbk")  # GBK has no U+30FB
 
@@ -114,7 +115,9 @@ def daydaynews(seed: list[str]) -> None:
     parts = []
     for line in story:
         if line.endswith(" - 天天要聞"):
-            parts.append(f'<div class="img-box"><img src="https://i.daydaynews.cc/p/{len(parts)}.jpg" alt="{esc(line)}"><p>{esc(line)}</p></div>')
+            parts.append(
+                f'<div class="img-box"><img src="https://i.daydaynews.cc/p/{len(parts)}.jpg" alt="{esc(line)}"><p>{esc(line)}</p></div>'
+            )
         elif line.startswith("「") or line in ("競爭不過就玩陰的", "能封得住嗎?"):
             parts.append(f"<h2>{esc(line)}</h2>")
         else:
@@ -136,7 +139,7 @@ def daydaynews(seed: list[str]) -> None:
 <div class="article-content">
 {chr(10).join(parts)}
 <h3>科技分類資訊推薦</h3>
-<ul class="news-list">{''.join(cards)}</ul>
+<ul class="news-list">{"".join(cards)}</ul>
 </div></div></div>
 <footer><p>© 2025 天天要聞</p></footer></body></html>"""
     write("daydaynews", page)
@@ -196,7 +199,7 @@ def aibase(seed: list[str]) -> None:
 {chr(10).join(parts)}
 </div></article>
 <section class="newsletter-cta"><h3>喜欢这篇文章?</h3><p>订阅我们的 Newsletter,获取最新 AI 资讯、产品评测和项目推荐,每周精选直达邮箱。</p><p>每周精选完全免费随时退订</p></section>
-<section class="related-articles"><h2>相关文章</h2>{''.join(f'<p>{esc(x)}</p>' for x in related)}</section>
+<section class="related-articles"><h2>相关文章</h2>{"".join(f"<p>{esc(x)}</p>" for x in related)}</section>
 </main><footer><p>© 2026 AIbase</p></footer></body></html>"""
     write("aibase", page)
 
@@ -220,13 +223,18 @@ def html_to_lines(fragment: str) -> list[str]:
     root = lxml.html.fromstring(f"<div>{fragment}</div>")
     for comment in root.xpath("//comment()"):
         comment.drop_tree()
-    return [" ".join(el.text_content().split()) for el in root.iter("h2", "p", "li") if el.text_content().strip()]
+    return [
+        " ".join(el.text_content().split()) for el in root.iter("h2", "p", "li") if el.text_content().strip()
+    ]
 
 
 def flat(name: str, title: str, text_lines: list[str]) -> None:
     """A reader-mode rendering: every line of the page text a paragraph, nothing else."""
     body = "\n".join(f"<p>{esc(x)}</p>" for x in text_lines)
-    write(f"flat_{name}", f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{esc(title)}</title></head><body>\n{body}\n</body></html>")
+    write(
+        f"flat_{name}",
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{esc(title)}</title></head><body>\n{body}\n</body></html>',
+    )
 
 
 def main(seeds: Path) -> None:
@@ -240,7 +248,11 @@ def main(seeds: Path) -> None:
     flat("000", s000[1], s000)
     flat("001", "OpenAI将终止中国服务 陆新创公司恐将迎来灭顶之灾", html_to_lines(fragment))
     flat("002", s002[0], s002)
-    flat("003", "OpenAI 和微软的紧密关系出现裂缝", markdown_to_lines(next(seeds.glob("003_*.txt")).read_text(encoding="utf-8")))
+    flat(
+        "003",
+        "OpenAI 和微软的紧密关系出现裂缝",
+        markdown_to_lines(next(seeds.glob("003_*.txt")).read_text(encoding="utf-8")),
+    )
     flat("004", s004[1], s004)
 
 

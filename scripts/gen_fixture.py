@@ -1,6 +1,6 @@
 """Write the expected JSON of stored test pages, for review: reviewing that JSON is the review.
 
-    python scripts/gen_fixture.py NAME [NAME ...]     (names from tests/fixtures/pages.json)
+python scripts/gen_fixture.py NAME [NAME ...]     (names from tests/fixtures/pages.json)
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ _BODY = re.compile(r'(<div class="post_body">)(.*?)(</div>)', re.S)
 def body(ident: str) -> str:
     rng = random.Random(ident)
     sentences = ["".join(rng.choices(ALPHABET, k=rng.randint(18, 40))) + "。" for _ in range(24)]
-    return "".join(f"<p>{''.join(sentences[i:i + 3])}</p>" for i in range(0, len(sentences), 3))
+    return "".join(f"<p>{''.join(sentences[i : i + 3])}</p>" for i in range(0, len(sentences), 3))
 
 
 def article(ident: str) -> bytes:

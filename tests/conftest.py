@@ -85,10 +85,16 @@ def crawler_env(tmp_path: Path, mongo_uri: str, db_name: str) -> dict[str, str]:
     return env
 
 
-def run_crawler(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+def run_crawler(
+    args: list[str], env: dict[str, str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "crawler.cli.main", *args],
-        env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -109,13 +115,29 @@ def unused_loopback_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def store(collection, url: str, body: str, published: datetime | None, origin: str | None = None, source: str = "generic",
-          precision: str | None = None, thresholds: Thresholds = DEFAULT) -> str:
+def store(
+    collection,
+    url: str,
+    body: str,
+    published: datetime | None,
+    origin: str | None = None,
+    source: str = "generic",
+    precision: str | None = None,
+    thresholds: Thresholds = DEFAULT,
+) -> str:
     """Store (or store again) an article the way a crawl does, through the real versioned write and
     grouping (crawler.ingest); returns its cluster id."""
     article = Article(
-        url=url, source=source, site=url.split("/")[2], title="标题", body=body, published_at=published,
-        published_precision=precision, origin=origin, lang="zh-Hans", fetched_at=datetime.now(UTC),
+        url=url,
+        source=source,
+        site=url.split("/")[2],
+        title="标题",
+        body=body,
+        published_at=published,
+        published_precision=precision,
+        origin=origin,
+        lang="zh-Hans",
+        fetched_at=datetime.now(UTC),
         dedup=as_document(fingerprint(body)),
     )
     tallies = Tallies(collection.database["daily"], collection.database["sources"])
@@ -140,7 +162,10 @@ def api_env(mongo_server, tmp_path_factory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("api")
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     env.update(
-        MONGO_URI=str(mongo_server.uri), MONGO_DATABASE="api_tests", SPOOL_PATH=str(folder / "spool.jsonl"),
-        MONGO_EMBEDDED_PATH=str(folder / "mongo"), API_ALLOW="127.0.0.2",
+        MONGO_URI=str(mongo_server.uri),
+        MONGO_DATABASE="api_tests",
+        SPOOL_PATH=str(folder / "spool.jsonl"),
+        MONGO_EMBEDDED_PATH=str(folder / "mongo"),
+        API_ALLOW="127.0.0.2",
     )
     return env

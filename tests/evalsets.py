@@ -20,7 +20,15 @@ TOKEN = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]+")
 NETEASE_DOCID = re.compile(rb"163\.com/(?:[\w/]+/)?([0-9A-Z]{16})\.html")
 # What a link farm, a comment box or a sign-off leaves when it survives in a body (gne_zh MANIFEST)
 FARM_MARKERS = (
-    "热点推荐", "相关推荐", "相关阅读", "责任编辑", "推荐阅读", "猜你喜欢", "网友评论", "热门跟贴", "小编最近文章",
+    "热点推荐",
+    "相关推荐",
+    "相关阅读",
+    "责任编辑",
+    "推荐阅读",
+    "猜你喜欢",
+    "网友评论",
+    "热门跟贴",
+    "小编最近文章",
 )
 
 

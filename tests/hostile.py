@@ -42,7 +42,9 @@ def endless(chunked: bool, size: int = 200 * MB) -> Respond:
         handler.protocol_version = "HTTP/1.1"
         handler.send_response(200)
         handler.send_header("Content-Type", "text/html")
-        handler.send_header("Transfer-Encoding" if chunked else "Content-Length", "chunked" if chunked else str(size))
+        handler.send_header(
+            "Transfer-Encoding" if chunked else "Content-Length", "chunked" if chunked else str(size)
+        )
         handler.end_headers()
         for _ in range(size // len(CHUNK)):
             handler.wfile.write(b"%x\r\n%s\r\n" % (len(CHUNK), CHUNK) if chunked else CHUNK)

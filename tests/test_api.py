@@ -39,7 +39,11 @@ class Api:
         overrides = [arg for pair in settings for arg in ("-s", pair)]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "crawler.cli.main", *overrides, "api", "--port", str(self.port)],
-            env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         assert "serving http://127.0.0.1:" in self.process.stdout.readline()
 
@@ -94,12 +98,16 @@ def test_get_and_post_answer_with_the_stored_article(api: Api, intranet: Site) -
     assert status == 200 and again["fetch_count"] == 2
 
 
-def test_the_endpoint_and_crawler_fetch_give_identical_json(api: Api, api_env, intranet: Site, tmp_path: Path) -> None:
+def test_the_endpoint_and_crawler_fetch_give_identical_json(
+    api: Api, api_env, intranet: Site, tmp_path: Path
+) -> None:
     url = intranet.add("/news/aibase.html", page_bytes("flat_004"))
     cli = json.loads(run_crawler(["fetch", url], api_env, tmp_path).stdout)
     status, http = api.fetch(url)
     assert status == 200
-    assert {k: v for k, v in http.items() if k not in VOLATILE} == {k: v for k, v in cli.items() if k not in VOLATILE}
+    assert {k: v for k, v in http.items() if k not in VOLATILE} == {
+        k: v for k, v in cli.items() if k not in VOLATILE
+    }
     assert list(http) == list(cli) and http["fetch_count"] == cli["fetch_count"] + 1
 
 
@@ -110,9 +118,18 @@ def test_each_failure_has_its_status_and_a_json_reason(api: Api, intranet: Site)
         "file:///etc/passwd": (400, "unsupported URL scheme 'file'"),
         intranet.base + "/missing.html": (502, "HTTP 404"),
         intranet.add("/error.html", Page(b"oops", status=503)): (502, "HTTP 503"),
-        intranet.add("/doc.pdf", Page(b"%PDF-1.4", content_type="application/pdf")): (422, "not an HTML page"),
-        intranet.add("/nav.html", "<html><body><a href='/a'>首页</a></body></html>"): (422, "no article text"),
-        intranet.add("/huge.html", Page(b"<html><body>" + b"<p>x</p>" * 1_000_000 + b"</body></html>")): (502, "response too large"),
+        intranet.add("/doc.pdf", Page(b"%PDF-1.4", content_type="application/pdf")): (
+            422,
+            "not an HTML page",
+        ),
+        intranet.add("/nav.html", "<html><body><a href='/a'>首页</a></body></html>"): (
+            422,
+            "no article text",
+        ),
+        intranet.add("/huge.html", Page(b"<html><body>" + b"<p>x</p>" * 1_000_000 + b"</body></html>")): (
+            502,
+            "response too large",
+        ),
         intranet.add("/slow.html", Page(page_bytes("flat_000"), delay=6)): (504, "timed out"),
     }
     for url, (code, reason) in cases.items():
@@ -181,10 +198,14 @@ def test_a_name_resolving_to_a_refused_address_fails_at_resolution() -> None:
     assert isinstance(results[1], Refused) and "loopback address 127.0.0.1" in str(results[1])
     # Twisted then reports a plain DNS failure; the endpoint gives it back its reason and 403
     rebound = refusal_for(Problem(Reason.DNS_FAILED, "DNS lookup failed for rebind.example"))
-    assert rebound == Problem(Reason.REFUSED_TARGET,
-                              "refused target: loopback address 127.0.0.1 (resolved from rebind.example)")
+    assert rebound == Problem(
+        Reason.REFUSED_TARGET, "refused target: loopback address 127.0.0.1 (resolved from rebind.example)"
+    )
     assert rebound.reason.http_status == 403
-    assert refusal_for(Problem(Reason.DNS_FAILED, "DNS lookup failed for nowhere.example")).reason.http_status == 502
+    assert (
+        refusal_for(Problem(Reason.DNS_FAILED, "DNS lookup failed for nowhere.example")).reason.http_status
+        == 502
+    )
 
 
 def test_token_and_health(api_env, intranet: Site, tmp_path: Path, unused_loopback_port: int) -> None:
@@ -216,7 +237,9 @@ def test_behind_a_forward_proxy_names_go_to_the_proxy_and_literal_addresses_are_
     api_env, intranet: Site, victim: Site, tmp_path: Path
 ) -> None:
     intranet.add("http://news.example/proxied.html", page_bytes("flat_001"))
-    proxied = Api({k: v for k, v in api_env.items() if k != "API_ALLOW"} | {"http_proxy": intranet.base}, tmp_path)
+    proxied = Api(
+        {k: v for k, v in api_env.items() if k != "API_ALLOW"} | {"http_proxy": intranet.base}, tmp_path
+    )
     try:
         status, article = proxied.fetch("http://news.example/proxied.html")
         assert status == 200 and article["origin"] == "中时", article
@@ -241,7 +264,9 @@ def test_a_multi_page_article_is_fetched_and_stored_whole(api: Api, intranet: Si
     assert article["body"].split("\n") == [*PAGE_ONE, *LATER[2], *LATER[3]]
 
 
-def test_history_answers_with_the_timeline_crawler_history_prints(api: Api, api_env, intranet: Site, tmp_path: Path) -> None:
+def test_history_answers_with_the_timeline_crawler_history_prints(
+    api: Api, api_env, intranet: Site, tmp_path: Path
+) -> None:
     """Each API fetch of a stored URL is a re-check: an edit makes version 2, a 404 a removal."""
     from tests.test_versions import EDITED, FLAT, history_of
 
@@ -256,12 +281,20 @@ def test_history_answers_with_the_timeline_crawler_history_prints(api: Api, api_
     status, answer = api.call("/history?" + urllib.parse.urlencode({"url": url}))
     assert status == 200, answer
     assert [(e["event"], e.get("version"), e.get("how")) for e in answer["history"]] == [
-        ("version", 1, None), ("version", 2, None), ("removed", None, "http_404")]
+        ("version", 1, None),
+        ("version", 2, None),
+        ("removed", None, "http_404"),
+    ]
     assert answer == {"url": url, "history": history_of(url, api_env, tmp_path)}
     status, diffed = api.call("/history?" + urllib.parse.urlencode({"url": url, "diff": "1"}))
     assert diffed["history"][1]["diff"] == history_of(url, api_env, tmp_path, "--diff")[1]["diff"]
-    assert "-" + "未来,随着" in diffed["history"][1]["diff"] and "+" + "将来,随着" in diffed["history"][1]["diff"]
+    assert (
+        "-" + "未来,随着" in diffed["history"][1]["diff"]
+        and "+" + "将来,随着" in diffed["history"][1]["diff"]
+    )
 
-    assert api.call("/history?" + urllib.parse.urlencode({"url": intranet.base + "/news/never.html"}))[0] == 404
+    assert (
+        api.call("/history?" + urllib.parse.urlencode({"url": intranet.base + "/news/never.html"}))[0] == 404
+    )
     assert api.call("/history")[0] == 400
     assert api.call("/history?url=ftp://x/")[0] == 400

@@ -43,8 +43,11 @@ def proxied(api_env, tmp_path_factory) -> Iterator[tuple[Api, Site]]:
     site = Site("127.0.0.2")
     for name in SOURCE_PAGES:
         site.add(PAGES[name]["url"].replace("https://", "http://"), page_bytes(name))
-    env = {k: v for k, v in api_env.items() if k != "API_ALLOW"} | {"http_proxy": site.base, "API_TOKEN": "T",
-                                                                     "MONGO_DATABASE": "api_inputs"}
+    env = {k: v for k, v in api_env.items() if k != "API_ALLOW"} | {
+        "http_proxy": site.base,
+        "API_TOKEN": "T",
+        "MONGO_DATABASE": "api_inputs",
+    }
     api = Api(env, tmp_path_factory.mktemp("proxied"))
     yield api, site
     api.stop()
@@ -81,7 +84,9 @@ def test_malformed_and_oversized_input_gets_its_status_and_one_json_line(proxied
     api, _ = proxied
     auth = b"Authorization: bearer T\r\n"  # the scheme in lower case: still a bearer token
     deep = b"[" * 60_000  # under API_MAX_BODY, deeper than Python's recursion limit
-    post = b"POST /fetch HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+    post = (
+        b"POST /fetch HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+    )
     status, body, _ = raw(api, post % (auth, len(deep)) + deep)
     assert (status, body["code"]) == (400, 400) and "JSON object" in body["message"]
 
@@ -116,16 +121,23 @@ def test_the_token_link_keeps_its_page_and_query_and_never_leaves_the_server(pro
         assert b"frame-ancestors 'none'" in headers[b"Content-Security-Policy"]
 
 
-def test_while_the_store_is_down_the_api_answers_everything_else(api_env, tmp_path: Path, unused_loopback_port: int) -> None:
+def test_while_the_store_is_down_the_api_answers_everything_else(
+    api_env, tmp_path: Path, unused_loopback_port: int
+) -> None:
     """On the old main /health pinged the store on the reactor thread: five health checks held
     every other request for ten seconds."""
-    down = Api(api_env | {"MONGO_URI": f"mongodb://127.0.0.1:{unused_loopback_port}/", "MONGO_TIMEOUT_MS": "20000"},
-               tmp_path)
+    down = Api(
+        api_env | {"MONGO_URI": f"mongodb://127.0.0.1:{unused_loopback_port}/", "MONGO_TIMEOUT_MS": "20000"},
+        tmp_path,
+    )
     try:
         with ThreadPoolExecutor(6) as pool:
             health = [pool.submit(down.call, "/health") for _ in range(5)]
             other = pool.submit(down.fetch, "file:///etc/passwd")
-            assert other.result() == (400, other.result()[1]) and "unsupported URL scheme" in other.result()[1]["message"]
+            assert (
+                other.result() == (400, other.result()[1])
+                and "unsupported URL scheme" in other.result()[1]["message"]
+            )
             assert not all(call.done() for call in health)  # answered while the health checks still wait
             assert [call.result()[0] for call in health] == [503] * 5
             assert all("no answer within 2 s" in call.result()[1]["message"] for call in health)

@@ -15,10 +15,21 @@ def lines(*texts: str) -> list[Line]:
 
 
 def test_recommendation_heading_cuts_everything_after_it() -> None:
-    result = clean_lines(lines(*STORY, "相关推荐", "欧冠小组赛战罢!前八出炉", "欧冠小组赛战罢!前八出炉", "里芃芃体育", "2026-01-29 07:48:52"))
+    result = clean_lines(
+        lines(
+            *STORY,
+            "相关推荐",
+            "欧冠小组赛战罢!前八出炉",
+            "欧冠小组赛战罢!前八出炉",
+            "里芃芃体育",
+            "2026-01-29 07:48:52",
+        )
+    )
     assert result.lines == STORY
     assert result.audit.rules["recommend_heading"] == {
-        "blocks": 5, "chars": 4 + 12 + 12 + 5 + 19, "cut": ["相关推荐", "欧冠小组赛战罢!前八出炉", "欧冠小组赛战罢!前八出炉"]
+        "blocks": 5,
+        "chars": 4 + 12 + 12 + 5 + 19,
+        "cut": ["相关推荐", "欧冠小组赛战罢!前八出炉", "欧冠小组赛战罢!前八出炉"],
     }
 
 
@@ -28,7 +39,14 @@ def test_a_category_recommendation_heading_is_recognised() -> None:
 
 def test_furniture_lines_are_dropped_by_name() -> None:
     result = clean_lines(
-        lines("网易首页 > 新闻中心 > 新闻 > 正文", "0", "分享至", "跳转到主要内容", *STORY, "无障碍浏览 进入关怀版"),
+        lines(
+            "网易首页 > 新闻中心 > 新闻 > 正文",
+            "0",
+            "分享至",
+            "跳转到主要内容",
+            *STORY,
+            "无障碍浏览 进入关怀版",
+        ),
     )
     assert result.lines == STORY
     assert set(result.audit.rules) >= {"breadcrumb", "counter", "share", "skip_link", "accessibility"}
@@ -60,10 +78,23 @@ def test_a_sentence_that_mentions_a_subscription_is_story_text() -> None:
 
 
 def test_a_trailing_run_of_headlines_is_a_link_farm_but_list_items_are_story() -> None:
-    farm = ["人工智能公司 OPENAI 将于下月9日起限制不支持地区的 API 访问", "OpenAI前首席Ilya，成立新公司定位安全智能", "OpenAI 和 Anthropic 无视了规则"]
+    farm = [
+        "人工智能公司 OPENAI 将于下月9日起限制不支持地区的 API 访问",
+        "OpenAI前首席Ilya，成立新公司定位安全智能",
+        "OpenAI 和 Anthropic 无视了规则",
+    ]
     assert clean_lines(lines(*STORY, *farm)).lines == STORY
-    items = [Line("快速发展的技术领域的合同解释", item=True), Line("云服务独家协议", item=True), Line("技术规避手段", item=True)]
-    assert clean_lines([*lines(*STORY), *items]).lines == [*STORY, "快速发展的技术领域的合同解释", "云服务独家协议", "技术规避手段"]
+    items = [
+        Line("快速发展的技术领域的合同解释", item=True),
+        Line("云服务独家协议", item=True),
+        Line("技术规避手段", item=True),
+    ]
+    assert clean_lines([*lines(*STORY), *items]).lines == [
+        *STORY,
+        "快速发展的技术领域的合同解释",
+        "云服务独家协议",
+        "技术规避手段",
+    ]
 
 
 def test_keyword_links_keep_their_text_and_link_farms_go() -> None:
@@ -82,9 +113,16 @@ def test_source_noise_selectors_go_first_and_are_audited() -> None:
     html = '<div><p class="notice">大陆网友注意：本文链接请勿点击。</p><p>正文第一段的内容足够长，是真正的新闻报道文字。</p></div>'
     result = clean_body(html, noise_selectors=("p.notice",))
     assert result.body == "正文第一段的内容足够长，是真正的新闻报道文字。"
-    assert result.audit.as_dict()["rules"]["source_noise"] == {"blocks": 1, "chars": 16, "cut": ["大陆网友注意：本文链接请勿点击。"]}
+    assert result.audit.as_dict()["rules"]["source_noise"] == {
+        "blocks": 1,
+        "chars": 16,
+        "cut": ["大陆网友注意：本文链接请勿点击。"],
+    }
 
 
 def test_broken_html_still_gives_the_story() -> None:
     html = "<div><p>第一段没有闭合标签的新闻正文内容，依然应该被完整地提取出来。<p>第二段<b>加粗未闭合，\x00也含有空字节。</div></span></p>"
-    assert clean_body(html).body == "第一段没有闭合标签的新闻正文内容，依然应该被完整地提取出来。\n第二段加粗未闭合，也含有空字节。"
+    assert (
+        clean_body(html).body
+        == "第一段没有闭合标签的新闻正文内容，依然应该被完整地提取出来。\n第二段加粗未闭合，也含有空字节。"
+    )

@@ -47,28 +47,49 @@ def escaped(text: str) -> str:
 def hostile_page(title: str, extra: str = "") -> str:
     """A generic page whose headline is markup-looking text (escaped in its HTML, as it should be)."""
     paragraphs = "".join(f"<p>{p}</p>" for p in STORY)
-    return (f"<html><head><meta charset='utf-8'><title>{escaped(title)}</title></head><body><article>"
-            f"<h1>{escaped(title)}</h1>{paragraphs}{extra}</article></body></html>")
+    return (
+        f"<html><head><meta charset='utf-8'><title>{escaped(title)}</title></head><body><article>"
+        f"<h1>{escaped(title)}</h1>{paragraphs}{extra}</article></body></html>"
+    )
 
 
 def seed(site: Site, env: dict[str, str], cwd: Path) -> None:
     """Every source's run through the real pipelines: NetEase fine, Solidot with a missing story."""
     serve_netease(site)
-    settings = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "MONITOR_MIN_ARTICLES=3", "-s",
-                "SOURCE_START_URLS=" + json.dumps({"netease": ["http://www.163.com/news/"],
-                                                   "solidot": ["http://www.solidot.org/index.rss"]})]
+    settings = [
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "MONITOR_MIN_ARTICLES=3",
+        "-s",
+        "SOURCE_START_URLS="
+        + json.dumps(
+            {"netease": ["http://www.163.com/news/"], "solidot": ["http://www.solidot.org/index.rss"]}
+        ),
+    ]
     feed = "".join(f"<item><link>http://www.solidot.org/story?sid={sid}</link></item>" for sid in (1, 2, 3))
-    site.add("http://www.solidot.org/index.rss", Page(f"<rss><channel>{feed}</channel></rss>".encode(),
-                                                      content_type="application/rss+xml"))
+    site.add(
+        "http://www.solidot.org/index.rss",
+        Page(f"<rss><channel>{feed}</channel></rss>".encode(), content_type="application/rss+xml"),
+    )
     site.add("http://www.solidot.org/story?sid=1", solidot_story(1))
-    site.add("http://www.solidot.org/story?sid=2", solidot_story(2).replace("第2篇：OpenAI 和微软的紧密关系出现裂缝",
-                                                                            escaped(IMG_TITLE)))
+    site.add(
+        "http://www.solidot.org/story?sid=2",
+        solidot_story(2).replace("第2篇：OpenAI 和微软的紧密关系出现裂缝", escaped(IMG_TITLE)),
+    )
     for source in ("netease", "solidot"):  # sid=3 is missing: 404, so Solidot's run is degraded
         run = run_crawler([*settings, "crawl", source], env, cwd)
         assert run.returncode == (0 if source == "netease" else 3), run.stderr[-2000:]
     mirror = converter("s2t").convert(page_bytes("netease").decode())
-    urls = [site.add("/mirror/1.html", mirror), site.add("/hostile/1.html", hostile_page(SCRIPT_TITLE)),
-            site.add("/hostile/2.html", hostile_page(SCRIPT_TITLE, "<p>（本文转载自网络，如有侵权请联系删除。）</p>"))]
+    urls = [
+        site.add("/mirror/1.html", mirror),
+        site.add("/hostile/1.html", hostile_page(SCRIPT_TITLE)),
+        site.add(
+            "/hostile/2.html", hostile_page(SCRIPT_TITLE, "<p>（本文转载自网络，如有侵权请联系删除。）</p>")
+        ),
+    ]
     fetched = run_crawler(["fetch", *urls], env | {"no_proxy": "127.0.0.1"}, cwd)
     assert fetched.returncode == 0, fetched.stderr[-2000:]
 
@@ -76,8 +97,14 @@ def seed(site: Site, env: dict[str, str], cwd: Path) -> None:
 @contextmanager
 def serving(env: dict[str, str], port: int, cwd: Path) -> Iterator[str]:
     """`crawler api` on the port, once it says it listens; its base URL."""
-    api = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "api", "--port", str(port)],
-                           env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    api = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli.main", "api", "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     assert api.stdout is not None and "serving " + base in api.stdout.readline(), api.stderr  # it listens
     try:
@@ -98,9 +125,18 @@ def dashboard(site: Site, crawler_env, articles, unused_loopback_port: int, tmp_
 def browser() -> Iterator[webdriver.Chrome]:
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1400,1000"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
@@ -111,8 +147,10 @@ def browser() -> Iterator[webdriver.Chrome]:
 def visit(browser: webdriver.Chrome, url: str, name: str) -> None:
     browser.get(url)
     # fonts loaded and a frame painted, or the first screenshot of a fresh browser can come out blank
-    browser.execute_async_script("const done = arguments[0]; document.fonts.ready.then(() => "
-                                 "requestAnimationFrame(() => requestAnimationFrame(done)))")
+    browser.execute_async_script(
+        "const done = arguments[0]; document.fonts.ready.then(() => "
+        "requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
     with pytest.raises(NoAlertPresentException):
@@ -123,12 +161,21 @@ def row(browser: webdriver.Chrome, source: str) -> list[str]:
     return [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, f'tr[data-source="{source}"] td')]
 
 
-def test_the_dashboard_and_metrics_show_the_stores_numbers_and_only_text(dashboard: str, browser, articles) -> None:
+def test_the_dashboard_and_metrics_show_the_stores_numbers_and_only_text(
+    dashboard: str, browser, articles
+) -> None:
     fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
     assert fonts.strip(), "no Chinese font: the pages would show boxes (.ci/run installs fonts-wqy-zenhei)"
     visit(browser, dashboard + "/", "overview")
     netease = row(browser, "netease")
-    assert netease[2:8] == ["ok", "2", "0", "1", "0", "0"]  # status, new, updated, duplicates, dropped, errors
+    assert netease[2:8] == [
+        "ok",
+        "2",
+        "0",
+        "1",
+        "0",
+        "0",
+    ]  # status, new, updated, duplicates, dropped, errors
     assert netease[9] == str(articles.count_documents({"source": "netease"}))
     solidot = row(browser, "solidot")
     assert solidot[2].startswith("degraded") and "stored 2 of 3 article pages (floor 80%)" in solidot[2]
@@ -141,31 +188,46 @@ def test_the_dashboard_and_metrics_show_the_stores_numbers_and_only_text(dashboa
 
     visit(browser, dashboard + "/stories", "stories")
     stories = browser.find_elements(By.CSS_SELECTOR, "section.story")
-    sites = {s.find_element(By.CSS_SELECTOR, "h2").text: [r.find_elements(By.TAG_NAME, "td")[1].text
-                                                          for r in s.find_elements(By.CSS_SELECTOR, "tr")[1:]]
-             for s in stories}
+    sites = {
+        s.find_element(By.CSS_SELECTOR, "h2").text: [
+            r.find_elements(By.TAG_NAME, "td")[1].text for r in s.find_elements(By.CSS_SELECTOR, "tr")[1:]
+        ]
+        for s in stories
+    }
     assert sites[SCRIPT_TITLE] == ["127.0.0.1", "127.0.0.1"]  # hostile titles, shown as text
-    solidot_story = next(v for k, v in sites.items() if k == IMG_TITLE or k.startswith("第1篇"))  # same time: either
+    solidot_story = next(
+        v for k, v in sites.items() if k == IMG_TITLE or k.startswith("第1篇")
+    )  # same time: either
     assert solidot_story == ["www.solidot.org", "www.solidot.org"], sites
     netease_story = next(v for k, v in sites.items() if k.endswith("从微软获得使用GPT API的许可"))
-    assert netease_story[0] == "www.163.com" and sorted(netease_story[1:]) == ["127.0.0.1", "www.163.com"], sites
-    assert all(s.find_elements(By.CSS_SELECTOR, "tr")[1].get_attribute("class") == "original" for s in stories)
+    assert netease_story[0] == "www.163.com" and sorted(netease_story[1:]) == ["127.0.0.1", "www.163.com"], (
+        sites
+    )
+    assert all(
+        s.find_elements(By.CSS_SELECTOR, "tr")[1].get_attribute("class") == "original" for s in stories
+    )
 
     visit(browser, dashboard + "/sources/solidot", "source")
     assert IMG_TITLE in [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#latest a")]
     assert not browser.find_elements(By.CSS_SELECTOR, "#latest img")
     assert "degraded" in browser.find_element(By.ID, "runs").text
-    assert browser.find_element(By.CSS_SELECTOR, "#runs td.discovery").text == "feed: 3 / 3 / 0 / 0"  # found / new / old / stored
+    assert (
+        browser.find_element(By.CSS_SELECTOR, "#runs td.discovery").text == "feed: 3 / 3 / 0 / 0"
+    )  # found / new / old / stored
 
     visit(browser, dashboard + "/sources/generic", "source-generic")
-    assert sorted(a.text for a in browser.find_elements(By.CSS_SELECTOR, "#latest a")).count(SCRIPT_TITLE) == 2
+    assert (
+        sorted(a.text for a in browser.find_elements(By.CSS_SELECTOR, "#latest a")).count(SCRIPT_TITLE) == 2
+    )
 
     box = browser.find_element(By.CSS_SELECTOR, "nav input[name=q]")  # the search box, on every page
     box.send_keys("從微軟獲得 GPT")  # Traditional words find the Simplified title, and its mirror
     box.submit()
     visit(browser, browser.current_url, "search")
     found = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#found a")]
-    assert len(found) == 3 and all("从微软获得使用GPT API的许可" in t or "從微軟獲得使用GPT API的許可" in t for t in found), found
+    assert len(found) == 3 and all(
+        "从微软获得使用GPT API的许可" in t or "從微軟獲得使用GPT API的許可" in t for t in found
+    ), found
     visit(browser, f"{dashboard}/search?q={urllib.parse.quote('http://127.0.0.1')}", "search-url")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#found a")) == 3  # by URL prefix
     visit(browser, f"{dashboard}/search?q=%E6%B2%A1%E6%9C%89%E8%BF%99%E7%A7%8D", "search-none")
@@ -187,20 +249,34 @@ def test_the_dashboard_and_metrics_show_the_stores_numbers_and_only_text(dashboa
 
     # /metrics, on the same store: Prometheus's own parser reads it, and its counts are the store's
     text = urllib.request.urlopen(dashboard + "/metrics").read().decode()
-    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
-               for family in text_string_to_metric_families(text) for s in family.samples}
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
     for source in ("netease", "solidot"):
-        assert samples[("crawler_articles_stored", (("source", source),))] == articles.count_documents({"source": source})
+        assert samples[("crawler_articles_stored", (("source", source),))] == articles.count_documents(
+            {"source": source}
+        )
     assert samples[("crawler_runs_total", (("source", "solidot"), ("status", "degraded")))] == 1
-    assert samples[("crawler_runs_total", (("source", "solidot"), ("status", "failed")))] == 0  # there before it counts
+    assert (
+        samples[("crawler_runs_total", (("source", "solidot"), ("status", "failed")))] == 0
+    )  # there before it counts
     assert samples[("crawler_errors_total", (("source", "solidot"),))] == 1
     assert samples[("crawler_duplicates_stored", (("source", "netease"),))] == 1
 
 
-def test_the_dashboard_keeps_to_the_api_token(crawler_env, articles, unused_loopback_port: int, tmp_path: Path) -> None:
-    api = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "api", "--port", str(unused_loopback_port)],
-                           env=crawler_env | {"API_TOKEN": "s3cret"}, cwd=tmp_path, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
+def test_the_dashboard_keeps_to_the_api_token(
+    crawler_env, articles, unused_loopback_port: int, tmp_path: Path
+) -> None:
+    api = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli.main", "api", "--port", str(unused_loopback_port)],
+        env=crawler_env | {"API_TOKEN": "s3cret"},
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{unused_loopback_port}"
     try:
         assert api.stdout.readline().startswith("serving")
@@ -218,7 +294,9 @@ def test_the_dashboard_keeps_to_the_api_token(crawler_env, articles, unused_loop
             assert status(path, {"Authorization": "Bearer s3cret"})[0] == 200
         assert status("/?token=wrong")[0] == 401
         code, headers = status("/?token=s3cret")
-        assert code == 302 and "HttpOnly" in headers["Set-Cookie"] and "SameSite=strict" in headers["Set-Cookie"]
+        assert (
+            code == 302 and "HttpOnly" in headers["Set-Cookie"] and "SameSite=strict" in headers["Set-Cookie"]
+        )
         cookie = headers["Set-Cookie"].split(";")[0]
         assert status("/stories", {"Cookie": cookie})[0] == 200
     finally:
@@ -232,7 +310,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def test_the_article_page_shows_its_versions_with_escaped_diffs_and_its_removal(
-        site: Site, crawler_env, articles, browser, unused_loopback_port: int, tmp_path: Path) -> None:
+    site: Site, crawler_env, articles, browser, unused_loopback_port: int, tmp_path: Path
+) -> None:
     story = hostile_page("寒潮来袭")
     url = site.add("/edited/1.html", story)
     edited = story.replace(STORY[2], STORY[2] + escaped(SCRIPT_TITLE))  # the edit adds markup-looking text
@@ -245,11 +324,16 @@ def test_the_article_page_shows_its_versions_with_escaped_diffs_and_its_removal(
         rows = browser.find_elements(By.CSS_SELECTOR, "#timeline tr")[1:]
         assert [r.get_attribute("class") for r in rows] == ["version", "version", "removed"]
         assert [r.find_elements(By.TAG_NAME, "td")[1].text for r in rows] == [
-            "version 1: 寒潮来袭", "version 2: 寒潮来袭", "removed (http_404)"]
+            "version 1: 寒潮来袭",
+            "version 2: 寒潮来袭",
+            "removed (http_404)",
+        ]
         assert rows[0].find_elements(By.CSS_SELECTOR, "pre.diff") == []  # nothing before it to differ from
         diff = rows[1].find_element(By.CSS_SELECTOR, "pre.diff").text.splitlines()
         assert [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")] == [
-            "-" + STORY[2], "+" + STORY[2] + SCRIPT_TITLE]  # shown as text: no script ran (visit checks)
+            "-" + STORY[2],
+            "+" + STORY[2] + SCRIPT_TITLE,
+        ]  # shown as text: no script ran (visit checks)
         assert "removed" in browser.find_element(By.ID, "removed").text
         assert "(http_404)" in browser.find_element(By.ID, "removed").text
         assert browser.find_element(By.ID, "body").text.endswith(STORY[-1])  # the last version stays shown

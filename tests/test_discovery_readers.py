@@ -90,29 +90,49 @@ NETEASE = JsonFields(time_format="%m/%d/%Y %H:%M:%S")
 SHANGHAI = datetime(2026, 12, 1, 2, 21, 3, tzinfo=UTC)  # 10:21:03 in Asia/Shanghai
 
 
-@pytest.mark.parametrize(("body", "kind"), [
-    (ATOM, "feed"), (RSS1, "feed"), (b'<?xml version="1.0"?>\n<!-- a comment -->\n<rss version="2.0"><channel/></rss>', "feed"),
-    (NEWS_SITEMAP, "sitemap"), (INDEX, "sitemap"), (JSONP.encode(), "json"), (b'\xef\xbb\xbf[{"url": "x"}]', "json"),
-    (b"User-agent: *\nDisallow: /admin\nSitemap: https://www.aibase.com/sitemap_index.xml\n", "robots"),
-    (b"<!DOCTYPE html><html><body><a href='/a'>a</a></body></html>", "html"),
-])
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        (ATOM, "feed"),
+        (RSS1, "feed"),
+        (b'<?xml version="1.0"?>\n<!-- a comment -->\n<rss version="2.0"><channel/></rss>', "feed"),
+        (NEWS_SITEMAP, "sitemap"),
+        (INDEX, "sitemap"),
+        (JSONP.encode(), "json"),
+        (b'\xef\xbb\xbf[{"url": "x"}]', "json"),
+        (b"User-agent: *\nDisallow: /admin\nSitemap: https://www.aibase.com/sitemap_index.xml\n", "robots"),
+        (b"<!DOCTYPE html><html><body><a href='/a'>a</a></body></html>", "html"),
+    ],
+)
 def test_a_document_is_told_by_what_it_is_not_by_its_name(body: bytes, kind: str) -> None:
     assert recognise(body) == kind
 
 
 def test_atom_entries_have_their_href_links_and_dates() -> None:
-    listing = read_document("feed", ATOM, "", "https://www.solidot.org/index.atom", JsonFields(), "Asia/Shanghai")
+    listing = read_document(
+        "feed", ATOM, "", "https://www.solidot.org/index.atom", JsonFields(), "Asia/Shanghai"
+    )
     assert listing.kind == "feed"
     assert listing.entries == [
-        Entry("https://www.solidot.org/story?sid=83001", published=datetime(2026, 12, 1, 2, 21, tzinfo=UTC),
-              modified=datetime(2026, 12, 1, 3, 0, tzinfo=UTC), title="OpenAI 和微软"),
-        Entry("https://www.solidot.org/story?sid=83002", published=datetime(2026, 11, 30, 8, 0, tzinfo=UTC),
-              modified=datetime(2026, 11, 30, 8, 0, tzinfo=UTC), title="second"),
+        Entry(
+            "https://www.solidot.org/story?sid=83001",
+            published=datetime(2026, 12, 1, 2, 21, tzinfo=UTC),
+            modified=datetime(2026, 12, 1, 3, 0, tzinfo=UTC),
+            title="OpenAI 和微软",
+        ),
+        Entry(
+            "https://www.solidot.org/story?sid=83002",
+            published=datetime(2026, 11, 30, 8, 0, tzinfo=UTC),
+            modified=datetime(2026, 11, 30, 8, 0, tzinfo=UTC),
+            title="second",
+        ),
     ]
 
 
 def test_rss_1_0_items_have_their_dublin_core_dates() -> None:
-    listing = read_document("feed", RSS1, "", "https://www.solidot.org/index.rdf", JsonFields(), "Asia/Shanghai")
+    listing = read_document(
+        "feed", RSS1, "", "https://www.solidot.org/index.rdf", JsonFields(), "Asia/Shanghai"
+    )
     assert [(e.url, e.published) for e in listing.entries] == [
         ("https://www.solidot.org/story?sid=83003", datetime(2026, 12, 1, 1, 30, tzinfo=UTC))
     ]
@@ -123,11 +143,17 @@ def test_a_news_sitemap_gives_publication_dates_titles_and_precision() -> None:
     assert listing.kind == "news_sitemap"
     first, second = listing.entries
     assert (first.url, first.published, first.precision, first.title) == (
-        "https://www.aibase.com/zh/news/23001", datetime(2026, 12, 1, 0, 15, tzinfo=UTC), "second", "新闻")
+        "https://www.aibase.com/zh/news/23001",
+        datetime(2026, 12, 1, 0, 15, tzinfo=UTC),
+        "second",
+        "新闻",
+    )
     assert (second.published, second.precision) == (datetime(2026, 11, 19, 16, 0, tzinfo=UTC), "day")
     # a day-only date covers its whole day: not too old until that day has ended
     day_end = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
-    assert not second.older_than(day_end - timedelta(minutes=1)) and second.older_than(day_end + timedelta(minutes=1))
+    assert not second.older_than(day_end - timedelta(minutes=1)) and second.older_than(
+        day_end + timedelta(minutes=1)
+    )
 
 
 def test_an_index_lists_its_sitemaps_to_follow_and_a_urlset_its_alternates() -> None:
@@ -139,14 +165,21 @@ def test_an_index_lists_its_sitemaps_to_follow_and_a_urlset_its_alternates() -> 
     ]
     urlset = read_sitemap(URLSET, "Asia/Shanghai")
     assert urlset.kind == "sitemap"
-    assert urlset.entries == [Entry("https://www.aibase.com/news/23003", modified=datetime(2026, 11, 30, 23, 0, tzinfo=UTC),
-                                    alternates=("https://www.aibase.com/zh/news/23003",))]
+    assert urlset.entries == [
+        Entry(
+            "https://www.aibase.com/news/23003",
+            modified=datetime(2026, 11, 30, 23, 0, tzinfo=UTC),
+            alternates=("https://www.aibase.com/zh/news/23003",),
+        )
+    ]
 
 
 def test_robots_txt_names_its_sitemaps() -> None:
     robots = b"User-agent: *\nDisallow: /search\nSitemap: /sitemap_index.xml\nsitemap: https://www.aibase.com/news.xml\n"
     assert [e.url for e in read_robots(robots, "https://www.aibase.com/robots.txt").follow] == [
-        "https://www.aibase.com/sitemap_index.xml", "https://www.aibase.com/news.xml"]
+        "https://www.aibase.com/sitemap_index.xml",
+        "https://www.aibase.com/news.xml",
+    ]
 
 
 def test_a_gzipped_sitemap_is_inflated_within_the_size_limit() -> None:
@@ -162,14 +195,19 @@ def test_a_jsonp_channel_list_is_parsed_as_json_with_the_sources_time_format() -
     assert listing.kind == "json"
     assert [(e.url, e.published, e.title) for e in listing.entries] == [
         ("https://www.163.com/dy/article/JH3M8N2V0511B8LM.html", SHANGHAI, "字节跳动回应"),
-        ("https://www.163.com/dy/article/JH3M8N2V0511B8LN.html", datetime(2026, 11, 20, 0, 0, tzinfo=UTC), "第二条"),
+        (
+            "https://www.163.com/dy/article/JH3M8N2V0511B8LN.html",
+            datetime(2026, 11, 20, 0, 0, tzinfo=UTC),
+            "第二条",
+        ),
     ]  # keywords' relative `akey_link` and `commenturl` are not entries: neither is a declared URL key
 
 
 def test_json_lists_take_epoch_times_and_nested_objects() -> None:
     text = '{"code": 0, "data": {"list": [{"url": "https://www.aibase.com/zh/news/1", "publish_time": 1764555663000}]}}'
     assert read_json(text, JsonFields(), "Asia/Shanghai").entries == [
-        Entry("https://www.aibase.com/zh/news/1", published=datetime(2025, 12, 1, 2, 21, 3, tzinfo=UTC))]
+        Entry("https://www.aibase.com/zh/news/1", published=datetime(2025, 12, 1, 2, 21, 3, tzinfo=UTC))
+    ]
 
 
 def test_a_broken_json_list_is_a_clear_error() -> None:
@@ -178,31 +216,49 @@ def test_a_broken_json_list_is_a_clear_error() -> None:
 
 
 def test_a_feed_cannot_read_local_files_through_an_external_entity() -> None:
-    hostile = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>'
-               b"<rss version=\"2.0\"><channel><item><title>&xxe;</title><link>https://www.solidot.org/story?sid=1&xxe;</link>"
-               b"</item></channel></rss>")
-    assert read_document("feed", hostile, "", "https://www.solidot.org/index.rss", JsonFields(), "Asia/Shanghai").entries == [
-        Entry("https://www.solidot.org/story?sid=1")]
+    hostile = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>'
+        b'<rss version="2.0"><channel><item><title>&xxe;</title><link>https://www.solidot.org/story?sid=1&xxe;</link>'
+        b"</item></channel></rss>"
+    )
+    assert read_document(
+        "feed", hostile, "", "https://www.solidot.org/index.rss", JsonFields(), "Asia/Shanghai"
+    ).entries == [Entry("https://www.solidot.org/story?sid=1")]
 
 
 def test_a_feed_date_without_a_time_of_day_keeps_day_precision() -> None:
-    rss = (b'<?xml version="1.0"?><rss version="2.0"><channel>'
-           b"<item><link>https://www.solidot.org/story?sid=5</link><pubDate>Tue, 01 Dec 2026</pubDate></item>"
-           b"<item><link>https://www.solidot.org/story?sid=6</link><pubDate>Tue, 01 Dec 2026 10:00:00 +0800</pubDate></item>"
-           b"</channel></rss>")
-    day, minute = read_document("feed", rss, "", "https://www.solidot.org/index.rss", JsonFields(), "Asia/Shanghai").entries
+    rss = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel>'
+        b"<item><link>https://www.solidot.org/story?sid=5</link><pubDate>Tue, 01 Dec 2026</pubDate></item>"
+        b"<item><link>https://www.solidot.org/story?sid=6</link><pubDate>Tue, 01 Dec 2026 10:00:00 +0800</pubDate></item>"
+        b"</channel></rss>"
+    )
+    day, minute = read_document(
+        "feed", rss, "", "https://www.solidot.org/index.rss", JsonFields(), "Asia/Shanghai"
+    ).entries
     assert (day.published, day.precision) == (datetime(2026, 12, 1, tzinfo=UTC), "day")
     assert (minute.published, minute.precision) == (datetime(2026, 12, 1, 2, 0, tzinfo=UTC), "second")
     assert not day.older_than(datetime(2026, 12, 1, 23, 0, tzinfo=UTC))  # the day is not over yet
 
 
-@pytest.mark.parametrize(("text", "value", "precision"), [
-    ("2026-12-01", datetime(2026, 11, 30, 16, 0, tzinfo=UTC), "day"),
-    ("2026-12-01T08:15+08:00", datetime(2026, 12, 1, 0, 15, tzinfo=UTC), "minute"),
-    ("2026-12-01T08:15:30Z", datetime(2026, 12, 1, 8, 15, 30, tzinfo=UTC), "second"),
-    ("2026-12-01 08:15:30", datetime(2026, 12, 1, 0, 15, 30, tzinfo=UTC), "second"),  # no zone: the source's
-    ("2026年12月1日 08:15", datetime(2026, 12, 1, 0, 15, tzinfo=UTC), "minute"),  # not W3C: read as any date text
-])
+@pytest.mark.parametrize(
+    ("text", "value", "precision"),
+    [
+        ("2026-12-01", datetime(2026, 11, 30, 16, 0, tzinfo=UTC), "day"),
+        ("2026-12-01T08:15+08:00", datetime(2026, 12, 1, 0, 15, tzinfo=UTC), "minute"),
+        ("2026-12-01T08:15:30Z", datetime(2026, 12, 1, 8, 15, 30, tzinfo=UTC), "second"),
+        (
+            "2026-12-01 08:15:30",
+            datetime(2026, 12, 1, 0, 15, 30, tzinfo=UTC),
+            "second",
+        ),  # no zone: the source's
+        (
+            "2026年12月1日 08:15",
+            datetime(2026, 12, 1, 0, 15, tzinfo=UTC),
+            "minute",
+        ),  # not W3C: read as any date text
+    ],
+)
 def test_sitemap_dates_keep_their_zone_and_precision(text: str, value: datetime, precision: str) -> None:
     found = w3c_datetime(text, "Asia/Shanghai")
     assert found is not None and (found.value, found.precision) == (value, precision)

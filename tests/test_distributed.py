@@ -23,9 +23,20 @@ from tests.conftest import run_crawler, wait_for
 from tests.site import Page, Site
 
 SETTINGS = [
-    "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "FRONTIER_POLL_INTERVAL=0.2",
-    "-s", "FRONTIER_LEASE_TIMEOUT=3", "-s", "MONGO_FLUSH_INTERVAL=0.5", "-s", "RETRY_BACKOFF_BASE=0.5",
-    "-s", f'SOURCE_START_URLS={{"netease": ["{LISTING}"]}}',
+    "-s",
+    "AUTOTHROTTLE_ENABLED=0",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "FRONTIER_POLL_INTERVAL=0.2",
+    "-s",
+    "FRONTIER_LEASE_TIMEOUT=3",
+    "-s",
+    "MONGO_FLUSH_INTERVAL=0.5",
+    "-s",
+    "RETRY_BACKOFF_BASE=0.5",
+    "-s",
+    f'SOURCE_START_URLS={{"netease": ["{LISTING}"]}}',
 ]
 
 
@@ -40,13 +51,18 @@ class Cluster:
 
     def seed(self) -> None:
         """What `crawler schedule` does on a source's turn (its own test is the first below)."""
-        assert Frontier(redis.Redis.from_url(self.env["REDIS_URL"]), "netease").seed("test", 60_000) == "seeded"
+        assert (
+            Frontier(redis.Redis.from_url(self.env["REDIS_URL"]), "netease").seed("test", 60_000) == "seeded"
+        )
 
     def worker(self, *options: str, settings: tuple[str, ...] = ()) -> subprocess.Popen:
         self.logs.append(self.folder / f"worker{len(self.logs)}.log")
         process = subprocess.Popen(
             [sys.executable, "-m", "crawler.cli.main", *SETTINGS, *settings, "worker", "netease", *options],
-            env=self.env, cwd=self.folder, stdout=subprocess.DEVNULL, stderr=self.logs[-1].open("w"),
+            env=self.env,
+            cwd=self.folder,
+            stdout=subprocess.DEVNULL,
+            stderr=self.logs[-1].open("w"),
         )
         self.workers.append(process)
         return process
@@ -91,13 +107,17 @@ def assert_stored_once(articles, idents: list[str], refetched: int = 0) -> None:
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
-def test_every_article_is_stored_once_and_every_page_fetched_once(workers: int, cluster: Cluster, site: Site, articles) -> None:
+def test_every_article_is_stored_once_and_every_page_fetched_once(
+    workers: int, cluster: Cluster, site: Site, articles
+) -> None:
     idents = news_site(site, 90, delay=0.05)
     seeded = run_crawler([*SETTINGS, "schedule", "--once", "netease"], cluster.env, cluster.folder)
     assert seeded.returncode == 0, seeded.stderr[-2000:]
     assert "netease: new round seeded for the workers" in seeded.stderr
     for n in range(workers):
-        cluster.worker("--until-idle", *(("--sources", "netease", "solidot") if n else ()))  # `worker netease` too
+        cluster.worker(
+            "--until-idle", *(("--sources", "netease", "solidot") if n else ())
+        )  # `worker netease` too
     cluster.wait()
     assert_stored_once(articles, idents)
     assert Counter(article_fetches(site)) == Counter(idents)  # each page once, across all workers
@@ -131,7 +151,9 @@ def test_sigkill_of_the_busiest_worker_loses_nothing_and_refetches_only_what_it_
     assert "back in the queue" in "".join(log.read_text() for log in cluster.logs)
 
 
-def test_sigterm_finishes_in_flight_work_exits_0_and_leaves_no_lease(cluster: Cluster, site: Site, articles, redis_server) -> None:
+def test_sigterm_finishes_in_flight_work_exits_0_and_leaves_no_lease(
+    cluster: Cluster, site: Site, articles, redis_server
+) -> None:
     idents = news_site(site, 20, delay=0.5)
     cluster.seed()
     first = cluster.worker("--until-idle", settings=("-s", "CONCURRENT_REQUESTS=2"))
@@ -159,7 +181,9 @@ def test_idle_and_late_workers_are_handed_work_by_their_poller_and_none_exits_wh
     server = redis_server.client()
     two_at_once = ("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2")  # 12 s of work: the late worker finds some left
     waiting = cluster.worker(settings=(*two_at_once, "-s", "LOG_LEVEL=DEBUG"))  # a service: no --until-idle
-    wait_for(lambda: cluster.logs[0].read_text().count(": the engine is idle") >= 2)  # idle, and the engine has just had its regular look
+    wait_for(
+        lambda: cluster.logs[0].read_text().count(": the engine is idle") >= 2
+    )  # idle, and the engine has just had its regular look
     cluster.seed()
     wait_for(lambda: LISTING in site.requests, 5)
 
@@ -178,7 +202,9 @@ def test_idle_and_late_workers_are_handed_work_by_their_poller_and_none_exits_wh
     assert_stored_once(articles, idents)
 
 
-def test_three_workers_send_a_site_no_more_than_its_per_domain_limit(cluster: Cluster, site: Site, articles) -> None:
+def test_three_workers_send_a_site_no_more_than_its_per_domain_limit(
+    cluster: Cluster, site: Site, articles
+) -> None:
     idents = news_site(site, 15, delay=0.3)
     cluster.seed()
     for _ in range(3):  # each alone would be allowed 2 at once: 6 together without sharing
@@ -188,7 +214,9 @@ def test_three_workers_send_a_site_no_more_than_its_per_domain_limit(cluster: Cl
     assert site.most_in_flight["www.163.com"] == 2
 
 
-def test_a_503_with_retry_after_holds_every_worker_off_the_site(cluster: Cluster, site: Site, articles) -> None:
+def test_a_503_with_retry_after_holds_every_worker_off_the_site(
+    cluster: Cluster, site: Site, articles
+) -> None:
     idents = news_site(site, 20, delay=0.05)
     busy = ARTICLE.format(idents[3])
     site.add(busy, Page(site.pages[busy].body, fail_times=1, headers={"Retry-After": "2"}))
@@ -203,7 +231,9 @@ def test_a_503_with_retry_after_holds_every_worker_off_the_site(cluster: Cluster
     assert site.requests.count(busy) == 2
 
 
-def test_redis_down_for_5_seconds_mid_crawl_loses_nothing(cluster: Cluster, site: Site, articles, redis_server) -> None:
+def test_redis_down_for_5_seconds_mid_crawl_loses_nothing(
+    cluster: Cluster, site: Site, articles, redis_server
+) -> None:
     idents = news_site(site, 60, delay=0.05)
     cluster.seed()
     for _ in range(2):
@@ -219,7 +249,9 @@ def test_redis_down_for_5_seconds_mid_crawl_loses_nothing(cluster: Cluster, site
     assert all("redis unreachable" in log.read_text() for log in cluster.logs)
 
 
-def test_crawl_with_redis_url_seeds_a_round_and_ends_when_it_is_done(cluster: Cluster, site: Site, articles, redis_server) -> None:
+def test_crawl_with_redis_url_seeds_a_round_and_ends_when_it_is_done(
+    cluster: Cluster, site: Site, articles, redis_server
+) -> None:
     idents = news_site(site, 12, delay=0.05)
     done = run_crawler([*SETTINGS, "crawl", "netease"], cluster.env, cluster.folder)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -265,8 +297,11 @@ def test_with_another_scheduler_a_crawl_starts_from_its_spider_though_redis_url_
     """Only this project's scheduler starts discovery from the round's seed; under another one (Scrapy's
     own here, scrapy-redis's in bench/distributed.py) the spider's start does, as in any Scrapy project."""
     idents = news_site(site, 6, delay=0.05)
-    done = run_crawler([*SETTINGS, "-s", "SCHEDULER=scrapy.core.scheduler.Scheduler", "crawl", "netease"],
-                       cluster.env, cluster.folder)
+    done = run_crawler(
+        [*SETTINGS, "-s", "SCHEDULER=scrapy.core.scheduler.Scheduler", "crawl", "netease"],
+        cluster.env,
+        cluster.folder,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "new round seeded" not in done.stderr
     assert_stored_once(articles, idents)
@@ -279,7 +314,9 @@ def test_worker_without_redis_url_says_what_it_needs(crawler_env, tmp_path: Path
     assert "needs REDIS_URL" in done.stderr
 
 
-def test_status_shows_the_frontier_and_each_worker(cluster: Cluster, site: Site, articles, redis_server) -> None:
+def test_status_shows_the_frontier_and_each_worker(
+    cluster: Cluster, site: Site, articles, redis_server
+) -> None:
     news_site(site, 10, delay=0.05)
     cluster.seed()
     worker = cluster.worker()
@@ -288,10 +325,10 @@ def test_status_shows_the_frontier_and_each_worker(cluster: Cluster, site: Site,
     shown = run_crawler(["status"], cluster.env, cluster.folder)
     assert shown.returncode == 0, shown.stderr
     lines = shown.stdout.splitlines()
-    frontier = lines[lines.index("frontier") + 1:]
+    frontier = lines[lines.index("frontier") + 1 :]
     assert frontier[0].split() == ["source", "round", "queued", "leased", "dead"]
     assert frontier[1].split() == ["netease", "1", "0", "0", "0"]
     assert lines[lines.index("workers") + 1].split() == ["worker", "pid", "up", "(min)", "pages", "pages/min"]
-    assert any(line.split()[1] == str(worker.pid) for line in lines[lines.index("workers") + 2:])
+    assert any(line.split()[1] == str(worker.pid) for line in lines[lines.index("workers") + 2 :])
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(60) == 0

@@ -38,7 +38,15 @@ def readme_types() -> dict[str, str]:
 
 
 def validator_words(spec: dict) -> str:
-    names = {"string": "string", "date": "date", "int": "int", "long": "int", "double": "double", "object": "object", "array": "array"}
+    names = {
+        "string": "string",
+        "date": "date",
+        "int": "int",
+        "long": "int",
+        "double": "double",
+        "object": "object",
+        "array": "array",
+    }
     kinds = spec["bsonType"] if isinstance(spec["bsonType"], list) else [spec["bsonType"]]
     words = list(dict.fromkeys(names[k] for k in kinds if k != "null"))
     text = " or ".join(words)
@@ -83,7 +91,9 @@ def test_compose_scales_workers_on_one_persistent_redis_that_only_the_crawler_re
 def test_the_image_runs_unprivileged_and_the_api_service_checks_its_health() -> None:
     import yaml
 
-    users = [line.split()[1] for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("USER ")]
+    users = [
+        line.split()[1] for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("USER ")
+    ]
     assert users and users[-1] not in ("root", "0")
     api = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["api"]
     probe = " ".join(api["healthcheck"]["test"])
@@ -91,8 +101,11 @@ def test_the_image_runs_unprivileged_and_the_api_service_checks_its_health() -> 
 
 
 def test_the_layout_names_every_module_and_package_of_crawler() -> None:
-    layout = README[README.index("## Layout"):].split("\n## ")[0]
-    parts = [p.name for p in (ROOT / "crawler").iterdir() if (p.suffix == ".py" and p.name != "__init__.py")
-             or (p.is_dir() and (p / "__init__.py").exists())]
+    layout = README[README.index("## Layout") :].split("\n## ")[0]
+    parts = [
+        p.name
+        for p in (ROOT / "crawler").iterdir()
+        if (p.suffix == ".py" and p.name != "__init__.py") or (p.is_dir() and (p / "__init__.py").exists())
+    ]
     assert len(parts) > 20
     assert [p for p in sorted(parts) if p not in layout] == []

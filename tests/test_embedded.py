@@ -25,7 +25,11 @@ def test_fetch_without_mongo_uri_stores_in_the_embedded_store_that_db_serve_shar
 
     serve = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli.main", "db", "serve", "--port", str(unused_loopback_port)],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         line = serve.stdout.readline()
@@ -34,7 +38,9 @@ def test_fetch_without_mongo_uri_stores_in_the_embedded_store_that_db_serve_shar
         again = run_crawler(["fetch", url], env, tmp_path)
         assert again.returncode == 0, again.stderr
         assert json.loads(again.stdout)["fetch_count"] == 2
-        with pymongo.MongoClient(f"mongodb://127.0.0.1:{unused_loopback_port}/", serverSelectionTimeoutMS=5000) as client:
+        with pymongo.MongoClient(
+            f"mongodb://127.0.0.1:{unused_loopback_port}/", serverSelectionTimeoutMS=5000
+        ) as client:
             doc = client[env["MONGO_DATABASE"]].articles.find_one({"url": url})
         assert doc["title"] == "OpenAI發現不對勁,直接上書白宮:像對待華為一樣對待DeepSeek"
         assert doc["fetch_count"] == 2
@@ -50,7 +56,9 @@ def test_fetch_without_mongo_uri_stores_in_the_embedded_store_that_db_serve_shar
 def signal_through_a_thread(pid: int, sig: int) -> None:
     """Send `sig` by the id of one of the process's threads other than its main one (Linux:
     /proc/PID/task), the newest that is still there: threads come and go while we look."""
-    for tid in sorted((int(t.name) for t in Path(f"/proc/{pid}/task").iterdir() if int(t.name) != pid), reverse=True):
+    for tid in sorted(
+        (int(t.name) for t in Path(f"/proc/{pid}/task").iterdir() if int(t.name) != pid), reverse=True
+    ):
         try:
             os.kill(tid, sig)
             return
@@ -86,7 +94,11 @@ def test_the_readme_example_runs_on_the_embedded_default_while_the_api_serves_it
         status = run_crawler(["status"], env, tmp_path)
         assert status.returncode == 0, status.stderr
         generic = next(line.split() for line in status.stdout.splitlines() if line.startswith("generic "))
-        assert generic[1:3] == ["never", "-"] and generic[-3:] == ["1", "on", "demand"]  # stored 1, not scheduled
+        assert generic[1:3] == ["never", "-"] and generic[-3:] == [
+            "1",
+            "on",
+            "demand",
+        ]  # stored 1, not scheduled
         export = run_crawler(["export"], env, tmp_path)
         assert export.returncode == 0, export.stderr
         assert [json.loads(line)["url"] for line in export.stdout.splitlines()] == [url]
@@ -96,12 +108,18 @@ def test_the_readme_example_runs_on_the_embedded_default_while_the_api_serves_it
     assert not (Path(env["MONGO_EMBEDDED_PATH"]) / "serving.json").exists()
 
 
-def test_a_stale_serving_record_is_replaced_by_the_next_command(site: Site, crawler_env, tmp_path: Path) -> None:
+def test_a_stale_serving_record_is_replaced_by_the_next_command(
+    site: Site, crawler_env, tmp_path: Path
+) -> None:
     env = {k: v for k, v in crawler_env.items() if k != "MONGO_URI"}
     folder = Path(env["MONGO_EMBEDDED_PATH"])
     folder.mkdir(parents=True)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    (folder / "serving.json").write_text(json.dumps({"uri": "mongodb://127.0.0.1:1/", "pid": int(dead.stdout)}))
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    (folder / "serving.json").write_text(
+        json.dumps({"uri": "mongodb://127.0.0.1:1/", "pid": int(dead.stdout)})
+    )
     url = site.add("/reader/003.html", page_bytes("flat_003"))
     fetch = run_crawler(["fetch", url], env, tmp_path)
     assert fetch.returncode == 0, fetch.stderr

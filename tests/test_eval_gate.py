@@ -22,7 +22,9 @@ SNIPPET_FLOORS = {"trafilatura_zh": 29}  # must / must-not snippets right, of 30
 
 def bodies(name: str) -> list[tuple[str, object]]:
     folder = BENCH_DATA / name
-    assert (folder / "index.json").exists(), f"{folder} is missing: the shared/ folder must sit beside the repository"
+    assert (folder / "index.json").exists(), (
+        f"{folder} is missing: the shared/ folder must sit beside the repository"
+    )
     return [(process_page(p.html, p.url, spider_for_url(p.url).name).body, p) for p in load_set(folder)]
 
 
@@ -40,5 +42,8 @@ def test_no_real_news_page_comes_out_empty_or_with_a_farm_left_in_it() -> None:
 
 @pytest.mark.parametrize("name", sorted(SNIPPET_FLOORS))
 def test_must_and_must_not_snippets_of_each_snippet_set_stay_above_their_floor(name: str) -> None:
-    right = sum(sum(s in body for s in page.must) + sum(s not in body for s in page.must_not) for body, page in bodies(name))
+    right = sum(
+        sum(s in body for s in page.must) + sum(s not in body for s in page.must_not)
+        for body, page in bodies(name)
+    )
     assert right >= SNIPPET_FLOORS[name]

@@ -21,8 +21,20 @@ def seed(articles) -> None:
     ensure_collection(articles)
     store(articles, "https://www.163.com/dy/article/A.html", STORY, T0, source="netease")
     store(articles, "https://mirror.example/a.html", STORY + "\n来源：网易", T0 + timedelta(hours=2))
-    store(articles, "https://www.solidot.org/story?sid=1", expected_json("solidot")["body"], T0 + timedelta(days=2), source="solidot")
-    store(articles, "https://www.163.com/dy/article/B.html", expected_json("aibase")["body"], T0 + timedelta(days=5), source="netease")
+    store(
+        articles,
+        "https://www.solidot.org/story?sid=1",
+        expected_json("solidot")["body"],
+        T0 + timedelta(days=2),
+        source="solidot",
+    )
+    store(
+        articles,
+        "https://www.163.com/dy/article/B.html",
+        expected_json("aibase")["body"],
+        T0 + timedelta(days=5),
+        source="netease",
+    )
 
 
 def export(args: list[str], env, cwd: Path) -> list[dict]:
@@ -38,15 +50,23 @@ def test_filters_select_by_time_source_and_canonical(articles, crawler_env, tmp_
     urls = sorted(a["url"] for a in export(["--canonical"], crawler_env, tmp_path))
     assert "https://mirror.example/a.html" not in urls and len(urls) == 3
     window = export(["--since", "2026-03-01T09:00:00+08:00", "--until", "2026-03-04"], crawler_env, tmp_path)
-    assert sorted(a["url"] for a in window) == ["https://mirror.example/a.html", "https://www.solidot.org/story?sid=1"]
+    assert sorted(a["url"] for a in window) == [
+        "https://mirror.example/a.html",
+        "https://www.solidot.org/story?sid=1",
+    ]
     netease = export(["--source", "netease", "--canonical"], crawler_env, tmp_path)
-    assert sorted(a["url"] for a in netease) == ["https://www.163.com/dy/article/A.html", "https://www.163.com/dy/article/B.html"]
+    assert sorted(a["url"] for a in netease) == [
+        "https://www.163.com/dy/article/A.html",
+        "https://www.163.com/dy/article/B.html",
+    ]
 
 
 def test_csv_keeps_multiline_bodies_and_lists(articles, crawler_env, tmp_path: Path) -> None:
     seed(articles)
     out = tmp_path / "articles.csv"
-    run = run_crawler(["export", "--format", "csv", "-o", str(out), "--source", "solidot"], crawler_env, tmp_path)
+    run = run_crawler(
+        ["export", "--format", "csv", "-o", str(out), "--source", "solidot"], crawler_env, tmp_path
+    )
     assert run.returncode == 0 and "exported 1 article(s)" in run.stderr
     [row] = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert row["body"] == expected_json("solidot")["body"] and "\n" in row["body"]
@@ -60,8 +80,18 @@ def test_a_large_export_does_not_grow_memory(articles, mongo_uri: str, db_name: 
     def fill(upto: int) -> None:
         have = articles.count_documents({})
         docs = [
-            to_document(Article(url=f"https://bulk.example/{n}", source="generic", site="bulk.example", title=f"第{n}篇",
-                                body=body, published_at=T0, lang="zh-Hans", fetched_at=T0))
+            to_document(
+                Article(
+                    url=f"https://bulk.example/{n}",
+                    source="generic",
+                    site="bulk.example",
+                    title=f"第{n}篇",
+                    body=body,
+                    published_at=T0,
+                    lang="zh-Hans",
+                    fetched_at=T0,
+                )
+            )
             for n in range(have, upto)
         ]
         for start in range(0, len(docs), 500):
@@ -69,7 +99,9 @@ def test_a_large_export_does_not_grow_memory(articles, mongo_uri: str, db_name: 
 
     def peak() -> int:
         """Measured in a process of its own: the test's SecantusDB server shares this one."""
-        run = subprocess.run([sys.executable, "-c", PEAK, mongo_uri, db_name], capture_output=True, text=True, timeout=120)
+        run = subprocess.run(
+            [sys.executable, "-c", PEAK, mongo_uri, db_name], capture_output=True, text=True, timeout=120
+        )
         written, top = map(int, run.stdout.split())
         assert written == articles.count_documents({}), run.stderr
         return top

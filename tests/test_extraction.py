@@ -38,7 +38,9 @@ def real_netease(replace: tuple[str, str]) -> tuple[bytes, str]:
 
 def test_an_empty_placeholder_matched_by_the_body_selector_falls_back_to_the_generic_path() -> None:
     """The template moved the story out of #endText and left an empty #endText beside it."""
-    body, url = real_netease(('<div class="post_text" id="endText"', '<div id="endText"><p></p></div><div class="post_text"'))
+    body, url = real_netease(
+        ('<div class="post_text" id="endText"', '<div id="endText"><p></p></div><div class="post_text"')
+    )
     article = process_page(body, url, "netease")
     story = expected_json(NETEASE_2019)["body"]
     assert (article.extracted_by, article.extraction_fallback) == ("generic", "empty")
@@ -49,7 +51,9 @@ def test_an_empty_placeholder_matched_by_the_body_selector_falls_back_to_the_gen
 
 def test_a_body_block_holding_only_the_columns_sign_off_falls_back_to_the_whole_story() -> None:
     signoff = "<p>本文为《证券市场红周刊》独家授权网易财经发布的稿件，未经授权不得转载。文中观点仅代表作者本人，不代表网易立场。</p>"
-    body, url = real_netease(('<div class="post_text" id="endText"', f'<div id="endText">{signoff}</div><div class="post_text"'))
+    body, url = real_netease(
+        ('<div class="post_text" id="endText"', f'<div id="endText">{signoff}</div><div class="post_text"')
+    )
     article = process_page(body, url, "netease")
     assert article.extraction_fallback == "weak"
     assert "of the page's" in article.extracted_why and "main-text characters" in article.extracted_why
@@ -59,16 +63,23 @@ def test_a_body_block_holding_only_the_columns_sign_off_falls_back_to_the_whole_
 def test_the_real_pages_of_each_netease_layout_use_that_layout_without_fallback() -> None:
     by_layout = {expected_json(name)["extracted_by"] for name in PAGES if name.startswith("gne_163_")}
     assert by_layout == {"netease/2019", "netease/2021", "netease/dy2019"}
-    assert all(process_page(page_bytes(n), PAGES[n]["url"], "netease").extraction_fallback is None
-               for n in PAGES if n.startswith("gne_163_"))
+    assert all(
+        process_page(page_bytes(n), PAGES[n]["url"], "netease").extraction_fallback is None
+        for n in PAGES
+        if n.startswith("gne_163_")
+    )
 
 
 def test_every_layout_of_every_source_has_a_fixture_page_that_uses_it() -> None:
     from crawler.sources import SOURCES
 
     used = {expected_json(name)["extracted_by"] for name in PAGES}
-    missing = [f"{s}/{lay.name}" for s, spider in SOURCES.items() for lay in spider.spec.layouts
-               if f"{s}/{lay.name}" not in used]
+    missing = [
+        f"{s}/{lay.name}"
+        for s, spider in SOURCES.items()
+        for lay in spider.spec.layouts
+        if f"{s}/{lay.name}" not in used
+    ]
     assert missing == [], (
         f"no fixture page for layouts {missing}: save a page of that template under tests/fixtures/pages, "
         "add it to tests/fixtures/pages.json and run scripts/gen_fixture.py NAME"
@@ -77,8 +88,10 @@ def test_every_layout_of_every_source_has_a_fixture_page_that_uses_it() -> None:
 
 # --- Story lists and farms ----------------------------------------------------------------------
 
-STORY = ["欧盟法院周二裁定，苹果须向爱尔兰补缴130亿欧元税款，此案历时八年。",
-         "分析人士认为，这一判决将影响欧盟对跨国公司的税务执法。"]
+STORY = [
+    "欧盟法院周二裁定，苹果须向爱尔兰补缴130亿欧元税款，此案历时八年。",
+    "分析人士认为，这一判决将影响欧盟对跨国公司的税务执法。",
+]
 
 
 @pytest.mark.parametrize("intro", ["其结果可能为以下方面树立重要先例：", "关键要点："])
@@ -91,7 +104,9 @@ def test_a_tail_of_the_pages_link_texts_is_a_farm_and_of_other_short_lines_the_s
     tail = ["苹果发布新款iPhone", "华为发布麒麟990芯片", "小米发布年度旗舰"]
     links = frozenset({"苹果发布新款iphone", "华为发布麒麟990芯片", "小米发布年度旗舰"})
     assert clean_lines([Line(t) for t in (*STORY, *tail)], link_texts=links).lines == STORY
-    assert clean_lines([Line(t) for t in (*STORY, *tail)], link_texts=frozenset({"无关的链接文字"})).lines == [*STORY, *tail]
+    assert clean_lines(
+        [Line(t) for t in (*STORY, *tail)], link_texts=frozenset({"无关的链接文字"})
+    ).lines == [*STORY, *tail]
 
 
 def test_a_link_density_rule_never_drops_the_block_that_holds_the_story() -> None:
@@ -99,15 +114,20 @@ def test_a_link_density_rule_never_drops_the_block_that_holds_the_story() -> Non
     promo table and a link list, which together hold more link text than the story has text."""
     links = "".join(f'<li><a href="/n/{i}">热门新闻标题第{i}条：某地发生一件大事</a></li>' for i in range(8))
     promo = "".join(f'<td><a href="/p/{i}">限时优惠活动{i}</a></td>' for i in range(6))
-    html = (f"<div><table><tr>{promo}</tr></table><div class='main'><p>{STORY[0]}</p><p>{STORY[1]}</p>"
-            f"<ul>{links}</ul></div></div>")
+    html = (
+        f"<div><table><tr>{promo}</tr></table><div class='main'><p>{STORY[0]}</p><p>{STORY[1]}</p>"
+        f"<ul>{links}</ul></div></div>"
+    )
     assert clean_body(html).body == "\n".join(STORY)
 
 
-@pytest.mark.parametrize(("page", "last_line"), [
-    ("tests__guancha__3", "记者通过电子邮件联系了富士康，截至发稿时，尚未收到回应。"),
-    ("tests__ifeng__3", "一座城市，有历史，有文化，有美食，还有勇于创新的精神，它就是长春！"),
-])
+@pytest.mark.parametrize(
+    ("page", "last_line"),
+    [
+        ("tests__guancha__3", "记者通过电子邮件联系了富士康，截至发稿时，尚未收到回应。"),
+        ("tests__ifeng__3", "一座城市，有历史，有文化，有美食，还有勇于创新的精神，它就是长春！"),
+    ],
+)
 def test_a_sign_off_and_the_lists_after_it_are_cut_on_real_pages(page: str, last_line: str) -> None:
     real = GNE[page]
     article = process_page(real.html, real.url, "generic")
@@ -119,7 +139,9 @@ def test_a_sign_off_and_the_lists_after_it_are_cut_on_real_pages(page: str, last
 def test_a_gallery_page_gives_its_caption_not_the_recommended_headlines() -> None:
     real = GNE["tests__toutiao__2"]
     article = process_page(real.html, real.url, "generic")
-    assert article.body.startswith("1/10 当全世界绝大部分国家都在为能够吸引中国游客到来而绞尽脑汁的时候")  # caption 1 of 10
+    assert article.body.startswith(
+        "1/10 当全世界绝大部分国家都在为能够吸引中国游客到来而绞尽脑汁的时候"
+    )  # caption 1 of 10
     assert "老照片" not in article.body
     assert "the densest text block" in article.extracted_why  # trafilatura kept nothing: no headline list
 
@@ -132,7 +154,6 @@ def test_a_netease_page_fetched_without_its_source_keeps_no_comments_notice_or_h
     assert prf(article.body, real.truth or "")[2] > 0.95
 
 
-
 def test_a_forum_post_is_kept_without_the_reply_list_beside_it() -> None:
     """A 2005 forum page laid out in tables: the post, not the thread's list of replies (F1 0.10 before)."""
     real = {p.name: p for p in load_set(BENCH_DATA / "cwce_zh")}["a6e8b739-734a-4962-b1e3-b5ac29ecf4ab"]
@@ -142,18 +163,23 @@ def test_a_forum_post_is_kept_without_the_reply_list_beside_it() -> None:
     assert prf(article.body, real.truth or "")[2] > 0.8
 
 
-@pytest.mark.parametrize(("set_name", "page", "before"), [
-    ("gne_zh", "tests__sina__2", 0.826),
-    ("scrapinghub_aeb_en", "f6ac15a4d98511396da23e4428deb5605422b1c8bbc8284e771f6896bdccf57f", 0.127),
-])
-def test_the_generic_path_keeps_the_story_and_drops_what_trafilatura_kept_beside_it(set_name: str, page: str,
-                                                                                   before: float) -> None:
+@pytest.mark.parametrize(
+    ("set_name", "page", "before"),
+    [
+        ("gne_zh", "tests__sina__2", 0.826),
+        ("scrapinghub_aeb_en", "f6ac15a4d98511396da23e4428deb5605422b1c8bbc8284e771f6896bdccf57f", 0.127),
+    ],
+)
+def test_the_generic_path_keeps_the_story_and_drops_what_trafilatura_kept_beside_it(
+    set_name: str, page: str, before: float
+) -> None:
     real = {p.name: p for p in load_set(BENCH_DATA / set_name)}[page]
     article = process_page(real.html, real.url, "generic")
     assert prf(article.body, real.truth or "")[2] > 0.92 > before
 
 
 # --- Times ----------------------------------------------------------------------------------------
+
 
 def page(head: str, body: str) -> str:
     return f"<html><head><title>欧盟裁定苹果补税_网易科技</title>{head}</head><body>{body}</body></html>"
@@ -168,29 +194,42 @@ def extract(html: str, layouts: tuple[Layout, ...] = ()) -> object:
 
 def test_a_minute_precise_meta_time_beats_a_day_only_byline_of_the_same_day() -> None:
     """Hand-built, after the issue's real-page case: the byline says only the day."""
-    html = page('<meta property="article:published_time" content="2024-06-26T09:15:00+08:00">',
-                ARTICLE.format(byline="<div class='meta'>发表于 2024-06-26</div>"))
+    html = page(
+        '<meta property="article:published_time" content="2024-06-26T09:15:00+08:00">',
+        ARTICLE.format(byline="<div class='meta'>发表于 2024-06-26</div>"),
+    )
     layout = Layout("v1", Selectors(time=(".meta",)))
     article = extract(html, (layout,))
-    assert (article.published_at, article.published_precision) == (datetime(2024, 6, 26, 9, 15, tzinfo=CST), "second")
+    assert (article.published_at, article.published_precision) == (
+        datetime(2024, 6, 26, 9, 15, tzinfo=CST),
+        "second",
+    )
 
 
 def test_a_day_only_time_keeps_its_precision_and_is_not_midnight_to_the_minute() -> None:
     article = extract(page("", ARTICLE.format(byline="<div class='meta'>发表于 2024-06-26</div>")))
     assert (article.published_at, article.published_raw, article.published_precision) == (
-        datetime(2024, 6, 26, tzinfo=CST), "2024-06-26", "day")
+        datetime(2024, 6, 26, tzinfo=CST),
+        "2024-06-26",
+        "day",
+    )
 
 
 @pytest.mark.parametrize("name", ["apub:time", "pubdate", "publishdate", "ptime"])
 def test_common_chinese_cms_meta_names_give_the_time(name: str) -> None:
     article = extract(page(f'<meta name="{name}" content="2024-06-26 09:15">', ARTICLE.format(byline="")))
-    assert (article.published_at, article.published_precision) == (datetime(2024, 6, 26, 9, 15, tzinfo=CST), "minute")
+    assert (article.published_at, article.published_precision) == (
+        datetime(2024, 6, 26, 9, 15, tzinfo=CST),
+        "minute",
+    )
 
 
 def test_a_date_inside_the_story_is_never_the_time_when_the_url_gives_one() -> None:
     story = "<p>他于2009年5月14日在南京逝世，享年九十岁，留下了大量作品。这些作品至今仍被传唱。</p>"
     html = page("", f"<h1>欧盟裁定苹果补税</h1><div class='text'>{story}</div>")
-    article = extract_article(html, "https://news.example.com/2019/09/07/a.html", "generic", (), "Asia/Shanghai")
+    article = extract_article(
+        html, "https://news.example.com/2019/09/07/a.html", "generic", (), "Asia/Shanghai"
+    )
     assert (article.published_at, article.published_precision) == (datetime(2019, 9, 7, tzinfo=CST), "day")
 
 
@@ -204,7 +243,10 @@ def test_a_dateline_after_a_script_beside_the_headline_is_found() -> None:
     """Hand-built: a script between the headline and the byline holds a date of its own."""
     script = "<script>var ts = '2020-01-01 00:00';</script>"
     article = extract(page("", ARTICLE.format(byline=f"{script}<div>2024-06-26 09:15 来源：新华社</div>")))
-    assert (article.published_at, article.published_precision) == (datetime(2024, 6, 26, 9, 15, tzinfo=CST), "minute")
+    assert (article.published_at, article.published_precision) == (
+        datetime(2024, 6, 26, 9, 15, tzinfo=CST),
+        "minute",
+    )
 
 
 @pytest.mark.parametrize("name", ["tests__163__1", "tests__sina__2"])
@@ -225,15 +267,22 @@ def test_the_texts_after_and_within_an_element_are_what_xpath_selects_without_sc
 
 
 def test_a_logo_h1_loses_to_the_headline_in_an_h2() -> None:
-    html = page("", "<h1>网易科技</h1><h2>欧盟裁定苹果补税</h2><div class='text'><p>" + STORY[0] + "</p></div>")
+    html = page(
+        "", "<h1>网易科技</h1><h2>欧盟裁定苹果补税</h2><div class='text'><p>" + STORY[0] + "</p></div>"
+    )
     assert extract(html).title == "欧盟裁定苹果补税"
 
 
 def test_a_broken_og_title_loses_to_the_title_and_the_headline() -> None:
     """og:title cut at an unescaped quote, as a CMS writes it: content="欧盟裁定"苹果"补税"."""
-    html = page('<meta property="og:title" content="欧盟裁定"苹果"补税">', "<h1>欧盟裁定\"苹果\"补税</h1><p>" + STORY[0] + "</p>")
-    html = html.replace("<title>欧盟裁定苹果补税_网易科技</title>", "<title>欧盟裁定\"苹果\"补税_网易科技</title>")
-    assert extract(html).title == "欧盟裁定\"苹果\"补税"
+    html = page(
+        '<meta property="og:title" content="欧盟裁定"苹果"补税">',
+        '<h1>欧盟裁定"苹果"补税</h1><p>' + STORY[0] + "</p>",
+    )
+    html = html.replace(
+        "<title>欧盟裁定苹果补税_网易科技</title>", '<title>欧盟裁定"苹果"补税_网易科技</title>'
+    )
+    assert extract(html).title == '欧盟裁定"苹果"补税'
 
 
 # --- Charset (real pages) -------------------------------------------------------------------------

@@ -34,15 +34,44 @@ def scraped(log: Path) -> int:
     return log.read_text(errors="replace").count("Scraped from <200")
 
 
-SETTINGS = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS=2",
-            "-s", "LOG_LEVEL=DEBUG", "-s", "SCHEDULE_JITTER=0",
-            # nothing is written before the stop: every stored article was in flight at SIGTERM
-            "-s", "MONGO_FLUSH_INTERVAL=600", "-s", "MONGO_BATCH_SIZE=1000"]
+SETTINGS = [
+    "-s",
+    "AUTOTHROTTLE_ENABLED=0",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "CONCURRENT_REQUESTS=2",
+    "-s",
+    "LOG_LEVEL=DEBUG",
+    "-s",
+    "SCHEDULE_JITTER=0",
+    # nothing is written before the stop: every stored article was in flight at SIGTERM
+    "-s",
+    "MONGO_FLUSH_INTERVAL=600",
+    "-s",
+    "MONGO_BATCH_SIZE=1000",
+]
 COMMANDS = {
-    "scrapy crawl": ["-m", "scrapy", "crawl", "netease", "-a", "start_urls=http://www.163.com/news/",
-                     "-a", "max_depth=0", *SETTINGS],
-    "crawler schedule": ["-m", "crawler.cli.main", *SETTINGS, "-s",
-                         'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}', "schedule", "netease"],
+    "scrapy crawl": [
+        "-m",
+        "scrapy",
+        "crawl",
+        "netease",
+        "-a",
+        "start_urls=http://www.163.com/news/",
+        "-a",
+        "max_depth=0",
+        *SETTINGS,
+    ],
+    "crawler schedule": [
+        "-m",
+        "crawler.cli.main",
+        *SETTINGS,
+        "-s",
+        'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}',
+        "schedule",
+        "netease",
+    ],
 }
 
 
@@ -54,7 +83,13 @@ def test_sigterm_mid_crawl_stores_every_article_already_scraped_and_exits_0(
     env = crawler_env | {"http_proxy": site.base, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
     log = tmp_path / "crawl.log"
     with log.open("w") as stderr:
-        crawl = subprocess.Popen([sys.executable, *COMMANDS[command]], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=stderr)
+        crawl = subprocess.Popen(
+            [sys.executable, *COMMANDS[command]],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
         wait_for(lambda: scraped(log) >= 5)
         assert articles.count_documents({}) == 0
         crawl.send_signal(signal.SIGTERM)
@@ -62,15 +97,23 @@ def test_sigterm_mid_crawl_stores_every_article_already_scraped_and_exits_0(
     assert 5 <= articles.count_documents({}) == scraped(log) < 20
     record = pymongo.MongoClient(mongo_uri)[db_name]["crawls"].find_one()
     assert (record["status"], record["reason"], record["articles"]["new"]) == (
-        "interrupted", "shutdown", scraped(log)
+        "interrupted",
+        "shutdown",
+        scraped(log),
     )
     assert not (tmp_path / "spool" / "articles.jsonl").exists()
     assert "Closing spider (shutdown)" in log.read_text()
 
     stored_before = articles.count_documents({})
     site.requests.clear()
-    again = subprocess.run([sys.executable, *COMMANDS["scrapy crawl"]], env=env, cwd=tmp_path, capture_output=True,
-                           text=True, timeout=120)
+    again = subprocess.run(
+        [sys.executable, *COMMANDS["scrapy crawl"]],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert again.returncode == 0, again.stderr[-2000:]
     assert sorted(d["url"].rsplit("/", 1)[1][:16] for d in articles.find()) == IDENTS
     assert {d["fetch_count"] for d in articles.find()} == {1}
@@ -109,12 +152,38 @@ def outage_crawl(site: Site, env: dict, cwd: Path, *settings: str) -> subprocess
     listing(site, IDENTS)
     for ident in IDENTS:
         site.add(ARTICLE.format(ident), Page(article(ident).encode(), delay=0.3))
-    command = [sys.executable, "-m", "crawler.cli.main", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-               "-s", "CONCURRENT_REQUESTS=2", "-s", "MONGO_FLUSH_INTERVAL=0.2", "-s", "MONGO_BATCH_SIZE=2",
-               "-s", "MONGO_TIMEOUT_MS=500", "-s", 'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}',
-               *settings, "crawl", "netease", "--max-depth", "0"]
-    return subprocess.Popen(command, env=env | {"http_proxy": site.base}, cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "crawler.cli.main",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "CONCURRENT_REQUESTS=2",
+        "-s",
+        "MONGO_FLUSH_INTERVAL=0.2",
+        "-s",
+        "MONGO_BATCH_SIZE=2",
+        "-s",
+        "MONGO_TIMEOUT_MS=500",
+        "-s",
+        'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}',
+        *settings,
+        "crawl",
+        "netease",
+        "--max-depth",
+        "0",
+    ]
+    return subprocess.Popen(
+        command,
+        env=env | {"http_proxy": site.base},
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_a_store_down_for_5_seconds_mid_crawl_loses_nothing_and_doubles_nothing(
@@ -129,10 +198,16 @@ def test_a_store_down_for_5_seconds_mid_crawl_loses_nothing_and_doubles_nothing(
     assert crawl.wait(120) == 0, crawl.stderr.read()[-3000:]
 
     articles = own_store.articles(db_name)
-    assert sorted(d["url"].rsplit("/", 1)[1][:16] for d in articles.find()) == IDENTS  # none missing, none doubled
+    assert (
+        sorted(d["url"].rsplit("/", 1)[1][:16] for d in articles.find()) == IDENTS
+    )  # none missing, none doubled
     assert {d["version"] for d in articles.find()} == {1}
     record = articles.database["crawls"].find_one()
-    assert record["articles"]["new"] == 20 and record["articles"]["waited"] > 0 and record["articles"]["spooled"] == 0
+    assert (
+        record["articles"]["new"] == 20
+        and record["articles"]["waited"] > 0
+        and record["articles"]["spooled"] == 0
+    )
     assert not (tmp_path / "spool" / "articles.jsonl").exists()
 
 
@@ -165,21 +240,49 @@ def test_sources_that_fail_every_request_do_not_stop_the_others(
     serve_netease(site)
     site.add("http://www.bannedbook.org/bnews/feed", Page(b"down", status=500))
     site.add("http://www.solidot.org/index.rss", Page(b"", respond=hang_up))
-    start_urls = {"netease": ["http://www.163.com/news/"], "bannedbook": ["http://www.bannedbook.org/bnews/feed"],
-                  "solidot": ["http://www.solidot.org/index.rss"]}
+    start_urls = {
+        "netease": ["http://www.163.com/news/"],
+        "bannedbook": ["http://www.bannedbook.org/bnews/feed"],
+        "solidot": ["http://www.solidot.org/index.rss"],
+    }
     env = crawler_env | {"http_proxy": site.base}
     once = subprocess.run(
-        [sys.executable, "-m", "crawler.cli.main", "-s", f"SOURCE_START_URLS={json.dumps(start_urls)}",
-         "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_BACKOFF_BASE=0.1",
-         "schedule", "--once", "netease", "bannedbook", "solidot"],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli.main",
+            "-s",
+            f"SOURCE_START_URLS={json.dumps(start_urls)}",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+            "-s",
+            "DOWNLOAD_DELAY=0",
+            "-s",
+            "RETRY_BACKOFF_BASE=0.1",
+            "schedule",
+            "--once",
+            "netease",
+            "bannedbook",
+            "solidot",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert once.returncode == 1, once.stderr[-2000:]
     assert "crawler: bannedbook: run failed (finished)" in once.stderr
     assert "crawler: solidot: run failed (finished)" in once.stderr
     runs = {r["source"]: r for r in crawls(mongo_uri, db_name)}
     assert (runs["netease"]["status"], runs["netease"]["articles"]["new"]) == ("ok", 2)
-    assert (runs["bannedbook"]["status"], runs["bannedbook"]["errors"]["by_reason"]) == ("failed", {"http_error": 1})
-    assert (runs["solidot"]["status"], runs["solidot"]["errors"]["by_reason"]) == ("failed", {"download_failed": 1})
+    assert (runs["bannedbook"]["status"], runs["bannedbook"]["errors"]["by_reason"]) == (
+        "failed",
+        {"http_error": 1},
+    )
+    assert (runs["solidot"]["status"], runs["solidot"]["errors"]["by_reason"]) == (
+        "failed",
+        {"download_failed": 1},
+    )
     assert "solidot.org/index.rss: download failed (" in once.stderr  # the transport's words follow
     assert articles.count_documents({}) == 2

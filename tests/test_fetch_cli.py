@@ -7,8 +7,21 @@ from tests.conftest import PAGES, expected_json, page_bytes, run_crawler
 from tests.site import Page, Site
 
 VOLATILE = (
-    "fetched_at", "clean_audit", "content_hash", "version", "first_seen", "last_seen", "updated_at", "fetch_count",
-    "cluster_id", "duplicate_of", "dup_score", "mirrors", "cluster_size", "original_by", "recheck_at",
+    "fetched_at",
+    "clean_audit",
+    "content_hash",
+    "version",
+    "first_seen",
+    "last_seen",
+    "updated_at",
+    "fetch_count",
+    "cluster_id",
+    "duplicate_of",
+    "dup_score",
+    "mirrors",
+    "cluster_size",
+    "original_by",
+    "recheck_at",
 )
 
 
@@ -24,7 +37,12 @@ def test_fetch_stores_and_prints_the_article(site: Site, crawler_env, articles, 
     expected = expected_json("flat_000") | {"url": url, "site": "127.0.0.1"}
     assert {k: v for k, v in article.items() if k not in VOLATILE} == expected
     assert (article["version"], article["fetch_count"]) == (1, 1)
-    assert (article["duplicate_of"], article["dup_score"], article["mirrors"], article["cluster_size"]) == (None, None, [], 1)
+    assert (article["duplicate_of"], article["dup_score"], article["mirrors"], article["cluster_size"]) == (
+        None,
+        None,
+        [],
+        1,
+    )
     assert article["original_by"] == "only"
     assert len(article["cluster_id"]) == 20
     assert articles.count_documents({"url": url}) == 1
@@ -40,21 +58,38 @@ def test_fetch_stores_and_prints_the_article(site: Site, crawler_env, articles, 
     assert articles.count_documents({}) == 1
 
 
-def test_source_pages_go_through_their_spider_via_http_proxy(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+def test_source_pages_go_through_their_spider_via_http_proxy(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
     """Users behind a proxy set http_proxy; the local site plays the proxy, so nothing leaves 127.0.0.1."""
     for name in ("netease", "solidot"):
         site.add(PAGES[name]["url"].replace("https://", "http://"), page_bytes(name))
     env = crawler_env | {"http_proxy": site.base}
-    urls = [PAGES["netease"]["url"].replace("https://", "http://"), PAGES["solidot"]["url"].replace("https://", "http://")]
+    urls = [
+        PAGES["netease"]["url"].replace("https://", "http://"),
+        PAGES["solidot"]["url"].replace("https://", "http://"),
+    ]
     run = run_crawler(["fetch", *urls], env, tmp_path)
     assert run.returncode == 0, run.stderr
     netease, solidot = json_lines(run.stdout)
-    assert (netease["source"], netease["body"], netease["origin"]) == ("netease", expected_json("netease")["body"], "澎湃新闻")
-    assert (solidot["source"], solidot["author"], solidot["published_at"]) == ("solidot", "Wilson", "2024-10-18T22:58:00+08:00")
-    assert "http://www.163.com/dy/article/IMD8QD1L0511B8LM.html" in site.requests  # absolute URI: a proxy request
+    assert (netease["source"], netease["body"], netease["origin"]) == (
+        "netease",
+        expected_json("netease")["body"],
+        "澎湃新闻",
+    )
+    assert (solidot["source"], solidot["author"], solidot["published_at"]) == (
+        "solidot",
+        "Wilson",
+        "2024-10-18T22:58:00+08:00",
+    )
+    assert (
+        "http://www.163.com/dy/article/IMD8QD1L0511B8LM.html" in site.requests
+    )  # absolute URI: a proxy request
 
 
-def test_a_netease_docid_under_its_mobile_and_desktop_urls_is_one_article(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+def test_a_netease_docid_under_its_mobile_and_desktop_urls_is_one_article(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
     """Before, m.163.com/news/... was stored beside www.163.com/dy/... and grouped as its mirror."""
     mobile = "http://m.163.com/news/article/IMD8QD1L0511B8LM.html"
     desktop = "http://www.163.com/dy/article/IMD8QD1L0511B8LM.html"
@@ -69,7 +104,9 @@ def test_a_netease_docid_under_its_mobile_and_desktop_urls_is_one_article(site: 
     assert (stored["fetch_count"], stored["duplicate_of"], stored["mirrors"]) == (2, None, [])
 
 
-def test_gbk_page_is_stored_as_the_right_chinese_text(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+def test_gbk_page_is_stored_as_the_right_chinese_text(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
     url = "http://news.163.com/23/1216/10/IMD8QD1L0511B8LM.html"
     site.add(url, Page(page_bytes("netease_gbk"), content_type="text/html"))
     run = run_crawler(["fetch", url], crawler_env | {"http_proxy": site.base}, tmp_path)
@@ -88,16 +125,22 @@ def test_no_store_prints_without_storing(site: Site, crawler_env, articles, tmp_
     assert articles.count_documents({}) == 0
 
 
-def test_bad_input_gives_one_clear_line_each_and_stores_nothing_half(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+def test_bad_input_gives_one_clear_line_each_and_stores_nothing_half(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
     good = site.add("/ok.html", page_bytes("flat_002"))
     cases = {
         "ftp://example.com/a.html": "unsupported URL scheme 'ftp'",
         "http://[::1": "malformed URL",
         site.base + "/missing.html": "HTTP 404",
         site.add("/broken.html", Page(b"oops", status=500)): "HTTP 500",
-        site.add("/doc.pdf", Page(b"%PDF-1.4 binary", content_type="application/pdf")): "not an HTML page (Content-Type: application/pdf)",
+        site.add(
+            "/doc.pdf", Page(b"%PDF-1.4 binary", content_type="application/pdf")
+        ): "not an HTML page (Content-Type: application/pdf)",
         site.add("/empty.html", Page(b"")): "empty page",
-        site.add("/nav.html", "<html><head><title>首页</title></head><body><a href='/a'>首页</a></body></html>"): "no article text",
+        site.add(
+            "/nav.html", "<html><head><title>首页</title></head><body><a href='/a'>首页</a></body></html>"
+        ): "no article text",
         site.add("/slow.html", Page(page_bytes("flat_000"), delay=4)): "timed out",
     }
     run = run_crawler(["fetch", "--timeout", "1", good, *cases], crawler_env | {"RETRY_TIMES": "0"}, tmp_path)
@@ -110,12 +153,17 @@ def test_bad_input_gives_one_clear_line_each_and_stores_nothing_half(site: Site,
     assert [d["url"] for d in articles.find()] == [good]
 
 
-def test_store_down_spools_and_replay_stores_once(site: Site, crawler_env, articles, tmp_path: Path, unused_loopback_port: int) -> None:
+def test_store_down_spools_and_replay_stores_once(
+    site: Site, crawler_env, articles, tmp_path: Path, unused_loopback_port: int
+) -> None:
     url = site.add("/reader/004.html", page_bytes("flat_004"))
     down = crawler_env | {"MONGO_URI": f"mongodb://127.0.0.1:{unused_loopback_port}/"}
     run = run_crawler(["-s", "MONGO_TIMEOUT_MS=300", "fetch", url], down, tmp_path)
     assert run.returncode == 1
-    assert run.stderr == f"crawler: {url}: not stored: the store was unavailable, the article waits in {crawler_env['SPOOL_PATH']}\n"
+    assert (
+        run.stderr
+        == f"crawler: {url}: not stored: the store was unavailable, the article waits in {crawler_env['SPOOL_PATH']}\n"
+    )
     assert articles.count_documents({}) == 0
     verbose = run_crawler(["-s", "MONGO_TIMEOUT_MS=300", "fetch", "-v", url], down, tmp_path)
     assert "2 article(s) could not be stored and were spooled" not in verbose.stderr  # one per run
@@ -126,7 +174,10 @@ def test_store_down_spools_and_replay_stores_once(site: Site, crawler_env, artic
     assert replays[0].stdout.startswith("replayed 1 article(s), 1 already stored, 0 refused again")
     assert replays[1].stdout.startswith("replayed 0 article(s), 0 already stored")
     assert articles.count_documents({"url": url}) == 1
-    assert (articles.find_one()["fetch_count"], articles.find_one()["version"]) == (2, 1)  # two fetches, one text
+    assert (articles.find_one()["fetch_count"], articles.find_one()["version"]) == (
+        2,
+        1,
+    )  # two fetches, one text
     assert not Path(crawler_env["SPOOL_PATH"]).exists()
 
 

@@ -82,7 +82,9 @@ def test_a_stopped_workers_leases_go_back_and_a_live_one_keeps_its_own(frontier:
     assert held == {"alive": 1}  # the dead one is gone
     again = frontier.take("other", count=5)
     assert [e.payload for e in again] == [b"r2", b"r3"]
-    assert frontier.server.xrange(frontier.stream, again[0].id, again[0].id)[0][1][b"t"] == b"1"  # one more delivery
+    assert (
+        frontier.server.xrange(frontier.stream, again[0].id, again[0].id)[0][1][b"t"] == b"1"
+    )  # one more delivery
 
 
 def test_each_crawl_of_a_process_beats_for_its_own_source(redis_server) -> None:
@@ -138,11 +140,15 @@ def scrape(redis_url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], floa
     return {(s.name, tuple(sorted(s.labels.items()))): s.value for f in families for s in f.samples}
 
 
-def test_metrics_show_each_frontier_by_state_and_the_live_workers(frontier: Frontier, redis_server, unused_loopback_port: int) -> None:
+def test_metrics_show_each_frontier_by_state_and_the_live_workers(
+    frontier: Frontier, redis_server, unused_loopback_port: int
+) -> None:
     for payload in (b"r1", b"r2", b"r3"):
         frontier.push(payload, payload, TTL)
     frontier.take("host:1:a", count=1)
-    frontier.server.set(heartbeat_key("host:1:a", "netease"), '{"host": "host", "pid": 1, "started": 0, "pages": 7}')
+    frontier.server.set(
+        heartbeat_key("host:1:a", "netease"), '{"host": "host", "pid": 1, "started": 0, "pages": 7}'
+    )
 
     samples = scrape(redis_server.url)
     assert samples[("crawler_frontier_up", ())] == 1
@@ -154,14 +160,23 @@ def test_metrics_show_each_frontier_by_state_and_the_live_workers(frontier: Fron
     assert scrape(f"redis://127.0.0.1:{unused_loopback_port}/0") == {("crawler_frontier_up", ()): 0}
 
 
-@pytest.mark.parametrize(("overrides", "said"), [
-    ({"FRONTIER_POLL_INTERVAL": "20"}, "FRONTIER_POLL_INTERVAL=20 must be at most a third of FRONTIER_LEASE_TIMEOUT=30"),
-    ({"FRONTIER_LEASE_TIMEOUT": "0"}, "FRONTIER_LEASE_TIMEOUT=0 must be more than 0"),
-    ({"FRONTIER_MAX_DELIVERIES": "0", "REDIS_OUTAGE_LIMIT": "-1"},
-     "FRONTIER_MAX_DELIVERIES=0 must be at least 1; REDIS_OUTAGE_LIMIT=-1 must be 0 or more"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "said"),
+    [
+        (
+            {"FRONTIER_POLL_INTERVAL": "20"},
+            "FRONTIER_POLL_INTERVAL=20 must be at most a third of FRONTIER_LEASE_TIMEOUT=30",
+        ),
+        ({"FRONTIER_LEASE_TIMEOUT": "0"}, "FRONTIER_LEASE_TIMEOUT=0 must be more than 0"),
+        (
+            {"FRONTIER_MAX_DELIVERIES": "0", "REDIS_OUTAGE_LIMIT": "-1"},
+            "FRONTIER_MAX_DELIVERIES=0 must be at least 1; REDIS_OUTAGE_LIMIT=-1 must be 0 or more",
+        ),
+    ],
+)
 def test_frontier_settings_are_checked_together_before_anything_connects(
-        overrides: dict[str, str], said: str, crawler_env, tmp_path: Path) -> None:
+    overrides: dict[str, str], said: str, crawler_env, tmp_path: Path
+) -> None:
     with socket.socket() as listener:  # where the worker would find Redis: it must never be reached
         listener.bind(("127.0.0.1", 0))
         listener.listen()
@@ -176,5 +191,7 @@ def test_frontier_settings_are_checked_together_before_anything_connects(
 
 
 def test_the_default_frontier_settings_hold_together() -> None:
-    config = FrontierConfig.from_settings(Settings({k: v for k, v in vars(default_settings).items() if k.isupper()}))
+    config = FrontierConfig.from_settings(
+        Settings({k: v for k, v in vars(default_settings).items() if k.isupper()})
+    )
     assert (config.lease_ms, config.poll_interval, config.max_deliveries) == (30000, 0.5, 3)

@@ -23,23 +23,46 @@ from crawler.sources import SOURCES
 @pytest.fixture
 def spider():
     cls = SOURCES["netease"]
-    settings = {k: v for k, v in vars(default_settings).items() if k.isupper()} | {"RECHECK_MAX_PER_RUN": 0}  # no store
+    settings = {k: v for k, v in vars(default_settings).items() if k.isupper()} | {
+        "RECHECK_MAX_PER_RUN": 0
+    }  # no store
     return cls.from_crawler(get_crawler(cls, settings))
 
 
 def test_every_kind_of_request_a_crawl_queues_reads_back_exactly(spider) -> None:
-    article = Article(url="https://www.163.com/dy/article/A.html", source="netease", site="www.163.com", title="标题",
-                      published_at=datetime(2024, 6, 25, 9, 30, tzinfo=timezone(timedelta(hours=8))),
-                      images=["https://img/1.jpg"], link_texts=frozenset({"相关阅读", "热点推荐"}),
-                      more_pages=["<p>第二页</p>"], clean_audit={"rules": {"farm": {"blocks": 1}}}, pages=2,
-                      next_page="https://www.163.com/dy/article/A_3.html")
+    article = Article(
+        url="https://www.163.com/dy/article/A.html",
+        source="netease",
+        site="www.163.com",
+        title="标题",
+        published_at=datetime(2024, 6, 25, 9, 30, tzinfo=timezone(timedelta(hours=8))),
+        images=["https://img/1.jpg"],
+        link_texts=frozenset({"相关阅读", "热点推荐"}),
+        more_pages=["<p>第二页</p>"],
+        clean_audit={"rules": {"farm": {"blocks": 1}}},
+        pages=2,
+        next_page="https://www.163.com/dy/article/A_3.html",
+    )
     made = [
         *spider.discovery_requests(),
-        *recheck_requests([{"url": "https://www.163.com/dy/article/A.html", "etag": '"v1"',
-                            "last_modified": "Tue, 25 Jun 2024 01:30:00 GMT"}], spider.parse, spider.on_error),
-        *spider.stitched(article, ["https://www.163.com/dy/article/A.html"], "https://www.163.com/dy/article/A.html"),
+        *recheck_requests(
+            [
+                {
+                    "url": "https://www.163.com/dy/article/A.html",
+                    "etag": '"v1"',
+                    "last_modified": "Tue, 25 Jun 2024 01:30:00 GMT",
+                }
+            ],
+            spider.parse,
+            spider.on_error,
+        ),
+        *spider.stitched(
+            article, ["https://www.163.com/dy/article/A.html"], "https://www.163.com/dy/article/A.html"
+        ),
     ]
-    made[-1] = made[-1].replace(body=b"\x00\xff bytes", cb_kwargs={"pair": (1, "二")}, priority=-3, flags=["x"])
+    made[-1] = made[-1].replace(
+        body=b"\x00\xff bytes", cb_kwargs={"pair": (1, "二")}, priority=-3, flags=["x"]
+    )
     assert len(made) >= 3
     for request in made:
         back = decode(encode(request, spider), spider)
@@ -48,8 +71,13 @@ def test_every_kind_of_request_a_crawl_queues_reads_back_exactly(spider) -> None
 
 
 def test_a_multi_page_articles_next_page_carries_its_article_whole(spider) -> None:
-    article = Article(url="https://www.163.com/dy/article/A.html", source="netease", site="www.163.com",
-                      next_page="https://www.163.com/dy/article/A_2.html", link_texts=frozenset({"下一页"}))
+    article = Article(
+        url="https://www.163.com/dy/article/A.html",
+        source="netease",
+        site="www.163.com",
+        next_page="https://www.163.com/dy/article/A_2.html",
+        link_texts=frozenset({"下一页"}),
+    )
     request = next(spider.stitched(article, ["https://www.163.com/dy/article/A.html"], article.url))
     carried = decode(encode(request, spider), spider).meta["article"]
     assert isinstance(carried, Article) and carried == request.meta["article"]
@@ -65,7 +93,14 @@ def test_a_pickled_payload_is_refused_without_being_unpickled(spider, tmp_path: 
     with pytest.raises(Unreadable):
         decode(pickle.dumps(Payload()), spider)
     assert not marker.exists()
-    for garbage in (b"", b"{}", b"[1]", b'{"url": 1, "$bytes": "!!"}', b'{"$bytes": "not base64!"}', "é".encode("latin-1")):
+    for garbage in (
+        b"",
+        b"{}",
+        b"[1]",
+        b'{"url": 1, "$bytes": "!!"}',
+        b'{"$bytes": "not base64!"}',
+        "é".encode("latin-1"),
+    ):
         with pytest.raises((Unreadable, TypeError, ValueError)):
             decode(garbage, spider)
 
@@ -77,11 +112,20 @@ def test_a_value_json_cannot_say_is_refused_when_queued(spider) -> None:
 
 
 values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text() | st.binary()
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text()
+    | st.binary()
     | st.datetimes(timezones=st.just(UTC)),
-    lambda inner: st.lists(inner) | st.tuples(inner, inner) | st.frozensets(st.text() | st.integers())
-    | st.dictionaries(st.text() | st.sampled_from(["$bytes", "$map"]), inner)
-    | st.dictionaries(st.binary(), inner),
+    lambda inner: (
+        st.lists(inner)
+        | st.tuples(inner, inner)
+        | st.frozensets(st.text() | st.integers())
+        | st.dictionaries(st.text() | st.sampled_from(["$bytes", "$map"]), inner)
+        | st.dictionaries(st.binary(), inner)
+    ),
     max_leaves=20,
 )
 

@@ -42,23 +42,31 @@ def assert_gbk_article(article) -> None:
         ("header says UTF-8, meta says GBK", GBK_PAGE, "text/html; charset=UTF-8"),
         ("no charset anywhere", UNDECLARED, "text/html"),
         ("header says ISO-8859-1 over GBK", UNDECLARED, "text/html; charset=ISO-8859-1"),
-        ("BOM against a GBK header", b"\xef\xbb\xbf" + UNDECLARED.decode("gbk").encode(), "text/html; charset=gbk"),
+        (
+            "BOM against a GBK header",
+            b"\xef\xbb\xbf" + UNDECLARED.decode("gbk").encode(),
+            "text/html; charset=gbk",
+        ),
     ],
     ids=lambda value: value if isinstance(value, str) and len(value) < 40 else "",
 )
 def test_lying_charsets_still_give_the_right_chinese_text(case: str, body: bytes, content_type: str) -> None:
-    assert_gbk_article(process_page(body, "https://www.163.com/dy/article/IMD8QD1L0511B8LM.html", "netease", content_type))
+    assert_gbk_article(
+        process_page(body, "https://www.163.com/dy/article/IMD8QD1L0511B8LM.html", "netease", content_type)
+    )
 
 
 def test_meta_gb2312_over_text_that_needs_gb18030() -> None:
-    text = "<html><head><meta charset=gb2312><title>朱镕基与𠮷野家</title></head><body><p>镕</p></body></html>"
+    text = (
+        "<html><head><meta charset=gb2312><title>朱镕基与𠮷野家</title></head><body><p>镕</p></body></html>"
+    )
     assert page_text(text.encode("gb18030"), "text/html") == text  # 镕 is GBK, 𠮷 only GB18030
 
 
 def test_bytes_that_decode_nowhere_lose_only_the_broken_bytes() -> None:
-    assert page_text("<p>新闻".encode() + b"\xff\xfe\xfd" + "正文</p>".encode(), "text/html; charset=utf-8") == (
-        "<p>新闻正文</p>"
-    )
+    assert page_text(
+        "<p>新闻".encode() + b"\xff\xfe\xfd" + "正文</p>".encode(), "text/html; charset=utf-8"
+    ) == ("<p>新闻正文</p>")
 
 
 NEWS = "<p>" + "这是一条新闻的正文句子，内容足够长。" * 6 + "</p>"
@@ -68,7 +76,10 @@ NEWS = "<p>" + "这是一条新闻的正文句子，内容足够长。" * 6 + "<
     ("case", "body"),
     [
         ("unclosed tags", f"<html><body><div><p>{NEWS}<div><span><b>".encode()),
-        ("</div> inside a script", f"<html><body><script>var s='</div></div>';</script>{NEWS}</body></html>".encode()),
+        (
+            "</div> inside a script",
+            f"<html><body><script>var s='</div></div>';</script>{NEWS}</body></html>".encode(),
+        ),
         ("NUL bytes", f"<html>\0<body>{NEWS}\0</body></html>".encode()),
         ("invalid UTF-8", f"<html><body>{NEWS}".encode() + b"\xc3\x28\xa0\xa1" + b"</body></html>"),
     ],
@@ -98,12 +109,42 @@ def test_binary_served_as_html_is_refused_with_a_reason() -> None:
 
 
 @settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(
-    st.sampled_from(["<p>", "</p>", "<div class=related>", "</div>", "<script>", "</script>", "<br>", "<h1>", "</h1>",
-                     "<!--", "-->", "<a href='/x'>", "</a>", "热点推荐", "来源：中时", "2024年10月18日 22:58", "\0", "&amp;",
-                     "<![CDATA[", "]]>", "<title>", "</title>", "<table><tr><td>", "。"]),
-    st.text(min_size=0, max_size=40),
-), max_size=60))
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "<p>",
+                    "</p>",
+                    "<div class=related>",
+                    "</div>",
+                    "<script>",
+                    "</script>",
+                    "<br>",
+                    "<h1>",
+                    "</h1>",
+                    "<!--",
+                    "-->",
+                    "<a href='/x'>",
+                    "</a>",
+                    "热点推荐",
+                    "来源：中时",
+                    "2024年10月18日 22:58",
+                    "\0",
+                    "&amp;",
+                    "<![CDATA[",
+                    "]]>",
+                    "<title>",
+                    "</title>",
+                    "<table><tr><td>",
+                    "。",
+                ]
+            ),
+            st.text(min_size=0, max_size=40),
+        ),
+        max_size=60,
+    )
+)
 def test_any_markup_extracts_and_cleans_without_raising_or_returning_markup(parts: list[str]) -> None:
     html = "".join(parts)
     try:
@@ -126,8 +167,13 @@ def bomb() -> Respond:
 
 @pytest.fixture
 def hostile(site: Site, bomb: Respond) -> Site:
-    behaviours = {"drip": drip, "silent": silent, "huge": endless(chunked=False), "chunked": endless(chunked=True),
-                  "bomb": bomb}
+    behaviours = {
+        "drip": drip,
+        "silent": silent,
+        "huge": endless(chunked=False),
+        "chunked": endless(chunked=True),
+        "bomb": bomb,
+    }
     for name, respond in behaviours.items():
         site.add(f"/{name}", Page(b"", respond=respond))
     site.add("/loop/a", Page(b"", status=302, headers={"Location": "/loop/b"}))
@@ -157,24 +203,50 @@ def test_hostile_server_costs_bounded_time_and_ends_with_a_reason(
     run = run_crawler(["fetch", "--timeout", "2", hostile.base + path], crawler_env, tmp_path)
     seconds = time.monotonic() - start
     assert run.returncode == 1
-    assert run.stderr.strip().splitlines()[-1] == f"crawler: {hostile.base}{path}: {reason}" or reason in run.stderr
+    assert (
+        run.stderr.strip().splitlines()[-1] == f"crawler: {hostile.base}{path}: {reason}"
+        or reason in run.stderr
+    )
     assert seconds < 20  # two attempts of 2 s at most, with the retry's back-off and start-up
     assert articles.count_documents({}) == 0
 
 
-def test_endless_pagination_stops_at_the_depth_and_the_page_cap(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+def test_endless_pagination_stops_at_the_depth_and_the_page_cap(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
     for page in range(200):  # a calendar: every page links to the next day, forever
-        site.add(f"http://www.163.com/news/{page}/",
-                 f'<html><body><div class="list_page"><a class="next" href="/news/{page + 1}/">下一页</a></div></body></html>')
+        site.add(
+            f"http://www.163.com/news/{page}/",
+            f'<html><body><div class="list_page"><a class="next" href="/news/{page + 1}/">下一页</a></div></body></html>',
+        )
     env = crawler_env | {"http_proxy": site.base, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-    base = [sys.executable, "-m", "scrapy", "crawl", "netease", "-a", "start_urls=http://www.163.com/news/0/",
-            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0"]
-    deep = subprocess.run([*base, "-a", "max_depth=5"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    base = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "netease",
+        "-a",
+        "start_urls=http://www.163.com/news/0/",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+    ]
+    deep = subprocess.run(
+        [*base, "-a", "max_depth=5"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert deep.returncode == 0, deep.stderr[-2000:]
     assert len([r for r in site.requests if "/news/" in r]) == 6  # the start page and 5 more
     site.requests.clear()
-    capped = subprocess.run([*base, "-a", "max_depth=1000", "-s", "CLOSESPIDER_PAGECOUNT=20"], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120)
+    capped = subprocess.run(
+        [*base, "-a", "max_depth=1000", "-s", "CLOSESPIDER_PAGECOUNT=20"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert capped.returncode == 0, capped.stderr[-2000:]
     assert 15 <= len([r for r in site.requests if "/news/" in r]) < 20  # robots.txt counts as a page too
     assert "'finish_reason': 'closespider_pagecount'" in capped.stderr

@@ -6,8 +6,10 @@ import ast
 from pathlib import Path
 
 CRAWLER = Path(__file__).resolve().parent.parent / "crawler"
-LOWER = [*(p for d in ("frontier", "store", "dedup", "extract", "clean") for p in (CRAWLER / d).rglob("*.py")),
-         CRAWLER / "monitors.py"]
+LOWER = [
+    *(p for d in ("frontier", "store", "dedup", "extract", "clean") for p in (CRAWLER / d).rglob("*.py")),
+    CRAWLER / "monitors.py",
+]
 ABOVE = ("crawler.pipelines", "crawler.ondemand", "crawler.cli", "crawler.api")
 
 
@@ -24,12 +26,18 @@ def imported(path: Path) -> set[str]:
 
 def test_lower_floors_never_import_the_pipelines_or_what_is_built_on_them() -> None:
     assert len(LOWER) > 30  # the packages are where this test looks for them
-    crossing = {f"{path.relative_to(CRAWLER)}: {name}" for path in LOWER for name in imported(path)
-                if name in ABOVE or name.startswith(tuple(f"{a}." for a in ABOVE))}
+    crossing = {
+        f"{path.relative_to(CRAWLER)}: {name}"
+        for path in LOWER
+        for name in imported(path)
+        if name in ABOVE or name.startswith(tuple(f"{a}." for a in ABOVE))
+    }
     assert crossing == set()
 
 
 def test_the_check_sees_an_import_from_above_even_inside_a_function(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
-    module.write_text("def f():\n    from crawler.pipelines import MongoPipeline\n    from crawler import api\n")
+    module.write_text(
+        "def f():\n    from crawler.pipelines import MongoPipeline\n    from crawler import api\n"
+    )
     assert {"crawler.pipelines", "crawler.pipelines.MongoPipeline", "crawler.api"} <= imported(module)

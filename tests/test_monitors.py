@@ -14,13 +14,20 @@ from tests.site import Site
 from tests.test_runs import ARTICLE, article, listing
 from tests.test_schedule import crawls
 
-FLOORS = Floors(min_articles=5, stored_share=0.8, field_share={"title": 0.95, "body": 0.9, "published_at": 0.8},
-                body_ratio=0.5, fallback_share=0.2)
+FLOORS = Floors(
+    min_articles=5,
+    stored_share=0.8,
+    field_share={"title": 0.95, "body": 0.9, "published_at": 0.8},
+    body_ratio=0.5,
+    fallback_share=0.2,
+)
 
 
 def record(pages: int, stored: int, shares: dict, median: int | None) -> dict:
-    return {"articles": {"new": stored, "updated": 0, "unchanged": 0},
-            "extraction": {"article_pages": pages, "field_share": shares, "median_body_chars": median}}
+    return {
+        "articles": {"new": stored, "updated": 0, "unchanged": 0},
+        "extraction": {"article_pages": pages, "field_share": shares, "median_body_chars": median},
+    }
 
 
 HEALTHY = {"title": 1.0, "body": 1.0, "published_at": 1.0}
@@ -63,16 +70,27 @@ def redesigned(ident: str, scripted: bool) -> str:
     (`scripted`) none at all, the story now drawn by JavaScript."""
     page = article(ident)
     cut = page.index("<p>此前报道:</p>") if not scripted else page.index('<p class="otitle">')
-    return page[:cut] + page[page.index("</div>", cut):]
+    return page[:cut] + page[page.index("</div>", cut) :]
 
 
 def test_a_template_change_marks_the_run_degraded_and_says_why(
     site: Site, crawler_env, articles, mongo_uri, db_name, tmp_path: Path
 ) -> None:
     env = crawler_env | {"http_proxy": site.base}
-    command = [sys.executable, "-m", "crawler.cli.main", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-               "-s", f"SOURCE_START_URLS={json.dumps({'netease': ['http://www.163.com/news/']})}",
-               "schedule", "--once", "netease"]
+    command = [
+        sys.executable,
+        "-m",
+        "crawler.cli.main",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        f"SOURCE_START_URLS={json.dumps({'netease': ['http://www.163.com/news/']})}",
+        "schedule",
+        "--once",
+        "netease",
+    ]
     healthy = [f"H{n:015d}" for n in range(6)]
     listing(site, healthy)
     for ident in healthy:

@@ -35,18 +35,28 @@ PAGE_ONE = [  # what page 1 gives on its own
     "逆水寒官方开发组就直接在7月4日的更新公告写到：“因为会呼吸的江湖已经入暑，天气燥热难耐。所以本周新增了一个“你清醒一下”的花哨动作。”",
 ]
 LATER = {
-    2: ["第二页里，玩家们把院门上的对联拍成截图，在论坛里评选出了最受欢迎的十副，其中一副被官方置顶展示。",
-        "开发组在采访中表示，院门的文字功能原本只是节日活动的一部分，没想到会成为玩家自发创作的舞台。"],
-    3: ["第三页最后，官方透露下周还会加入可以更换字体和颜色的横幅，让庄园的装饰更有个性。",
-        "不少玩家已经开始期待，下一个被写上院门的热门段子会是什么。"],
+    2: [
+        "第二页里，玩家们把院门上的对联拍成截图，在论坛里评选出了最受欢迎的十副，其中一副被官方置顶展示。",
+        "开发组在采访中表示，院门的文字功能原本只是节日活动的一部分，没想到会成为玩家自发创作的舞台。",
+    ],
+    3: [
+        "第三页最后，官方透露下周还会加入可以更换字体和颜色的横幅，让庄园的装饰更有个性。",
+        "不少玩家已经开始期待，下一个被写上院门的热门段子会是什么。",
+    ],
 }
 
 
 def pager(first: str, number: int, last: int) -> str:
-    previous = (f'<a href="{page_url(first, number - 1)}">上一页</a>' if number > 1
-                else '<a href="javascript:;" class="disable">上一页</a>')
-    following = (f'<a href="{page_url(first, number + 1)}" class="page-next">下一页</a>' if number < last
-                 else '<a href="javascript:;" class="disable">下一页</a>')
+    previous = (
+        f'<a href="{page_url(first, number - 1)}">上一页</a>'
+        if number > 1
+        else '<a href="javascript:;" class="disable">上一页</a>'
+    )
+    following = (
+        f'<a href="{page_url(first, number + 1)}" class="page-next">下一页</a>'
+        if number < last
+        else '<a href="javascript:;" class="disable">下一页</a>'
+    )
     return f'<div class="yu-btnwrap">{previous}<span>{number}/{last}</span>{following}</div>'
 
 
@@ -62,7 +72,9 @@ def gamersky(site: Site, last: int = 3, first: str = FIRST) -> None:
     for number in range(2, last + 1):
         story = "".join(f"<p>\u3000\u3000{line}</p>" for line in LATER[number])
         page = STORY.sub(lambda m, s=story: m.group(1) + s + m.group(2), REAL, count=1)
-        site.add(key(page_url(first, number)), Page(PAGER.sub(pager(first, number, last), page, count=1).encode()))
+        site.add(
+            key(page_url(first, number)), Page(PAGER.sub(pager(first, number, last), page, count=1).encode())
+        )
 
 
 def pages_requested(site: Site) -> list[str]:
@@ -74,7 +86,8 @@ def fetch(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complet
 
 
 def test_crawler_fetch_stores_a_three_page_article_as_one_with_its_paragraphs_in_order(
-        site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
     gamersky(site)
     done = fetch([], crawler_env | {"http_proxy": site.base}, tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -87,17 +100,23 @@ def test_crawler_fetch_stores_a_three_page_article_as_one_with_its_paragraphs_in
     assert pages_requested(site) == [FIRST, PAGE.format(2), PAGE.format(3)]
 
 
-def test_a_later_page_that_fails_stores_nothing_and_says_which_page(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+def test_a_later_page_that_fails_stores_nothing_and_says_which_page(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
     gamersky(site)
     del site.pages[PAGE.format(3)]  # 404
     done = fetch([], crawler_env | {"http_proxy": site.base}, tmp_path)
     assert done.returncode == 1
-    assert done.stderr.strip() == (f"crawler: {FIRST}: page 3 of the article ({PAGE.format(3)}) failed: HTTP 404; "
-                                   "not stored, so the next run tries it again")
+    assert done.stderr.strip() == (
+        f"crawler: {FIRST}: page 3 of the article ({PAGE.format(3)}) failed: HTTP 404; "
+        "not stored, so the next run tries it again"
+    )
     assert articles.count_documents({}) == 0
 
 
-def test_article_max_pages_caps_the_pages_read_and_says_so(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+def test_article_max_pages_caps_the_pages_read_and_says_so(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
     gamersky(site)
     done = fetch(["-s", "ARTICLE_MAX_PAGES=2"], crawler_env | {"http_proxy": site.base}, tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -107,10 +126,15 @@ def test_article_max_pages_caps_the_pages_read_and_says_so(site: Site, crawler_e
     assert PAGE.format(3) not in site.requests
 
 
-def test_a_page_linking_back_to_an_earlier_page_ends_the_article(site: Site, crawler_env, articles, tmp_path: Path) -> None:
+def test_a_page_linking_back_to_an_earlier_page_ends_the_article(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
     gamersky(site, last=2)
-    loop = site.pages[PAGE.format(2)].body.decode().replace('<a href="javascript:;" class="disable">下一页</a>',
-                                                            f'<a href="{FIRST}">下一页</a>')
+    loop = (
+        site.pages[PAGE.format(2)]
+        .body.decode()
+        .replace('<a href="javascript:;" class="disable">下一页</a>', f'<a href="{FIRST}">下一页</a>')
+    )
     site.add(PAGE.format(2), Page(loop.encode()))
     done = fetch([], crawler_env | {"http_proxy": site.base}, tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -125,21 +149,49 @@ def split_netease(site: Site) -> str:
     first = article(ident).decode()
     second = article("P000000000000002").decode()
     pager = '<div class="post_pages"><a href="/dy/article/{}.html">{}</a></div>'
-    site.add("http://www.163.com/news/", Page(f'<html><body><a href="/dy/article/{ident}.html">x</a></body></html>'.encode()))
-    site.add(f"http://www.163.com/dy/article/{ident}.html",
-             Page(first.replace('<div class="post_body">', pager.format(f"{ident}_2", "下一页") + '<div class="post_body">', 1).encode()))
+    site.add(
+        "http://www.163.com/news/",
+        Page(f'<html><body><a href="/dy/article/{ident}.html">x</a></body></html>'.encode()),
+    )
+    site.add(
+        f"http://www.163.com/dy/article/{ident}.html",
+        Page(
+            first.replace(
+                '<div class="post_body">', pager.format(f"{ident}_2", "下一页") + '<div class="post_body">', 1
+            ).encode()
+        ),
+    )
     site.add(f"http://www.163.com/dy/article/{ident}_2.html", Page(second.encode()))
     return ident
 
 
 @pytest.mark.parametrize("distributed", [False, True], ids=["crawl", "distributed round"])
-def test_a_discovery_crawl_stitches_the_pages_too(distributed: bool, split_netease: str, crawler_env, site: Site, articles,
-                                                  redis_server, tmp_path: Path) -> None:
+def test_a_discovery_crawl_stitches_the_pages_too(
+    distributed: bool, split_netease: str, crawler_env, site: Site, articles, redis_server, tmp_path: Path
+) -> None:
     env = crawler_env | {"http_proxy": site.base} | ({"REDIS_URL": redis_server.url} if distributed else {})
     done = subprocess.run(
-        [sys.executable, "-m", "crawler.cli.main", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-         "-s", "FRONTIER_POLL_INTERVAL=0.2", "-s", 'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}',
-         "crawl", "netease"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli.main",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+            "-s",
+            "DOWNLOAD_DELAY=0",
+            "-s",
+            "FRONTIER_POLL_INTERVAL=0.2",
+            "-s",
+            'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}',
+            "crawl",
+            "netease",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     stored = list(articles.find())
     assert [(d["url"], d["pages"]) for d in stored] == [(STORED.format(split_netease), 2)]
@@ -147,7 +199,8 @@ def test_a_discovery_crawl_stitches_the_pages_too(distributed: bool, split_netea
 
 
 def test_a_later_page_asked_for_stores_the_whole_article_under_its_first_page(
-        site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
     gamersky(site)
     done = run_crawler(["fetch", PAGE.format(3)], crawler_env | {"http_proxy": site.base}, tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -53,13 +53,18 @@ def test_refused_targets(url: str) -> None:
         check_target(url)
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/", "gopher://example.com/", "data:text/html,hi"])
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "ftp://example.com/", "gopher://example.com/", "data:text/html,hi"]
+)
 def test_other_schemes_are_refused(url: str) -> None:
     with pytest.raises(BadURL, match="unsupported URL scheme"):
         check_target(url)
 
 
-@pytest.mark.parametrize("url", ["https://www.163.com/dy/article/X.html", "http://93.184.215.14/", "http://[2606:4700::6810:84e5]/"])
+@pytest.mark.parametrize(
+    "url",
+    ["https://www.163.com/dy/article/X.html", "http://93.184.215.14/", "http://[2606:4700::6810:84e5]/"],
+)
 def test_public_targets_pass(url: str) -> None:
     check_target(url)
 
@@ -83,7 +88,9 @@ def test_allow_list_admits_named_hosts_and_networks() -> None:
         check_target("http://[::1]/", allowed)
 
 
-@pytest.mark.parametrize("host", ["2130706433", "0x7f000001", "0177.0.0.1", "017700000001", "127.1", "0x7f.1", "127.0.0.1."])
+@pytest.mark.parametrize(
+    "host", ["2130706433", "0x7f000001", "0177.0.0.1", "017700000001", "127.1", "0x7f.1", "127.0.0.1."]
+)
 def test_every_spelling_of_loopback_is_read_as_the_address_it_is(host: str) -> None:
     from ipaddress import IPv4Address
 
@@ -97,5 +104,7 @@ def test_every_spelling_of_loopback_is_read_as_the_address_it_is(host: str) -> N
 def test_embedded_addresses_are_judged_by_what_they_wrap() -> None:
     with pytest.raises(Refused, match=r"loopback address 127\.0\.0\.1 \(embedded in 2002:7f00:1::\)"):
         check_target("http://[2002:7f00:1::]/")
-    with pytest.raises(Refused, match=r"link-local address 169\.254\.169\.254 \(embedded in 64:ff9b::a9fe:a9fe\)"):
+    with pytest.raises(
+        Refused, match=r"link-local address 169\.254\.169\.254 \(embedded in 64:ff9b::a9fe:a9fe\)"
+    ):
         check_target("http://[64:ff9b::a9fe:a9fe]/")

@@ -10,14 +10,35 @@ SHANGHAI_0503 = datetime(2024, 6, 25, 21, 3, tzinfo=UTC)  # 2024-06-26 05:03 +08
 DAY_0626 = datetime(2024, 6, 25, 16, 0, tzinfo=UTC)  # 2024-06-26 00:00 +08:00: a day-only time
 
 
-def member(url: str, source: str, site: str, published: datetime | None, precision: str | None,
-           origin: str | None = None, first_seen: int = 0) -> dict:
-    return {"url": url, "source": source, "site": site, "published_at": published, "published_precision": precision,
-            "timezone": "Asia/Shanghai", "origin": origin, "first_seen": datetime(2024, 6, 26, 8, first_seen, tzinfo=UTC)}
+def member(
+    url: str,
+    source: str,
+    site: str,
+    published: datetime | None,
+    precision: str | None,
+    origin: str | None = None,
+    first_seen: int = 0,
+) -> dict:
+    return {
+        "url": url,
+        "source": source,
+        "site": site,
+        "published_at": published,
+        "published_precision": precision,
+        "timezone": "Asia/Shanghai",
+        "origin": origin,
+        "first_seen": datetime(2024, 6, 26, 8, first_seen, tzinfo=UTC),
+    }
 
 
-NETEASE = member("https://www.163.com/dy/article/J5P1.html", "netease", "www.163.com", SHANGHAI_0503, "minute",
-                 first_seen=5)
+NETEASE = member(
+    "https://www.163.com/dy/article/J5P1.html",
+    "netease",
+    "www.163.com",
+    SHANGHAI_0503,
+    "minute",
+    first_seen=5,
+)
 
 
 def test_a_reposters_day_only_time_does_not_beat_the_originals_minute_of_that_day() -> None:
@@ -27,15 +48,28 @@ def test_a_reposters_day_only_time_does_not_beat_the_originals_minute_of_that_da
 
 
 def test_a_copy_crediting_another_members_outlet_defers_to_it_even_when_stamped_earlier() -> None:
-    credited = member("https://www.bannedbook.org/bnews/1.html", "bannedbook", "www.bannedbook.org",
-                      datetime(2024, 6, 25, 20, 0, tzinfo=UTC), "minute", origin="网易", first_seen=1)
+    credited = member(
+        "https://www.bannedbook.org/bnews/1.html",
+        "bannedbook",
+        "www.bannedbook.org",
+        datetime(2024, 6, 25, 20, 0, tzinfo=UTC),
+        "minute",
+        origin="网易",
+        first_seen=1,
+    )
     choice = choose_original([credited, NETEASE], OUTLETS)
     assert (choice.original["url"], choice.by) == (NETEASE["url"], "credited")
 
 
 def test_a_day_ending_before_the_other_time_begins_is_earlier() -> None:
-    yesterday = member("https://other.example/a.html", "generic", "other.example",
-                       datetime(2024, 6, 24, 16, 0, tzinfo=UTC), "day", first_seen=9)
+    yesterday = member(
+        "https://other.example/a.html",
+        "generic",
+        "other.example",
+        datetime(2024, 6, 24, 16, 0, tzinfo=UTC),
+        "day",
+        first_seen=9,
+    )
     assert choose_original([NETEASE, yesterday], OUTLETS).by == "earliest"
     assert choose_original([NETEASE, yesterday], OUTLETS).original is yesterday
 
@@ -43,7 +77,9 @@ def test_a_day_ending_before_the_other_time_begins_is_earlier() -> None:
 def test_no_time_never_beats_a_time_and_a_tie_goes_to_the_first_stored() -> None:
     untimed = member("https://other.example/b.html", "generic", "other.example", None, None, first_seen=0)
     assert choose_original([untimed, NETEASE], OUTLETS).original is NETEASE
-    twin = member("https://other.example/c.html", "generic", "other.example", SHANGHAI_0503, "minute", first_seen=7)
+    twin = member(
+        "https://other.example/c.html", "generic", "other.example", SHANGHAI_0503, "minute", first_seen=7
+    )
     choice = choose_original([twin, NETEASE], OUTLETS)
     assert (choice.original, choice.by) == (NETEASE, "first_seen")
     assert choose_original([NETEASE, twin], OUTLETS).original is NETEASE  # whatever order they are read in

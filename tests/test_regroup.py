@@ -40,7 +40,9 @@ def groups(collection) -> dict[str, str | None]:
     return {d["url"]: d["duplicate_of"] for d in collection.find()}
 
 
-def test_regroup_after_a_threshold_change_joins_and_splits_groups(collection, crawler_env, tmp_path: Path) -> None:
+def test_regroup_after_a_threshold_change_joins_and_splits_groups(
+    collection, crawler_env, tmp_path: Path
+) -> None:
     store(collection, ORIGINAL, STORY, T0, source="netease", thresholds=STRICT)
     store(collection, COPY, edited(STORY), T0 + timedelta(hours=2), thresholds=STRICT)
     assert groups(collection) == {ORIGINAL: None, COPY: None}  # 70 % of the story: not a copy at 0.99
@@ -59,14 +61,20 @@ def test_regroup_after_a_threshold_change_joins_and_splits_groups(collection, cr
     assert not Path(crawler_env["SPOOL_PATH"] + ".regroup").exists()  # done: no checkpoint left
 
 
-def test_fingerprints_of_an_older_version_are_renewed_and_their_copies_found(collection, crawler_env, tmp_path: Path) -> None:
+def test_fingerprints_of_an_older_version_are_renewed_and_their_copies_found(
+    collection, crawler_env, tmp_path: Path
+) -> None:
     store(collection, ORIGINAL, STORY, T0, source="netease")
     store(collection, COPY, edited(STORY), T0 + timedelta(hours=2))
     store(collection, "https://other.example/1.html", THIRD, T0)
     # as version 1 stored the copy: units hashed another way (so today's lookups miss it), no `v`
     old = stored_dedup({"units": [1, 2, 3], "lengths": [30, 30, 30], "body_key": "0" * 40, "keys": [1, 2, 3]})
-    collection.update_one({"url": COPY}, {"$set": {"dedup": old, "cluster_id": "ffffffffffffffffffff", "duplicate_of": None}})
-    collection.update_one({"url": ORIGINAL}, {"$set": {"mirrors": [], "cluster_size": 1, "original_by": "only"}})
+    collection.update_one(
+        {"url": COPY}, {"$set": {"dedup": old, "cluster_id": "ffffffffffffffffffff", "duplicate_of": None}}
+    )
+    collection.update_one(
+        {"url": ORIGINAL}, {"$set": {"mirrors": [], "cluster_size": 1, "original_by": "only"}}
+    )
 
     run = run_crawler(["db", "regroup", "--source", "generic"], crawler_env, tmp_path)
     assert run.returncode == 0, run.stderr
@@ -78,8 +86,13 @@ def test_fingerprints_of_an_older_version_are_renewed_and_their_copies_found(col
 
 def test_a_stopped_regroup_goes_on_from_its_checkpoint(collection, tmp_path: Path, monkeypatch) -> None:
     for n in range(4):
-        store(collection, f"https://site{n}.example/a.html", edited(STORY) if n else STORY, T0 + timedelta(hours=n),
-              thresholds=STRICT)
+        store(
+            collection,
+            f"https://site{n}.example/a.html",
+            edited(STORY) if n else STORY,
+            T0 + timedelta(hours=n),
+            thresholds=STRICT,
+        )
     monkeypatch.setattr(regroup_module, "BATCH", 1)
     checkpoint = Checkpoint(tmp_path / "regroup")
     batches: list[int] = []

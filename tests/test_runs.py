@@ -18,7 +18,9 @@ def article(ident: str, recent: bool = False, extra: str = "") -> str:
     page = NETEASE.replace("字节跳动回应被OpenAI封禁账户", f"{ident}字节跳动回应")
     if recent:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-        page = page.replace("2023-12-16T10:25:32+08:00", now).replace("2023-12-16 10:25:32", now[:19].replace("T", " "))
+        page = page.replace("2023-12-16T10:25:32+08:00", now).replace(
+            "2023-12-16 10:25:32", now[:19].replace("T", " ")
+        )
     return page.replace("未来,随着", f"{extra}未来,随着")
 
 
@@ -32,7 +34,9 @@ def article_requests(site: Site) -> list[str]:
     return sorted(r.rsplit("/", 1)[1].removesuffix(".html") for r in site.requests if "/dy/article/" in r)
 
 
-def test_second_run_fetches_only_new_and_recent_articles(site: Site, crawler_env, articles, mongo_uri, db_name, tmp_path: Path) -> None:
+def test_second_run_fetches_only_new_and_recent_articles(
+    site: Site, crawler_env, articles, mongo_uri, db_name, tmp_path: Path
+) -> None:
     env = crawler_env | {"http_proxy": site.base}
     a, b, c, d = "A000000000000001", "B000000000000002", "C000000000000003", "D000000000000004"
     listing(site, [a, b, c])
@@ -59,9 +63,20 @@ def test_second_run_fetches_only_new_and_recent_articles(site: Site, crawler_env
     runs = list(pymongo.MongoClient(mongo_uri)[db_name]["crawls"].find(sort=[("started_at", 1)]))
     assert [(r["source"], r["status"]) for r in runs] == [("netease", "ok"), ("netease", "ok")]
     assert runs[0]["articles"] | {"dropped": {}} == {
-        "new": 3, "updated": 0, "unchanged": 0, "duplicates": 2, "skipped_stored": 0, "spooled": 0, "waited": 0, "dropped": {}
+        "new": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "duplicates": 2,
+        "skipped_stored": 0,
+        "spooled": 0,
+        "waited": 0,
+        "dropped": {},
     }
-    assert (runs[1]["articles"]["new"], runs[1]["articles"]["updated"], runs[1]["articles"]["skipped_stored"]) == (1, 1, 2)
+    assert (
+        runs[1]["articles"]["new"],
+        runs[1]["articles"]["updated"],
+        runs[1]["articles"]["skipped_stored"],
+    ) == (1, 1, 2)
     assert runs[1]["pages_fetched"] >= 3 and runs[1]["ended_at"] >= runs[1]["started_at"]
 
     # a third run with nothing changed: the listing answers 304 and is not parsed
@@ -77,7 +92,9 @@ def test_second_run_fetches_only_new_and_recent_articles(site: Site, crawler_env
     line = next(x for x in status.stdout.splitlines() if x.startswith("netease"))
     assert line.split()[3:11] == ["ok", "0", "0", "0", "0", "0", "0", "4"], line  # the third run: nothing new
     next_run = datetime.strptime(" ".join(line.split()[11:13]), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
-    assert timedelta(minutes=28) < next_run - datetime.now(UTC) <= timedelta(minutes=30)  # every 30m by default
+    assert (
+        timedelta(minutes=28) < next_run - datetime.now(UTC) <= timedelta(minutes=30)
+    )  # every 30m by default
     assert next(x for x in status.stdout.splitlines() if x.startswith("solidot")).split()[1] == "never"
 
 
@@ -93,12 +110,30 @@ def test_a_run_killed_half_way_and_restarted_stores_every_article_once(
     for ident in idents:
         site.add(ARTICLE.format(ident), Page(article(ident).encode(), delay=0.3))
     env = crawler_env | {"http_proxy": site.base, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-    command = [sys.executable, "-m", "scrapy", "crawl", "netease", "-a", "start_urls=http://www.163.com/news/",
-               "-a", "max_depth=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-               "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "MONGO_FLUSH_INTERVAL=0.5"]
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "netease",
+        "-a",
+        "start_urls=http://www.163.com/news/",
+        "-a",
+        "max_depth=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+        "-s",
+        "MONGO_FLUSH_INTERVAL=0.5",
+    ]
     admin = articles.database.client.admin
     connected = admin.command("serverStatus")["connections"]["current"]  # this test's own
-    crawl = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    crawl = subprocess.Popen(
+        command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     wait_for(lambda: articles.count_documents({}) >= 5)
     crawl.send_signal(signal.SIGKILL)
     crawl.wait(30)

@@ -61,8 +61,14 @@ def test_jitter_spreads_starts_within_its_bound() -> None:
 def test_bad_schedules_are_refused_at_start() -> None:
     with pytest.raises(ValueError, match="neither 'every N\\[smhd\\]' nor a crontab line"):
         trigger_for("often", 0, "UTC")
-    settings = Settings({"SCHEDULES": {"nosuch": "every 1m"}, "SCHEDULE_DEFAULT": "every 30m",
-                         "SCHEDULE_JITTER": 0, "SCHEDULE_TIMEZONE": "UTC"})
+    settings = Settings(
+        {
+            "SCHEDULES": {"nosuch": "every 1m"},
+            "SCHEDULE_DEFAULT": "every 30m",
+            "SCHEDULE_JITTER": 0,
+            "SCHEDULE_TIMEZONE": "UTC",
+        }
+    )
     with pytest.raises(ValueError, match="unknown source"):
         triggers(["netease"], settings)
 
@@ -98,10 +104,26 @@ def serve_netease(site: Site) -> list[str]:
 
 
 def scheduled(args: list[str], env: dict, cwd: Path, schedules: dict | None = None) -> subprocess.Popen:
-    settings = ["-s", 'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}', "-s", "SCHEDULE_JITTER=0",
-                "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", f"SCHEDULES={json.dumps(schedules or {})}"]
-    return subprocess.Popen([sys.executable, "-m", "crawler.cli.main", *settings, "schedule", *args],
-                            env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    settings = [
+        "-s",
+        'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}',
+        "-s",
+        "SCHEDULE_JITTER=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        f"SCHEDULES={json.dumps(schedules or {})}",
+    ]
+    return subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli.main", *settings, "schedule", *args],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_schedule_runs_a_source_repeatedly_and_stops_cleanly_on_sigterm(
@@ -115,13 +137,19 @@ def test_schedule_runs_a_source_repeatedly_and_stops_cleanly_on_sigterm(
     assert service.wait(60) == 0, service.stderr.read()[-2000:]
     runs = crawls(mongo_uri, db_name)
     assert len(runs) >= 2 and {r["source"] for r in runs} == {"netease"}
-    assert all(earlier["ended_at"] <= later["started_at"] for earlier, later in zip(runs, runs[1:], strict=False))
+    assert all(
+        earlier["ended_at"] <= later["started_at"] for earlier, later in zip(runs, runs[1:], strict=False)
+    )
     assert runs[0]["articles"]["new"] == 2 and runs[1]["articles"]["skipped_stored"] == 2
     assert articles.count_documents({}) == 2
 
 
-def test_once_runs_each_source_once_and_exits(site: Site, crawler_env, articles, mongo_uri, db_name, tmp_path: Path) -> None:
+def test_once_runs_each_source_once_and_exits(
+    site: Site, crawler_env, articles, mongo_uri, db_name, tmp_path: Path
+) -> None:
     serve_netease(site)
     once = scheduled(["netease", "--once"], crawler_env | {"http_proxy": site.base}, tmp_path)
     assert once.wait(120) == 0, once.stderr.read()[-2000:]
-    assert [(r["source"], r["status"], r["articles"]["new"]) for r in crawls(mongo_uri, db_name)] == [("netease", "ok", 2)]
+    assert [(r["source"], r["status"], r["articles"]["new"]) for r in crawls(mongo_uri, db_name)] == [
+        ("netease", "ok", 2)
+    ]

@@ -50,7 +50,13 @@ def test_no_noise_survives_cleaning(name: str) -> None:
 @pytest.mark.parametrize("seed", ["000", "001", "002", "003", "004"])
 def test_each_seed_as_a_flat_page_gives_the_same_story_as_its_site_page(seed: str) -> None:
     """Reader-mode pages have no structure to select on; text rules alone must find the story."""
-    site_page = {"000": "netease", "001": "bannedbook", "002": "daydaynews", "003": "solidot", "004": "aibase"}[seed]
+    site_page = {
+        "000": "netease",
+        "001": "bannedbook",
+        "002": "daydaynews",
+        "003": "solidot",
+        "004": "aibase",
+    }[seed]
     flat = extracted(f"flat_{seed}")["body"].replace("• ", "")
     assert flat == extracted(site_page)["body"]
 
@@ -59,7 +65,11 @@ def test_gbk_page_decodes_to_the_same_article_as_the_utf8_one() -> None:
     gbk, utf8 = extracted("netease_gbk"), extracted("netease")
     assert page_bytes("netease_gbk").decode("gbk")  # the stored page really is GBK
     utf8_body = utf8["body"].replace("・", "·")  # GBK has no U+30FB; the GBK page spells it U+00B7
-    assert (gbk["title"], gbk["body"], gbk["published_at"]) == (utf8["title"], utf8_body, utf8["published_at"])
+    assert (gbk["title"], gbk["body"], gbk["published_at"]) == (
+        utf8["title"],
+        utf8_body,
+        utf8["published_at"],
+    )
 
 
 def test_traditional_page_is_tagged_zh_hant_and_simplified_zh_hans() -> None:
@@ -94,7 +104,9 @@ def test_source_modules_are_small_declarations() -> None:
         module = importlib.import_module(f"crawler.sources.{name}")
         lines = Path(module.__file__).read_text().splitlines()
         assert len(lines) < 80, f"crawler/sources/{name}.py has {len(lines)} lines"
-        assert [v for v in vars(module).values() if isinstance(v, type) and v.__module__ == module.__name__] == []
+        assert [
+            v for v in vars(module).values() if isinstance(v, type) and v.__module__ == module.__name__
+        ] == []
         assert SOURCES[name].spec is module.SPEC and SOURCES[name].name == name
 
 
@@ -103,14 +115,19 @@ def test_scrapy_finds_the_registry_spiders_by_name_and_by_url() -> None:
     loader = get_spider_loader(get_project_settings())
     assert sorted(loader.list()) == sorted(ALL_SPIDERS)
     assert loader.load("netease") is SOURCES["netease"] and loader.load("netease").__name__ == "NeteaseSpider"
-    assert loader.find_by_request(Request("https://www.163.com/dy/article/JIUBF3N90514R9P4.html")) == ["netease"]
+    assert loader.find_by_request(Request("https://www.163.com/dy/article/JIUBF3N90514R9P4.html")) == [
+        "netease"
+    ]
 
 
 def test_no_spider_callback_returns_a_value_from_a_generator() -> None:
     """What Scrapy's WARN_ON_GENERATOR_RETURN_VALUE checks on every response (and the project's
     settings switch off for speed): a value returned from a generator callback would be lost."""
-    generators = {f"{name}.{attr}": member for name, spider in ALL_SPIDERS.items()
-                  for attr, member in inspect.getmembers(spider, inspect.isgeneratorfunction)}
+    generators = {
+        f"{name}.{attr}": member
+        for name, spider in ALL_SPIDERS.items()
+        for attr, member in inspect.getmembers(spider, inspect.isgeneratorfunction)
+    }
     assert {"netease.parse", "netease.parse_listing", "generic.parse"} <= generators.keys()
     assert [name for name, member in generators.items() if is_generator_with_return_value(member)] == []
 

@@ -28,7 +28,9 @@ def collection(articles):
     return articles
 
 
-def test_replays_once_keeps_what_is_refused_and_counts_what_was_there_already(collection, tmp_path: Path) -> None:
+def test_replays_once_keeps_what_is_refused_and_counts_what_was_there_already(
+    collection, tmp_path: Path
+) -> None:
     spool = Spool(tmp_path / "spool.jsonl")
     good, bad = solidot_doc(1), solidot_doc(2)
     bad["body"] = ""  # the validator refuses an empty body
@@ -55,7 +57,9 @@ def test_a_failed_replay_leaves_every_line_for_the_next(tmp_path: Path) -> None:
     assert [d["url"].rsplit("=", 1)[1] for d in list(spool.documents())] == ["1", "2"]
 
 
-def test_a_torn_last_line_and_a_garbage_line_are_quarantined_and_the_rest_replays(collection, tmp_path: Path) -> None:
+def test_a_torn_last_line_and_a_garbage_line_are_quarantined_and_the_rest_replays(
+    collection, tmp_path: Path
+) -> None:
     path = tmp_path / "spool.jsonl"
     spool = Spool(path)
     spool.append([solidot_doc(1)], "store unavailable")
@@ -70,7 +74,9 @@ def test_a_torn_last_line_and_a_garbage_line_are_quarantined_and_the_rest_replay
     assert sorted(d["url"][-1] for d in collection.find()) == ["1", "2", "3"]
     entries = [json.loads(line) for line in spool.quarantine.read_text().splitlines()]
     assert [(e["line"], e["reason"][:8]) for e in entries] == [(2, "not JSON"), (4, "not JSON")]
-    assert entries[0]["text"] == "not json at all" and entries[1]["text"] == whole.splitlines()[0][:57].decode()
+    assert (
+        entries[0]["text"] == "not json at all" and entries[1]["text"] == whole.splitlines()[0][:57].decode()
+    )
     assert spool.segments() == []  # nothing left to replay, nothing replayed twice
 
 
@@ -142,7 +148,9 @@ def mirrored_docs() -> list[dict]:
     from crawler.extract.lang import converter
 
     docs = []
-    for n, html in enumerate((page_bytes("flat_000"), converter("s2t").convert(page_bytes("flat_000").decode()).encode())):
+    for n, html in enumerate(
+        (page_bytes("flat_000"), converter("s2t").convert(page_bytes("flat_000").decode()).encode())
+    ):
         article = process_page(html, f"http://127.0.0.1/{n}.html", "generic")
         article.fetched_at = datetime(2026, 11, 1, 8, n, tzinfo=UTC)
         article.dedup = as_document(fingerprint(article.body))
@@ -157,7 +165,9 @@ def test_db_replay_groups_with_the_configured_thresholds(crawler_env, articles, 
     replay = run_crawler(["-s", "DEDUP_MIN_SHARED_UNITS=100000", "db", "replay"], crawler_env, tmp_path)
     assert replay.returncode == 0, replay.stderr
     assert sorted((d["url"], d["duplicate_of"], d["cluster_size"]) for d in articles.find()) == [
-        ("http://127.0.0.1/0.html", None, 1), ("http://127.0.0.1/1.html", None, 1)]  # no copy: too few shared units
+        ("http://127.0.0.1/0.html", None, 1),
+        ("http://127.0.0.1/1.html", None, 1),
+    ]  # no copy: too few shared units
 
     Spool(Path(crawler_env["SPOOL_PATH"])).append(mirrored_docs(), "store unavailable")
     articles.delete_many({})

@@ -36,10 +36,27 @@ def test_stored_document_has_every_documented_field_with_its_type(collection) ->
     assert (result.new, result.updated, result.unchanged, result.refused) == (1, 0, 0, [])
     doc = collection.find_one({"url": "https://www.solidot.org/story?sid=79532"})
     types = {
-        "url": str, "source": str, "site": str, "title": str, "body": str, "published_at": datetime,
-        "published_raw": str, "timezone": str, "author": str, "origin": type(None), "original_title": type(None),
-        "lang": str, "images": list, "fetched_at": datetime, "clean_audit": dict, "content_hash": str,
-        "version": int, "first_seen": datetime, "last_seen": datetime, "updated_at": datetime, "fetch_count": int,
+        "url": str,
+        "source": str,
+        "site": str,
+        "title": str,
+        "body": str,
+        "published_at": datetime,
+        "published_raw": str,
+        "timezone": str,
+        "author": str,
+        "origin": type(None),
+        "original_title": type(None),
+        "lang": str,
+        "images": list,
+        "fetched_at": datetime,
+        "clean_audit": dict,
+        "content_hash": str,
+        "version": int,
+        "first_seen": datetime,
+        "last_seen": datetime,
+        "updated_at": datetime,
+        "fetch_count": int,
     }
     assert {k: type(doc[k]) for k in types} == types
     assert doc["published_at"] == datetime(2024, 10, 18, 14, 58, tzinfo=UTC)
@@ -60,7 +77,11 @@ def test_refetch_of_unchanged_page_bumps_last_seen_not_version(collection) -> No
     assert (result.new, result.updated, result.unchanged) == (0, 0, 1)
     doc = collection.find_one()
     assert (doc["version"], doc["fetch_count"]) == (1, 2)
-    assert (doc["first_seen"], doc["last_seen"], doc["updated_at"]) == (first, first + timedelta(hours=1), first)
+    assert (doc["first_seen"], doc["last_seen"], doc["updated_at"]) == (
+        first,
+        first + timedelta(hours=1),
+        first,
+    )
 
 
 def test_an_update_of_a_url_missing_after_all_stores_the_same_first_version_as_an_insert(collection) -> None:
@@ -81,7 +102,9 @@ def test_one_fetch_written_twice_counts_once(collection) -> None:
     assert (doc["version"], doc["fetch_count"], doc["last_seen"]) == (1, 1, fetched)
 
 
-def test_one_page_written_by_three_workers_at_the_same_moment_is_stored_once(collection, mongo_uri: str) -> None:
+def test_one_page_written_by_three_workers_at_the_same_moment_is_stored_once(
+    collection, mongo_uri: str
+) -> None:
     """At-least-once fetching in a distributed crawl: three fetches of one page land together."""
     import threading
 
@@ -90,7 +113,11 @@ def test_one_page_written_by_three_workers_at_the_same_moment_is_stored_once(col
     def write(fetched_at: datetime) -> None:
         with pymongo.MongoClient(mongo_uri, tz_aware=True) as client:
             barrier.wait()
-            refused.extend(write_articles(client[collection.database.name][collection.name], [solidot_doc(fetched_at)]).refused)
+            refused.extend(
+                write_articles(
+                    client[collection.database.name][collection.name], [solidot_doc(fetched_at)]
+                ).refused
+            )
 
     for round_ in range(10):
         barrier, refused = threading.Barrier(3), []
@@ -105,7 +132,9 @@ def test_one_page_written_by_three_workers_at_the_same_moment_is_stored_once(col
     assert collection.find_one()["fetch_count"] == 30
 
 
-def test_a_page_another_writer_inserts_between_read_and_write_is_stored_once(collection, mongo_uri: str) -> None:
+def test_a_page_another_writer_inserts_between_read_and_write_is_stored_once(
+    collection, mongo_uri: str
+) -> None:
     """A new URL is inserted whole; when another writer inserted it after this batch's read, the
     unique index refuses the insert and the write becomes an update. The server holds the slow
     writer's insert back (a failpoint on its client) and the fast one writes once the slow one
@@ -127,12 +156,18 @@ def test_a_page_another_writer_inserts_between_read_and_write_is_stored_once(col
             pass
 
     def slow_write() -> None:
-        with pymongo.MongoClient(mongo_uri, appname="slow", tz_aware=True, event_listeners=[ReadDone()]) as client:
-            results["slow"] = write_articles(client[collection.database.name][collection.name], [solidot_doc(first)])
+        with pymongo.MongoClient(
+            mongo_uri, appname="slow", tz_aware=True, event_listeners=[ReadDone()]
+        ) as client:
+            results["slow"] = write_articles(
+                client[collection.database.name][collection.name], [solidot_doc(first)]
+            )
 
     results, slow_has_read, first = {}, threading.Event(), datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
     collection.database.client.admin.command(
-        "configureFailPoint", "failCommand", mode={"times": 1},
+        "configureFailPoint",
+        "failCommand",
+        mode={"times": 1},
         data={"failCommands": ["insert"], "blockConnection": True, "blockTimeMS": 1000, "appName": "slow"},
     )
     slow = threading.Thread(target=slow_write)
@@ -141,7 +176,8 @@ def test_a_page_another_writer_inserts_between_read_and_write_is_stored_once(col
     results["fast"] = write_articles(collection, [solidot_doc(first + timedelta(minutes=1))])
     slow.join()
     assert [(r.new, r.updated, r.unchanged, r.refused) for r in (results["fast"], results["slow"])] == [
-        (1, 0, 0, []), (0, 0, 1, [])
+        (1, 0, 0, []),
+        (0, 0, 1, []),
     ]
     assert [d["version"] for d in results["fast"].created] == [1]
     doc = collection.find_one()
@@ -151,7 +187,9 @@ def test_a_page_another_writer_inserts_between_read_and_write_is_stored_once(col
 
 def test_one_url_twice_in_a_batch_is_one_article_in_its_second_version(collection) -> None:
     first = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
-    result = write_articles(collection, [solidot_doc(first), solidot_doc(first + timedelta(hours=1), "\n更正：补充一段。")])
+    result = write_articles(
+        collection, [solidot_doc(first), solidot_doc(first + timedelta(hours=1), "\n更正：补充一段。")]
+    )
     assert (result.new, result.updated, result.unchanged, result.refused) == (1, 1, 0, [])
     doc = collection.find_one()
     assert (collection.count_documents({}), doc["version"], doc["fetch_count"]) == (1, 2, 2)
@@ -160,7 +198,9 @@ def test_one_url_twice_in_a_batch_is_one_article_in_its_second_version(collectio
 def test_changed_page_bumps_version_and_updated_at(collection) -> None:
     first = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
     write_articles(collection, [solidot_doc(first)])
-    result = write_articles(collection, [solidot_doc(first + timedelta(hours=2), body_suffix="\n更正：补充一段。")])
+    result = write_articles(
+        collection, [solidot_doc(first + timedelta(hours=2), body_suffix="\n更正：补充一段。")]
+    )
     assert (result.new, result.updated) == (0, 1)
     doc = collection.find_one()
     assert (doc["version"], doc["fetch_count"], doc["updated_at"]) == (2, 2, first + timedelta(hours=2))
@@ -204,6 +244,9 @@ def test_scraped_values_are_stored_as_data_never_as_operators_or_paths(collectio
     write_articles(collection, [doc | {"fetched_at": doc["fetched_at"] + timedelta(hours=1)}])
     stored = collection.find_one({"url": doc["url"]})
     assert (stored["title"], stored["author"], stored["origin"], stored["images"]) == (
-        "$body", '{"$gt": ""}', "$$NOW", ["$images", "a.b.c"]
+        "$body",
+        '{"$gt": ""}',
+        "$$NOW",
+        ["$images", "a.b.c"],
     )
     assert (stored["version"], stored["fetch_count"]) == (1, 2)

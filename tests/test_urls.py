@@ -7,8 +7,14 @@ from crawler.urls import BadURL, check_url, normalise_url
 @pytest.mark.parametrize(
     ("given", "expected"),
     [
-        ("HTTPS://WWW.163.COM/dy/article/IMD8QD1L0511B8LM.html#comments", "https://www.163.com/dy/article/IMD8QD1L0511B8LM.html"),
-        ("https://www.solidot.org/story?sid=79532&utm_source=rss&utm_medium=feed", "https://www.solidot.org/story?sid=79532"),
+        (
+            "HTTPS://WWW.163.COM/dy/article/IMD8QD1L0511B8LM.html#comments",
+            "https://www.163.com/dy/article/IMD8QD1L0511B8LM.html",
+        ),
+        (
+            "https://www.solidot.org/story?sid=79532&utm_source=rss&utm_medium=feed",
+            "https://www.solidot.org/story?sid=79532",
+        ),
         ("http://example.com:80/a?spm=1.2&b=2&fbclid=x", "http://example.com/a?b=2"),
         ("http://127.0.0.1:8080", "http://127.0.0.1:8080/"),
     ],
@@ -63,9 +69,15 @@ def test_download_failures_are_described_in_one_actionable_line() -> None:
     from crawler.failures import Problem, Reason
     from crawler.sources.base import describe_failure
 
-    assert describe_failure(Failure(DNSLookupError("no.such.host"))) == Problem(Reason.DNS_FAILED, "DNS lookup failed")
+    assert describe_failure(Failure(DNSLookupError("no.such.host"))) == Problem(
+        Reason.DNS_FAILED, "DNS lookup failed"
+    )
     failure = Failure(CannotResolveHostError("no.such.host"))
     failure.request = Request("http://no.such.host/a")  # as Scrapy attaches it
     assert describe_failure(failure) == Problem(Reason.DNS_FAILED, "DNS lookup failed for no.such.host")
     timeout = describe_failure(Failure(DownloadTimeoutError("took longer than 1.0 seconds")))
-    assert (timeout.reason, timeout.message[:9], timeout.reason.http_status) == (Reason.TIMED_OUT, "timed out", 504)
+    assert (timeout.reason, timeout.message[:9], timeout.reason.http_status) == (
+        Reason.TIMED_OUT,
+        "timed out",
+        504,
+    )

@@ -28,7 +28,8 @@ def history_of(url: str, env: dict[str, str], cwd: Path, *more: str) -> list[dic
 
 
 def test_five_fetches_of_one_url_keep_two_versions_and_one_removal_that_ends(
-        site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
     """The original, a cosmetic edit (no version), a real edit, a 404, the real edit again; each
     `crawler fetch` of the stored URL is a re-check."""
     url = site.add("/reader/000.html", FLAT)
@@ -56,7 +57,9 @@ def test_five_fetches_of_one_url_keep_two_versions_and_one_removal_that_ends(
     assert back.returncode == 0, back.stderr
     doc = articles.find_one({"url": url})
     assert (doc["removed_at"], doc["removed_how"], doc["version"], doc["fetch_count"]) == (None, None, 2, 4)
-    assert doc["removals"] == [{"removed_at": removed["removed_at"], "how": "http_404", "returned_at": doc["last_seen"]}]
+    assert doc["removals"] == [
+        {"removed_at": removed["removed_at"], "how": "http_404", "returned_at": doc["last_seen"]}
+    ]
 
     stored = list(versions.find({"url": url}, {"_id": 0}).sort("version", 1))
     assert [(v["version"], "将来,随着" in v["body"]) for v in stored] == [(1, False), (2, True)]
@@ -65,13 +68,20 @@ def test_five_fetches_of_one_url_keep_two_versions_and_one_removal_that_ends(
 
     timeline = history_of(url, crawler_env, tmp_path)
     assert [(e["event"], e.get("version"), e.get("how")) for e in timeline] == [
-        ("version", 1, None), ("version", 2, None), ("removed", None, "http_404"), ("returned", None, None),
+        ("version", 1, None),
+        ("version", 2, None),
+        ("removed", None, "http_404"),
+        ("returned", None, None),
     ]
     assert timeline[2]["at"] == removed["removed_at"].isoformat()
     assert timeline[3]["at"] == doc["last_seen"].isoformat()
     diffed = history_of(url, crawler_env, tmp_path, "--diff")
     assert "diff" not in diffed[0]
-    assert [line[0] for line in diffed[1]["diff"].splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")] == ["-", "+"]
+    assert [
+        line[0]
+        for line in diffed[1]["diff"].splitlines()
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ] == ["-", "+"]
 
     exported = run_crawler(["export", "--removed"], crawler_env, tmp_path)
     assert exported.stdout == ""  # it came back
@@ -82,28 +92,49 @@ def solidot(sid: int) -> str:
     return SOLIDOT.replace("OpenAI 和微软的紧密关系出现裂缝", f"第{sid}篇：OpenAI 和微软的紧密关系出现裂缝")
 
 
-DELETED = ("<html><head><title>Solidot</title></head><body><div class='nav'><a href='/'>首页</a> <a href='/tech'>科技</a>"
-           "</div><div class='block_m'><p>抱歉，该文章已被删除。</p><a href='/'>返回首页</a></div>"
-           "<ul><li><a href='/story?sid=9'>热门：另一篇文章的标题在这里</a></li></ul></body></html>")
+DELETED = (
+    "<html><head><title>Solidot</title></head><body><div class='nav'><a href='/'>首页</a> <a href='/tech'>科技</a>"
+    "</div><div class='block_m'><p>抱歉，该文章已被删除。</p><a href='/'>返回首页</a></div>"
+    "<ul><li><a href='/story?sid=9'>热门：另一篇文章的标题在这里</a></li></ul></body></html>"
+)
 
 
 def crawl_solidot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
     """A round of Solidot from its (empty) feed: what it fetches beyond that is re-checks."""
     return subprocess.run(
-        [sys.executable, "-m", "crawler.cli.main", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-         "-s", "FRONTIER_POLL_INTERVAL=0.2", "-s", 'SOURCE_START_URLS={"solidot": ["http://www.solidot.org/index.rss"]}',
-         "crawl", "solidot"],
-        env=env, cwd=cwd, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli.main",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+            "-s",
+            "DOWNLOAD_DELAY=0",
+            "-s",
+            "FRONTIER_POLL_INTERVAL=0.2",
+            "-s",
+            'SOURCE_START_URLS={"solidot": ["http://www.solidot.org/index.rss"]}',
+            "crawl",
+            "solidot",
+        ],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def empty_feed(site: Site) -> None:
-    site.add("http://www.solidot.org/index.rss", Page(b'<?xml version="1.0"?><rss><channel></channel></rss>',
-                                                       content_type="application/rss+xml"))
+    site.add(
+        "http://www.solidot.org/index.rss",
+        Page(b'<?xml version="1.0"?><rss><channel></channel></rss>', content_type="application/rss+xml"),
+    )
 
 
 def test_a_round_rechecks_due_articles_conditionally_and_finds_the_deleted_and_the_redirected(
-        site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
     env = crawler_env | {"http_proxy": site.base}
     urls = [f"http://www.solidot.org/story?sid={sid}" for sid in (201, 202, 203, 204)]
     for sid, url in zip((201, 202, 203, 204), urls, strict=True):
@@ -115,10 +146,14 @@ def test_a_round_rechecks_due_articles_conditionally_and_finds_the_deleted_and_t
 
     # an hour on, as RECHECK_SCHEDULE's first step makes them due; 204 is not due yet
     seen = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=61)
-    articles.update_many({"url": {"$in": urls[:3]}}, {"$set": {"first_seen": seen, "recheck_at": seen + timedelta(hours=1)}})
+    articles.update_many(
+        {"url": {"$in": urls[:3]}}, {"$set": {"first_seen": seen, "recheck_at": seen + timedelta(hours=1)}}
+    )
     site.add(urls[1], DELETED)
     site.add(urls[2], Page(b"", status=302, headers={"Location": "http://www.solidot.org/"}))
-    site.add("http://www.solidot.org/", "<html><body><h1>Solidot</h1><p>奇客的资讯，重要的东西。</p></body></html>")
+    site.add(
+        "http://www.solidot.org/", "<html><body><h1>Solidot</h1><p>奇客的资讯，重要的东西。</p></body></html>"
+    )
     empty_feed(site)
     site.requests.clear()
     run = crawl_solidot(env, tmp_path)
@@ -134,23 +169,34 @@ def test_a_round_rechecks_due_articles_conditionally_and_finds_the_deleted_and_t
     assert record["rechecks"] == {"due": 3, "not_modified": 1, "removed": 2}
     assert record["status"] == "ok" and record["errors"]["total"] == 0  # a removal is news, not a failure
 
-    exported = run_crawler(["export", "--removed", "--since", (datetime.now(UTC) - timedelta(hours=1)).isoformat()], env, tmp_path)
+    exported = run_crawler(
+        ["export", "--removed", "--since", (datetime.now(UTC) - timedelta(hours=1)).isoformat()],
+        env,
+        tmp_path,
+    )
     assert sorted(json.loads(line)["url"] for line in exported.stdout.splitlines()) == urls[1:3]
     assert [e["event"] for e in history_of(urls[1], env, tmp_path)] == ["version", "removed"]
 
     # asked for by hand, the deleted page says so
     again = run_crawler(["fetch", urls[1]], env, tmp_path)
-    assert again.returncode != 0 and "the article is gone (deleted_page): the page says 该文章已被删除" in again.stderr
+    assert (
+        again.returncode != 0
+        and "the article is gone (deleted_page): the page says 该文章已被删除" in again.stderr
+    )
 
 
 def test_a_consumer_following_the_change_stream_sees_a_version_and_a_removal_as_updates_of_the_article(
-        site: Site, crawler_env, articles, tmp_path: Path) -> None:
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
     """README's consumer loop: the new version and the removal arrive as updates of the one article
     document, with the fields that changed; `article_versions` is not needed to follow them."""
     url = site.add("/reader/watched.html", FLAT)
     assert run_crawler(["fetch", url], crawler_env, tmp_path).returncode == 0
-    with articles.watch([{"$match": {"operationType": {"$in": ["insert", "update"]}}}], full_document="updateLookup",
-                        max_await_time_ms=1000) as stream:
+    with articles.watch(
+        [{"$match": {"operationType": {"$in": ["insert", "update"]}}}],
+        full_document="updateLookup",
+        max_await_time_ms=1000,
+    ) as stream:
         site.add("/reader/watched.html", EDITED)
         assert run_crawler(["fetch", url], crawler_env, tmp_path).returncode == 0
         site.add("/reader/watched.html", Page(b"<html><body>not found</body></html>", status=404))
@@ -166,11 +212,15 @@ def test_a_consumer_following_the_change_stream_sees_a_version_and_a_removal_as_
     edited = next(c for c in changes if c["updateDescription"]["updatedFields"].get("version") == 2)
     assert "将来,随着" in edited["fullDocument"]["body"]
     removal = changes[-1]["updateDescription"]["updatedFields"]
-    assert removal["removed_how"] == "http_404" and removal["removed_at"] == changes[-1]["fullDocument"]["removed_at"]
+    assert (
+        removal["removed_how"] == "http_404"
+        and removal["removed_at"] == changes[-1]["fullDocument"]["removed_at"]
+    )
 
 
-def test_a_distributed_round_rechecks_through_the_workers(site: Site, crawler_env, articles, redis_server,
-                                                          tmp_path: Path) -> None:
+def test_a_distributed_round_rechecks_through_the_workers(
+    site: Site, crawler_env, articles, redis_server, tmp_path: Path
+) -> None:
     """With REDIS_URL, `crawler crawl` seeds a round into Redis and works it as a worker: the
     worker that takes the seed asks for the due re-checks, and they go through the frontier."""
     env = crawler_env | {"http_proxy": site.base}
@@ -179,7 +229,9 @@ def test_a_distributed_round_rechecks_through_the_workers(site: Site, crawler_en
         site.add(url, Page(solidot(sid).encode(), etag=f'"v{sid}"'))
         assert run_crawler(["fetch", url], env, tmp_path).returncode == 0
     seen = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=61)
-    articles.update_many({"url": {"$in": urls[:2]}}, {"$set": {"first_seen": seen, "recheck_at": seen + timedelta(hours=1)}})
+    articles.update_many(
+        {"url": {"$in": urls[:2]}}, {"$set": {"first_seen": seen, "recheck_at": seen + timedelta(hours=1)}}
+    )
     site.add(urls[1], Page(b"<html><body>gone</body></html>", status=410))
     empty_feed(site)
     site.requests.clear()

@@ -36,10 +36,20 @@ def conditions(record: dict[str, Any], observed: Observed, stale_runs: int) -> d
     return held
 
 
-def transitions(record: dict[str, Any], held: dict[str, tuple[str, ...]], open_now: set[str], at: datetime) -> list[Alert]:
+def transitions(
+    record: dict[str, Any], held: dict[str, tuple[str, ...]], open_now: set[str], at: datetime
+) -> list[Alert]:
     """An alert for each condition that began, and a `recovered` one for each that ended: one
     per source and condition until it recovers, never one per run."""
     source, status = record["source"], record["status"]
-    began = [Alert(source, c, "firing", held[c], status, at) for c in CONDITION_TITLES if c in held and c not in open_now]
-    ended = [Alert(source, c, "recovered", (), status, at) for c in CONDITION_TITLES if c in open_now and c not in held]
+    began = [
+        Alert(source, c, "firing", held[c], status, at)
+        for c in CONDITION_TITLES
+        if c in held and c not in open_now
+    ]
+    ended = [
+        Alert(source, c, "recovered", (), status, at)
+        for c in CONDITION_TITLES
+        if c in open_now and c not in held
+    ]
     return began + ended

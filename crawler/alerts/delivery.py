@@ -49,7 +49,11 @@ def _refusal(answer: bytes) -> str | None:
     if not isinstance(found, dict):
         return None
     code = found.get("errcode", found.get("code", 0))
-    return None if code in (0, None) else f"refused: {code} {found.get('errmsg') or found.get('msg') or ''}".strip()
+    return (
+        None
+        if code in (0, None)
+        else f"refused: {code} {found.get('errmsg') or found.get('msg') or ''}".strip()
+    )
 
 
 def _post(endpoint: Endpoint, alert: Alert, deadline: float, retries: int) -> str | None:
@@ -61,8 +65,9 @@ def _post(endpoint: Endpoint, alert: Alert, deadline: float, retries: int) -> st
         if left <= 0:
             break
         url, body = request_for(endpoint, alert, datetime.now(UTC))
-        request = urllib.request.Request(url, data=body, method="POST",
-                                         headers={"Content-Type": "application/json; charset=utf-8"})
+        request = urllib.request.Request(
+            url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=left) as response:  # noqa: S310 - http(s) checked by Endpoint
                 refused = _refusal(response.read(64 * 1024))

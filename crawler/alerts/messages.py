@@ -43,7 +43,9 @@ class Endpoint:
     @classmethod
     def parse(cls, entry: Any) -> Endpoint:
         if not isinstance(entry, dict) or entry.get("kind") not in KINDS:
-            raise ValueError(f"ALERT_WEBHOOKS: each entry needs a kind, one of {', '.join(KINDS)}; got {entry!r:.80}")
+            raise ValueError(
+                f"ALERT_WEBHOOKS: each entry needs a kind, one of {', '.join(KINDS)}; got {entry!r:.80}"
+            )
         url = str(entry.get("url") or "")
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
             raise ValueError(f"ALERT_WEBHOOKS: a {entry['kind']} entry needs an http(s) url")
@@ -81,7 +83,11 @@ class Alert:
     @property
     def title(self) -> str:
         what = CONDITION_TITLES[self.condition]
-        return f"[crawler] {self.source}: {what}" if self.state == "firing" else f"[crawler] {self.source}: recovered ({what})"
+        return (
+            f"[crawler] {self.source}: {what}"
+            if self.state == "firing"
+            else f"[crawler] {self.source}: recovered ({what})"
+        )
 
     @property
     def lines(self) -> list[str]:
@@ -108,7 +114,11 @@ def request_for(endpoint: Endpoint, alert: Alert, now: datetime) -> tuple[str, b
         url += ("&" if urlsplit(url).query else "?") + urlencode({"timestamp": timestamp, "sign": sign})
     elif endpoint.secret and endpoint.kind == "lark":
         timestamp = str(int(now.timestamp()))
-        body = {"timestamp": timestamp, "sign": _b64_hmac(f"{timestamp}\n{endpoint.secret}".encode(), b""), **body}
+        body = {
+            "timestamp": timestamp,
+            "sign": _b64_hmac(f"{timestamp}\n{endpoint.secret}".encode(), b""),
+            **body,
+        }
     return url, json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
@@ -126,7 +136,10 @@ def _dingtalk(alert: Alert) -> dict[str, Any]:
 
 
 def _wecom(alert: Alert) -> dict[str, Any]:
-    return {"msgtype": "markdown", "markdown": {"content": "\n".join([f"**{alert.title}**", *(f"> {line}" for line in alert.lines)])}}
+    return {
+        "msgtype": "markdown",
+        "markdown": {"content": "\n".join([f"**{alert.title}**", *(f"> {line}" for line in alert.lines)])},
+    }
 
 
 def _lark(alert: Alert) -> dict[str, Any]:

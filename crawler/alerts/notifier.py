@@ -52,7 +52,10 @@ class AlertNotifier:
     def run_recorded(self, record: dict[str, Any]) -> Deferred:
         """Off the reactor: the store, the spool, Redis and the webhooks are all blocking I/O."""
         return threads.deferToThread(self.notify, record).addErrback(
-            lambda failure: logger.error("alerts for %s not worked out: %s", record["source"], failure.getErrorMessage()))
+            lambda failure: logger.error(
+                "alerts for %s not worked out: %s", record["source"], failure.getErrorMessage()
+            )
+        )
 
     def notify(self, record: dict[str, Any]) -> None:
         source, now = record["source"], datetime.now(UTC)
@@ -60,10 +63,20 @@ class AlertNotifier:
             with store_client(self.settings) as client:
                 tallies = Tallies.of(client, self.settings)
                 runs = collection(client, self.settings, "MONGO_CRAWLS_COLLECTION")
-                recent = [int((r.get("articles") or {}).get("new", 0)) for r in runs.find(
-                    {"source": source}, {"articles.new": 1}, sort=[("started_at", DESCENDING)], limit=self.stale_runs)]
-                held = conditions(record, Observed(recent, len(Spool(self.settings.get("SPOOL_PATH"))), self._dead(source)),
-                                  self.stale_runs)
+                recent = [
+                    int((r.get("articles") or {}).get("new", 0))
+                    for r in runs.find(
+                        {"source": source},
+                        {"articles.new": 1},
+                        sort=[("started_at", DESCENDING)],
+                        limit=self.stale_runs,
+                    )
+                ]
+                held = conditions(
+                    record,
+                    Observed(recent, len(Spool(self.settings.get("SPOOL_PATH"))), self._dead(source)),
+                    self.stale_runs,
+                )
                 alerts = transitions(record, held, tallies.open_alerts(source), now)
                 if not alerts:
                     return
@@ -73,7 +86,11 @@ class AlertNotifier:
                 failures = Counter(o.endpoint.kind for o in outcomes if not o.delivered)
                 tallies.settle_alerts(
                     source,
-                    {a.condition: {"since": now, "reasons": list(a.reasons)} for a in settled if a.state == "firing"},
+                    {
+                        a.condition: {"since": now, "reasons": list(a.reasons)}
+                        for a in settled
+                        if a.state == "firing"
+                    },
                     [a.condition for a in settled if a.state == "recovered"],
                     dict(failures),
                 )

@@ -41,36 +41,48 @@ class Page(Resource):
 
     isLeaf = True
 
-    def __init__(self, settings: Settings, calls: StoreCalls, build: Callable[[Any, Request], tuple[int, bytes, bytes]]) -> None:
+    def __init__(
+        self, settings: Settings, calls: StoreCalls, build: Callable[[Any, Request], tuple[int, bytes, bytes]]
+    ) -> None:
         super().__init__()
         self.settings, self.calls, self.build = settings, calls, build
         self.token: str | None = settings.get("API_TOKEN") or None
 
     def render_GET(self, request: Request) -> bytes | int:  # noqa: N802 - Twisted's name
-        request.setHeader(b"Content-Security-Policy",
-                          b"default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
-                          b"frame-ancestors 'none'")
+        request.setHeader(
+            b"Content-Security-Policy",
+            b"default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
+            b"frame-ancestors 'none'",
+        )
         request.setHeader(b"X-Content-Type-Options", b"nosniff")
         request.setHeader(b"X-Frame-Options", b"DENY")
         given = query_arg(request, b"token")
-        if given and self.token and matches(given, self.token):  # a browser's way in: the token once, then a cookie
+        if (
+            given and self.token and matches(given, self.token)
+        ):  # a browser's way in: the token once, then a cookie
             request.addCookie(TOKEN_COOKIE, quote(given), path="/", httpOnly=True, sameSite="strict")
             request.redirect(same_page_without_token(request))
             return b""
         if not authorised(request, self.token):
             request.setResponseCode(401)
             request.setHeader(b"Content-Type", HTML)
-            return render("message.html", heading="401",
-                          text="Open this page once as /?token=API_TOKEN, or send Authorization: Bearer API_TOKEN.")
+            return render(
+                "message.html",
+                heading="401",
+                text="Open this page once as /?token=API_TOKEN, or send Authorization: Bearer API_TOKEN.",
+            )
         db = self.calls.store.client[self.settings.get("MONGO_DATABASE")]
         self.calls.call(self.build, db, request).addErrback(self.failure_page).addCallback(
-            lambda page: self.finish(request, *page))
+            lambda page: self.finish(request, *page)
+        )
         return NOT_DONE_YET
 
     @staticmethod
     def failure_page(failure: Failure) -> tuple[int, bytes, bytes]:
         if failure.check(PyMongoError):  # expected while the store is down: one line, no traceback
-            logger.warning("dashboard page not built: the store is unreachable (%s)", str(failure.value).split(",")[0])
+            logger.warning(
+                "dashboard page not built: the store is unreachable (%s)", str(failure.value).split(",")[0]
+            )
             return 503, HTML, render("message.html", heading="503", text="the store is unreachable")
         logger.error("dashboard page failed: %s", failure.getTraceback())
         return 500, HTML, render("message.html", heading="500", text="this page failed; the log says why")
@@ -90,6 +102,7 @@ def overview(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, b
         data = queries.overview(db, settings, datetime.now(UTC))
         svg = chart(data["days"], data["per_day"], list(ALL_SPIDERS))
         return 200, HTML, render("overview.html", sources=data["sources"], days=data["days"], chart=svg)
+
     return build
 
 
@@ -99,12 +112,14 @@ def source(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, byt
         if name not in ALL_SPIDERS:
             return 404, HTML, render("message.html", heading="404", text=f"no source named {name}")
         return 200, HTML, render("source.html", **queries.source_page(db, settings, name, datetime.now(UTC)))
+
     return build
 
 
 def stories(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
     def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
         return 200, HTML, render("stories.html", groups=queries.stories(db, settings, datetime.now(UTC)))
+
     return build
 
 
@@ -112,8 +127,18 @@ def search(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, byt
     def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
         query = query_arg(request, b"q")[:200]
         found = queries.found(db, settings, query) if query.strip() else None
-        return 200, HTML, render("search.html", query=query, found=found.articles if found else [],
-                                 complete=found is None or found.complete, limit=queries.FOUND)
+        return (
+            200,
+            HTML,
+            render(
+                "search.html",
+                query=query,
+                found=found.articles if found else [],
+                complete=found is None or found.complete,
+                limit=queries.FOUND,
+            ),
+        )
+
     return build
 
 
@@ -124,6 +149,7 @@ def article(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, by
         if found is None:
             return 404, HTML, render("message.html", heading="404", text=f"no article stored at {url}")
         return 200, HTML, render("article.html", a=found, timeline=queries.timeline(db, settings, url))
+
     return build
 
 
@@ -140,6 +166,7 @@ def metrics(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, by
         if settings.get("REDIS_URL"):
             registry.register(FrontierCollector(settings))
         return 200, b"text/plain; version=0.0.4; charset=utf-8", generate_latest(registry)
+
     return build
 
 
@@ -152,9 +179,14 @@ class FrontierCollector:
 
     def collect(self) -> Any:
         up = GaugeMetricFamily("crawler_frontier_up", "1 if the frontier's Redis answered this scrape")
-        requests = GaugeMetricFamily("crawler_frontier_requests", "Requests in a source's frontier, by state",
-                                     labels=["source", "state"])
-        pages = CounterMetricFamily("crawler_worker_pages", "Pages handled by each live worker", labels=["worker"])
+        requests = GaugeMetricFamily(
+            "crawler_frontier_requests",
+            "Requests in a source's frontier, by state",
+            labels=["source", "state"],
+        )
+        pages = CounterMetricFamily(
+            "crawler_worker_pages", "Pages handled by each live worker", labels=["worker"]
+        )
         try:
             depths, workers = snapshot(self.settings, list(SOURCES))
         except RedisError:
@@ -178,8 +210,11 @@ class SpoolCollector:
         self.spool = spool
 
     def collect(self) -> Any:
-        yield GaugeMetricFamily("crawler_spool_articles", "Articles waiting in this machine's spool for the store",
-                                value=len(self.spool))
+        yield GaugeMetricFamily(
+            "crawler_spool_articles",
+            "Articles waiting in this machine's spool for the store",
+            value=len(self.spool),
+        )
 
 
 class StoreCollector:
@@ -190,13 +225,21 @@ class StoreCollector:
         self.counts = counts
 
     def collect(self) -> Any:
-        yield GaugeMetricFamily("crawler_store_up", "1 if the store answered this scrape", value=int(self.counts is not None))
+        yield GaugeMetricFamily(
+            "crawler_store_up", "1 if the store answered this scrape", value=int(self.counts is not None)
+        )
         if self.counts is None:
             return
-        firing = GaugeMetricFamily("crawler_alert_firing", "Alert conditions that hold, per source (1 while firing)",
-                                   labels=["source", "condition"])
-        failed = CounterMetricFamily("crawler_alert_delivery_failures", "Alert deliveries that failed, by webhook kind",
-                                     labels=["kind"])
+        firing = GaugeMetricFamily(
+            "crawler_alert_firing",
+            "Alert conditions that hold, per source (1 while firing)",
+            labels=["source", "condition"],
+        )
+        failed = CounterMetricFamily(
+            "crawler_alert_delivery_failures",
+            "Alert deliveries that failed, by webhook kind",
+            labels=["kind"],
+        )
         failures: Counter[str] = Counter()
         for name, doc in sorted(self.counts.items()):
             for condition in sorted(doc.get("alerts") or {}):
@@ -207,11 +250,15 @@ class StoreCollector:
         yield from (firing, failed)
         runs = CounterMetricFamily("crawler_runs", "Runs per source and status", labels=["source", "status"])
         errors = CounterMetricFamily("crawler_errors", "Failed fetches per source", labels=["source"])
-        drops = CounterMetricFamily("crawler_dropped", "Articles dropped per source and reason",
-                                    labels=["source", "reason"])
-        articles = GaugeMetricFamily("crawler_articles_stored", "Articles stored per source", labels=["source"])
-        duplicates = GaugeMetricFamily("crawler_duplicates_stored", "Stored articles that are copies of another",
-                                       labels=["source"])
+        drops = CounterMetricFamily(
+            "crawler_dropped", "Articles dropped per source and reason", labels=["source", "reason"]
+        )
+        articles = GaugeMetricFamily(
+            "crawler_articles_stored", "Articles stored per source", labels=["source"]
+        )
+        duplicates = GaugeMetricFamily(
+            "crawler_duplicates_stored", "Stored articles that are copies of another", labels=["source"]
+        )
         for name, doc in sorted(self.counts.items()):
             counted = doc.get("runs") or {}
             for status in STATUSES:  # every status, 0 too: a rate over the first failed run then sees it
@@ -228,11 +275,21 @@ def same_page_without_token(request: Request) -> bytes:
     """Where the token link sends the browser once the cookie is set: the same page with the
     same query, less the token, and always a path on this server (`//host/` would be another's)."""
     path = b"/" + (request.path or b"/").lstrip(b"/")
-    query = [(k, v) for k, v in parse_qsl(urlsplit(request.uri).query, keep_blank_values=True) if k != b"token"]
+    query = [
+        (k, v) for k, v in parse_qsl(urlsplit(request.uri).query, keep_blank_values=True) if k != b"token"
+    ]
     return path + (b"?" + urlencode(query).encode() if query else b"")
 
 
 def dashboard_children(settings: Settings, calls: StoreCalls) -> dict[bytes, Resource]:
-    return {name: Page(settings, calls, build(settings)) for name, build in
-            ((b"", overview), (b"sources", source), (b"stories", stories), (b"article", article), (b"search", search),
-             (b"metrics", metrics))}
+    return {
+        name: Page(settings, calls, build(settings))
+        for name, build in (
+            (b"", overview),
+            (b"sources", source),
+            (b"stories", stories),
+            (b"article", article),
+            (b"search", search),
+            (b"metrics", metrics),
+        )
+    }

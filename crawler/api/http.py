@@ -18,15 +18,19 @@ MAX_LINE = 16384  # bytes in the request line or one header line (twisted.web's 
 
 
 def error_body(code: int, message: str) -> bytes:
-    return (json.dumps({"status": "error", "code": code, "message": message}, ensure_ascii=False) + "\n").encode()
+    return (
+        json.dumps({"status": "error", "code": code, "message": message}, ensure_ascii=False) + "\n"
+    ).encode()
 
 
 def raw_error(transport: Any, code: int, message: str) -> None:
     """Answer on the bare connection (no request object to answer with yet), then close it."""
     body = error_body(code, message)
     reason = http.RESPONSES.get(code, b"Error")
-    transport.write(b"HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
-                    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (code, reason, len(body), body))
+    transport.write(
+        b"HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (code, reason, len(body), body)
+    )
     transport.loseConnection()
 
 
@@ -78,8 +82,7 @@ class LimitedRequest(server.Request):
     def _refuse_body(self) -> None:
         self.refused = True
         self.content = _Discard()  # type: ignore[assignment]  # a file-like sink; the stubs say None
-        raw_error(self.channel.transport, 413,
-                  f"the body is larger than API_MAX_BODY={self.max_body} bytes")
+        raw_error(self.channel.transport, 413, f"the body is larger than API_MAX_BODY={self.max_body} bytes")
 
 
 class LimitedChannel(http.HTTPChannel):

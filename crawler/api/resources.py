@@ -74,10 +74,16 @@ class StoreCalls:
     def prepare(self) -> None:
         """Validator, indexes and the spool's replay, once, off the reactor; a store that is down
         now is prepared by the first fetch that finds it up."""
+
         def unavailable(failure: Failure) -> None:
             failure.trap(StoreUnavailable)
-            logger.warning("store %s unreachable at start (%s): fetched articles go to %s until it is back",
-                           self.store.uri, failure.value, self.store.spool.path)
+            logger.warning(
+                "store %s unreachable at start (%s): fetched articles go to %s until it is back",
+                self.store.uri,
+                failure.value,
+                self.store.spool.path,
+            )
+
         self.call(self.store.prepare).addErrback(unavailable)
 
     def health(self) -> defer.Deferred[None]:
@@ -120,7 +126,9 @@ class ApiResource(Resource):
             return self.error(request, exc)
         if not isinstance(result, defer.Deferred):
             return self.json(request, 200, result)
-        result.addCallbacks(lambda obj: self.finish(request, 200, obj), lambda failure: self.failed(request, failure))
+        result.addCallbacks(
+            lambda obj: self.finish(request, 200, obj), lambda failure: self.failed(request, failure)
+        )
         return NOT_DONE_YET
 
     def failed(self, request: Request, failure: Failure) -> None:
@@ -130,7 +138,9 @@ class ApiResource(Resource):
             self.finish(request, exc.code, {"status": "error", "code": exc.code, "message": exc.message})
             return
         logger.error("%s %s failed: %s", request.method.decode(), request.uri[:200], failure.getTraceback())
-        self.finish(request, 500, {"status": "error", "code": 500, "message": "internal error; the log says why"})
+        self.finish(
+            request, 500, {"status": "error", "code": 500, "message": "internal error; the log says why"}
+        )
 
     def error(self, request: Request, exc: ApiError) -> bytes:
         return self.json(request, exc.code, {"status": "error", "code": exc.code, "message": exc.message})
@@ -152,7 +162,10 @@ class ApiResource(Resource):
 
 class NotFound(ApiResource):
     def render(self, request: Request) -> bytes:
-        return self.error(request, ApiError(404, "no such endpoint: try /fetch, /history, /health, / (the dashboard) or /metrics"))
+        return self.error(
+            request,
+            ApiError(404, "no such endpoint: try /fetch, /history, /health, / (the dashboard) or /metrics"),
+        )
 
 
 class Root(Resource):
@@ -195,6 +208,7 @@ class HealthResource(StoreResource):
             if failure.check(defer.TimeoutError):
                 raise ApiError(503, f"store unreachable: no answer within {HEALTH_DEADLINE:g} s")
             raise ApiError(503, f"store unreachable: {str(failure.value).split(',')[0]}")
+
         return self.calls.health().addCallbacks(lambda _: {"status": "ok"}, unreachable)
 
 
@@ -226,6 +240,7 @@ class HistoryResource(StoreResource):
             if entries is None:
                 raise ApiError(404, f"{url} is not stored")
             return {"url": url, "history": entries}
+
         return self.calls.call(read)
 
 
@@ -255,7 +270,7 @@ class FetchResource(StoreResource):
 
     def fetch(self, url: str) -> defer.Deferred[dict[str, Any]]:
         if not url.strip():
-            raise ApiError(400, "missing url: GET /fetch?url=... or POST /fetch {\"url\": ...}")
+            raise ApiError(400, 'missing url: GET /fetch?url=... or POST /fetch {"url": ...}')
         try:
             check_target(url, self.allowed)
         except BadURL as exc:
@@ -268,7 +283,12 @@ class FetchResource(StoreResource):
 
         def over_time() -> None:
             self.ondemand.stop(fetched)
-            answer.errback(ApiError.of(Problem(Reason.TIMED_OUT, f"timed out: no answer within API_TIMEOUT={self.timeout:g} s")))
+            answer.errback(
+                ApiError.of(
+                    Problem(Reason.TIMED_OUT, f"timed out: no answer within API_TIMEOUT={self.timeout:g} s")
+                )
+            )
+
         timer = reactor.callLater(self.timeout, over_time)
 
         def crawled(_: Any) -> defer.Deferred[list[Outcome]]:

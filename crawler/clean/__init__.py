@@ -24,7 +24,10 @@ class CleanBody:
 
 
 def clean_body(
-    body_html: str, title: str = "", noise_selectors: tuple[str, ...] = (), link_texts: frozenset[str] = frozenset()
+    body_html: str,
+    title: str = "",
+    noise_selectors: tuple[str, ...] = (),
+    link_texts: frozenset[str] = frozenset(),
 ) -> CleanBody:
     """The story text of a body container: paragraphs joined by newlines, plus what was lifted out."""
     audit = Audit()

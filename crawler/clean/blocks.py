@@ -19,8 +19,32 @@ from crawler.extract.html import collapse, css, text_of
 
 BLOCK_TAGS = frozenset(
     {
-        "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr",
-        "table", "blockquote", "section", "article", "figure", "header", "main", "pre", "hr", "center",
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "br",
+        "tr",
+        "table",
+        "blockquote",
+        "section",
+        "article",
+        "figure",
+        "header",
+        "main",
+        "pre",
+        "hr",
+        "center",
     }
 )
 
@@ -71,9 +95,13 @@ def remove_link_farms(root: _Element, audit: Audit) -> None:
     measured = density(root)
     totals, main = measured.totals, measured.main.element
     farms = [
-        e for e in root.iter(*LINK_DENSE_TAGS)
-        if e is not root and (c := totals.get(e)) is not None and c.links >= LINK_DENSE_MIN_LINKS
-        and c.linked > LINK_DENSITY_MAX * c.chars and not contains(e, main)
+        e
+        for e in root.iter(*LINK_DENSE_TAGS)
+        if e is not root
+        and (c := totals.get(e)) is not None
+        and c.links >= LINK_DENSE_MIN_LINKS
+        and c.linked > LINK_DENSITY_MAX * c.chars
+        and not contains(e, main)
     ]
     for element in farms:  # document order: a farm's ancestor comes, and is dropped, first
         if element.getparent() is not None and not _detached(element, root):

@@ -115,7 +115,11 @@ def clean_lines(lines: list[Line], title: str = "", link_texts: frozenset[str] =
             audit.cut("inline_nav", [text[nav.start() :]])
             line = Line(text[: nav.start()], line.item)
             text, key = line.text, squash(line.text)
-        if key in RECOMMEND_HEADINGS or (len(key) <= 12 and key.endswith(RECOMMEND_SUFFIXES)) or key.startswith(RECOMMEND_PREFIXES):
+        if (
+            key in RECOMMEND_HEADINGS
+            or (len(key) <= 12 and key.endswith(RECOMMEND_SUFFIXES))
+            or key.startswith(RECOMMEND_PREFIXES)
+        ):
             if any(k.text.endswith(SENTENCE_END) for k in kept):
                 audit.cut("recommend_heading", [x.text for x in lines[index:]])
                 break

@@ -42,11 +42,15 @@ def run(args: argparse.Namespace) -> int:
 
     configure_logging(settings)
     installed = cast(PosixReactorBase, reactor)  # the one install_reactor put in place
-    installed.installResolver(GuardedResolver(installed.resolver, allowed_from(settings.get("API_ALLOW", ""), proxies=True)))
+    installed.installResolver(
+        GuardedResolver(installed.resolver, allowed_from(settings.get("API_ALLOW", ""), proxies=True))
+    )
     installed.listenTCP(port, ApiSite(Root(settings), settings.getint("API_MAX_BODY")), interface=host)
     if not settings.get("API_TOKEN") and not is_loopback(host):
-        print(f"crawler: warning: serving on {host} without API_TOKEN: anyone who reaches it can use it", file=sys.stderr)
+        print(
+            f"crawler: warning: serving on {host} without API_TOKEN: anyone who reaches it can use it",
+            file=sys.stderr,
+        )
     print(f"serving http://{host}:{port}/fetch, /health, the dashboard at / and /metrics", flush=True)
     reactor.run()
     return 0
-

@@ -23,7 +23,9 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     unknown = [s for s in args.sources if s not in SOURCES]
     if unknown:
-        print(f"crawler: unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}", file=sys.stderr)
+        print(
+            f"crawler: unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}", file=sys.stderr
+        )
         return 2
     process = CrawlerProcess(load_settings(args))
     crawlers = [process.create_crawler(SOURCES[name]) for name in args.sources or SOURCES]

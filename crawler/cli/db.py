@@ -30,15 +30,24 @@ def add_parser(commands: Any) -> None:
     serve = actions.add_parser("serve", help="serve MONGO_EMBEDDED_PATH over the MongoDB wire protocol")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=27018, help="port (default 27018)")
-    serve.add_argument("--unauthenticated-network", action="store_true",
-                       help="allow a --host other than loopback: anyone who reaches it can read and write the store")
+    serve.add_argument(
+        "--unauthenticated-network",
+        action="store_true",
+        help="allow a --host other than loopback: anyone who reaches it can read and write the store",
+    )
     serve.set_defaults(run=run_serve)
     replay = actions.add_parser("replay", help="write spooled articles to the store")
     replay.set_defaults(run=run_replay)
-    again = actions.add_parser("regroup", help="settle stored story groups again with today's rules and fingerprints")
+    again = actions.add_parser(
+        "regroup", help="settle stored story groups again with today's rules and fingerprints"
+    )
     again.add_argument("--source", help="only articles of this source")
-    again.add_argument("--since", type=moment, help="only articles first stored at or after (ISO 8601; UTC if no offset)")
-    again.add_argument("--restart", action="store_true", help="start over instead of going on from the checkpoint")
+    again.add_argument(
+        "--since", type=moment, help="only articles first stored at or after (ISO 8601; UTC if no offset)"
+    )
+    again.add_argument(
+        "--restart", action="store_true", help="start over instead of going on from the checkpoint"
+    )
     again.set_defaults(run=run_regroup)
 
 
@@ -46,10 +55,13 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     path = settings.get("MONGO_EMBEDDED_PATH")
     if not is_loopback(args.host) and not args.unauthenticated_network:
-        print(f"crawler: refusing to serve the store on {args.host}: the embedded server has no authentication, "
-              "so anyone who reaches it could read, change or delete every article. Serve it on 127.0.0.1 and "
-              "reach it through an SSH tunnel, use a MongoDB with authentication (MONGO_URI), or pass "
-              "--unauthenticated-network if this network is yours alone.", file=sys.stderr)
+        print(
+            f"crawler: refusing to serve the store on {args.host}: the embedded server has no authentication, "
+            "so anyone who reaches it could read, change or delete every article. Serve it on 127.0.0.1 and "
+            "reach it through an SSH tunnel, use a MongoDB with authentication (MONGO_URI), or pass "
+            "--unauthenticated-network if this network is yours alone.",
+            file=sys.stderr,
+        )
         return 2
     try:
         server = serve(path, host=args.host, port=args.port)
@@ -59,7 +71,10 @@ def run_serve(args: argparse.Namespace) -> int:
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
-    print(f"serving {path} at {server.uri} (database {settings.get('MONGO_DATABASE')}); Ctrl-C stops", flush=True)
+    print(
+        f"serving {path} at {server.uri} (database {settings.get('MONGO_DATABASE')}); Ctrl-C stops",
+        flush=True,
+    )
     # The kernel may hand SIGTERM to any of the server's threads; Python then runs the handler in
     # the main thread only when it next wakes, and a wait without a timeout never wakes.
     while not stopping.wait(STOP_POLL_SECONDS):
@@ -73,17 +88,22 @@ def run_replay(args: argparse.Namespace) -> int:
     try:
         done = store.prepare()
     except StoreUnavailable as exc:
-        print(f"crawler: store {store.uri} unavailable ({exc}); {len(store.spool)} article(s) stay in "
-              f"{store.spool.path}", file=sys.stderr)
+        print(
+            f"crawler: store {store.uri} unavailable ({exc}); {len(store.spool)} article(s) stay in "
+            f"{store.spool.path}",
+            file=sys.stderr,
+        )
         return 1
     finally:
         store.close()
     if done.busy:
         print(f"crawler: another replay of {store.spool.path} is running; nothing done", file=sys.stderr)
         return 1
-    print(f"replayed {done.written} article(s), {done.already} already stored, {done.refused} refused "
-          f"again and still in {store.spool.path}, {done.quarantined} unreadable line(s) quarantined"
-          + (f" in {store.spool.quarantine}" if done.quarantined else ""))
+    print(
+        f"replayed {done.written} article(s), {done.already} already stored, {done.refused} refused "
+        f"again and still in {store.spool.path}, {done.quarantined} unreadable line(s) quarantined"
+        + (f" in {store.spool.quarantine}" if done.quarantined else "")
+    )
     return 1 if done.refused else 0
 
 
@@ -103,11 +123,16 @@ def run_regroup(args: argparse.Namespace) -> int:
         with tqdm(total=total, unit=" articles", file=sys.stderr, mininterval=0.5) as bar:
             done = regroup(store.articles, store.outlets, store.thresholds, selection, checkpoint, bar.update)
     except (StoreUnavailable, PyMongoError) as exc:
-        print(f"crawler: store {store.uri} unavailable ({exc}); run the same command again to go on from "
-              f"{checkpoint.path}", file=sys.stderr)
+        print(
+            f"crawler: store {store.uri} unavailable ({exc}); run the same command again to go on from "
+            f"{checkpoint.path}",
+            file=sys.stderr,
+        )
         return 1
     finally:
         store.close()
-    print(f"regrouped {done.seen} article(s): {done.renewed} fingerprint(s) renewed, "
-          f"{len(done.changed)} group(s) changed")
+    print(
+        f"regrouped {done.seen} article(s): {done.renewed} fingerprint(s) renewed, "
+        f"{len(done.changed)} group(s) changed"
+    )
     return 0

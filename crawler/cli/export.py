@@ -25,12 +25,19 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser("export", help="stream stored articles as JSON Lines or CSV")
     parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     parser.add_argument("--output", "-o", help="file to write (default: stdout)")
-    parser.add_argument("--since", type=moment, help="published (with --removed: removed) at or after "
-                        "(ISO 8601; UTC if no offset)")
-    parser.add_argument("--until", type=moment, help="published (with --removed: removed) before (ISO 8601; UTC if no offset)")
+    parser.add_argument(
+        "--since",
+        type=moment,
+        help="published (with --removed: removed) at or after (ISO 8601; UTC if no offset)",
+    )
+    parser.add_argument(
+        "--until", type=moment, help="published (with --removed: removed) before (ISO 8601; UTC if no offset)"
+    )
     parser.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
     parser.add_argument("--canonical", action="store_true", help="originals only: each story once")
-    parser.add_argument("--removed", action="store_true", help="articles now gone from their site (removed_at set)")
+    parser.add_argument(
+        "--removed", action="store_true", help="articles now gone from their site (removed_at set)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -41,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
     write = write_csv if args.format == "csv" else write_jsonl
     with store_client(settings) as client:
         articles = collection(client, settings)
-        target = open(args.output, "w", encoding="utf-8", newline="") if args.output else nullcontext(sys.stdout)
+        target = (
+            open(args.output, "w", encoding="utf-8", newline="") if args.output else nullcontext(sys.stdout)
+        )
         try:
             with target as out:
                 count = write(documents(articles, selection), out)

@@ -19,7 +19,9 @@ from crawler.urls import BadURL
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("history", help="every stored version of an article, and its removals")
     parser.add_argument("url", help="the article's URL (any of its forms: it is looked up as stored)")
-    parser.add_argument("--diff", action="store_true", help="each version with a unified diff against the one before")
+    parser.add_argument(
+        "--diff", action="store_true", help="each version with a unified diff against the one before"
+    )
     parser.set_defaults(run=run)
 
 
@@ -32,8 +34,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         with store_client(settings) as client:
-            entries = history(collection(client, settings), collection(client, settings, "MONGO_VERSIONS_COLLECTION"),
-                              url, args.diff)
+            entries = history(
+                collection(client, settings),
+                collection(client, settings, "MONGO_VERSIONS_COLLECTION"),
+                url,
+                args.diff,
+            )
     except PyMongoError as exc:
         print(f"crawler: store {store_uri(settings)} unavailable: {str(exc).split(',')[0]}", file=sys.stderr)
         return 1

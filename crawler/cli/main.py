@@ -12,7 +12,9 @@ from crawler.cli.settings import BadSetting
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crawler", description=__doc__)
-    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="override a setting")
+    parser.add_argument(
+        "-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="override a setting"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     fetch.add_parser(commands)
     crawl.add_parser(commands)

@@ -74,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         jobs = scheduler(runs, plan, last_starts(settings, names), reactor)
         reactor.callWhenRunning(jobs.start)
-        reactor.addSystemEventTrigger("before", "shutdown", lambda: jobs.running and jobs.shutdown(wait=False))
+        reactor.addSystemEventTrigger(
+            "before", "shutdown", lambda: jobs.running and jobs.shutdown(wait=False)
+        )
         for job in jobs.get_jobs():
             print(f"{job.id}: {job.trigger}", flush=True)
     process.start(stop_after_crawl=False)

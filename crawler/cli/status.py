@@ -40,9 +40,23 @@ def run(args: argparse.Namespace) -> int:
         print(f"crawler: store {store_uri(settings)} unavailable: {exc}", file=sys.stderr)
         return 1
     last = last_runs_in(tallied)
-    rows = [row(name, last.get(name), tallied.get(name, {}).get("articles", 0), plan.get(name)) for name in ALL_SPIDERS]
-    header = ("source", "last run (UTC)", "status", "new", "updated", "unchanged", "dup", "dropped", "errors", "stored",
-              "next run (UTC)")
+    rows = [
+        row(name, last.get(name), tallied.get(name, {}).get("articles", 0), plan.get(name))
+        for name in ALL_SPIDERS
+    ]
+    header = (
+        "source",
+        "last run (UTC)",
+        "status",
+        "new",
+        "updated",
+        "unchanged",
+        "dup",
+        "dropped",
+        "errors",
+        "stored",
+        "next run (UTC)",
+    )
     table(header, rows)
     for name, record in last.items():
         if why := "; ".join(problems(record)):
@@ -75,12 +89,24 @@ def cluster(settings: Any) -> int:
         print(f"crawler: redis {settings.get('REDIS_URL')} unavailable: {exc}", file=sys.stderr)
         return 1
     print("frontier")
-    table(("source", "round", "queued", "leased", "dead"),
-          [(name, d.round, d.queued, d.leased, d.dead) for name, d in depths.items()])
+    table(
+        ("source", "round", "queued", "leased", "dead"),
+        [(name, d.round, d.queued, d.leased, d.dead) for name, d in depths.items()],
+    )
     print("workers")
-    table(("worker", "pid", "up (min)", "pages", "pages/min"),
-          [(name, w["pid"], round((time.time() - w["started"]) / 60, 1), sum(w["pages"].values()), w["per_minute"])
-           for name, w in sorted(workers.items())])
+    table(
+        ("worker", "pid", "up (min)", "pages", "pages/min"),
+        [
+            (
+                name,
+                w["pid"],
+                round((time.time() - w["started"]) / 60, 1),
+                sum(w["pages"].values()),
+                w["per_minute"],
+            )
+            for name, w in sorted(workers.items())
+        ],
+    )
     return 0
 
 
@@ -93,12 +119,22 @@ def when(trigger: BaseTrigger | None, last_start: datetime | None) -> str:
     return upcoming.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if upcoming else "-"
 
 
-def row(source: str, last: dict[str, Any] | None, stored: int, trigger: BaseTrigger | None) -> tuple[Any, ...]:
+def row(
+    source: str, last: dict[str, Any] | None, stored: int, trigger: BaseTrigger | None
+) -> tuple[Any, ...]:
     if last is None:
         return (source, "never", "-", "-", "-", "-", "-", "-", "-", stored, when(trigger, None))
     counts = last["articles"]
     return (
-        source, last["started_at"].strftime("%Y-%m-%d %H:%M"), last["status"], counts["new"], counts["updated"],
-        counts["unchanged"], counts["duplicates"], sum(counts["dropped"].values()), last["errors"]["total"], stored,
+        source,
+        last["started_at"].strftime("%Y-%m-%d %H:%M"),
+        last["status"],
+        counts["new"],
+        counts["updated"],
+        counts["unchanged"],
+        counts["duplicates"],
+        sum(counts["dropped"].values()),
+        last["errors"]["total"],
+        stored,
         when(trigger, last["started_at"]),
     )

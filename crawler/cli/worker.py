@@ -16,12 +16,23 @@ from crawler.sources import SOURCES
 
 
 def add_parser(commands: Any) -> None:
-    parser = commands.add_parser("worker", help="crawl from the shared Redis frontier until stopped (needs REDIS_URL)")
+    parser = commands.add_parser(
+        "worker", help="crawl from the shared Redis frontier until stopped (needs REDIS_URL)"
+    )
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help="default: every source")
-    parser.add_argument("--sources", nargs="+", dest="source_list", metavar="SOURCE", default=[],
-                        help="the same, as an option")
-    parser.add_argument("--until-idle", action="store_true",
-                        help="exit once nothing is queued or leased by any worker (for batch jobs and tests)")
+    parser.add_argument(
+        "--sources",
+        nargs="+",
+        dest="source_list",
+        metavar="SOURCE",
+        default=[],
+        help="the same, as an option",
+    )
+    parser.add_argument(
+        "--until-idle",
+        action="store_true",
+        help="exit once nothing is queued or leased by any worker (for batch jobs and tests)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -30,19 +41,30 @@ def run(args: argparse.Namespace) -> int:
     names = [*args.sources, *args.source_list] or list(SOURCES)
     unknown = [s for s in names if s not in SOURCES]
     if unknown:
-        print(f"crawler: unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}", file=sys.stderr)
+        print(
+            f"crawler: unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}", file=sys.stderr
+        )
         return 2
     if not settings.get("REDIS_URL"):
-        print("crawler: `worker` needs REDIS_URL (e.g. redis://127.0.0.1:6379/0); on one machine, "
-              "use `crawler crawl` or `crawler schedule`", file=sys.stderr)
+        print(
+            "crawler: `worker` needs REDIS_URL (e.g. redis://127.0.0.1:6379/0); on one machine, "
+            "use `crawler crawl` or `crawler schedule`",
+            file=sys.stderr,
+        )
         return 2
     settings.set("FRONTIER_SEED_ON_START", False, priority="cmdline")
     settings.set("FRONTIER_EXIT_WHEN_EMPTY", args.until_idle, priority="cmdline")
-    settings.set("CLOSESPIDER_PAGECOUNT", 0, priority="cmdline")  # a worker runs for days; rounds bound the pages
-    process = CrawlerProcess(settings)  # SIGTERM / Ctrl-C: in-flight pages finish, the rest goes back to the queue
+    settings.set(
+        "CLOSESPIDER_PAGECOUNT", 0, priority="cmdline"
+    )  # a worker runs for days; rounds bound the pages
+    process = CrawlerProcess(
+        settings
+    )  # SIGTERM / Ctrl-C: in-flight pages finish, the rest goes back to the queue
     crawlers = [process.create_crawler(SOURCES[name]) for name in dict.fromkeys(names)]
     for crawler in crawlers:
         process.crawl(crawler)
     process.start()
     code = exit_code(crawlers)
-    return 0 if code == 3 else code  # "degraded" is a source's business, shown by `crawler status`, not the worker's
+    return (
+        0 if code == 3 else code
+    )  # "degraded" is a source's business, shown by `crawler status`, not the worker's

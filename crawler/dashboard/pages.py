@@ -17,10 +17,16 @@ from crawler.runs import problems
 COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7")
 CHART_HEIGHT, BAR, GAP = 160, 18, 4
 
-env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                  autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 env.filters["local"] = local
-env.filters["local_iso"] = lambda text: local(datetime.fromisoformat(text)) if text else "—"  # a history entry's time
+env.filters["local_iso"] = lambda text: (
+    local(datetime.fromisoformat(text)) if text else "—"
+)  # a history entry's time
 env.filters["why"] = lambda run: "; ".join(problems(run))
 
 
@@ -41,9 +47,21 @@ def chart(days: list[str], per_day: dict[str, dict[str, int]], sources: list[str
                 continue
             h = max(round(count / top * CHART_HEIGHT), 1)
             y -= h
-            bars.append({"x": x, "y": y, "w": BAR, "h": h, "color": color[source], "label": f"{day} {source}: {count}"})
+            bars.append(
+                {
+                    "x": x,
+                    "y": y,
+                    "w": BAR,
+                    "h": h,
+                    "color": color[source],
+                    "label": f"{day} {source}: {count}",
+                }
+            )
         if n % 5 == 0:
             ticks.append({"x": x, "label": day[5:]})
     legend = [{"x": n * 90, "source": s, "color": color[s]} for n, s in enumerate(sources)]
-    return Markup(env.get_template("chart.html").render(width=len(days) * (BAR + GAP), height=CHART_HEIGHT,
-                                                        bars=bars, ticks=ticks, legend=legend))
+    return Markup(
+        env.get_template("chart.html").render(
+            width=len(days) * (BAR + GAP), height=CHART_HEIGHT, bars=bars, ticks=ticks, legend=legend
+        )
+    )

@@ -36,7 +36,9 @@ def names(settings: BaseSettings) -> tuple[str, str]:
 
 
 def tallies(db: Database, settings: BaseSettings) -> Tallies:
-    return Tallies(db[settings.get("MONGO_COUNTERS_COLLECTION")], db[settings.get("MONGO_SOURCES_COLLECTION")])
+    return Tallies(
+        db[settings.get("MONGO_COUNTERS_COLLECTION")], db[settings.get("MONGO_SOURCES_COLLECTION")]
+    )
 
 
 def overview(db: Database, settings: BaseSettings, now: datetime) -> dict[str, Any]:
@@ -54,26 +56,38 @@ def overview(db: Database, settings: BaseSettings, now: datetime) -> dict[str, A
     for name in ALL_SPIDERS:
         run = tallied.get(name, {}).get("last_run")
         articles, duplicates = recent[name]
-        rows.append({
-            "source": name,
-            "run": run,
-            "next_run": next_run(plan[name], run["started_at"] if run else None, now) if name in plan else None,
-            "stored": tallied.get(name, {}).get("articles", 0),
-            "duplicate_share": duplicates / articles if articles else None,
-        })
+        rows.append(
+            {
+                "source": name,
+                "run": run,
+                "next_run": next_run(plan[name], run["started_at"] if run else None, now)
+                if name in plan
+                else None,
+                "stored": tallied.get(name, {}).get("articles", 0),
+                "duplicate_share": duplicates / articles if articles else None,
+            }
+        )
     return {"sources": rows, "days": days, "per_day": {d: per_day.get(d, {}) for d in days}}
 
 
-def newest(collection: Collection, query: dict[str, Any], field: str, limit: int, now: datetime,
-           projection: dict[str, int] | None = None,
-           keep: Callable[[dict[str, Any]], bool] = lambda doc: True) -> list[dict[str, Any]]:
+def newest(
+    collection: Collection,
+    query: dict[str, Any],
+    field: str,
+    limit: int,
+    now: datetime,
+    projection: dict[str, int] | None = None,
+    keep: Callable[[dict[str, Any]], bool] = lambda doc: True,
+) -> list[dict[str, Any]]:
     """The `limit` documents with the latest `field` (and that `keep` accepts), looked for in
     widening windows back from now. Each window is one indexed range query: a server that sorts
     after its index scan (SecantusDB does) sorts an hour's or a day's documents, never the whole
     collection; conditions an index cannot answer are `keep`'s, applied here."""
     for hours in WINDOWS:
         bounded = {**query, field: {"$gte": now - timedelta(hours=hours)}} if hours else query
-        found = [d for d in collection.find(bounded, projection, sort=[(field, DESCENDING)]) if keep(d)][:limit]
+        found = [d for d in collection.find(bounded, projection, sort=[(field, DESCENDING)]) if keep(d)][
+            :limit
+        ]
         if len(found) == limit or not hours:
             return found
     return []
@@ -94,14 +108,36 @@ def found(db: Database, settings: BaseSettings, query: str) -> Found:
 def stories(db: Database, settings: BaseSettings, now: datetime) -> list[dict[str, Any]]:
     """The newest story groups with copies: each its original first, then its mirrors by time."""
     articles = db[names(settings)[0]]
-    fields = {"url": 1, "title": 1, "site": 1, "source": 1, "published_at": 1, "first_seen": 1, "dup_score": 1,
-              "cluster_id": 1, "cluster_size": 1, "duplicate_of": 1, "original_by": 1}
+    fields = {
+        "url": 1,
+        "title": 1,
+        "site": 1,
+        "source": 1,
+        "published_at": 1,
+        "first_seen": 1,
+        "dup_score": 1,
+        "cluster_id": 1,
+        "cluster_size": 1,
+        "duplicate_of": 1,
+        "original_by": 1,
+    }
     groups = []
-    originals = newest(articles, {}, "published_at", STORIES, now, fields,
-                       keep=lambda d: d.get("duplicate_of") is None and (d.get("cluster_size") or 1) > 1)
+    originals = newest(
+        articles,
+        {},
+        "published_at",
+        STORIES,
+        now,
+        fields,
+        keep=lambda d: d.get("duplicate_of") is None and (d.get("cluster_size") or 1) > 1,
+    )
     for original in originals:
-        members = [m for m in articles.find({"cluster_id": original["cluster_id"]}, fields) if m["url"] != original["url"]]
-        members.sort(key=lambda m: (m.get("published_at") or m["first_seen"]))
+        members = [
+            m
+            for m in articles.find({"cluster_id": original["cluster_id"]}, fields)
+            if m["url"] != original["url"]
+        ]
+        members.sort(key=lambda m: m.get("published_at") or m["first_seen"])
         groups.append({"original": original, "mirrors": members})
     return groups
 
@@ -112,7 +148,9 @@ def article(db: Database, settings: BaseSettings, url: str) -> dict[str, Any] | 
 
 def timeline(db: Database, settings: BaseSettings, url: str) -> list[dict[str, Any]]:
     """The article's versions (each with its diff against the one before) and removals."""
-    return history(db[names(settings)[0]], db[settings.get("MONGO_VERSIONS_COLLECTION")], url, diff=True) or []
+    return (
+        history(db[names(settings)[0]], db[settings.get("MONGO_VERSIONS_COLLECTION")], url, diff=True) or []
+    )
 
 
 def metric_counts(db: Database, settings: BaseSettings) -> dict[str, dict[str, Any]]:

@@ -106,7 +106,9 @@ def fingerprint(body: str) -> Fingerprint:
     units = units_of(simple, MAX_UNITS)
     hashes = unit_hashes(units)
     body_key = hashlib.sha1(squashed(simple).encode()).hexdigest()
-    return Fingerprint(units=hashes, lengths=tuple(len(u) for u in units), body_key=body_key, keys=index_keys(hashes))
+    return Fingerprint(
+        units=hashes, lengths=tuple(len(u) for u in units), body_key=body_key, keys=index_keys(hashes)
+    )
 
 
 def hamming(a: int, b: int) -> int:

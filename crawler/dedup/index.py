@@ -10,20 +10,30 @@ from crawler.dedup.fingerprint import Fingerprint
 
 
 def as_document(fp: Fingerprint) -> dict[str, Any]:
-    return {"v": fp.version, "units": list(fp.units), "lengths": list(fp.lengths), "body_key": fp.body_key,
-            "keys": list(fp.keys)}
+    return {
+        "v": fp.version,
+        "units": list(fp.units),
+        "lengths": list(fp.lengths),
+        "body_key": fp.body_key,
+        "keys": list(fp.keys),
+    }
 
 
 def from_document(doc: dict[str, Any]) -> Fingerprint:
     """The stored fingerprint; one stored before versions were kept is version 1."""
     d = doc.get("dedup") or {}
     return Fingerprint(
-        tuple(d.get("units", ())), tuple(d.get("lengths", ())), d.get("body_key", ""), tuple(d.get("keys", ())),
+        tuple(d.get("units", ())),
+        tuple(d.get("lengths", ())),
+        d.get("body_key", ""),
+        tuple(d.get("keys", ())),
         d.get("v", 1),
     )
 
 
-LOOKUP_KEYS = 8  # keys a lookup asks for (all are indexed); bench/dedup_eval.py: recall 0.9941 as with all, 4: 0.9897
+LOOKUP_KEYS = (
+    8  # keys a lookup asks for (all are indexed); bench/dedup_eval.py: recall 0.9941 as with all, 4: 0.9897
+)
 
 
 def lookup_keys(fp: Fingerprint) -> tuple[int, ...]:

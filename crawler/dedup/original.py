@@ -77,7 +77,9 @@ def choose_original(members: Iterable[dict[str, Any]], outlets: Outlets) -> Choi
     pool = credited or members  # credit that runs in a circle says nothing
     spans = {id(m): interval(m) for m in pool}
     timed = [m for m in pool if spans[id(m)] is not None]
-    first = [m for m in timed if not any(_before(spans[id(o)], spans[id(m)]) for o in timed)] if timed else pool
+    first = (
+        [m for m in timed if not any(_before(spans[id(o)], spans[id(m)]) for o in timed)] if timed else pool
+    )
     ranked = sorted(first, key=lambda m: _tie_key(m, spans[id(m)], outlets))
     original = ranked[0]
     if len(credited) < len(members) and _credited_by_others(original, members, outlets):
@@ -86,7 +88,10 @@ def choose_original(members: Iterable[dict[str, Any]], outlets: Outlets) -> Choi
         return Choice(original, "earliest")
     runner_up = ranked[1]
     for rank, reason in ((0, "not_repost"), (1, "precise")):
-        if _tie_key(original, spans[id(original)], outlets)[rank] != _tie_key(runner_up, spans[id(runner_up)], outlets)[rank]:
+        if (
+            _tie_key(original, spans[id(original)], outlets)[rank]
+            != _tie_key(runner_up, spans[id(runner_up)], outlets)[rank]
+        ):
             return Choice(original, reason)
     return Choice(original, "first_seen")
 
@@ -95,11 +100,16 @@ def _before(a: tuple[datetime, datetime] | None, b: tuple[datetime, datetime] | 
     return a is not None and b is not None and a[1] <= b[0]
 
 
-def _tie_key(member: Mapping[str, Any], span: tuple[datetime, datetime] | None,
-             outlets: Outlets) -> tuple[Any, ...]:
+def _tie_key(
+    member: Mapping[str, Any], span: tuple[datetime, datetime] | None, outlets: Outlets
+) -> tuple[Any, ...]:
     width = span[1] - span[0] if span else timedelta.max
-    return (member.get("source") in outlets.reposting, width, _aware(member["first_seen"]) if member.get("first_seen") else _NEVER,
-            member["url"])
+    return (
+        member.get("source") in outlets.reposting,
+        width,
+        _aware(member["first_seen"]) if member.get("first_seen") else _NEVER,
+        member["url"],
+    )
 
 
 def _credited_by_others(original: Mapping[str, Any], members: list[dict[str, Any]], outlets: Outlets) -> bool:

@@ -25,9 +25,11 @@ class Entry:
 
     def newest(self) -> datetime | None:
         """The latest moment the entry's dates allow: a day-only date reaches to that day's end."""
-        dates = [d + DAY if precision == "day" else d
-                 for d, precision in ((self.published, self.precision), (self.modified, self.modified_precision))
-                 if d is not None]
+        dates = [
+            d + DAY if precision == "day" else d
+            for d, precision in ((self.published, self.precision), (self.modified, self.modified_precision))
+            if d is not None
+        ]
         return max(dates) if dates else None
 
     def older_than(self, cutoff: datetime) -> bool:

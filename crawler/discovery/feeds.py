@@ -25,7 +25,9 @@ def read_feed(body: bytes) -> Listing:
 
 
 def _entry(entry: Any) -> Entry | None:
-    links = [link.get("href") for link in entry.get("links", ()) if link.get("rel", "alternate") == "alternate"]
+    links = [
+        link.get("href") for link in entry.get("links", ()) if link.get("rel", "alternate") == "alternate"
+    ]
     url = entry.get("link") or next((href for href in links if href), None)
     if not url:
         return None

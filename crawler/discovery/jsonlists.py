@@ -71,7 +71,9 @@ def _entry(obj: dict[str, Any], fields: JsonFields, tz: str) -> Entry | None:
         return None
     published, precision = _time(_first(obj, fields.time), fields.time_format, tz)
     title = _first(obj, fields.title)
-    return Entry(url.strip(), published=published, precision=precision, title=title if isinstance(title, str) else "")
+    return Entry(
+        url.strip(), published=published, precision=precision, title=title if isinstance(title, str) else ""
+    )
 
 
 def _time(value: Any, time_format: str, tz: str) -> tuple[datetime | None, str]:

@@ -33,8 +33,10 @@ class NewsSitemap(Sitemap):
     def _process_sitemap_element(self, elem: etree._Element) -> dict[str, Any] | None:
         news = {
             f"news_{self._get_tag_name(child)}": (child.text or "").strip()
-            for block in elem if self._get_tag_name(block) == "news"
-            for child in block.iter() if child is not block and (child.text or "").strip()
+            for block in elem
+            if self._get_tag_name(block) == "news"
+            for child in block.iter()
+            if child is not block and (child.text or "").strip()
         }
         entry = super()._process_sitemap_element(elem)
         return entry | news if entry is not None else None
@@ -48,7 +50,9 @@ def unpacked(body: bytes, max_size: int) -> bytes:
     try:
         return gunzip(body, max_size=max_size)
     except ValueError as exc:  # Scrapy's size check: past DOWNLOAD_MAXSIZE once inflated
-        raise TooLarge(f"gzipped document past the download size limit once inflated ({max_size} bytes)") from exc
+        raise TooLarge(
+            f"gzipped document past the download size limit once inflated ({max_size} bytes)"
+        ) from exc
 
 
 def read_sitemap(body: bytes, tz: str) -> Listing:

@@ -64,7 +64,17 @@ GENERIC_MAIN_SHARE = 0.5  # trafilatura's text below this share of the main text
 LINK_LIST_SHARE = 0.5  # trafilatura output more than half made of the page's link texts is a link list
 LINK_TEXT_MIN_CHARS = 6  # shorter link texts ("更多", "下一页") say nothing about a body
 HEADLINE_TAGS = ("h1", "h2", "h3")
-LINE_TAGS = ("p", "li", "h1", "h2", "h3", "h4", "td", "blockquote", "pre")  # the line elements trafilatura writes
+LINE_TAGS = (
+    "p",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "td",
+    "blockquote",
+    "pre",
+)  # the line elements trafilatura writes
 TITLE_MIN_CHARS = 4  # a shorter headline candidate is a logo or a label
 TITLE_AGREE_RATIO = 0.8  # two titles agree when one holds the other and is at least this long
 
@@ -111,7 +121,12 @@ class Body:
 
 
 def extract_article(
-    html: str, url: str, source: str, layouts: tuple[Layout, ...], tz: str, min_chars: int = CLEAN_MIN_BODY_CHARS,
+    html: str,
+    url: str,
+    source: str,
+    layouts: tuple[Layout, ...],
+    tz: str,
+    min_chars: int = CLEAN_MIN_BODY_CHARS,
     notices: tuple[str, ...] = DELETED_NOTICES,
 ) -> Article:
     """The article's fields with `body_html` set to its body container (cleaned later)."""
@@ -176,7 +191,9 @@ def _body(page: Page, source: str, layouts: tuple[Layout, ...], layout: Layout |
         return _generic_body(page, "empty", f"{name}: its body block holds {chars} characters")
     if chars < FALLBACK_MAIN_SHARE * main.chars and not contains(container, main.element):
         generic = _generic_body(
-            page, "weak", f"{name}: its body block holds {chars} of the page's {main.chars} main-text characters"
+            page,
+            "weak",
+            f"{name}: its body block holds {chars} of the page's {main.chars} main-text characters",
         )
         if _chars_of(generic.html) > chars:
             return generic
@@ -200,18 +217,38 @@ def _generic_body(page: Page, fallback: str, why: str) -> Body:
     # favor_precision: trafilatura then prunes the link-heavy and short-text parts of its pick (a
     # blog's menus, a forum's reply list kept beside a table layout's post); on the real sets it
     # raised mean F1 on cwce_zh 0.919 -> 0.931 and scrapinghub_aeb_en 0.962 -> 0.972, no set lost
-    html = trafilatura.extract(tree, url=page.url, output_format="html", include_comments=False, fast=True,
-                               favor_precision=True) or ""
+    html = (
+        trafilatura.extract(
+            tree, url=page.url, output_format="html", include_comments=False, fast=True, favor_precision=True
+        )
+        or ""
+    )
     lines, chars = _pick_lines(html)
     if _link_share(lines, page.links) > LINK_LIST_SHARE:
         if main.element is None or main.chars < page.min_chars:
-            return Body("", "generic", f"{why}; trafilatura chose a list of the page's links, and no block holds text", reason)
+            return Body(
+                "",
+                "generic",
+                f"{why}; trafilatura chose a list of the page's links, and no block holds text",
+                reason,
+            )
         block = lxml.html.tostring(main.element, encoding="unicode")
-        return Body(block, "generic", f"{why}; trafilatura chose a list of the page's links", reason, container=main.element)
+        return Body(
+            block,
+            "generic",
+            f"{why}; trafilatura chose a list of the page's links",
+            reason,
+            container=main.element,
+        )
     if main.element is not None and chars < GENERIC_MAIN_SHARE * main.chars:
         block = lxml.html.tostring(main.element, encoding="unicode")
-        return Body(block, "generic", f"{why}; trafilatura found {chars} characters, the densest text block {main.chars}",
-                    reason, container=main.element)
+        return Body(
+            block,
+            "generic",
+            f"{why}; trafilatura found {chars} characters, the densest text block {main.chars}",
+            reason,
+            container=main.element,
+        )
     return Body(html, "generic", f"{why}; trafilatura", reason)
 
 
@@ -248,7 +285,11 @@ def _link_share(lines: list[str], links: frozenset[str]) -> float:
 
 
 def _dated_headline(line: str) -> bool:
-    return len(line) <= DATELINE_MAX_CHARS and any(c.isdigit() for c in line) and find_datetime(line, "UTC") is not None
+    return (
+        len(line) <= DATELINE_MAX_CHARS
+        and any(c.isdigit() for c in line)
+        and find_datetime(line, "UTC") is not None
+    )
 
 
 def link_matcher(links: frozenset[str]) -> Callable[[str], bool]:
@@ -263,7 +304,9 @@ def link_matcher(links: frozenset[str]) -> Callable[[str], bool]:
 def css_path(element: _Element) -> str:
     """A short name of an element for a reason text: `div#endText`, `div.post_body`."""
     ident, classes = element.get("id"), (element.get("class") or "").split()
-    return f"{element.tag}#{ident}" if ident else f"{element.tag}.{classes[0]}" if classes else str(element.tag)
+    return (
+        f"{element.tag}#{ident}" if ident else f"{element.tag}.{classes[0]}" if classes else str(element.tag)
+    )
 
 
 # --- Title --------------------------------------------------------------------------------------
@@ -288,7 +331,11 @@ def _title(root: _Element, selectors: Selectors, ld: dict) -> Headline:
     A candidate that is the site's own name (a logo <h1>) never wins, and on equal agreement the one
     <title> names whole wins, then the first: a broken og:title, cut at a quote, loses to both."""
     title_element = root.find(".//title")
-    parts = [p for p in TITLE_SEPARATORS.split(_document_title(title_element)) if p] if title_element is not None else []
+    parts = (
+        [p for p in TITLE_SEPARATORS.split(_document_title(title_element)) if p]
+        if title_element is not None
+        else []
+    )
     page_title = max(parts, key=len) if parts else ""
     site_names = {title_key(p) for p in parts if p != page_title}
     site_names |= {title_key(n) for n in [meta_content(root, SITE_NAME_META) or ""] if n}
@@ -339,7 +386,13 @@ def _document_title(title: _Element) -> str:
 
 
 def _published(
-    root: _Element, container: _Element | None, selectors: Selectors, ld: dict, tz: str, url: str, headline: Headline
+    root: _Element,
+    container: _Element | None,
+    selectors: Selectors,
+    ld: dict,
+    tz: str,
+    url: str,
+    headline: Headline,
 ) -> FoundTime | None:
     """Every time the page states outside its story (selectors, meta, JSON-LD, <time>, the dateline
     by the headline, the URL), the most trusted of them naming the day, and among those that agree
@@ -391,7 +444,12 @@ def _datelines(nodes: Iterable[str]) -> Iterator[str]:
     for node in islice(nodes, DATELINE_NODES):
         chars = collapse(str(node))
         seen += len(chars)
-        if chars and len(chars) <= DATELINE_MAX_CHARS and any(c.isdigit() for c in chars) and not SENTENCE_MARKS & set(chars):
+        if (
+            chars
+            and len(chars) <= DATELINE_MAX_CHARS
+            and any(c.isdigit() for c in chars)
+            and not SENTENCE_MARKS & set(chars)
+        ):
             yield chars
         if seen > DATELINE_CHARS:
             return

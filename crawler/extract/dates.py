@@ -51,7 +51,9 @@ def parse_datetime(text: str, default_tz: str) -> datetime | None:
     return found.value if found else None
 
 
-def find_datetime(text: str, default_tz: str, patterns: tuple[re.Pattern[str], ...] = DATE_PATTERNS) -> FoundTime | None:
+def find_datetime(
+    text: str, default_tz: str, patterns: tuple[re.Pattern[str], ...] = DATE_PATTERNS
+) -> FoundTime | None:
     """The first date-time in `text`, the exact text it was read from, and its precision."""
     if not text:
         return None
@@ -62,8 +64,12 @@ def find_datetime(text: str, default_tz: str, patterns: tuple[re.Pattern[str], .
         parts = match.groupdict()
         try:
             value = datetime(
-                int(parts["y"]), int(parts["m"]), int(parts["d"]),
-                int(parts.get("H") or 0), int(parts.get("M") or 0), int(parts.get("S") or 0),
+                int(parts["y"]),
+                int(parts["m"]),
+                int(parts["d"]),
+                int(parts.get("H") or 0),
+                int(parts.get("M") or 0),
+                int(parts.get("S") or 0),
             )
         except ValueError:
             continue

@@ -16,10 +16,25 @@ SITE_NAME_META = ("og:site_name", "application-name", "apple-mobile-web-app-titl
 # the CMSs Chinese portals run (apub:time: People's Daily / Xinhua; ptime: NetEase; others: Sina,
 # ifeng, Tencent, ThePaper), then Dublin Core and the generic ones
 TIME_META = (
-    "article:published_time", "og:article:published_time", "og:release_date", "datePublished",
-    "apub:time", "publishdate", "pubdate", "publish_date", "publish-date", "ptime", "article:publish_time",
-    "og:time", "release_date", "published", "weibo: article:create_at", "dc.date.issued", "dc.date",
-    "sailthru.date", "date",
+    "article:published_time",
+    "og:article:published_time",
+    "og:release_date",
+    "datePublished",
+    "apub:time",
+    "publishdate",
+    "pubdate",
+    "publish_date",
+    "publish-date",
+    "ptime",
+    "article:publish_time",
+    "og:time",
+    "release_date",
+    "published",
+    "weibo: article:create_at",
+    "dc.date.issued",
+    "dc.date",
+    "sailthru.date",
+    "date",
 )
 AUTHOR_META = ("author", "article:author", "dc.creator", "byl")
 ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle", "AnalysisNewsArticle"}

@@ -12,7 +12,9 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from lxml.etree import _Element
 
 NEXT_TEXTS = frozenset({"下一页", "下页", "下一頁", "下頁", "后一页", "後一頁", "next", "nextpage"})
-PREVIOUS_TEXTS = frozenset({"上一页", "上页", "上一頁", "上頁", "前一页", "前一頁", "prev", "previous", "previouspage"})
+PREVIOUS_TEXTS = frozenset(
+    {"上一页", "上页", "上一頁", "上頁", "前一页", "前一頁", "prev", "previous", "previouspage"}
+)
 PAGE_PARAMS = frozenset({"page", "p", "pn", "pg", "pageno", "page_no", "pagenum", "pageindex", "curpage"})
 PATH_PAGE = re.compile(r"(?P<stem>.+?)[_-](?P<n>\d{1,3})(?P<ext>\.s?html?)$", re.I)
 NUMBERED = re.compile(r"第?\s*(?P<n>\d{1,3})\s*页?")
@@ -64,9 +66,14 @@ def neighbours(root: _Element, url: str) -> Neighbours:
         base, n = page_of(target)
         if numbered and int(numbered.group("n")) != n:
             continue
-        if following is None and label not in PREVIOUS_TEXTS and (
-                (base == first and n == number + 1) or (base == here != first and n == 2)):
+        if (
+            following is None
+            and label not in PREVIOUS_TEXTS
+            and ((base == first and n == number + 1) or (base == here != first and n == 2))
+        ):
             following = target
-        elif base == first and n < number and label not in NEXT_TEXTS and (earliest is None or n < earliest[0]):
+        elif (
+            base == first and n < number and label not in NEXT_TEXTS and (earliest is None or n < earliest[0])
+        ):
             earliest = (n, target)
     return Neighbours(following, earliest[1] if earliest else None)

@@ -15,8 +15,17 @@ from lxml.etree import _Element
 
 from crawler.extract.html import collapse, text_of
 
-DELETED_NOTICES = ("该内容已被删除", "该文章已被删除", "页面不存在", "您访问的页面不存在", "内容已下线",
-                   "該內容已被刪除", "該文章已被刪除", "頁面不存在", "內容已下線")
+DELETED_NOTICES = (
+    "该内容已被删除",
+    "该文章已被删除",
+    "页面不存在",
+    "您访问的页面不存在",
+    "内容已下线",
+    "該內容已被刪除",
+    "該文章已被刪除",
+    "頁面不存在",
+    "內容已下線",
+)
 NOTICE_SLACK = 30  # characters an element may hold beside the notice: "抱歉，" and a link home
 HOME_PATHS = ("", "/", "/index.html", "/index.htm", "/index.shtml", "/index.php")
 
@@ -35,7 +44,9 @@ def deleted_notice(html: str, root: _Element, notices: tuple[str, ...]) -> str |
         return None
     for element in body.iter("h1", "h2", "h3", "p", "div", "span", "td", "strong", "em", "b"):
         own = element.text or ""
-        if not any(n in own for n in notices) and not any(n in (child.tail or "") for child in element for n in notices):
+        if not any(n in own for n in notices) and not any(
+            n in (child.tail or "") for child in element for n in notices
+        ):
             continue
         text = text_of(element)
         found = next((n for n in notices if n in text), None)

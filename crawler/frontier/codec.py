@@ -27,7 +27,9 @@ class Unreadable(ValueError):
 
 
 def encode(request: Request, spider: Spider) -> bytes:
-    return json.dumps(_plain(request.to_dict(spider=spider)), ensure_ascii=False, separators=(",", ":")).encode()
+    return json.dumps(
+        _plain(request.to_dict(spider=spider)), ensure_ascii=False, separators=(",", ":")
+    ).encode()
 
 
 def decode(payload: bytes, spider: Spider) -> Request:

@@ -36,13 +36,21 @@ class FrontierConfig:
         )
         wrong = [
             f"FRONTIER_LEASE_TIMEOUT={lease:g} must be more than 0" if lease <= 0 else "",
-            f"FRONTIER_POLL_INTERVAL={config.poll_interval:g} must be more than 0" if config.poll_interval <= 0 else "",
+            f"FRONTIER_POLL_INTERVAL={config.poll_interval:g} must be more than 0"
+            if config.poll_interval <= 0
+            else "",
             f"FRONTIER_POLL_INTERVAL={config.poll_interval:g} must be at most a third of FRONTIER_LEASE_TIMEOUT="
             f"{lease:g}: a worker beats its heartbeat as it polls, and one that beats too seldom looks dead to the "
-            "others, who hand its requests out again" if 0 < lease < 3 * config.poll_interval else "",
+            "others, who hand its requests out again"
+            if 0 < lease < 3 * config.poll_interval
+            else "",
             f"FRONTIER_SEEN_TTL={config.seen_ttl} must be at least 1" if config.seen_ttl < 1 else "",
-            f"FRONTIER_MAX_DELIVERIES={config.max_deliveries} must be at least 1" if config.max_deliveries < 1 else "",
-            f"REDIS_OUTAGE_LIMIT={config.outage_limit:g} must be 0 or more" if config.outage_limit < 0 else "",
+            f"FRONTIER_MAX_DELIVERIES={config.max_deliveries} must be at least 1"
+            if config.max_deliveries < 1
+            else "",
+            f"REDIS_OUTAGE_LIMIT={config.outage_limit:g} must be 0 or more"
+            if config.outage_limit < 0
+            else "",
             f"POLITENESS_MAX_PAUSE={config.max_pause:g} must be more than 0" if config.max_pause <= 0 else "",
         ]
         if any(wrong):

@@ -64,7 +64,11 @@ def retry_after(value: bytes | None, default: float, cap: float) -> float:
     """Seconds from a Retry-After header (delta-seconds or an HTTP date), within [0, cap]."""
     text = (value or b"").decode("latin-1").strip()
     try:
-        seconds = float(text) if text.isdigit() else (parsedate_to_datetime(text) - datetime.now(UTC)).total_seconds()
+        seconds = (
+            float(text)
+            if text.isdigit()
+            else (parsedate_to_datetime(text) - datetime.now(UTC)).total_seconds()
+        )
     except (TypeError, ValueError):
         seconds = default
     return min(max(seconds, 0.0), cap)
@@ -156,7 +160,9 @@ class SharedPolitenessMiddleware:
 
         while True:
             try:
-                wait = int(self._acquire(keys=self.keys(host), args=[token, self.limit, self.hold_ms, self.delay_ms]))
+                wait = int(
+                    self._acquire(keys=self.keys(host), args=[token, self.limit, self.hold_ms, self.delay_ms])
+                )
                 self._up()
             except RedisError as exc:
                 self._down(exc)
@@ -176,7 +182,9 @@ class SharedPolitenessMiddleware:
         except RedisError:
             self.unreleased.append((host, token))  # `keep` releases it once Redis is back
 
-    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Response:
         self._release(request)
         if response.status in (429, 503):
             host = urlsplit(request.url).hostname or ""
@@ -184,7 +192,13 @@ class SharedPolitenessMiddleware:
             try:
                 self._pause(keys=[self.keys(host)[1]], args=[max(int(seconds * 1000), 1)])
                 self.stats.inc_value("politeness/paused")
-                logger.info("%s answered %d: every worker holds off %s for %.1f s", request.url, response.status, host, seconds)
+                logger.info(
+                    "%s answered %d: every worker holds off %s for %.1f s",
+                    request.url,
+                    response.status,
+                    host,
+                    seconds,
+                )
             except RedisError:
                 pass  # retries still back off locally
         return response

@@ -116,7 +116,9 @@ class Frontier:
 
     def push(self, payload: bytes, fingerprint: bytes | None, seen_ttl: int) -> bool:
         """False when the request was already seen this round."""
-        return bool(self._push(keys=[self.stream, self.round_key], args=[fingerprint or b"", payload, seen_ttl]))
+        return bool(
+            self._push(keys=[self.stream, self.round_key], args=[fingerprint or b"", payload, seen_ttl])
+        )
 
     def take(self, worker: str, count: int = 1) -> list[Entry]:
         answer = cast(Messages, self.server.xreadgroup(GROUP, worker, {self.stream: ">"}, count=count))
@@ -124,7 +126,9 @@ class Frontier:
         for _, messages in answer or []:
             for entry_id, fields in messages:
                 seed = fields.get(b"seed")
-                entries.append(Entry(_text(entry_id), fields.get(b"r"), int(seed) if seed is not None else None))
+                entries.append(
+                    Entry(_text(entry_id), fields.get(b"r"), int(seed) if seed is not None else None)
+                )
         return entries
 
     def set_aside(self, entry_id: str, payload: bytes) -> None:
@@ -145,7 +149,11 @@ class Frontier:
 
     def give_back(self, worker: str, max_deliveries: int, heartbeat_key: str = "") -> int:
         """Requeue what `worker` holds, unless its heartbeat key still exists; -1 when it does."""
-        return int(self._requeue(keys=[self.stream, heartbeat_key, self.dead_key], args=[GROUP, worker, max_deliveries]))
+        return int(
+            self._requeue(
+                keys=[self.stream, heartbeat_key, self.dead_key], args=[GROUP, worker, max_deliveries]
+            )
+        )
 
     def seed(self, owner: str, lock_ms: int, force: bool = False) -> str:
         """'seeded', 'busy' (the last round is not done) or 'locked' (seeded lately by anyone)."""

@@ -84,8 +84,10 @@ def leases_of(crawler: Crawler) -> Leases:
     """The crawler's Leases; its components are built after its extensions."""
     leases = crawler.get_extension(Leases)
     if leases is None:
-        raise ValueError("REDIS_URL is set but crawler.frontier.scheduler.Leases is not in EXTENSIONS: "
-                         "the frontier's scheduler and middlewares share it")
+        raise ValueError(
+            "REDIS_URL is set but crawler.frontier.scheduler.Leases is not in EXTENSIONS: "
+            "the frontier's scheduler and middlewares share it"
+        )
     return leases
 
 
@@ -116,7 +118,9 @@ class LeaseMiddleware:
     def process_spider_output(self, response: Response, result: Any, spider: Spider | None = None) -> Any:
         return (self._note(response, output) for output in result)
 
-    async def process_spider_output_async(self, response: Response, result: Any, spider: Spider | None = None) -> Any:
+    async def process_spider_output_async(
+        self, response: Response, result: Any, spider: Spider | None = None
+    ) -> Any:
         async for output in result:
             yield self._note(response, output)
 
@@ -125,8 +129,11 @@ def seeds_discovery(crawler: Crawler) -> bool:
     """Whether the crawl's discovery starts from its round's seed in the shared frontier (whichever
     worker takes it), not from the spider's start: with REDIS_URL, this scheduler, and no URLs given."""
     scheduler = load_object(crawler.settings["SCHEDULER"])
-    return (bool(crawler.settings.get("REDIS_URL")) and not getattr(crawler.spider, "urls", None)
-            and ClusterScheduler in getattr(scheduler, "__mro__", ()))  # not issubclass: Scrapy's schedulers duck-type it
+    return (
+        bool(crawler.settings.get("REDIS_URL"))
+        and not getattr(crawler.spider, "urls", None)
+        and ClusterScheduler in getattr(scheduler, "__mro__", ())
+    )  # not issubclass: Scrapy's schedulers duck-type it
 
 
 class ClusterScheduler(BaseScheduler):
@@ -171,8 +178,11 @@ class ClusterScheduler(BaseScheduler):
         await self._until_reachable(lambda: self.heartbeat.beat(0))  # alive before taking
         if self.seed_on_start:
             outcome = await self._until_reachable(lambda: self.frontier.seed(WORKER_ID, 0, force=True))
-            logger.info("frontier %s: %s", self.frontier.stream, "new round seeded" if outcome == "seeded" else
-                        "a round is under way: joining it")
+            logger.info(
+                "frontier %s: %s",
+                self.frontier.stream,
+                "new round seeded" if outcome == "seeded" else "a round is under way: joining it",
+            )
         self.timer = LoopingCall(self.tick)
         self.timer.start(self.poll_interval, now=False)  # after the engine's own start
 
@@ -221,7 +231,9 @@ class ClusterScheduler(BaseScheduler):
         if self.local:
             return self.local.popleft()
         if self.down_since is not None or self.leases.waiting >= MAX_WAITING:
-            return None  # a request held here while the site's slots are busy is one other workers cannot have
+            return (
+                None  # a request held here while the site's slots are busy is one other workers cannot have
+            )
         try:
             entries = self.frontier.take(WORKER_ID)
         except RedisError as exc:
@@ -250,7 +262,9 @@ class ClusterScheduler(BaseScheduler):
     def _start_round(self, entry: str, round_: int) -> None:
         """A seed: this worker queues the source's discovery requests, then lets the seed go."""
         requests = self.spider.discovery_requests()  # type: ignore[attr-defined]
-        logger.info("frontier %s: round %d, %d discovery request(s)", self.frontier.stream, round_, len(requests))
+        logger.info(
+            "frontier %s: round %d, %d discovery request(s)", self.frontier.stream, round_, len(requests)
+        )
         for request in requests:
             self.enqueue_request(request)
         self.outbox.append(("ack", [entry]))
@@ -297,8 +311,11 @@ class ClusterScheduler(BaseScheduler):
         own sets of requests in the downloader and the scraper are asked."""
         engine = self.crawler.engine
         assert engine is not None and engine.scraper.slot is not None
-        return (request in engine.downloader.active or request in engine.scraper.slot.active
-                or any(request is r for r in (*self.local, *self.waking)))
+        return (
+            request in engine.downloader.active
+            or request in engine.scraper.slot.active
+            or any(request is r for r in (*self.local, *self.waking))
+        )
 
     def _flush(self) -> None:
         try:
@@ -331,9 +348,13 @@ class ClusterScheduler(BaseScheduler):
     def reap(self) -> None:
         for worker in self.frontier.consumers():
             if worker != WORKER_ID:
-                moved = self.frontier.give_back(worker, self.max_deliveries, heartbeat_key(worker, self.spider.name))
+                moved = self.frontier.give_back(
+                    worker, self.max_deliveries, heartbeat_key(worker, self.spider.name)
+                )
                 if moved > 0:
-                    logger.warning("worker %s stopped holding %d request(s): back in the queue", worker, moved)
+                    logger.warning(
+                        "worker %s stopped holding %d request(s): back in the queue", worker, moved
+                    )
                     self.stats.inc_value("frontier/requeued_from_stopped_workers", moved)
 
     def wake(self) -> None:

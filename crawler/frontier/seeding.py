@@ -46,7 +46,10 @@ class Seeder:
         except RedisError as exc:
             self.failed.append(source)
             return fail(exc)
-        message = {"seeded": "new round seeded for the workers", "busy": "skipped: its last round is not done",
-                   "locked": "skipped: another scheduler seeded it lately"}[outcome]
+        message = {
+            "seeded": "new round seeded for the workers",
+            "busy": "skipped: its last round is not done",
+            "locked": "skipped: another scheduler seeded it lately",
+        }[outcome]
         logger.info("%s: %s", source, message)
         return succeed(outcome)

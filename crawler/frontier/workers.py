@@ -24,8 +24,12 @@ STARTED = time.time()
 def redis_client(settings: BaseSettings) -> Redis:
     """The connection of REDIS_URL, with REDIS_PARAMS as scrapy-redis reads them (redis-py client
     arguments), and timeouts that let a worker notice an outage in seconds instead of 30."""
-    params = {"socket_timeout": 5, "socket_connect_timeout": 2, "retry_on_timeout": True,
-              **settings.getdict("REDIS_PARAMS")}
+    params = {
+        "socket_timeout": 5,
+        "socket_connect_timeout": 2,
+        "retry_on_timeout": True,
+        **settings.getdict("REDIS_PARAMS"),
+    }
     return Redis.from_url(settings.get("REDIS_URL"), **params)
 
 
@@ -51,7 +55,9 @@ class Heartbeat:
         self.server.delete(heartbeat_key(WORKER_ID, self.source))
 
 
-def snapshot(settings: BaseSettings, sources: list[str]) -> tuple[dict[str, Depth], dict[str, dict[str, Any]]]:
+def snapshot(
+    settings: BaseSettings, sources: list[str]
+) -> tuple[dict[str, Depth], dict[str, dict[str, Any]]]:
     """Each source's frontier and the live workers, as `crawler status` and /metrics show them."""
     server = redis_client(settings)
     return {name: Frontier(server, name).depth() for name in sources}, live_workers(server)
@@ -66,8 +72,9 @@ def live_workers(server: Redis) -> dict[str, dict[str, Any]]:
             continue
         source, worker = key.decode().removeprefix(f"{PREFIX}:workers:").split(":", 1)
         value = json.loads(raw)
-        seen = workers.setdefault(worker, {"host": value["host"], "pid": value["pid"], "started": value["started"],
-                                           "pages": {}})
+        seen = workers.setdefault(
+            worker, {"host": value["host"], "pid": value["pid"], "started": value["started"], "pages": {}}
+        )
         seen["pages"][source] = value["pages"]
     for value in workers.values():
         minutes = max((time.time() - value["started"]) / 60, 1 / 60)

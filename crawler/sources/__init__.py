@@ -30,7 +30,9 @@ def _registry(*specs: SourceSpec) -> dict[str, type[SourceSpider]]:
     return registry
 
 
-SOURCES: dict[str, type[SourceSpider]] = _registry(netease.SPEC, bannedbook.SPEC, daydaynews.SPEC, solidot.SPEC, aibase.SPEC)
+SOURCES: dict[str, type[SourceSpider]] = _registry(
+    netease.SPEC, bannedbook.SPEC, daydaynews.SPEC, solidot.SPEC, aibase.SPEC
+)
 GenericSpider = SourceSpider.of(generic.SPEC)  # the fallback for a URL no source owns
 ALL_SPIDERS: dict[str, type[SourceSpider]] = {**SOURCES, "generic": GenericSpider}
 
@@ -44,7 +46,10 @@ class RegistrySpiderLoader:  # Scrapy's SpiderLoaderProtocol
         both = set(modules.list()) & ALL_SPIDERS.keys()
         if both:
             raise ValueError(f"spider name(s) {sorted(both)} in SPIDER_MODULES are the registry's")
-        self.spiders: dict[str, type[Spider]] = {**ALL_SPIDERS, **{n: modules.load(n) for n in modules.list()}}
+        self.spiders: dict[str, type[Spider]] = {
+            **ALL_SPIDERS,
+            **{n: modules.load(n) for n in modules.list()},
+        }
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> RegistrySpiderLoader:

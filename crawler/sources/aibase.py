@@ -13,11 +13,14 @@ SPEC = SourceSpec(
     start_urls=("https://www.aibase.com/zh/news", "https://www.aibase.com/zh/sitemap.xml"),
     article_pattern=r"aibase\.com/(?:zh/)?news/\d+",
     layouts=(
-        Layout("2024", Selectors(
-            title=("article h1", "h1"),
-            body=("article .post-content", "article .news-content"),
-            author=("article .author-name",),
-        )),
+        Layout(
+            "2024",
+            Selectors(
+                title=("article h1", "h1"),
+                body=("article .post-content", "article .news-content"),
+                author=("article .author-name",),
+            ),
+        ),
     ),
     noise=(".skip-link", ".newsletter-cta", ".related-articles", ".post-tags"),
     pagination=("a[rel=next]",),

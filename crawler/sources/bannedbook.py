@@ -14,17 +14,26 @@ SPEC = SourceSpec(
     start_urls=("https://www.bannedbook.org/bnews/feed", "https://www.bannedbook.org/bnews/itnews/"),
     article_pattern=r"bannedbook\.org/bnews/[a-z]+/\d{8}/\d+\.html",
     layouts=(
-        Layout("2024", Selectors(
-            title=(".post h2", "h2.post-title", "h2"),
-            body=(".entry",),
-            time=(".postmeta", ".post-info", "time"),
-            author=(".postmeta .author",),
-            origin=("p.src-info",),
-        )),
+        Layout(
+            "2024",
+            Selectors(
+                title=(".post h2", "h2.post-title", "h2"),
+                body=(".entry",),
+                time=(".postmeta", ".post-info", "time"),
+                author=(".postmeta .author",),
+                origin=("p.src-info",),
+            ),
+        ),
     ),
     noise=(
-        "p.notice", ".op-related-articles", "ul.texttj", ".banner-ads", "a[name=sharetosocial]",
-        "#taboola-mid-1", "p.src-info", "#conimg",
+        "p.notice",
+        ".op-related-articles",
+        "ul.texttj",
+        ".banner-ads",
+        "a[name=sharetosocial]",
+        "#taboola-mid-1",
+        "p.src-info",
+        "#conimg",
     ),
     pagination=(".pagination a.next", "a.nextpostslink", ".nav-previous a"),
 )

@@ -65,7 +65,9 @@ class SourceSpec:
     names: tuple[str, ...] = ()  # how other sites name this publisher in "来源：X" lines
     reposts: bool = False  # a site that re-posts other outlets' stories: never their original on a tie
     json_fields: JsonFields = JsonFields()  # where the site's JSON/JSONP channel lists keep URL, time, title
-    deleted_notices: tuple[str, ...] = DELETED_NOTICES  # what the site's "deleted" page says (extract/removal.py)
+    deleted_notices: tuple[str, ...] = (
+        DELETED_NOTICES  # what the site's "deleted" page says (extract/removal.py)
+    )
     # one article, one URL: the outlet's article id in any of its URLs (a regex with an `id` group),
     # and the URL every form of it is stored under (`{id}` in it)
     article_id: str = ""
@@ -171,8 +173,11 @@ class SourceSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("monitor/article_pages")
         requested = response.meta.get("requested_url", response.url)
-        away = redirected_away(response.meta.get("redirect_urls", [response.url])[0], response.url,
-                               self.spec.is_article(response.url))
+        away = redirected_away(
+            response.meta.get("redirect_urls", [response.url])[0],
+            response.url,
+            self.spec.is_article(response.url),
+        )
         if away:
             self.removed(requested, away, response)
             return
@@ -188,8 +193,13 @@ class SourceSpider(scrapy.Spider):
         article.last_modified = _header(response, b"Last-Modified")
         back = response.meta.get("pages_back", 0)
         if article.earlier_page and back < self.settings.getint("ARTICLE_MAX_PAGES"):
-            yield scrapy.Request(article.earlier_page, callback=self.parse, errback=self.on_error, dont_filter=True,
-                                 meta={"requested_url": requested, "pages_back": back + 1})
+            yield scrapy.Request(
+                article.earlier_page,
+                callback=self.parse,
+                errback=self.on_error,
+                dont_filter=True,
+                meta={"requested_url": requested, "pages_back": back + 1},
+            )
             return  # a later page: the article starts earlier, and is read from there
         if article.extraction_fallback:
             self.crawler.stats.inc_value(f"extraction/fallback/{article.extraction_fallback}")
@@ -198,7 +208,11 @@ class SourceSpider(scrapy.Spider):
 
     def parse_page(self, response: Response) -> Iterator[Article | scrapy.Request]:
         """A later page of a multi-page article: its body joins the pages before it, in order."""
-        article, seen, requested = response.meta["article"], response.meta["pages_seen"], response.meta["requested_url"]
+        article, seen, requested = (
+            response.meta["article"],
+            response.meta["pages_seen"],
+            response.meta["requested_url"],
+        )
         try:
             page = self.extract(response)
         except FetchFailed as exc:
@@ -211,15 +225,22 @@ class SourceSpider(scrapy.Spider):
         article.next_page = page.next_page
         yield from self.stitched(article, [*seen, response.url], requested)
 
-    def stitched(self, article: Article, seen: list[str], requested: str) -> Iterator[Article | scrapy.Request]:
+    def stitched(
+        self, article: Article, seen: list[str], requested: str
+    ) -> Iterator[Article | scrapy.Request]:
         """The request for the article's next page, or the article when it has none, when the next
         page is one already read (a loop), or when ARTICLE_MAX_PAGES pages are read."""
         most = self.settings.getint("ARTICLE_MAX_PAGES")
         following = article.next_page
         article.next_page = None
         if following and following not in seen and article.pages < most:
-            yield scrapy.Request(following, callback=self.parse_page, errback=self.on_page_error, dont_filter=True,
-                                 meta={"article": article, "pages_seen": seen, "requested_url": requested})
+            yield scrapy.Request(
+                following,
+                callback=self.parse_page,
+                errback=self.on_page_error,
+                dont_filter=True,
+                meta={"article": article, "pages_seen": seen, "requested_url": requested},
+            )
             return
         if following and following not in seen:
             assert self.crawler.stats is not None
@@ -246,8 +267,15 @@ class SourceSpider(scrapy.Spider):
             text = page_text(response.body, _header(response, b"Content-Type"))
             settings = getattr(self, "settings", None)  # a spider built without a crawler (process_page)
             min_chars = settings.getint("CLEAN_MIN_BODY_CHARS") if settings else CLEAN_MIN_BODY_CHARS
-            article = extract_article(text, response.url, self.name, self.spec.layouts, self.spec.timezone, min_chars,
-                                      self.spec.deleted_notices)
+            article = extract_article(
+                text,
+                response.url,
+                self.name,
+                self.spec.layouts,
+                self.spec.timezone,
+                min_chars,
+                self.spec.deleted_notices,
+            )
         except NotHTML as exc:
             raise FetchFailed(Reason.NOT_HTML, str(exc)) from None
         article.url = self.spec.canonical(article.url)
@@ -274,10 +302,17 @@ class SourceSpider(scrapy.Spider):
             if cutoff and child.older_than(cutoff):
                 stats.inc_value(f"discovery/{listing.kind}/too_old")
                 continue
-            yield response.follow(child.url, callback=self.parse_listing, errback=self.on_error,
-                                  meta={"listing_depth": depth, "discovery_hops": hops + 1})
+            yield response.follow(
+                child.url,
+                callback=self.parse_listing,
+                errback=self.on_error,
+                meta={"listing_depth": depth, "discovery_hops": hops + 1},
+            )
         for entry in listing.entries:
-            candidates = (u if u.startswith(ABSOLUTE) else urljoin(response.url, u) for u in (entry.url, *entry.alternates))
+            candidates = (
+                u if u.startswith(ABSOLUTE) else urljoin(response.url, u)
+                for u in (entry.url, *entry.alternates)
+            )
             url = next((u for u in candidates if self.spec.is_article(u)), None)
             if url is None:
                 continue
@@ -286,28 +321,44 @@ class SourceSpider(scrapy.Spider):
                 stats.inc_value(f"discovery/{listing.kind}/too_old")
                 continue
             modified = entry.modified.timestamp() if entry.modified else None
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
-                                 meta={"discovered_by": listing.kind, "listed_modified": modified})
+            yield scrapy.Request(
+                url,
+                callback=self.parse,
+                errback=self.on_error,
+                meta={"discovered_by": listing.kind, "listed_modified": modified},
+            )
         if listing.kind == "listing" and depth < self.max_depth and isinstance(response, TextResponse):
             for selector in self.spec.pagination:
                 for href in response.css(selector).xpath("@href").getall():
                     yield response.follow(
-                        href, callback=self.parse_listing, errback=self.on_error, meta={"listing_depth": depth + 1}
+                        href,
+                        callback=self.parse_listing,
+                        errback=self.on_error,
+                        meta={"listing_depth": depth + 1},
                     )
 
     def listing(self, response: Response) -> Listing:
         """What a discovery response lists; an HTML page's links, in page order, as a `listing`."""
-        body = unpacked(response.body, response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE")))
+        body = unpacked(
+            response.body, response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE"))
+        )
         kind = recognise(body)
         if kind != "html":
-            text = page_text(body, (response.headers.get("Content-Type") or b"").decode("latin-1")) if kind == "json" else ""
+            text = (
+                page_text(body, (response.headers.get("Content-Type") or b"").decode("latin-1"))
+                if kind == "json"
+                else ""
+            )
             return read_document(kind, body, text, response.url, self.spec.json_fields, self.spec.timezone)
         if looks_binary(body):
             raise NotListing("not a listing page, feed, sitemap, JSON list or robots.txt (binary content)")
         if not isinstance(response, TextResponse) or body is not response.body:
             response = HtmlResponse(response.url, body=body)
         hrefs = response.css("a::attr(href)").getall()
-        return Listing("listing", entries=[Entry(u) for u in dict.fromkeys(urljoin(response.url, h.strip()) for h in hrefs)])
+        return Listing(
+            "listing",
+            entries=[Entry(u) for u in dict.fromkeys(urljoin(response.url, h.strip()) for h in hrefs)],
+        )
 
     def cutoff(self) -> datetime | None:
         """Entries dated before this are not requested; None when DISCOVERY_MAX_AGE_HOURS is 0."""
@@ -361,8 +412,11 @@ def _header(response: Response, name: bytes) -> str | None:
 
 
 def incomplete(page: int, url: str, problem: Problem) -> Problem:
-    return Problem(Reason.INCOMPLETE, f"page {page} of the article ({url}) failed: {problem.message}; not stored, "
-                                      "so the next run tries it again")
+    return Problem(
+        Reason.INCOMPLETE,
+        f"page {page} of the article ({url}) failed: {problem.message}; not stored, "
+        "so the next run tries it again",
+    )
 
 
 def describe_failure(failure: Failure) -> Problem:
@@ -388,8 +442,13 @@ def describe_failure(failure: Failure) -> Problem:
     if isinstance(exc, Failed):  # the API's guard, refusing a target
         return exc.problem
     if name == "DownloadCancelledError" or "DOWNLOAD_MAXSIZE" in str(exc):  # sent, or inflated, past the cap
-        return Problem(Reason.TOO_LARGE,
-                       "response too large: past the download size limit (counted after decompression), not read further")
+        return Problem(
+            Reason.TOO_LARGE,
+            "response too large: past the download size limit (counted after decompression), not read further",
+        )
     if str(exc) == "max redirections reached":
-        return Problem(Reason.TOO_MANY_REDIRECTS, "too many redirects (a loop, or a chain longer than REDIRECT_MAX_TIMES)")
+        return Problem(
+            Reason.TOO_MANY_REDIRECTS,
+            "too many redirects (a loop, or a chain longer than REDIRECT_MAX_TIMES)",
+        )
     return Problem(Reason.DOWNLOAD_FAILED, f"{name}: {exc}".strip())

@@ -14,12 +14,15 @@ SPEC = SourceSpec(
     start_urls=("https://daydaynews.cc/zh-hant/technology/", "https://daydaynews.cc/zh-hant/"),
     article_pattern=r"daydaynews\.cc/(?:zh-han[st]/)?[a-z]+/\d+\.html",
     layouts=(
-        Layout("2024", Selectors(
-            title=(".article-header h1", "h1.title", "h1"),
-            body=(".article-content", ".content-body"),
-            time=(".article-header .time", ".article-meta time", "time"),
-            author=(".article-header .author",),
-        )),
+        Layout(
+            "2024",
+            Selectors(
+                title=(".article-header h1", "h1.title", "h1"),
+                body=(".article-content", ".content-body"),
+                time=(".article-header .time", ".article-meta time", "time"),
+                author=(".article-header .author",),
+            ),
+        ),
     ),
     noise=(".recommend-block", ".related-news", ".article-tags", ".img-caption", ".ad-box"),
     pagination=(".pagination a.next",),

@@ -10,12 +10,15 @@ SPEC = SourceSpec(
     start_urls=("https://www.solidot.org/index.rss",),
     article_pattern=r"solidot\.org/story\?sid=\d+",
     layouts=(
-        Layout("2024", Selectors(
-            title=(".bg_htit h2", ".bg_htit"),
-            body=(".p_mainnew",),
-            time=(".talk_time",),
-            author=(".talk_time a[href^='/~']",),
-        )),
+        Layout(
+            "2024",
+            Selectors(
+                title=(".bg_htit h2", ".bg_htit"),
+                body=(".p_mainnew",),
+                time=(".talk_time",),
+                author=(".talk_time a[href^='/~']",),
+            ),
+        ),
     ),
     noise=(".talk_time", ".p_mainnew .share"),
 )

@@ -18,7 +18,9 @@ def store_client(settings: BaseSettings) -> MongoClient:
     return connect(store_uri(settings), settings.getint("MONGO_TIMEOUT_MS"))
 
 
-def collection(client: MongoClient, settings: BaseSettings, name_setting: str = "MONGO_COLLECTION") -> Collection:
+def collection(
+    client: MongoClient, settings: BaseSettings, name_setting: str = "MONGO_COLLECTION"
+) -> Collection:
     return client[settings.get("MONGO_DATABASE")][settings.get(name_setting)]
 
 

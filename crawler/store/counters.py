@@ -39,7 +39,9 @@ class Tallies:
     @classmethod
     def of(cls, client: MongoClient, settings: BaseSettings) -> Tallies:
         db = client[settings.get("MONGO_DATABASE")]
-        return cls(db[settings.get("MONGO_COUNTERS_COLLECTION")], db[settings.get("MONGO_SOURCES_COLLECTION")])
+        return cls(
+            db[settings.get("MONGO_COUNTERS_COLLECTION")], db[settings.get("MONGO_SOURCES_COLLECTION")]
+        )
 
     def ensure(self) -> None:
         self.daily.create_indexes(DAILY_INDEXES)
@@ -50,34 +52,47 @@ class Tallies:
         duplicates = Counter((d["source"], day_of(d["fetched_at"])) for d in created if d["url"] in copies)
         if not articles:
             return
-        self.daily.bulk_write([
-            UpdateOne({"source": source, "day": day},
-                      {"$inc": {"articles": n, "duplicates": duplicates[(source, day)]}}, upsert=True)
-            for (source, day), n in articles.items()
-        ], ordered=False)
+        self.daily.bulk_write(
+            [
+                UpdateOne(
+                    {"source": source, "day": day},
+                    {"$inc": {"articles": n, "duplicates": duplicates[(source, day)]}},
+                    upsert=True,
+                )
+                for (source, day), n in articles.items()
+            ],
+            ordered=False,
+        )
         per_source: Counter[str] = Counter()
         copied: Counter[str] = Counter()
         for (source, day), n in articles.items():
             per_source[source] += n
             copied[source] += duplicates[(source, day)]
-        self.sources.bulk_write([
-            UpdateOne({"_id": source}, {"$inc": {"articles": n, "duplicates": copied[source]}}, upsert=True)
-            for source, n in per_source.items()
-        ], ordered=False)
+        self.sources.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": source}, {"$inc": {"articles": n, "duplicates": copied[source]}}, upsert=True
+                )
+                for source, n in per_source.items()
+            ],
+            ordered=False,
+        )
 
     def record_run(self, record: dict[str, Any]) -> None:
         """Keep a source's last run, and add the run to its totals."""
         increments = {f"runs.{record['status']}": 1, "errors": record["errors"]["total"]}
         increments |= {f"dropped.{reason}": n for reason, n in record["articles"]["dropped"].items()}
-        self.sources.update_one({"_id": record["source"]}, {"$set": {"last_run": record}, "$inc": increments},
-                                upsert=True)
+        self.sources.update_one(
+            {"_id": record["source"]}, {"$set": {"last_run": record}, "$inc": increments}, upsert=True
+        )
 
     def open_alerts(self, source: str) -> set[str]:
         found = self.sources.find_one({"_id": source}, {"alerts": 1}) or {}
         return set(found.get("alerts") or {})
 
-    def settle_alerts(self, source: str, opened: dict[str, dict[str, Any]], closed: list[str],
-                      failures: dict[str, int]) -> None:
+    def settle_alerts(
+        self, source: str, opened: dict[str, dict[str, Any]], closed: list[str], failures: dict[str, int]
+    ) -> None:
         """Conditions that began (with since and reasons), those that ended, failed deliveries."""
         update: dict[str, Any] = {}
         if opened:

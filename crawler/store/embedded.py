@@ -52,7 +52,9 @@ def serving_record(folder: Path) -> dict[str, str | int] | None:
             with probe:
                 probe.admin.command("ping")
         except (OSError, PyMongoError):
-            logger.info("removing the stale record of a server on %s (pid %d is gone or does not answer)", folder, pid)
+            logger.info(
+                "removing the stale record of a server on %s (pid %d is gone or does not answer)", folder, pid
+            )
             marker.unlink(missing_ok=True)
             return None
     return {"uri": uri, "pid": pid}

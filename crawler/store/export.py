@@ -62,7 +62,10 @@ def write_csv(docs: Iterable[dict[str, Any]], out: TextIO) -> int:
     writer.writeheader()
     count = 0
     for doc in docs:
-        row = {k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v for k, v in article_json(doc).items()}
+        row = {
+            k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+            for k, v in article_json(doc).items()
+        }
         writer.writerow(row)
         count += 1
     return count

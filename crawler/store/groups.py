@@ -40,8 +40,16 @@ DEDUP_INDEXES = [
     IndexModel([("duplicate_of", ASCENDING), ("published_at", DESCENDING)], name="canonical_published_at"),
 ]
 CHOICE_FIELDS = {  # what choosing the original reads of each member
-    "_id": 0, "url": 1, "site": 1, "source": 1, "origin": 1, "published_at": 1, "published_precision": 1,
-    "timezone": 1, "first_seen": 1, "cluster_id": 1,
+    "_id": 0,
+    "url": 1,
+    "site": 1,
+    "source": 1,
+    "origin": 1,
+    "published_at": 1,
+    "published_precision": 1,
+    "timezone": 1,
+    "first_seen": 1,
+    "cluster_id": 1,
 }
 STORY_FIELDS = ("duplicate_of", "original_by", "dup_score", "mirrors", "cluster_size")  # written by settling
 MEMBER_FIELDS = {**CHOICE_FIELDS, **dict.fromkeys(STORY_FIELDS, 1)}
@@ -72,7 +80,10 @@ def candidates(collection: Collection, fp: Fingerprint, url: str) -> list[dict[s
 
 
 def join(
-    collection: Collection, url: str, outlets: Outlets, t: Thresholds = DEFAULT,
+    collection: Collection,
+    url: str,
+    outlets: Outlets,
+    t: Thresholds = DEFAULT,
     stored: dict[str, Any] | None = None,
 ) -> Group | None:
     """Put the stored article at `url` in the group of its copies, after it was stored new or
@@ -87,7 +98,9 @@ def join(
     found = candidates(collection, fp, url)
     common = common_units(fp, found, t)
     mine = without(fp, common)
-    matching = {o["cluster_id"] for o in found if similarity(mine, without(from_document(o), common), t) is not None}
+    matching = {
+        o["cluster_id"] for o in found if similarity(mine, without(from_document(o), common), t) is not None
+    }
     cluster = me["cluster_id"]
     left = None
     grouped = me.get("duplicate_of") is not None or bool(me.get("mirrors"))
@@ -99,7 +112,9 @@ def join(
     if len(clusters) == 1 and not grouped:
         return Group(target, url)  # a story of its own, as stored: nothing to settle
     if len(clusters) > 1:
-        collection.update_many({"cluster_id": {"$in": sorted(clusters - {target})}}, {"$set": {"cluster_id": target}})
+        collection.update_many(
+            {"cluster_id": {"$in": sorted(clusters - {target})}}, {"$set": {"cluster_id": target}}
+        )
     original, wrote = settle(collection, target, outlets, t, fresh=frozenset({url}))
     if left is not None:
         settle(collection, left, outlets, t)
@@ -107,7 +122,9 @@ def join(
 
 
 def _has_others(collection: Collection, cluster_id: str, url: str) -> bool:
-    return any(d["url"] != url for d in collection.find({"cluster_id": cluster_id}, {"_id": 0, "url": 1}).limit(2))
+    return any(
+        d["url"] != url for d in collection.find({"cluster_id": cluster_id}, {"_id": 0, "url": 1}).limit(2)
+    )
 
 
 def common_units(fp: Fingerprint, found: list[dict[str, Any]], t: Thresholds) -> frozenset[int]:
@@ -121,7 +138,10 @@ def common_units(fp: Fingerprint, found: list[dict[str, Any]], t: Thresholds) ->
 
 
 def settle(
-    collection: Collection, cluster_id: str, outlets: Outlets, t: Thresholds = DEFAULT,
+    collection: Collection,
+    cluster_id: str,
+    outlets: Outlets,
+    t: Thresholds = DEFAULT,
     fresh: frozenset[str] = frozenset(),
 ) -> tuple[str | None, bool]:
     """Choose the cluster's original and write, member by member, the story fields that differ
@@ -149,36 +169,64 @@ def settle(
 
 
 def story_fields(
-    members: list[dict[str, Any]], original: dict[str, Any], by: str, collection: Collection, t: Thresholds,
+    members: list[dict[str, Any]],
+    original: dict[str, Any],
+    by: str,
+    collection: Collection,
+    t: Thresholds,
     fresh: frozenset[str],
 ) -> dict[str, dict[str, Any]]:
     """Each member's story fields. A copy already pointing at this original keeps its score
     unless its text changed: fingerprints are read only for the copies that need a score."""
     url = original["url"]
-    scoring = [m["url"] for m in members
-               if m is not original and (m["url"] in fresh or m.get("duplicate_of") != url or m.get("dup_score") is None)]
+    scoring = [
+        m["url"]
+        for m in members
+        if m is not original
+        and (m["url"] in fresh or m.get("duplicate_of") != url or m.get("dup_score") is None)
+    ]
     prints = _fingerprints(collection, [url, *scoring]) if scoring else {}
     wanted = {}
     for m in members:
         if m is original:
             mirrors = sorted(o["url"] for o in members if o is not original)
-            wanted[url] = {"duplicate_of": None, "dup_score": None, "mirrors": mirrors, "cluster_size": len(members),
-                           "original_by": by}
+            wanted[url] = {
+                "duplicate_of": None,
+                "dup_score": None,
+                "mirrors": mirrors,
+                "cluster_size": len(members),
+                "original_by": by,
+            }
             continue
         score = m.get("dup_score")
         if m["url"] in prints:
-            score = similarity(prints[m["url"]], prints[url], t) or _best_score(m["url"], members, prints, collection, t)
-        wanted[m["url"]] = {"duplicate_of": url, "dup_score": score, "mirrors": [], "cluster_size": None,
-                            "original_by": by}
+            score = similarity(prints[m["url"]], prints[url], t) or _best_score(
+                m["url"], members, prints, collection, t
+            )
+        wanted[m["url"]] = {
+            "duplicate_of": url,
+            "dup_score": score,
+            "mirrors": [],
+            "cluster_size": None,
+            "original_by": by,
+        }
     return wanted
 
 
 def _fingerprints(collection: Collection, urls: list[str]) -> dict[str, Fingerprint]:
-    return {d["url"]: from_document(d) for d in collection.find({"url": {"$in": urls}}, {"_id": 0, "url": 1, "dedup": 1})}
+    return {
+        d["url"]: from_document(d)
+        for d in collection.find({"url": {"$in": urls}}, {"_id": 0, "url": 1, "dedup": 1})
+    }
 
 
-def _best_score(url: str, members: list[dict[str, Any]], prints: dict[str, Fingerprint], collection: Collection,
-                t: Thresholds) -> float:
+def _best_score(
+    url: str,
+    members: list[dict[str, Any]],
+    prints: dict[str, Fingerprint],
+    collection: Collection,
+    t: Thresholds,
+) -> float:
     """A copy joined through another copy: its score is its best similarity to any member."""
     missing = [m["url"] for m in members if m["url"] not in prints]
     if missing:

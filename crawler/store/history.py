@@ -12,11 +12,24 @@ from pymongo.collection import Collection
 from crawler.changes import unified
 from crawler.store.versions import current_version
 
-TIMELINE_FIELDS = {"_id": 0, "url": 1, "source": 1, "title": 1, "body": 1, "published_at": 1, "content_hash": 1,
-                   "version": 1, "first_seen": 1, "updated_at": 1, "removals": 1}
+TIMELINE_FIELDS = {
+    "_id": 0,
+    "url": 1,
+    "source": 1,
+    "title": 1,
+    "body": 1,
+    "published_at": 1,
+    "content_hash": 1,
+    "version": 1,
+    "first_seen": 1,
+    "updated_at": 1,
+    "removals": 1,
+}
 
 
-def history(articles: Collection, versions: Collection, url: str, diff: bool = False) -> list[dict[str, Any]] | None:
+def history(
+    articles: Collection, versions: Collection, url: str, diff: bool = False
+) -> list[dict[str, Any]] | None:
     """The article's timeline, oldest first; None when the URL is not stored. An article stored
     before versions were kept shows its current text as its current version. With `diff`, each
     version after the first carries a unified diff against the one before."""
@@ -30,11 +43,20 @@ def history(articles: Collection, versions: Collection, url: str, diff: bool = F
     previous: dict[str, Any] | None = None
     for number in sorted(kept):
         version = kept[number]
-        entry = {"event": "version", "at": _iso(version["fetched_at"]), "version": number, "title": version["title"],
-                 "published_at": _iso(version.get("published_at")), "content_hash": version["content_hash"],
-                 "change": version["change"], "body": version["body"]}
+        entry = {
+            "event": "version",
+            "at": _iso(version["fetched_at"]),
+            "version": number,
+            "title": version["title"],
+            "published_at": _iso(version.get("published_at")),
+            "content_hash": version["content_hash"],
+            "change": version["change"],
+            "body": version["body"],
+        }
         if diff and previous is not None:
-            entry["diff"] = unified(previous["body"], version["body"], f"version {previous['version']}", f"version {number}")
+            entry["diff"] = unified(
+                previous["body"], version["body"], f"version {previous['version']}", f"version {number}"
+            )
         entries.append(entry)
         previous = version
     for removal in article.get("removals") or []:

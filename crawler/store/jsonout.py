@@ -12,7 +12,9 @@ from crawler.extract.dates import zone
 from crawler.items import STORED_FIELDS
 from crawler.store.schema import STORE_FIELDS
 
-NOT_PRINTED = frozenset({"dedup", "title_terms", "etag", "last_modified"})  # fingerprints, band keys, search terms, HTTP validators: for the crawler and the store, noise for a reader
+NOT_PRINTED = frozenset(
+    {"dedup", "title_terms", "etag", "last_modified"}
+)  # fingerprints, band keys, search terms, HTTP validators: for the crawler and the store, noise for a reader
 FIELD_ORDER = tuple(name for name in (*STORED_FIELDS, *STORE_FIELDS) if name not in NOT_PRINTED)
 
 
@@ -33,6 +35,9 @@ def article_json(doc: Any) -> dict[str, Any]:
         if isinstance(value, datetime):
             value = _iso(value, data.get("timezone") if name == "published_at" else None)
         elif name == "removals":  # [{removed_at, how, returned_at}]: its times in UTC too
-            value = [{k: _iso(v, None) if isinstance(v, datetime) else v for k, v in event.items()} for event in value]
+            value = [
+                {k: _iso(v, None) if isinstance(v, datetime) else v for k, v in event.items()}
+                for event in value
+            ]
         out[name] = value
     return out

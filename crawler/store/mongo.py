@@ -41,7 +41,9 @@ class WriteResult:
     unchanged: int = 0
     refused: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # URLs stored new or with new content
-    moved: list[str] = field(default_factory=list)  # same content, but a new time or credit line: regroup them
+    moved: list[str] = field(
+        default_factory=list
+    )  # same content, but a new time or credit line: regroup them
     created: list[dict[str, Any]] = field(default_factory=list)  # the documents stored new, as stored
     versions: int = 0  # version documents written: one per article stored new or with a new text
 
@@ -65,12 +67,36 @@ def ensure_collection(collection: Collection) -> None:
 
 
 GROUP_FIELDS = ("cluster_id", *STORY_FIELDS)  # set by grouping, never by a write of the article
-GROUPED_BY = ("published_at", "published_precision", "origin")  # besides the text: what choosing the original reads
+GROUPED_BY = (
+    "published_at",
+    "published_precision",
+    "origin",
+)  # besides the text: what choosing the original reads
 # a cosmetic re-fetch (the same text but for white space or character width) keeps the stored text,
 # so an article's text is always that of its latest version
-TEXT_FIELDS = ("title", "body", "content_hash", "dedup", "title_terms", "clean_audit", "lang", "images", "pages")
+TEXT_FIELDS = (
+    "title",
+    "body",
+    "content_hash",
+    "dedup",
+    "title_terms",
+    "clean_audit",
+    "lang",
+    "images",
+    "pages",
+)
 STATE_FIELDS = ("url", "content_hash", "version", "first_seen", "removed_at", "removals", *GROUPED_BY)
-TEXT_READ = ("url", "source", "title", "body", "published_at", "content_hash", "version", "first_seen", "updated_at")
+TEXT_READ = (
+    "url",
+    "source",
+    "title",
+    "body",
+    "published_at",
+    "content_hash",
+    "version",
+    "first_seen",
+    "updated_at",
+)
 
 
 def first_version(doc: dict[str, Any], recheck_at: datetime | None = None) -> dict[str, Any]:
@@ -79,15 +105,28 @@ def first_version(doc: dict[str, Any], recheck_at: datetime | None = None) -> di
     its copies."""
     now = doc["fetched_at"]
     return {
-        **doc, "version": 1, "updated_at": now, "first_seen": now, "last_seen": now, "fetch_count": 1,
+        **doc,
+        "version": 1,
+        "updated_at": now,
+        "first_seen": now,
+        "last_seen": now,
+        "fetch_count": 1,
         "recheck_at": recheck_at,
-        "cluster_id": own_cluster_id(doc["url"], now), "cluster_size": 1, "duplicate_of": None,
-        "original_by": "only", "dup_score": None, "mirrors": [],
+        "cluster_id": own_cluster_id(doc["url"], now),
+        "cluster_size": 1,
+        "duplicate_of": None,
+        "original_by": "only",
+        "dup_score": None,
+        "mirrors": [],
     }
 
 
-def upsert_op(doc: dict[str, Any], recheck_at: datetime | None = None, keep_text: bool = False,
-              also: dict[str, Any] | None = None) -> UpdateOne:
+def upsert_op(
+    doc: dict[str, Any],
+    recheck_at: datetime | None = None,
+    keep_text: bool = False,
+    also: dict[str, Any] | None = None,
+) -> UpdateOne:
     """Set the content; bump `version` and `updated_at` only when the content hash differs. With
     `keep_text`, the stored text stays (a cosmetic change); `also` sets further fields as given."""
     now = doc["fetched_at"]
@@ -108,8 +147,12 @@ def upsert_op(doc: dict[str, Any], recheck_at: datetime | None = None, keep_text
                     "updated_at": {"$cond": [changed, {"$literal": now}, "$updated_at"]},
                     "first_seen": {"$ifNull": ["$first_seen", {"$literal": now}]},
                     "last_seen": {"$literal": now},
-                    "fetch_count": {"$cond": [same_fetch, "$fetch_count", {"$add": [{"$ifNull": ["$fetch_count", 0]}, 1]}]},
-                    **{name: {"$cond": [new, {"$literal": first[name]}, f"${name}"]} for name in GROUP_FIELDS},
+                    "fetch_count": {
+                        "$cond": [same_fetch, "$fetch_count", {"$add": [{"$ifNull": ["$fetch_count", 0]}, 1]}]
+                    },
+                    **{
+                        name: {"$cond": [new, {"$literal": first[name]}, f"${name}"]} for name in GROUP_FIELDS
+                    },
                 }
             }
         ],
@@ -125,11 +168,19 @@ def supports_transactions(client: MongoClient) -> bool:
             client.admin.command("ping")
     except PyMongoError as exc:
         raise StoreUnavailable(str(exc).split(",")[0]) from exc
-    return client.topology_description.topology_type_name in ("ReplicaSetWithPrimary", "Sharded", "LoadBalanced")
+    return client.topology_description.topology_type_name in (
+        "ReplicaSetWithPrimary",
+        "Sharded",
+        "LoadBalanced",
+    )
 
 
-def write_articles(collection: Collection, docs: list[dict[str, Any]], versions: Collection | None = None,
-                   schedule: tuple[timedelta, ...] = ()) -> WriteResult:
+def write_articles(
+    collection: Collection,
+    docs: list[dict[str, Any]],
+    versions: Collection | None = None,
+    schedule: tuple[timedelta, ...] = (),
+) -> WriteResult:
     """Write a batch, and each new version's document to `versions`, in one transaction where the
     server has them; documents the server refuses come back in `refused` with the reason.
 
@@ -199,8 +250,13 @@ class _Failed(Exception):
         self.outcome = outcome
 
 
-def _attempt(collection: Collection, versions: Collection | None, docs: list[dict[str, Any]],
-             schedule: tuple[timedelta, ...], session: ClientSession) -> tuple[Plan, Outcome]:
+def _attempt(
+    collection: Collection,
+    versions: Collection | None,
+    docs: list[dict[str, Any]],
+    schedule: tuple[timedelta, ...],
+    session: ClientSession,
+) -> tuple[Plan, Outcome]:
     plan = _plan(collection, docs, schedule, session)
     outcome = _execute(collection, versions, plan, session)
     if outcome.refused or outcome.raced:
@@ -208,12 +264,24 @@ def _attempt(collection: Collection, versions: Collection | None, docs: list[dic
     return plan, outcome
 
 
-def _plan(collection: Collection, docs: list[dict[str, Any]], schedule: tuple[timedelta, ...],
-          session: ClientSession | None = None) -> Plan:
+def _plan(
+    collection: Collection,
+    docs: list[dict[str, Any]],
+    schedule: tuple[timedelta, ...],
+    session: ClientSession | None = None,
+) -> Plan:
     """Each document's op and outcome, and the version documents the batch makes."""
     latest = _read(collection, [d["url"] for d in docs], STATE_FIELDS, session)  # then as each doc leaves it
-    texts = _read(collection, [d["url"] for d in docs if d["url"] in latest
-                               and latest[d["url"]].get("content_hash") != d["content_hash"]], TEXT_READ, session)
+    texts = _read(
+        collection,
+        [
+            d["url"]
+            for d in docs
+            if d["url"] in latest and latest[d["url"]].get("content_hash") != d["content_hash"]
+        ],
+        TEXT_READ,
+        session,
+    )
     items, version_ops = [], []
     unversioned = set(texts)  # stored texts that may predate versions: their version is written if missing
     for doc in docs:
@@ -242,14 +310,18 @@ def _plan(collection: Collection, docs: list[dict[str, Any]], schedule: tuple[ti
         moved = kind == "unchanged" and _grouped_by(before) != _grouped_by(doc)
         items.append(Planned(doc, upsert_op(doc, recheck_at, keep_text, also), kind, moved))
         latest[doc["url"]] = {
-            **before, **{k: v for k, v in doc.items() if not (keep_text and k in TEXT_FIELDS)},
-            "version": int(before.get("version") or 0) + (kind == "updated"), "removed_at": None,
+            **before,
+            **{k: v for k, v in doc.items() if not (keep_text and k in TEXT_FIELDS)},
+            "version": int(before.get("version") or 0) + (kind == "updated"),
+            "removed_at": None,
             "removals": also.get("removals", before.get("removals")),
         }
     return Plan(items, version_ops)
 
 
-def _execute(collection: Collection, versions: Collection | None, plan: Plan, session: ClientSession | None) -> Outcome:
+def _execute(
+    collection: Collection, versions: Collection | None, plan: Plan, session: ClientSession | None
+) -> Outcome:
     """Versions first, then the articles, in one unordered bulk write each."""
     if versions is not None and plan.version_ops:
         try:
@@ -259,8 +331,11 @@ def _execute(collection: Collection, versions: Collection | None, plan: Plan, se
     ops = [item.op for item in plan.items]
     refused, raced = _write(collection, ops, [item.doc for item in plan.items], session)
     failed = {i for i in raced} | {i for i, _ in refused}
-    return Outcome({i for i in range(len(ops)) if i not in failed},
-                   [(plan.items[i].doc, reason) for i, reason in refused], raced)
+    return Outcome(
+        {i for i in range(len(ops)) if i not in failed},
+        [(plan.items[i].doc, reason) for i, reason in refused],
+        raced,
+    )
 
 
 def _tally(result: WriteResult, plan: Plan, written: set[int]) -> None:
@@ -280,7 +355,9 @@ def _tally(result: WriteResult, plan: Plan, written: set[int]) -> None:
             result.unchanged += 1
             if item.moved:
                 result.moved.append(url)
-    result.versions += sum(item.kind in ("new", "updated") for i, item in enumerate(plan.items) if i in written)
+    result.versions += sum(
+        item.kind in ("new", "updated") for i, item in enumerate(plan.items) if i in written
+    )
 
 
 def _grouped_by(doc: dict[str, Any]) -> tuple[Any, ...]:
@@ -291,24 +368,30 @@ def _grouped_by(doc: dict[str, Any]) -> tuple[Any, ...]:
     return (published, *(doc.get(name) for name in GROUPED_BY[1:]))
 
 
-def read_state(collection: Collection, urls: list[str], session: ClientSession | None = None) -> dict[str, dict[str, Any]]:
+def read_state(
+    collection: Collection, urls: list[str], session: ClientSession | None = None
+) -> dict[str, dict[str, Any]]:
     """What a write or a check reads of the stored articles among `urls`."""
     return _read(collection, urls, STATE_FIELDS, session)
 
 
-def _read(collection: Collection, urls: list[str], fields: tuple[str, ...],
-          session: ClientSession | None) -> dict[str, dict[str, Any]]:
+def _read(
+    collection: Collection, urls: list[str], fields: tuple[str, ...], session: ClientSession | None
+) -> dict[str, dict[str, Any]]:
     if not urls:
         return {}
     try:
-        found = collection.find({"url": {"$in": sorted(set(urls))}}, dict.fromkeys(fields, 1), session=session)
+        found = collection.find(
+            {"url": {"$in": sorted(set(urls))}}, dict.fromkeys(fields, 1), session=session
+        )
         return {d["url"]: d for d in found}
     except PyMongoError as exc:
         raise StoreUnavailable(str(exc).split(",")[0]) from exc
 
 
-def _write(collection: Collection, ops: list[Any], docs: list[dict[str, Any]],
-           session: ClientSession | None) -> tuple[list[tuple[int, str]], list[int]]:
+def _write(
+    collection: Collection, ops: list[Any], docs: list[dict[str, Any]], session: ClientSession | None
+) -> tuple[list[tuple[int, str]], list[int]]:
     """One unordered bulk write. Returns the positions the server refused, with the reason, and
     those of inserts the unique index refused: their URL was stored by another writer after the read."""
     try:
@@ -321,7 +404,9 @@ def _write(collection: Collection, ops: list[Any], docs: list[dict[str, Any]],
             if error.get("code") == DUPLICATE_KEY and isinstance(ops[index], InsertOne):
                 raced.append(index)
                 continue
-            reason = "validation failed" if error.get("code") == VALIDATION_FAILED else error.get("errmsg", "")
+            reason = (
+                "validation failed" if error.get("code") == VALIDATION_FAILED else error.get("errmsg", "")
+            )
             refused.append((index, f"refused by server: {reason}"))
         return refused, raced
     except PyMongoError as exc:

@@ -44,8 +44,10 @@ class Selection:
 
     def query(self) -> dict[str, Any]:
         """The selected articles, asked of the server: the others are never read (nor their bodies)."""
-        return {**({"source": self.source} if self.source else {}),
-                **({"first_seen": {"$gte": self.since}} if self.since else {})}
+        return {
+            **({"source": self.source} if self.source else {}),
+            **({"first_seen": {"$gte": self.since}} if self.since else {}),
+        }
 
 
 @dataclass
@@ -86,7 +88,11 @@ class Checkpoint:
 
 
 def regroup(
-    articles: Collection, outlets: Outlets, thresholds: Thresholds, selection: Selection, checkpoint: Checkpoint,
+    articles: Collection,
+    outlets: Outlets,
+    thresholds: Thresholds,
+    selection: Selection,
+    checkpoint: Checkpoint,
     advance: Callable[[int], None] = lambda n: None,
 ) -> Regrouped:
     """Regroup the selected articles from where the checkpoint stands; `advance` is told how many
@@ -94,7 +100,10 @@ def regroup(
     progress = checkpoint.load(selection)
     changed = set(progress.changed)
     while True:
-        query = {**selection.query(), **({"_id": {"$gt": ObjectId(progress.after)}} if progress.after else {})}
+        query = {
+            **selection.query(),
+            **({"_id": {"$gt": ObjectId(progress.after)}} if progress.after else {}),
+        }
         batch = list(articles.find(query, {**FIELDS, "_id": 1, "body": 1}).sort("_id", 1).limit(BATCH))
         if not batch:
             break
@@ -117,10 +126,19 @@ def renew(articles: Collection, doc: dict[str, Any]) -> bool:
     version stored it without one; True when its fingerprint was written."""
     if "cluster_id" not in doc:
         stored = doc.get("first_seen") or doc.get("fetched_at") or datetime.now(UTC)
-        articles.update_one({"_id": doc["_id"], "cluster_id": None}, {"$set": {
-            "cluster_id": own_cluster_id(doc["url"], stored), "cluster_size": 1, "duplicate_of": None,
-            "original_by": "only", "dup_score": None, "mirrors": [],
-        }})
+        articles.update_one(
+            {"_id": doc["_id"], "cluster_id": None},
+            {
+                "$set": {
+                    "cluster_id": own_cluster_id(doc["url"], stored),
+                    "cluster_size": 1,
+                    "duplicate_of": None,
+                    "original_by": "only",
+                    "dup_score": None,
+                    "mirrors": [],
+                }
+            },
+        )
     today = as_document(fingerprint(doc.get("body") or ""))
     if doc.get("dedup") == today:
         return False

@@ -24,28 +24,38 @@ STORE_FIELDS: dict[str, str] = {
     "updated_at": "When the content last changed (UTC).",
     "fetch_count": "How many times the URL was fetched and stored.",
     "recheck_at": "When the article is due to be fetched again (RECHECK_SCHEDULE, counted from first_seen); "
-                  "null once the schedule is done.",
+    "null once the schedule is done.",
     "removed_at": "When a re-check first found the article gone (404/410, a redirect to the home or a channel "
-                  "page, the source's \"deleted\" page); null, or absent, while it is there.",
+    'page, the source\'s "deleted" page); null, or absent, while it is there.',
     "removed_how": "How it was found gone: http_404, http_410, redirect_home, redirect_channel or deleted_page; "
-                   "null with removed_at.",
+    "null with removed_at.",
     "removals": "Every removal and return: [{removed_at, how, returned_at}], returned_at null while still gone.",
     "cluster_id": "Story group: the same for every copy of one story; 20 hex characters, the oldest group's id wins a merge.",
     "duplicate_of": "URL of the story's original, or null when this article is the original.",
     "original_by": "Why the group's original is the original (dedup/original.py): only, credited, earliest, "
-                   "not_repost, precise or first_seen.",
+    "not_repost, precise or first_seen.",
     "dup_score": "Similarity to the original (share of the shorter text found in the other), null on the original.",
     "mirrors": "On the original: URLs of its copies; empty on copies.",
     "cluster_size": "On the original: how many stored articles the story group has; null on copies.",
     "title_terms": "Search terms of the title (store/search.py): its Latin words, lower case, and the pairs of its "
-                   "Chinese characters, in Simplified script; indexed, for the dashboard's search.",
+    "Chinese characters, in Simplified script; indexed, for the dashboard's search.",
 }
 
 _STRING_OR_NULL = {"bsonType": ["string", "null"]}
 VALIDATOR: dict[str, Any] = {
     "$jsonSchema": {
         "bsonType": "object",
-        "required": ["url", "source", "site", "title", "body", "lang", "fetched_at", "content_hash", "version"],
+        "required": [
+            "url",
+            "source",
+            "site",
+            "title",
+            "body",
+            "lang",
+            "fetched_at",
+            "content_hash",
+            "version",
+        ],
         "properties": {
             "url": {"bsonType": "string", "pattern": "^https?://"},
             "source": {"bsonType": "string", "minLength": 1},
@@ -56,7 +66,10 @@ VALIDATOR: dict[str, Any] = {
             "extracted_why": {"bsonType": "string"},
             "published_at": {"bsonType": ["date", "null"]},
             "published_raw": _STRING_OR_NULL,
-            "published_precision": {"bsonType": ["string", "null"], "enum": ["second", "minute", "day", None]},
+            "published_precision": {
+                "bsonType": ["string", "null"],
+                "enum": ["second", "minute", "day", None],
+            },
             "timezone": _STRING_OR_NULL,
             "author": _STRING_OR_NULL,
             "origin": _STRING_OR_NULL,
@@ -80,8 +93,11 @@ VALIDATOR: dict[str, Any] = {
                 "items": {
                     "bsonType": "object",
                     "required": ["removed_at", "how", "returned_at"],
-                    "properties": {"removed_at": {"bsonType": "date"}, "how": {"enum": list(REMOVED_HOW)},
-                                   "returned_at": {"bsonType": ["date", "null"]}},
+                    "properties": {
+                        "removed_at": {"bsonType": "date"},
+                        "how": {"enum": list(REMOVED_HOW)},
+                        "returned_at": {"bsonType": ["date", "null"]},
+                    },
                 },
             },
             "etag": _STRING_OR_NULL,
@@ -99,7 +115,10 @@ VALIDATOR: dict[str, Any] = {
             },
             "cluster_id": {"bsonType": "string"},
             "duplicate_of": _STRING_OR_NULL,
-            "original_by": {"bsonType": "string", "enum": ["only", "credited", "earliest", "not_repost", "precise", "first_seen"]},
+            "original_by": {
+                "bsonType": "string",
+                "enum": ["only", "credited", "earliest", "not_repost", "precise", "first_seen"],
+            },
             "dup_score": {"bsonType": ["double", "null"]},
             "mirrors": {"bsonType": "array", "items": {"bsonType": "string"}},
             "cluster_size": {"bsonType": ["int", "long", "null"], "minimum": 1},
@@ -113,7 +132,9 @@ INDEXES = [
     IndexModel([("url", ASCENDING)], unique=True, name="url_unique"),
     IndexModel([("published_at", DESCENDING)], name="published_at"),
     IndexModel([("source", ASCENDING), ("published_at", DESCENDING)], name="source_published_at"),
-    IndexModel([("source", ASCENDING), ("recheck_at", ASCENDING)], name="source_recheck_at"),  # a round's re-checks
+    IndexModel(
+        [("source", ASCENDING), ("recheck_at", ASCENDING)], name="source_recheck_at"
+    ),  # a round's re-checks
     IndexModel([("removed_at", DESCENDING)], name="removed_at", sparse=True),  # `crawler export --removed`
     *SEARCH_INDEXES,
 ]

@@ -31,7 +31,7 @@ def title_terms(title: str) -> list[str]:
     text = simplified(title).lower()
     terms = set(_WORD.findall(text))
     for run in _HAN.findall(text):
-        terms.update([run] if len(run) == 1 else (run[i:i + 2] for i in range(len(run) - 1)))
+        terms.update([run] if len(run) == 1 else (run[i : i + 2] for i in range(len(run) - 1)))
     return sorted(terms)
 
 
@@ -46,13 +46,25 @@ def search(collection: Collection, query: str, limit: int, projection: dict[str,
     newest first."""
     query = query.strip()
     if query.startswith(("http://", "https://")):
-        return Found(list(collection.find({"url": {"$gte": query, "$lt": query + "\U0010ffff"}}, projection,
-                                          sort=[("url", ASCENDING)], limit=limit)), True)
+        return Found(
+            list(
+                collection.find(
+                    {"url": {"$gte": query, "$lt": query + "\U0010ffff"}},
+                    projection,
+                    sort=[("url", ASCENDING)],
+                    limit=limit,
+                )
+            ),
+            True,
+        )
     terms = title_terms(query)[:MAX_TERMS]
     if not terms:
         return Found([], True)
-    rarest = terms[0] if len(terms) == 1 else min(
-        terms, key=lambda term: collection.count_documents({"title_terms": term}, limit=PROBE))
+    rarest = (
+        terms[0]
+        if len(terms) == 1
+        else min(terms, key=lambda term: collection.count_documents({"title_terms": term}, limit=PROBE))
+    )
     wanted = set(terms)
     read = {**projection, "title_terms": 1, "published_at": 1, "first_seen": 1}
     candidates = list(collection.find({"title_terms": rarest}, read, limit=SCAN))

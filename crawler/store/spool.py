@@ -63,7 +63,11 @@ def parse_line(line: str) -> dict[str, Any]:
         record = json_util.loads(line, json_options=_JSON)
     except (ValueError, TypeError) as exc:  # JSONDecodeError is a ValueError; bson raises both
         raise SpoolLineError(f"not JSON: {exc}") from None
-    if not isinstance(record, dict) or not isinstance(record.get("doc"), dict) or not record["doc"].get("url"):
+    if (
+        not isinstance(record, dict)
+        or not isinstance(record.get("doc"), dict)
+        or not record["doc"].get("url")
+    ):
         raise SpoolLineError("not a spooled article (no doc with a url)")
     return dict(record["doc"])
 
@@ -92,8 +96,12 @@ class Spool:
     def append(self, docs: list[dict[str, Any]], reason: str) -> None:
         """Add documents, flushed and fsynced before returning: the only copy they have."""
         lines = "".join(
-            json_util.dumps({"reason": reason, "doc": {k: v for k, v in doc.items() if k != "_id"}},
-                            json_options=_JSON, ensure_ascii=False) + "\n"
+            json_util.dumps(
+                {"reason": reason, "doc": {k: v for k, v in doc.items() if k != "_id"}},
+                json_options=_JSON,
+                ensure_ascii=False,
+            )
+            + "\n"
             for doc in docs
         ).encode()
         with self._locked(".lock"):
@@ -134,8 +142,15 @@ class Spool:
             for segment in self.closed_segments():
                 self._replay_segment(segment, write, done)
         if done.written or done.already or done.refused or done.quarantined:
-            logger.info("replayed %s: %d written, %d already stored, %d still spooled, %d quarantined in %s",
-                        self.path, done.written, done.already, done.refused, done.quarantined, self.quarantine)
+            logger.info(
+                "replayed %s: %d written, %d already stored, %d still spooled, %d quarantined in %s",
+                self.path,
+                done.written,
+                done.already,
+                done.refused,
+                done.quarantined,
+                self.quarantine,
+            )
         return done
 
     def _rotate(self) -> None:
@@ -145,8 +160,9 @@ class Spool:
                 os.replace(self.path, self.path.with_name(f"{self.path.name}.{time.time_ns()}{CLOSED}"))
                 _sync_folder(self.path.parent)
 
-    def _replay_segment(self, segment: Path, write: Callable[[list[dict[str, Any]]], Written],
-                        done: Replayed) -> None:
+    def _replay_segment(
+        self, segment: Path, write: Callable[[list[dict[str, Any]]], Written], done: Replayed
+    ) -> None:
         self._set_aside_bad_lines(segment, done)
         with segment.open(encoding="utf-8") as handle:
             for batch in _batches(handle):
@@ -171,8 +187,14 @@ class Spool:
                     parse_line(raw.decode("utf-8"))
                 except (SpoolLineError, UnicodeDecodeError) as exc:
                     reason = str(exc) if isinstance(exc, SpoolLineError) else "not UTF-8"
-                    bad.append({"segment": segment.name, "line": number, "reason": reason,
-                                "text": raw.rstrip(b"\n").decode("utf-8", "replace")})
+                    bad.append(
+                        {
+                            "segment": segment.name,
+                            "line": number,
+                            "reason": reason,
+                            "text": raw.rstrip(b"\n").decode("utf-8", "replace"),
+                        }
+                    )
         if not bad:
             return
         entries = "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in bad).encode()
@@ -186,7 +208,9 @@ class Spool:
             os.fsync(target.fileno())
         os.replace(tmp, segment)
         for entry in bad:
-            logger.warning("%s line %d quarantined in %s: %s", segment, entry["line"], self.quarantine, entry["reason"])
+            logger.warning(
+                "%s line %d quarantined in %s: %s", segment, entry["line"], self.quarantine, entry["reason"]
+            )
         done.quarantined += len(bad)
 
 

@@ -29,7 +29,7 @@ VERSION_FIELDS: dict[str, str] = {
     "content_hash": "As `articles.content_hash`, for this version.",
     "fetched_at": "When this version was first fetched (UTC).",
     "change": "Against the version before (nothing, for version 1): {added, removed: characters; "
-              "paragraphs: added, changed or removed}.",
+    "paragraphs: added, changed or removed}.",
 }
 VERSIONS_VALIDATOR: dict[str, Any] = {
     "$jsonSchema": {
@@ -47,7 +47,9 @@ VERSIONS_VALIDATOR: dict[str, Any] = {
             "change": {
                 "bsonType": "object",
                 "required": ["added", "removed", "paragraphs"],
-                "properties": {k: {"bsonType": ["int", "long"], "minimum": 0} for k in ("added", "removed", "paragraphs")},
+                "properties": {
+                    k: {"bsonType": ["int", "long"], "minimum": 0} for k in ("added", "removed", "paragraphs")
+                },
             },
         },
     }
@@ -75,8 +77,14 @@ def version_op(doc: dict[str, Any], version: int, before: str | None) -> UpdateO
     """The version document of a stored article text; `before` is the previous version's body
     (None for version 1). An upsert on (url, version): writing it twice leaves one."""
     fields = {
-        "url": doc["url"], "version": version, "source": doc["source"], "title": doc["title"], "body": doc["body"],
-        "published_at": doc.get("published_at"), "content_hash": doc["content_hash"], "fetched_at": doc["fetched_at"],
+        "url": doc["url"],
+        "version": version,
+        "source": doc["source"],
+        "title": doc["title"],
+        "body": doc["body"],
+        "published_at": doc.get("published_at"),
+        "content_hash": doc["content_hash"],
+        "fetched_at": doc["fetched_at"],
         "change": change(before or "", doc["body"]).as_dict(),
     }
     return UpdateOne({"url": doc["url"], "version": version}, {"$set": fields}, upsert=True)
@@ -86,17 +94,26 @@ def backfill_op(stored: dict[str, Any]) -> UpdateOne:
     """The version an article stored before versions were kept had, from the article itself: only
     when article_versions does not hold it yet."""
     fields = current_version(stored)
-    return UpdateOne({"url": stored["url"], "version": stored["version"]}, {"$setOnInsert": fields}, upsert=True)
+    return UpdateOne(
+        {"url": stored["url"], "version": stored["version"]}, {"$setOnInsert": fields}, upsert=True
+    )
 
 
 def current_version(stored: dict[str, Any]) -> dict[str, Any]:
     """The version document of a stored article's current text, read from the article (its
     change against the version before is not known there: zero)."""
     return {
-        "url": stored["url"], "version": stored["version"], "source": stored["source"], "title": stored["title"],
-        "body": stored["body"], "published_at": stored.get("published_at"), "content_hash": stored["content_hash"],
+        "url": stored["url"],
+        "version": stored["version"],
+        "source": stored["source"],
+        "title": stored["title"],
+        "body": stored["body"],
+        "published_at": stored.get("published_at"),
+        "content_hash": stored["content_hash"],
         "fetched_at": stored.get("updated_at") or stored["first_seen"],
-        "change": change("", stored["body"]).as_dict() if stored["version"] == 1 else {"added": 0, "removed": 0, "paragraphs": 0},
+        "change": change("", stored["body"]).as_dict()
+        if stored["version"] == 1
+        else {"added": 0, "removed": 0, "paragraphs": 0},
     }
 
 
@@ -130,7 +147,9 @@ class Check:
     how: str | None = None
 
 
-def check_ops(checks: list[Check], stored: dict[str, dict[str, Any]], schedule: tuple[timedelta, ...]) -> list[UpdateOne]:
+def check_ops(
+    checks: list[Check], stored: dict[str, dict[str, Any]], schedule: tuple[timedelta, ...]
+) -> list[UpdateOne]:
     """One update per check of a stored article (a URL never stored is not an article to check).
     A removal is recorded once, with its first sighting, until the article comes back; a page
     answering 304 is there, so it clears a removal like a fetch does."""
@@ -139,11 +158,17 @@ def check_ops(checks: list[Check], stored: dict[str, dict[str, Any]], schedule: 
         doc = stored.get(check.url)
         if doc is None:
             continue
-        fields: dict[str, Any] = {"last_seen": check.at, "recheck_at": next_check(doc["first_seen"], check.at, schedule)}
+        fields: dict[str, Any] = {
+            "last_seen": check.at,
+            "recheck_at": next_check(doc["first_seen"], check.at, schedule),
+        }
         removals = list(doc.get("removals") or [])
         if check.outcome == "removed" and doc.get("removed_at") is None:
-            fields.update(removed_at=check.at, removed_how=check.how,
-                          removals=[*removals, {"removed_at": check.at, "how": check.how, "returned_at": None}])
+            fields.update(
+                removed_at=check.at,
+                removed_how=check.how,
+                removals=[*removals, {"removed_at": check.at, "how": check.how, "returned_at": None}],
+            )
         elif check.outcome == "not_modified" and doc.get("removed_at") is not None:
             fields.update(returned(removals, check.at))
         ops.append(UpdateOne({"url": check.url}, {"$set": fields}))
