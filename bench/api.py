@@ -75,7 +75,8 @@ def percentile(values: list[float], share: float) -> float:
 def fetch_rates(base: str, site: Site, requests: int, concurrency: list[int]) -> None:
     urls = [PAGES[name]["url"].replace("https://", "http://") for name in SOURCES]
     print(
-        f"{'concurrent':>10}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'not 200':>9}{'wrong URL':>11}{'unasked':>9}"
+        f"{'concurrent':>10}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'not 200':>9}{'wrong URL':>11}"
+        f"{'unasked':>9}"
     )
     for workers in concurrency:
         asked = [urls[n % len(urls)] for n in range(requests)]
@@ -91,8 +92,8 @@ def fetch_rates(base: str, site: Site, requests: int, concurrency: list[int]) ->
         wrong = sum(status == 200 and body["url"] != url for url, status, body, _ in answers)
         unasked = sum(1 for u in site.requests[seen:] if u not in urls and not u.endswith("/robots.txt"))
         print(
-            f"{workers:>10}{requests / elapsed:>8.1f}{statistics.median(times):>8.0f}{percentile(times, 0.95):>8.0f}"
-            f"{failed:>9}{wrong:>11}{unasked:>9}",
+            f"{workers:>10}{requests / elapsed:>8.1f}{statistics.median(times):>8.0f}"
+            f"{percentile(times, 0.95):>8.0f}{failed:>9}{wrong:>11}{unasked:>9}",
             flush=True,
         )
 
@@ -108,9 +109,10 @@ def store_down(env: dict[str, str], cwd: Path) -> None:
             waited = [h.result()[2] for h in health]
         print(
             f"store down: /fetch bad URL p50 {statistics.median(t for *_, t in bad):.1f} ms, max "
-            f"{max(t for *_, t in bad):.1f} ms; /elsewhere p50 {statistics.median(t for *_, t in missing):.1f} ms, "
-            f"max {max(t for *_, t in missing):.1f} ms; /health 503 after {min(waited):.0f}-{max(waited):.0f} ms "
-            f"({sum(h.result()[0] == 503 for h in health)} of {len(health)})"
+            f"{max(t for *_, t in bad):.1f} ms; /elsewhere p50 "
+            f"{statistics.median(t for *_, t in missing):.1f} ms, max {max(t for *_, t in missing):.1f} ms; /"
+            f"health 503 after {min(waited):.0f}-{max(waited):.0f} ms ("
+            f"{sum(h.result()[0] == 503 for h in health)} of {len(health)})"
         )
     finally:
         process.terminate()

@@ -37,10 +37,18 @@ from secantus import SecantusDBServer
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_LISTING = 50
-HAN = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理府研质信"
+HAN = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而"
+    "方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好"
+    "应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向"
+    "道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特"
+    "件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理"
+    "府研质信"
+)
 CHILD = (
     "import atexit, resource, sys\n"
-    "atexit.register(lambda: print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr))\n"
+    "rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "atexit.register(lambda: print('MAXRSS_KB', rss(), file=sys.stderr))\n"
     "from scrapy.cmdline import execute\n"
     "execute(['scrapy', *sys.argv[1:]])\n"
 )
@@ -284,8 +292,9 @@ def main() -> None:
                     size, pipelines, uri, f"bench_{size}_{int(pipelines)}", work, store_cpu, extra
                 )
                 print(
-                    f"{size:>9}{'on' if pipelines else 'off':>11}{seconds:>9.1f}{stored:>8}{stored / seconds * 60:>11.0f}{rss:>9}"
-                    f"{crawler_cpu:>15.1f}{site_cpu:>12.1f}{store_s:>13.1f}",
+                    f"{size:>9}{'on' if pipelines else 'off':>11}{seconds:>9.1f}{stored:>8}"
+                    f"{stored / seconds * 60:>11.0f}{rss:>9}{crawler_cpu:>15.1f}{site_cpu:>12.1f}"
+                    f"{store_s:>13.1f}",
                     flush=True,
                 )
 

@@ -181,8 +181,8 @@ def main() -> None:
         Tallies(db.daily_counts, db.sources).ensure()
         seed_runs_and_counters(db)
         print(
-            f"{'articles':>9}{'overview ms':>13}{'source ms':>11}{'stories ms':>12}{'article ms':>12}{'metrics ms':>12}"
-            f"{'search words ms':>17}{'search common ms':>18}{'search URL ms':>15}"
+            f"{'articles':>9}{'overview ms':>13}{'source ms':>11}{'stories ms':>12}{'article ms':>12}"
+            f"{'metrics ms':>12}{'search words ms':>17}{'search common ms':>18}{'search URL ms':>15}"
         )
         seeded = 0
         for size in sorted(args.articles):

@@ -116,7 +116,8 @@ def main() -> None:
         original = store.articles.find_one({"url": "https://mirror0.example/story.html"})
         print(f"{len(texts)} copies of one story, stored one by one")
         print(
-            f"copies grouped: {copies_found} of {len(texts) - 1}; the first stored lists {len(original['mirrors'])} mirrors"
+            f"copies grouped: {copies_found} of {len(texts) - 1}; the first stored lists "
+            f"{len(original['mirrors'])} mirrors"
         )
         print(
             f"grouping writes: {counter.written - article_writes} documents "

@@ -112,8 +112,8 @@ def in_memory(sizes: list[int]) -> None:
             counts.append(len(found))
             hits += i in found
         print(
-            f"{size:>10}{index.nbytes / 1e9:>10.1f}{build:>9.0f}{statistics.mean(counts):>13.1f}{hits / LOOKUPS:>7.2f}"
-            f"{statistics.mean(times):>11.3f}",
+            f"{size:>10}{index.nbytes / 1e9:>10.1f}{build:>9.0f}{statistics.mean(counts):>13.1f}"
+            f"{hits / LOOKUPS:>7.2f}{statistics.mean(times):>11.3f}",
             flush=True,
         )
         del index
@@ -161,7 +161,8 @@ def main() -> None:
     stored: list[Fingerprint] = []
     print(f"{UNITS} units and as many keys per article; key bits {KEY_BITS}")
     print(
-        f"{'articles':>10}{'build s':>9}{'cand/lookup':>13}{'found':>7}{'ms/lookup':>11}   {'SimhashIndex ms/lookup':>22}{'found':>7}"
+        f"{'articles':>10}{'build s':>9}{'cand/lookup':>13}{'found':>7}{'ms/lookup':>11}   "
+        f"{'SimhashIndex ms/lookup':>22}{'found':>7}"
     )
     start = time.perf_counter()
     for size in sorted(args.sizes):
@@ -180,7 +181,10 @@ def main() -> None:
             times.append((time.perf_counter() - t) * 1000)
             counts.append(len(found))
             hits += any(d["url"] == f"https://example.com/{i}.html" for d in found)
-        row = f"{size:>10}{build:>9.0f}{statistics.mean(counts):>13.1f}{hits / LOOKUPS:>7.2f}{statistics.mean(times):>11.2f}"
+        row = (
+            f"{size:>10}{build:>9.0f}{statistics.mean(counts):>13.1f}{hits / LOOKUPS:>7.2f}"
+            f"{statistics.mean(times):>11.2f}"
+        )
         if size <= SIMHASH_INDEX_MAX:
             row += "   " + simhash_index_row(stored, probes)
         print(row, flush=True)

@@ -74,7 +74,8 @@ def sitemap_index(articles: int, children: int) -> None:
     tracemalloc.stop()
     print(
         f"sitemap index: {children} gzipped children, {articles:,} articles "
-        f"({sum(map(len, packed)) / 1e3:.0f} kB gzipped, {len(gzip.decompress(packed[0])) * children / 1e6:.1f} MB inflated)"
+        f"({sum(map(len, packed)) / 1e3:.0f} kB gzipped, "
+        f"{len(gzip.decompress(packed[0])) * children / 1e6:.1f} MB inflated)"
     )
     print(f"  article requests {requests:,}   seconds {seconds:.2f}   peak Python memory {peak / 1e6:.1f} MB")
 
@@ -83,9 +84,10 @@ def news_sitemap(entries: int, recent: int) -> None:
     fresh = (datetime.now(UTC) - timedelta(hours=1)).isoformat(timespec="seconds")
     stale = (datetime.now(UTC) - timedelta(days=30)).isoformat(timespec="seconds")
     urls = "".join(
-        f"<url><loc>{SITE}/zh/news/{n}</loc><news:news><news:publication><news:name>AIbase</news:name>"
-        f"<news:language>zh</news:language></news:publication><news:publication_date>{fresh if n < recent else stale}"
-        f"</news:publication_date><news:title>第{n}篇</news:title></news:news></url>"
+        f"<url><loc>{SITE}/zh/news/{n}</loc><news:news><news:publication><news:name>AIbase</news:name><news:"
+        "language>zh</news:language></news:publication><news:publication_date>"
+        f"{fresh if n < recent else stale}</news:publication_date><news:title>第{n}篇</news:title></news:"
+        "news></url>"
         for n in range(entries)
     )
     body = f'<?xml version="1.0" encoding="UTF-8"?><urlset {XMLNS} {NEWS}>{urls}</urlset>'.encode()

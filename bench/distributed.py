@@ -8,11 +8,11 @@ only the frontier differs. This project: `crawler schedule --once` seeds the rou
 --until-idle` processes crawl it. scrapy-redis: `scrapy crawl netease` processes with its Scheduler,
 RFPDupeFilter, SCHEDULER_PERSIST (without it the first worker to finish wipes the queue), its FIFO
 queue with SCHEDULER_IDLE_BEFORE_CLOSE=5 (without a wait, the workers that start before the listing
-is parsed find the queue empty and close at once), and Scrapy's own downloader middlewares. The site (a thread here, reached as the workers' HTTP proxy)
-answers every page after `--latency` seconds and spreads the articles over 8 hosts of 163.com, so
-that per-host politeness (4 at once per host: per worker for scrapy-redis, for the whole cluster
-here) is not what limits either side. After a SIGKILL the survivors finish, then one more worker
-runs: what is still missing then is lost.
+is parsed find the queue empty and close at once), and Scrapy's own downloader middlewares. The site
+(a thread here, reached as the workers' HTTP proxy) answers every page after `--latency` seconds and
+spreads the articles over 8 hosts of 163.com, so that per-host politeness (4 at once per host: per
+worker for scrapy-redis, for the whole cluster here) is not what limits either side. After a SIGKILL
+the survivors finish, then one more worker runs: what is still missing then is lost.
 """
 
 from __future__ import annotations
@@ -174,7 +174,8 @@ def main() -> None:
         mongo = SecantusDBServer(storage_path=str(Path(tmp) / "mongo"))
         mongo.start()
         print(
-            f"{args.articles} articles over {len(HOSTS)} hosts, {args.latency * 1000:.0f} ms per page, 2 cores"
+            f"{args.articles} articles over {len(HOSTS)} hosts, {args.latency * 1000:.0f} ms per page, "
+            "2 cores"
         )
         print(f"{'frontier':14} {'workers':>7} {'pages/s':>8} {'stored':>7} {'fetches':>8}")
         for kind in ("scrapy-redis", "this project"):
@@ -184,14 +185,15 @@ def main() -> None:
                 print(f"{kind:14} {workers:>7} {rate:>8.1f} {stored:>7} {fetches:>8}", flush=True)
                 run.close()
         print(
-            f"\nSIGKILL of 1 of 3 workers at 40 %: {'frontier':14} {'after survivors':>15} {'after a restart':>15} "
-            f"{'lost':>5} {'fetches':>8}"
+            f"\nSIGKILL of 1 of 3 workers at 40 %: {'frontier':14} {'after survivors':>15} "
+            f"{'after a restart':>15} {'lost':>5} {'fetches':>8}"
         )
         for kind in ("scrapy-redis", "this project"):
             run = Run(kind, args.articles, args.latency, mongo, Path(tempfile.mkdtemp(dir=tmp)))
             survivors, restarted, fetches = kill_one(run)
             print(
-                f"{'':35}{kind:14} {survivors:>15} {restarted:>15} {args.articles - restarted:>5} {fetches:>8}",
+                f"{'':35}{kind:14} {survivors:>15} {restarted:>15} {args.articles - restarted:>5} "
+                f"{fetches:>8}",
                 flush=True,
             )
             run.close()

@@ -103,7 +103,8 @@ def evaluate(name: str, pages: list[Page], noise: dict[str, list[str]] | None = 
     ours_ms = sum(run["this project"][1] for run in runs)
     theirs_ms = sum(run["trafilatura"][1] for run in runs)
     print(
-        f"time of this project / trafilatura: {ours_ms / theirs_ms:.2f}x (interleaved runs, best of {REPEAT} per page)"
+        f"time of this project / trafilatura: {ours_ms / theirs_ms:.2f}x (interleaved runs, "
+        f"best of {REPEAT} per page)"
     )
 
 

@@ -245,7 +245,8 @@ def main() -> None:
         store = SecantusDBServer(storage_path=store_path)
         store.start()
         print(
-            f"{'case':<44}{'expected':>9}{'stored':>8}{'missing':>9}{'doubled':>9}{'broken':>8}{'seconds':>9}{'peak MB':>9}"
+            f"{'case':<44}{'expected':>9}{'stored':>8}{'missing':>9}{'doubled':>9}{'broken':>8}{'seconds':>9}"
+            f"{'peak MB':>9}"
         )
         cases: list[tuple[str, bool, Callable[[Case], None]]] = [
             ("no fault", False, lambda c: c.start().wait(300)),

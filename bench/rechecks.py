@@ -58,7 +58,8 @@ SKIPPED = {
 
 
 class Pages:
-    """A sitemap index, sitemaps of PER_SITEMAP stories, stories /story?sid=<n> with ETag "v<version>", an empty feed."""
+    """A sitemap index, sitemaps of PER_SITEMAP stories, stories /story?sid=<n> with ETag "v<version>",
+    an empty feed."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -180,7 +181,8 @@ def main() -> None:
         )
         stored = db.articles.count_documents({})
         print(
-            f"first crawl: {stored} stored in {seconds:.1f} s; store commands/article {sum(commands.values()) / stored:.1f} {dict(commands)}"
+            f"first crawl: {stored} stored in {seconds:.1f} s; store commands/article "
+            f"{sum(commands.values()) / stored:.1f} {dict(commands)}"
         )
         changed, gone = range(int(n * args.changed)), range(n - int(n * args.gone), n)
         pages.version.update({i: 2 for i in changed})
@@ -202,15 +204,16 @@ def main() -> None:
         versions = db.article_versions.count_documents({})
         removed = db.articles.count_documents({"removed_at": {"$exists": True}})
         print(
-            f"re-check round: {checked} checked in {seconds:.1f} s ({seconds / checked * 1000:.2f} ms/article); "
-            f"answers {dict(pages.answers)}; versions {versions}, removals {removed}"
+            f"re-check round: {checked} checked in {seconds:.1f} s ({seconds / checked * 1000:.2f} ms/"
+            f"article); answers {dict(pages.answers)}; versions {versions}, removals {removed}"
         )
         print(f"  store commands/article {sum(commands.values()) / checked:.2f} {dict(commands)}")
         sizes = [len(encode(doc)) for doc in db.article_versions.find()]
         article = sum(len(encode(doc)) for doc in db.articles.find().limit(1000)) / min(stored, 1000)
         if sizes:
             print(
-                f"  storage per version: {sum(sizes) / len(sizes):.0f} bytes (BSON) beside {article:.0f} bytes per article"
+                f"  storage per version: {sum(sizes) / len(sizes):.0f} bytes (BSON) beside {article:.0f} "
+                "bytes per article"
             )
         site.shutdown()
 

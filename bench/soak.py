@@ -69,7 +69,8 @@ def main() -> None:
     after = [mb for served, mb in samples if served >= WARMUP]
     settled = after[0] if after else float("nan")
     print(
-        f"articles served   {pages.articles_served}  in {seconds:.0f} s ({pages.articles_served / seconds * 60:.0f}/min)"
+        f"articles served   {pages.articles_served}  in {seconds:.0f} s ("
+        f"{pages.articles_served / seconds * 60:.0f}/min)"
     )
     print(f"articles stored   {stored}")
     print(f"peak RSS          {max(mb for _, mb in samples):.0f} MB")

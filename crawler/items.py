@@ -29,8 +29,8 @@ class Article:
         "What found the body: the source's layout (`netease/2019`) or `generic`.", default="generic"
     )
     extracted_why: str = _f(
-        "Why that path: the layout's body block, or why the layout was set aside (`netease/2021: its body block "
-        "holds 59 of the page's 2310 main-text characters; trafilatura`).",
+        "Why that path: the layout's body block, or why the layout was set aside (`netease/2021: its body "
+        "block holds 59 of the page's 2310 main-text characters; trafilatura`).",
         default="",
     )
     published_at: datetime | None = _f(
@@ -77,28 +77,29 @@ class Article:
         stored=False,
     )
     more_pages: list[str] = _f(
-        "Body container HTML of the article's later pages, in order; each cleaned on its own and appended to `body` "
-        "by CleanPipeline (a page's closing farm must not cut the pages after it); never stored.",
+        "Body container HTML of the article's later pages, in order; each cleaned on its own and appended to "
+        "`body` by CleanPipeline (a page's closing farm must not cut the pages after it); never stored.",
         default_factory=list,
         stored=False,
     )
     next_page: str | None = _f(
-        "URL of the article's next page (`下一页`, `ID_2.html`), which the spider fetches and stitches in; never stored.",
+        "URL of the article's next page (`下一页`, `ID_2.html`), which the spider fetches and stitches in; "
+        "never stored.",
         stored=False,
     )
     earlier_page: str | None = _f(
-        "URL of an earlier page of the same article this page links to (the first, when it can): a later page "
-        "asked for leads there, so the article is stored whole under its first page; never stored.",
+        "URL of an earlier page of the same article this page links to (the first, when it can): a later "
+        "page asked for leads there, so the article is stored whole under its first page; never stored.",
         stored=False,
     )
     deleted_notice: str | None = _f(
-        'The notice of a site\'s "deleted" page (`该内容已被删除`) the page shows as its own message: the spider '
-        "records a removal instead of an article; never stored.",
+        'The notice of a site\'s "deleted" page (`该内容已被删除`) the page shows as its own message: '
+        "the spider records a removal instead of an article; never stored.",
         stored=False,
     )
     extraction_fallback: str | None = _f(
-        "Why the source's layout was set aside (`no_layout`, `no_match`, `empty`, `weak`), counted in the run's "
-        "stats as extraction/fallback/<reason>; never stored (extracted_why says it in words).",
+        "Why the source's layout was set aside (`no_layout`, `no_match`, `empty`, `weak`), counted in the "
+        "run's stats as extraction/fallback/<reason>; never stored (extracted_why says it in words).",
         stored=False,
     )
 

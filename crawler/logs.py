@@ -12,7 +12,8 @@ from scrapy.crawler import Crawler
 
 # logger name -> the start of the messages it logs for an expected failure
 EXPECTED = {
-    "scrapy.downloadermiddlewares.robotstxt": "Error downloading",  # robots.txt unreachable: Scrapy fetches anyway
+    # robots.txt unreachable: Scrapy fetches anyway
+    "scrapy.downloadermiddlewares.robotstxt": "Error downloading",
     "scrapy.downloadermiddlewares.retry": "Gave up retrying",
 }
 

@@ -50,7 +50,8 @@ DOWNLOADER_MIDDLEWARES = {
 
 SPIDER_MIDDLEWARES = {
     "crawler.incremental.IncrementalMiddleware": 800,  # discovery only; INCREMENTAL_ENABLED
-    "crawler.frontier.scheduler.LeaseMiddleware": 900,  # with REDIS_URL: a lease lasts until its article is stored
+    # with REDIS_URL: a lease lasts until its article is stored
+    "crawler.frontier.scheduler.LeaseMiddleware": 900,
 }
 # With REDIS_URL set, discovery crawls share a frontier in Redis; otherwise this is Scrapy's scheduler.
 SCHEDULER = "crawler.frontier.scheduler.ClusterScheduler"
@@ -59,7 +60,8 @@ EXTENSIONS = {
     "crawler.runs.RunRecorder": 500,
     "crawler.alerts.notifier.AlertNotifier": 510,  # alert conditions after each run; ALERT_WEBHOOKS
     "crawler.logs.QuietExpectedErrors": 0,  # expected failures logged in one line, no traceback
-    "crawler.frontier.scheduler.Leases": 0,  # with REDIS_URL: what this worker holds, shared by the frontier's parts
+    # with REDIS_URL: what this worker holds, shared by the frontier's parts
+    "crawler.frontier.scheduler.Leases": 0,
 }
 
 ITEM_PIPELINES = {

@@ -48,10 +48,11 @@ def netease(seed: list[str]) -> None:
     for i in range(0, len(farm_lines) - 3, 4):
         head, _, outlet, when = farm_lines[i : i + 4]
         farm.append(
-            f'<li class="post_recommend"><a class="post_recommend_img" href="https://www.163.com/dy/article/K{i:03d}ABCDE0001.html">'
-            f'<img src="https://nimg.ws.126.net/r{i}.jpg" alt="{esc(head)}"></a><div class="post_recommend_info">'
-            f'<h3><a href="https://www.163.com/dy/article/K{i:03d}ABCDE0001.html">{esc(head)}</a></h3>'
-            f'<p class="post_recommend_time">{esc(outlet)} {esc(when)}</p></div></li>'
+            '<li class="post_recommend"><a class="post_recommend_img" href="https://www.163.com/dy/article/'
+            f'K{i:03d}ABCDE0001.html"><img src="https://nimg.ws.126.net/r{i}.jpg" alt="{esc(head)}"></a><div '
+            'class="post_recommend_info"><h3><a href="https://www.163.com/dy/article/'
+            f'K{i:03d}ABCDE0001.html">{esc(head)}</a></h3><p class="post_recommend_time">{esc(outlet)} '
+            f"{esc(when)}</p></div></li>"
         )
     side = seed[seed.index("头条要闻") : seed.index("无障碍浏览 进入关怀版")]
     body = f"""
@@ -116,7 +117,8 @@ def daydaynews(seed: list[str]) -> None:
     for line in story:
         if line.endswith(" - 天天要聞"):
             parts.append(
-                f'<div class="img-box"><img src="https://i.daydaynews.cc/p/{len(parts)}.jpg" alt="{esc(line)}"><p>{esc(line)}</p></div>'
+                f'<div class="img-box"><img src="https://i.daydaynews.cc/p/{len(parts)}.jpg" '
+                f'alt="{esc(line)}"><p>{esc(line)}</p></div>'
             )
         elif line.startswith("「") or line in ("競爭不過就玩陰的", "能封得住嗎?"):
             parts.append(f"<h2>{esc(line)}</h2>")
@@ -127,8 +129,10 @@ def daydaynews(seed: list[str]) -> None:
     for i in range(0, len(rec) - 2, 3):
         cap, head, teaser = rec[i : i + 3]
         cards.append(
-            f'<li><a href="https://daydaynews.cc/zh-hant/technology/{9000 + i}.html"><img src="https://i.daydaynews.cc/t/{i}.jpg" alt="{esc(cap)}"><span class="cap">{esc(cap)}</span></a>'
-            f'<a class="title" href="https://daydaynews.cc/zh-hant/technology/{9000 + i}.html">{esc(head)}</a><p class="summary">{esc(teaser)}</p></li>'
+            f'<li><a href="https://daydaynews.cc/zh-hant/technology/{9000 + i}.html"><img src="https://'
+            f'i.daydaynews.cc/t/{i}.jpg" alt="{esc(cap)}"><span class="cap">{esc(cap)}</span></a><a '
+            f'class="title" href="https://daydaynews.cc/zh-hant/technology/{9000 + i}.html">{esc(head)}</'
+            f'a><p class="summary">{esc(teaser)}</p></li>'
         )
     page = f"""<!DOCTYPE html>
 <html lang="zh-Hant"><head><meta charset="utf-8"><title>{esc(title)} - 天天要聞</title></head><body>
@@ -233,7 +237,8 @@ def flat(name: str, title: str, text_lines: list[str]) -> None:
     body = "\n".join(f"<p>{esc(x)}</p>" for x in text_lines)
     write(
         f"flat_{name}",
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{esc(title)}</title></head><body>\n{body}\n</body></html>',
+        "<!DOCTYPE html><html><head><meta "
+        f'charset="utf-8"><title>{esc(title)}</title></head><body>\n{body}\n</body></html>',
     )
 
 

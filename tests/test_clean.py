@@ -99,9 +99,10 @@ def test_a_trailing_run_of_headlines_is_a_link_farm_but_list_items_are_story() -
 
 def test_keyword_links_keep_their_text_and_link_farms_go() -> None:
     html = (
-        '<div class="entry"><p>证券时报报导，目前OpenAI的API向161个国家和地区开放，但<a href="/tag/cn">中国</a>未包含在其中。</p>'
-        '<ul><li><a href="/1">相关一</a></li><li><a href="/2">相关二</a></li><li><a href="/3">相关三</a></li></ul>'
-        '<div class="share-bar">分享到微博</div><script>var x = "广告";</script></div>'
+        '<div class="entry"><p>证券时报报导，目前OpenAI的API向161个国家和地区开放，但<a href="/tag/cn">中国</'
+        'a>未包含在其中。</p><ul><li><a href="/1">相关一</a></li><li><a href="/2">相关二</a></li><li><a '
+        'href="/3">相关三</a></li></ul><div class="share-bar">分享到微博</div><script>var x = "广告";</'
+        "script></div>"
     )
     result = clean_body(html)
     assert result.body == "证券时报报导，目前OpenAI的API向161个国家和地区开放，但中国未包含在其中。"
@@ -110,7 +111,10 @@ def test_keyword_links_keep_their_text_and_link_farms_go() -> None:
 
 
 def test_source_noise_selectors_go_first_and_are_audited() -> None:
-    html = '<div><p class="notice">大陆网友注意：本文链接请勿点击。</p><p>正文第一段的内容足够长，是真正的新闻报道文字。</p></div>'
+    html = (
+        '<div><p class="notice">大陆网友注意：本文链接请勿点击。</p><p>正文第一段的内容足够长，'
+        "是真正的新闻报道文字。</p></div>"
+    )
     result = clean_body(html, noise_selectors=("p.notice",))
     assert result.body == "正文第一段的内容足够长，是真正的新闻报道文字。"
     assert result.audit.as_dict()["rules"]["source_noise"] == {
@@ -121,7 +125,10 @@ def test_source_noise_selectors_go_first_and_are_audited() -> None:
 
 
 def test_broken_html_still_gives_the_story() -> None:
-    html = "<div><p>第一段没有闭合标签的新闻正文内容，依然应该被完整地提取出来。<p>第二段<b>加粗未闭合，\x00也含有空字节。</div></span></p>"
+    html = (
+        "<div><p>第一段没有闭合标签的新闻正文内容，依然应该被完整地提取出来。<p>第二段<b>加粗未闭合，"
+        "\x00也含有空字节。</div></span></p>"
+    )
     assert (
         clean_body(html).body
         == "第一段没有闭合标签的新闻正文内容，依然应该被完整地提取出来。\n第二段加粗未闭合，也含有空字节。"

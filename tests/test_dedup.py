@@ -253,7 +253,14 @@ def synthetic_story(seed: int, sentences: int = 6) -> str:
     import random
 
     rng = random.Random(seed)
-    pool = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理府研质信"
+    pool = (
+        "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种"
+        "面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本"
+        "去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比"
+        "或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总"
+        "次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做"
+        "必战先回则任取据处理府研质信"
+    )
     return (
         "。".join("".join(rng.choice(pool) for _ in range(rng.randint(24, 40))) for _ in range(sentences))
         + "。"
@@ -261,7 +268,10 @@ def synthetic_story(seed: int, sentences: int = 6) -> str:
 
 
 def test_text_many_unrelated_stories_share_is_no_evidence(collection) -> None:
-    disclaimer = "本文仅代表作者本人观点，与本网站立场无关，本网站对文中陈述、观点判断保持中立。转载请注明出处并保留本文的完整链接，否则将追究法律责任。"
+    disclaimer = (
+        "本文仅代表作者本人观点，与本网站立场无关，本网站对文中陈述、观点判断保持中立。"
+        "转载请注明出处并保留本文的完整链接，否则将追究法律责任。"
+    )
     for n in range(20):
         store(collection, f"https://site.example/{n}.html", synthetic_story(n) + "\n" + disclaimer, T0)
     short = synthetic_story(100, sentences=3) + "\n" + disclaimer

@@ -142,8 +142,10 @@ def test_atom_and_rss_1_0_feeds_lead_to_their_stories_and_old_entries_are_never_
     rdf = f"""<?xml version="1.0"?>
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
 <channel rdf:about="http://www.solidot.org/"><title>Solidot</title><link>http://www.solidot.org/</link></channel>
-<item rdf:about="http://www.solidot.org/story?sid=203"><title>c</title><link>http://www.solidot.org/story?sid=203</link><dc:date>{ago(1)}</dc:date></item>
-<item rdf:about="http://www.solidot.org/story?sid=204"><title>d</title><link>http://www.solidot.org/story?sid=204</link><dc:date>{ago(24 * 10)}</dc:date></item>
+<item rdf:about="http://www.solidot.org/story?sid=203"><title>c</title>
+<link>http://www.solidot.org/story?sid=203</link><dc:date>{ago(1)}</dc:date></item>
+<item rdf:about="http://www.solidot.org/story?sid=204"><title>d</title>
+<link>http://www.solidot.org/story?sid=204</link><dc:date>{ago(24 * 10)}</dc:date></item>
 </rdf:RDF>"""
     # served as text/html and text/plain: what a document is comes from its bytes
     site.add("http://www.solidot.org/index.atom", Page(atom.encode(), content_type="text/html"))
@@ -217,8 +219,8 @@ def test_a_news_sitemap_skips_old_entries_before_any_request_and_lastmod_brings_
     def news_sitemap(entries: str) -> Page:
         return Page(
             (
-                '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-                f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{entries}</urlset>'
+                '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/'
+                f'sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{entries}</urlset>'
             ).encode(),
             content_type="application/xml",
         )

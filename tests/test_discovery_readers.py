@@ -83,7 +83,8 @@ JSONP = """data_callback([
  "commenturl":"https://comment.tie.163.com/JH3M8N2V0511B8LM.html","tienum":"120","tlastid":"",
  "label":"其它","keywords":[{"akey_link":"/keywords/5/4/5b578282/1.html","keyname":"字节跳动"}],
  "time":"12/01/2026 10:21:03","newstype":"article","imgurl":"https://cms-bucket.ws.126.net/1.png","add1":""},
-{"title":"第二条","docurl":"https://www.163.com/dy/article/JH3M8N2V0511B8LN.html","time":"11/20/2026 08:00:00"}
+{"title":"第二条","docurl":"https://www.163.com/dy/article/JH3M8N2V0511B8LN.html",
+ "time":"11/20/2026 08:00:00"}
 ]);"""
 
 NETEASE = JsonFields(time_format="%m/%d/%Y %H:%M:%S")
@@ -204,7 +205,10 @@ def test_a_jsonp_channel_list_is_parsed_as_json_with_the_sources_time_format() -
 
 
 def test_json_lists_take_epoch_times_and_nested_objects() -> None:
-    text = '{"code": 0, "data": {"list": [{"url": "https://www.aibase.com/zh/news/1", "publish_time": 1764555663000}]}}'
+    text = (
+        '{"code": 0, "data": {"list": [{"url": "https://www.aibase.com/zh/news/1", "publish_time": '
+        "1764555663000}]}}"
+    )
     assert read_json(text, JsonFields(), "Asia/Shanghai").entries == [
         Entry("https://www.aibase.com/zh/news/1", published=datetime(2025, 12, 1, 2, 21, 3, tzinfo=UTC))
     ]
@@ -230,7 +234,8 @@ def test_a_feed_date_without_a_time_of_day_keeps_day_precision() -> None:
     rss = (
         b'<?xml version="1.0"?><rss version="2.0"><channel>'
         b"<item><link>https://www.solidot.org/story?sid=5</link><pubDate>Tue, 01 Dec 2026</pubDate></item>"
-        b"<item><link>https://www.solidot.org/story?sid=6</link><pubDate>Tue, 01 Dec 2026 10:00:00 +0800</pubDate></item>"
+        b"<item><link>https://www.solidot.org/story?sid=6</link><pubDate>Tue, 01 Dec 2026 10:00:00 "
+        b"+0800</pubDate></item>"
         b"</channel></rss>"
     )
     day, minute = read_document(

@@ -109,3 +109,14 @@ def test_the_layout_names_every_module_and_package_of_crawler() -> None:
     ]
     assert len(parts) > 20
     assert [p for p in sorted(parts) if p not in layout] == []
+
+
+def test_ci_and_pre_commit_make_the_same_checks_with_the_pinned_ruff() -> None:
+    """A commit that passes pre-commit passes CI's checks: the same commands, the same ruff."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    hooks = (ROOT / ".pre-commit-config.yaml").read_text()
+    pinned = re.search(r'"ruff==([\d.]+)"', (ROOT / "pyproject.toml").read_text())
+    assert pinned and f"rev: v{pinned[1]}" in hooks
+    assert "id: ruff-check" in hooks and "id: ruff-format" in hooks and "args: [--check]" in hooks
+    assert "ruff check ." in ci and "ruff format --check ." in ci
+    assert "entry: python -m mypy crawler" in hooks and "python -m mypy crawler" in ci

@@ -50,7 +50,10 @@ def test_an_empty_placeholder_matched_by_the_body_selector_falls_back_to_the_gen
 
 
 def test_a_body_block_holding_only_the_columns_sign_off_falls_back_to_the_whole_story() -> None:
-    signoff = "<p>本文为《证券市场红周刊》独家授权网易财经发布的稿件，未经授权不得转载。文中观点仅代表作者本人，不代表网易立场。</p>"
+    signoff = (
+        "<p>本文为《证券市场红周刊》独家授权网易财经发布的稿件，未经授权不得转载。文中观点仅代表作者本人，"
+        "不代表网易立场。</p>"
+    )
     body, url = real_netease(
         ('<div class="post_text" id="endText"', f'<div id="endText">{signoff}</div><div class="post_text"')
     )

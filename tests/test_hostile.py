@@ -217,7 +217,8 @@ def test_endless_pagination_stops_at_the_depth_and_the_page_cap(
     for page in range(200):  # a calendar: every page links to the next day, forever
         site.add(
             f"http://www.163.com/news/{page}/",
-            f'<html><body><div class="list_page"><a class="next" href="/news/{page + 1}/">下一页</a></div></body></html>',
+            f'<html><body><div class="list_page"><a class="next" href="/news/{page + 1}/">下一页</a></div></'
+            "body></html>",
         )
     env = crawler_env | {"http_proxy": site.base, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
     base = [

@@ -93,9 +93,9 @@ def solidot(sid: int) -> str:
 
 
 DELETED = (
-    "<html><head><title>Solidot</title></head><body><div class='nav'><a href='/'>首页</a> <a href='/tech'>科技</a>"
-    "</div><div class='block_m'><p>抱歉，该文章已被删除。</p><a href='/'>返回首页</a></div>"
-    "<ul><li><a href='/story?sid=9'>热门：另一篇文章的标题在这里</a></li></ul></body></html>"
+    "<html><head><title>Solidot</title></head><body><div class='nav'><a href='/'>首页</a> <a href='/"
+    "tech'>科技</a></div><div class='block_m'><p>抱歉，该文章已被删除。</p><a href='/'>返回首页</a></"
+    "div><ul><li><a href='/story?sid=9'>热门：另一篇文章的标题在这里</a></li></ul></body></html>"
 )
 
 

@@ -1,4 +1,5 @@
-"""`crawler api`: the HTTP front (/fetch, /health and the dashboard), bound to 127.0.0.1 unless told otherwise."""
+"""`crawler api`: the HTTP front (/fetch, /health and the dashboard), bound to 127.0.0.1 unless told
+otherwise."""
 
 from __future__ import annotations
 

@@ -56,9 +56,9 @@ def run_serve(args: argparse.Namespace) -> int:
     path = settings.get("MONGO_EMBEDDED_PATH")
     if not is_loopback(args.host) and not args.unauthenticated_network:
         print(
-            f"crawler: refusing to serve the store on {args.host}: the embedded server has no authentication, "
-            "so anyone who reaches it could read, change or delete every article. Serve it on 127.0.0.1 and "
-            "reach it through an SSH tunnel, use a MongoDB with authentication (MONGO_URI), or pass "
+            f"crawler: refusing to serve the store on {args.host}: the embedded server has no authentication,"
+            " so anyone who reaches it could read, change or delete every article. Serve it on 127.0.0.1 "
+            "and reach it through an SSH tunnel, use a MongoDB with authentication (MONGO_URI), or pass "
             "--unauthenticated-network if this network is yours alone.",
             file=sys.stderr,
         )

@@ -1,6 +1,6 @@
-"""`crawler worker [SOURCE ...] [--sources SOURCE ...] [--until-idle]`: one worker of a distributed crawl (REDIS_URL): it
-takes requests from the sources' shared frontier until stopped. Start as many as the sites and the
-store allow, on any machine; `crawler schedule` seeds the rounds."""
+"""`crawler worker [SOURCE ...] [--sources SOURCE ...] [--until-idle]`: one worker of a distributed
+crawl (REDIS_URL): it takes requests from the sources' shared frontier until stopped. Start as many
+as the sites and the store allow, on any machine; `crawler schedule` seeds the rounds."""
 
 from __future__ import annotations
 

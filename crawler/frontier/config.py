@@ -39,9 +39,9 @@ class FrontierConfig:
             f"FRONTIER_POLL_INTERVAL={config.poll_interval:g} must be more than 0"
             if config.poll_interval <= 0
             else "",
-            f"FRONTIER_POLL_INTERVAL={config.poll_interval:g} must be at most a third of FRONTIER_LEASE_TIMEOUT="
-            f"{lease:g}: a worker beats its heartbeat as it polls, and one that beats too seldom looks dead to the "
-            "others, who hand its requests out again"
+            f"FRONTIER_POLL_INTERVAL={config.poll_interval:g} must be at most a third of "
+            f"FRONTIER_LEASE_TIMEOUT={lease:g}: a worker beats its heartbeat as it polls, and one that beats "
+            "too seldom looks dead to the others, who hand its requests out again"
             if 0 < lease < 3 * config.poll_interval
             else "",
             f"FRONTIER_SEEN_TTL={config.seen_ttl} must be at least 1" if config.seen_ttl < 1 else "",

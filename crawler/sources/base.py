@@ -444,7 +444,8 @@ def describe_failure(failure: Failure) -> Problem:
     if name == "DownloadCancelledError" or "DOWNLOAD_MAXSIZE" in str(exc):  # sent, or inflated, past the cap
         return Problem(
             Reason.TOO_LARGE,
-            "response too large: past the download size limit (counted after decompression), not read further",
+            "response too large: past the download size limit (counted after decompression), not read "
+            "further",
         )
     if str(exc) == "max redirections reached":
         return Problem(

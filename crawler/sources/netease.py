@@ -25,7 +25,8 @@ SPEC = SourceSpec(
     domains=("163.com",),
     start_urls=(
         "https://news.163.com/special/00011K6L/rss_newstop.xml",
-        "https://news.163.com/special/cm_yaowen20200213/?callback=data_callback",  # JSONP: the 要闻 channel list
+        # JSONP: the 要闻 channel list
+        "https://news.163.com/special/cm_yaowen20200213/?callback=data_callback",
         "https://www.163.com/news/",
         "https://tech.163.com/",
     ),

@@ -23,22 +23,39 @@ STORE_FIELDS: dict[str, str] = {
     "last_seen": "When the URL was last fetched (UTC).",
     "updated_at": "When the content last changed (UTC).",
     "fetch_count": "How many times the URL was fetched and stored.",
-    "recheck_at": "When the article is due to be fetched again (RECHECK_SCHEDULE, counted from first_seen); "
-    "null once the schedule is done.",
-    "removed_at": "When a re-check first found the article gone (404/410, a redirect to the home or a channel "
-    'page, the source\'s "deleted" page); null, or absent, while it is there.',
-    "removed_how": "How it was found gone: http_404, http_410, redirect_home, redirect_channel or deleted_page; "
-    "null with removed_at.",
-    "removals": "Every removal and return: [{removed_at, how, returned_at}], returned_at null while still gone.",
-    "cluster_id": "Story group: the same for every copy of one story; 20 hex characters, the oldest group's id wins a merge.",
+    "recheck_at": (
+        "When the article is due to be fetched again (RECHECK_SCHEDULE, counted from first_seen); null once "
+        "the schedule is done."
+    ),
+    "removed_at": (
+        "When a re-check first found the article gone (404/410, a redirect to the home or a channel page, "
+        'the source\'s "deleted" page); null, or absent, while it is there.'
+    ),
+    "removed_how": (
+        "How it was found gone: http_404, http_410, redirect_home, redirect_channel or deleted_page; null "
+        "with removed_at."
+    ),
+    "removals": (
+        "Every removal and return: [{removed_at, how, returned_at}], returned_at null while still gone."
+    ),
+    "cluster_id": (
+        "Story group: the same for every copy of one story; 20 hex characters, the oldest group's id wins a "
+        "merge."
+    ),
     "duplicate_of": "URL of the story's original, or null when this article is the original.",
-    "original_by": "Why the group's original is the original (dedup/original.py): only, credited, earliest, "
-    "not_repost, precise or first_seen.",
-    "dup_score": "Similarity to the original (share of the shorter text found in the other), null on the original.",
+    "original_by": (
+        "Why the group's original is the original (dedup/original.py): only, credited, earliest, not_repost, "
+        "precise or first_seen."
+    ),
+    "dup_score": (
+        "Similarity to the original (share of the shorter text found in the other), null on the original."
+    ),
     "mirrors": "On the original: URLs of its copies; empty on copies.",
     "cluster_size": "On the original: how many stored articles the story group has; null on copies.",
-    "title_terms": "Search terms of the title (store/search.py): its Latin words, lower case, and the pairs of its "
-    "Chinese characters, in Simplified script; indexed, for the dashboard's search.",
+    "title_terms": (
+        "Search terms of the title (store/search.py): its Latin words, lower case, and the pairs of its "
+        "Chinese characters, in Simplified script; indexed, for the dashboard's search."
+    ),
 }
 
 _STRING_OR_NULL = {"bsonType": ["string", "null"]}
