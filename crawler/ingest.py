@@ -24,7 +24,7 @@ from crawler.dedup.original import Outlets
 from crawler.dedup.similarity import DEFAULT, Thresholds
 from crawler.store.client import collection, store_client, store_uri
 from crawler.store.counters import Tallies
-from crawler.store.groups import join
+from crawler.store.groups import alone, join
 from crawler.store.mongo import StoreUnavailable, WriteResult, ensure_collection, read_state, write_articles
 from crawler.store.spool import Replayed, Spool
 from crawler.store.versions import Check, check_ops, ensure_versions, parse_schedule
@@ -60,7 +60,15 @@ def ingest(
     changed, or with a new time or credit line are joined to their story group again."""
     done = Ingested(write_articles(articles, docs, keeping.versions, keeping.schedule))
     created = {doc["url"]: doc for doc in done.written.created}
+    try:
+        solo = alone(articles, done.written.created)
+    except PyMongoError as exc:
+        logger.warning("looking for copies of %d new article(s) at once failed: %s", len(created), exc)
+        solo = set()  # each is looked up on its own below
     for url in done.written.changed + done.written.moved:
+        if url in solo:
+            done.originals += 1
+            continue
         try:
             group = join(articles, url, outlets, thresholds, created.get(url))
         except PyMongoError as exc:

@@ -127,6 +127,21 @@ def store(
 ) -> str:
     """Store (or store again) an article the way a crawl does, through the real versioned write and
     grouping (crawler.ingest); returns its cluster id."""
+    document = article_document(url, body, published, origin, source, precision)
+    tallies = Tallies(collection.database["daily"], collection.database["sources"])
+    assert ingest(collection, tallies, [document], OUTLETS, thresholds).written.refused == []
+    return collection.find_one({"url": url})["cluster_id"]
+
+
+def article_document(
+    url: str,
+    body: str,
+    published: datetime | None,
+    origin: str | None = None,
+    source: str = "generic",
+    precision: str | None = None,
+) -> dict:
+    """The document a crawl's pipelines make of an article with this body."""
     article = Article(
         url=url,
         source=source,
@@ -140,9 +155,7 @@ def store(
         fetched_at=datetime.now(UTC),
         dedup=as_document(fingerprint(body)),
     )
-    tallies = Tallies(collection.database["daily"], collection.database["sources"])
-    assert ingest(collection, tallies, [to_document(article)], OUTLETS, thresholds).written.refused == []
-    return collection.find_one({"url": url})["cluster_id"]
+    return to_document(article)
 
 
 @pytest.fixture

@@ -16,8 +16,12 @@ from crawler.dedup.index import LOOKUP_KEYS, candidate_query
 from crawler.dedup.normalise import normalise, sentence_units
 from crawler.dedup.similarity import similarity
 from crawler.extract.lang import converter
+from crawler.ingest import ingest
+from crawler.sources import OUTLETS
+from crawler.store.counters import Tallies
+from crawler.store.groups import LOOKUP_CHUNK
 from crawler.store.mongo import connect, ensure_collection
-from tests.conftest import expected_json, store
+from tests.conftest import article_document, expected_json, store
 
 STORY = expected_json("netease")["body"]
 OTHER = expected_json("daydaynews")["body"]
@@ -399,3 +403,53 @@ def test_a_join_writes_the_new_copy_and_the_original_only(collection, mongo_uri:
     after = {d["url"]: d for d in collection.find()}
     assert all(after[url] == doc for url, doc in before.items() if url != original)
     assert (after[original]["cluster_size"], len(after[original]["mirrors"])) == (7, 6)
+
+
+class Lookups(monitoring.CommandListener):
+    """The unit-key lookups the server receives: how many, and for how many keys each."""
+
+    def __init__(self) -> None:
+        self.keys: list[int] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "find" and "dedup.keys" in event.command.get("filter", {}):
+            self.keys.append(len(event.command["filter"]["dedup.keys"]["$in"]))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def test_a_batch_looks_for_copies_once_per_chunk_and_joins_only_the_articles_that_have_some(
+    collection, mongo_uri: str
+) -> None:
+    """A crawl stores 100 new articles at a time, nearly all stories of their own: one lookup for
+    every LOOKUP_CHUNK of them, then the full join only for those a lookup found others for (on the
+    old main, a lookup per article). A copy finds its original whether that was stored before the
+    batch, earlier in it, or in the batch's other chunk."""
+    original = "https://www.163.com/dy/article/P.html"
+    store(collection, original, STORY, T0, source="netease", precision="minute")
+    docs = [
+        article_document(f"https://lone.example/{n}.html", synthetic_story(n), T0 + timedelta(hours=1))
+        for n in range(LOOKUP_CHUNK + 2)
+    ]
+    docs[3] = article_document("https://mirror.example/p.html", trimmed(STORY, 0.2), T0 + timedelta(hours=2))
+    docs[10] = article_document("https://www.163.com/dy/article/Q.html", OTHER, T0)
+    docs[-1] = article_document("https://mirror.example/q.html", trimmed(OTHER, 0.2), T0 + timedelta(hours=3))
+    lookups = Lookups()
+    with pymongo.MongoClient(mongo_uri, tz_aware=True, event_listeners=[lookups]) as client:
+        watched = client[collection.database.name][collection.name]
+        tallies = Tallies(watched.database["daily"], watched.database["sources"])
+        done = ingest(watched, tallies, docs, OUTLETS)
+
+    chunks, joins = lookups.keys[:2], lookups.keys[2:]  # the chunks' keys, then one lookup per join
+    assert min(chunks) > LOOKUP_KEYS and joins == [LOOKUP_KEYS] * 3
+    assert done.copies == {"https://mirror.example/p.html", "https://mirror.example/q.html"}
+    assert done.originals == len(docs) - 2
+    groups = group(collection)
+    assert groups["https://mirror.example/p.html"][1] == original
+    assert groups["https://mirror.example/q.html"][1] == "https://www.163.com/dy/article/Q.html"
+    lone = [d["url"] for d in docs if d["url"].startswith("https://lone.example/")]
+    assert len({groups[url][0] for url in lone}) == len(lone) and {groups[url][1] for url in lone} == {None}

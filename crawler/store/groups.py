@@ -25,11 +25,15 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.collection import Collection
 
 from crawler.dedup.fingerprint import Fingerprint
-from crawler.dedup.index import candidate_query, from_document
+from crawler.dedup.index import candidate_query, from_document, lookup_keys
 from crawler.dedup.original import Outlets, choose_original
 from crawler.dedup.similarity import DEFAULT, Thresholds, similarity, without
 
 MAX_CANDIDATES = 500  # a lookup never reads more; far above what a real story's copies need
+# new articles one lookup asks for at once: SecantusDB checks each document a lookup finds against
+# the whole `$in` list, so a lookup's cost grows with the square of its articles (bench/crawl.py:
+# 20 costs less than 1 per lookup, 50 more)
+LOOKUP_CHUNK = 20
 SETTLE_ROUNDS = 5  # re-settle while other writers keep adding members; each round re-reads them
 
 DEDUP_INDEXES = [
@@ -77,6 +81,36 @@ def candidates(collection: Collection, fp: Fingerprint, url: str) -> list[dict[s
     `candidate_query`)."""
     found = collection.find(candidate_query(fp), FIELDS).limit(MAX_CANDIDATES + 1)
     return [doc for doc in found if doc["url"] != url][:MAX_CANDIDATES]
+
+
+def alone(collection: Collection, stored: list[dict[str, Any]]) -> set[str]:
+    """URLs of the articles just stored new (`stored`, as inserted) that share no lookup key with any
+    other stored article: each a story of its own, with nothing to join. One query for every
+    LOOKUP_CHUNK articles instead of a lookup per article, most of which find nothing; an article
+    without unit keys, or a chunk whose keys find more articles than a lookup reads, is left to
+    `join`."""
+    return {
+        url
+        for start in range(0, len(stored), LOOKUP_CHUNK)
+        for url in _alone(collection, stored[start : start + LOOKUP_CHUNK])
+    }
+
+
+def _alone(collection: Collection, stored: list[dict[str, Any]]) -> set[str]:
+    keyed = {doc["url"]: set(lookup_keys(from_document(doc))) for doc in stored}
+    keyed = {url: keys for url, keys in keyed.items() if keys}
+    if not keyed:
+        return set()
+    limit = MAX_CANDIDATES + len(keyed)
+    query = {"dedup.keys": {"$in": sorted(set().union(*keyed.values()))}}
+    found = list(collection.find(query, {"_id": 0, "url": 1, "dedup.keys": 1}).limit(limit))
+    if len(found) >= limit:
+        return set()
+    holders: dict[int, set[str]] = {}
+    for doc in found:
+        for key in doc["dedup"]["keys"]:
+            holders.setdefault(key, set()).add(doc["url"])
+    return {url for url, keys in keyed.items() if all(holders.get(key, set()) <= {url} for key in keys)}
 
 
 def join(
