@@ -1,14 +1,18 @@
 """What one store operation costs on the embedded SecantusDB: a lookup by URL, and a multikey `$in`
 lookup as the number of keys grows — the numbers behind not batching the grouping lookups; and an
 update of two fields no index covers but one, as the document's multikey array grows (an article
-holds up to 64 unit keys): what a re-check's `last_seen` / `recheck_at` costs.
+holds up to 64 unit keys): what a re-check's `last_seen` / `recheck_at` costs; and what looking
+for copies of a batch's new articles costs per article, as they are asked for N at a time
+(`crawler.store.groups.LOOKUP_CHUNK`): each lookup finds the articles it asks for themselves, just
+stored, and SecantusDB checks each one it finds against the whole `$in` list.
 
-    python bench/store_ops.py --docs 2000 --keys 10 100 1000 5000 --array 0 32 64
+    python bench/store_ops.py --docs 2000 --keys 10 100 1000 5000 --array 0 32 64 --chunks 1 2 5 10 20 50
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import tempfile
 import time
 
@@ -27,6 +31,9 @@ def main() -> None:
     parser.add_argument("--keys", type=int, nargs="+", default=[10, 100, 1000, 5000])
     parser.add_argument(
         "--array", type=int, nargs="+", default=[0, 32, 64], help="multikey keys per updated document"
+    )
+    parser.add_argument(
+        "--chunks", type=int, nargs="+", default=[1, 5, 20], help="new articles one copy lookup asks for"
     )
     parser.add_argument("--repeat", type=int, default=200, help="lookups timed per small query")
     args = parser.parse_args()
@@ -88,7 +95,29 @@ def main() -> None:
                 f"$set of 2 fields, {size:>3} multikey keys in the document: "
                 f"{(time.perf_counter() - started) / len(ops) * 1000:6.2f} ms per update"
             )
+        chunked_lookups(pymongo.MongoClient(server.uri)["bench"]["articles"], args.docs, args.chunks)
         server.stop()
+
+
+def chunked_lookups(articles: pymongo.collection.Collection, size: int, chunks: list[int]) -> None:
+    """Articles of 24 random unit keys (a story of its own each, as most are); the last 100 stored
+    are the batch, each looked up by its LOOKUP_KEYS smallest keys, `chunk` articles per query."""
+    from crawler.dedup.index import LOOKUP_KEYS
+
+    rng = random.Random(1)
+    articles.create_index("url", unique=True)
+    articles.create_index("dedup.keys")
+    keys = [sorted(rng.getrandbits(32) for _ in range(24)) for _ in range(size)]
+    stored = [{"url": f"u{i}", "dedup": {"keys": unit_keys}} for i, unit_keys in enumerate(keys)]
+    articles.insert_many(stored)
+    batch = stored[-100:]
+    for chunk in chunks:
+        started = time.perf_counter()
+        for start in range(0, len(batch), chunk):
+            keys = {k for doc in batch[start : start + chunk] for k in doc["dedup"]["keys"][:LOOKUP_KEYS]}
+            list(articles.find({"dedup.keys": {"$in": sorted(keys)}}, {"_id": 0, "url": 1, "dedup.keys": 1}))
+        per_article = (time.perf_counter() - started) / len(batch) * 1000
+        print(f"copy lookups {chunk:>3} new articles at a time: {per_article:5.2f} ms per article")
 
 
 if __name__ == "__main__":

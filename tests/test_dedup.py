@@ -433,10 +433,10 @@ def test_a_batch_looks_for_copies_once_per_chunk_and_joins_only_the_articles_tha
     store(collection, original, STORY, T0, source="netease", precision="minute")
     docs = [
         article_document(f"https://lone.example/{n}.html", synthetic_story(n), T0 + timedelta(hours=1))
-        for n in range(LOOKUP_CHUNK + 2)
+        for n in range(2 * LOOKUP_CHUNK + 1)
     ]
     docs[3] = article_document("https://mirror.example/p.html", trimmed(STORY, 0.2), T0 + timedelta(hours=2))
-    docs[10] = article_document("https://www.163.com/dy/article/Q.html", OTHER, T0)
+    docs[1] = article_document("https://www.163.com/dy/article/Q.html", OTHER, T0)
     docs[-1] = article_document("https://mirror.example/q.html", trimmed(OTHER, 0.2), T0 + timedelta(hours=3))
     lookups = Lookups()
     with pymongo.MongoClient(mongo_uri, tz_aware=True, event_listeners=[lookups]) as client:
@@ -444,8 +444,9 @@ def test_a_batch_looks_for_copies_once_per_chunk_and_joins_only_the_articles_tha
         tallies = Tallies(watched.database["daily"], watched.database["sources"])
         done = ingest(watched, tallies, docs, OUTLETS)
 
-    chunks, joins = lookups.keys[:2], lookups.keys[2:]  # the chunks' keys, then one lookup per join
-    assert min(chunks) > LOOKUP_KEYS and joins == [LOOKUP_KEYS] * 3
+    chunks = -(-len(docs) // LOOKUP_CHUNK)
+    assert len(lookups.keys) == chunks + 3  # one lookup per chunk, then one per join
+    assert lookups.keys[chunks:] == [LOOKUP_KEYS] * 3 and max(lookups.keys[:chunks]) > LOOKUP_KEYS
     assert done.copies == {"https://mirror.example/p.html", "https://mirror.example/q.html"}
     assert done.originals == len(docs) - 2
     groups = group(collection)

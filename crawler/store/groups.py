@@ -30,10 +30,10 @@ from crawler.dedup.original import Outlets, choose_original
 from crawler.dedup.similarity import DEFAULT, Thresholds, similarity, without
 
 MAX_CANDIDATES = 500  # a lookup never reads more; far above what a real story's copies need
-# new articles one lookup asks for at once: SecantusDB checks each document a lookup finds against
-# the whole `$in` list, so a lookup's cost grows with the square of its articles (bench/crawl.py:
-# 20 costs less than 1 per lookup, 50 more)
-LOOKUP_CHUNK = 20
+# new articles one copy lookup asks for: SecantusDB checks each document a lookup finds (here, at
+# least the articles asked for) against the whole `$in` list, so a lookup's cost grows with the
+# square of its articles; `python bench/store_ops.py --chunks 1 2 5 10 20 50`: 5 is the cheapest
+LOOKUP_CHUNK = 5
 SETTLE_ROUNDS = 5  # re-settle while other writers keep adding members; each round re-reads them
 
 DEDUP_INDEXES = [
