@@ -35,6 +35,10 @@ FEED_EXPORT_ENCODING = "utf-8"
 # crawl's CPU (bench/crawl.py -s WARN_ON_GENERATOR_RETURN_VALUE=True). tests/test_sources.py makes
 # the same check of every spider once.
 WARN_ON_GENERATOR_RETURN_VALUE = False
+# Outputs of one response handled at once. Scrapy starts that many tasks for every response, whatever
+# it yields; a page here yields one article or a listing's requests, so 100 (Scrapy's default) is
+# pure overhead: 8 makes a crawl 7-16 % faster (bench/crawl.py -s CONCURRENT_ITEMS=100).
+CONCURRENT_ITEMS = 8
 LOG_LEVEL = "INFO"
 # Nothing listens unless asked: Scrapy's telnet console and its remote-control HTTP server are off.
 TELNETCONSOLE_ENABLED = False

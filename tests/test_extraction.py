@@ -16,6 +16,7 @@ from crawler.clean.text import Line, clean_lines
 from crawler.extract.article import Layout, Selectors, extract_article
 from crawler.extract.charset import page_text
 from crawler.extract.html import parse_html, texts_after, texts_within
+from crawler.extract.lang import detect_lang
 from crawler.process import process_page
 from tests.conftest import PAGES, expected_json, page_bytes
 from tests.evalsets import BENCH_DATA, load_set, markers_left, prf
@@ -298,3 +299,17 @@ def test_a_gbk_page_with_a_few_corrupt_bytes_is_read_as_gb18030_not_utf8() -> No
     assert "艺术史研究" in text and "\ufffd" not in text
     article = process_page(real.html, real.url, "generic")
     assert prf(article.body, real.truth or "")[2] > 0.95
+
+
+# --- Script ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n", "Breaking: 华为 unveils a phone in Shenzhen today"])
+def test_a_text_that_is_not_mostly_chinese_has_no_script(text: str) -> None:
+    """Blank text (a page that lost its body) says `und` too, instead of dividing by no characters."""
+    assert detect_lang(text) == "und"
+
+
+def test_the_script_is_told_by_what_a_conversion_to_simplified_would_change() -> None:
+    assert detect_lang("華為手機發布會在臺北舉行，現場展示了新款摺疊機。") == "zh-Hant"
+    assert detect_lang("华为手机发布会在北京举行，现场展示了新款折叠机。") == "zh-Hans"

@@ -3,6 +3,8 @@ lines at block boundaries, so that inline links keep their text inside their sen
 
 from __future__ import annotations
 
+from itertools import islice
+
 from lxml.etree import _Element
 
 from crawler.clean.audit import Audit
@@ -18,34 +20,10 @@ from crawler.extract.density import contains, density
 from crawler.extract.html import collapse, css, text_of
 
 BLOCK_TAGS = frozenset(
-    {
-        "p",
-        "div",
-        "li",
-        "ul",
-        "ol",
-        "dl",
-        "dt",
-        "dd",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "br",
-        "tr",
-        "table",
-        "blockquote",
-        "section",
-        "article",
-        "figure",
-        "header",
-        "main",
-        "pre",
-        "hr",
-        "center",
-    }
+    (
+        "p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 br tr table blockquote "
+        "section article figure header main pre hr center"
+    ).split()
 )
 
 
@@ -91,7 +69,10 @@ def remove_generic_noise(root: _Element, audit: Audit) -> None:
 def remove_link_farms(root: _Element, audit: Audit) -> None:
     """Drop lists and blocks whose text is mostly links: related-article lists, tag clouds, menus.
     Text and link lengths are summed bottom-up once, not recounted for every nested block; a block
-    that holds the body's main text is never dropped, however many links sit beside the story."""
+    that holds the body's main text is never dropped, however many links sit beside the story.
+    A body with fewer links in all than a farm needs has none, and is not measured (most bodies)."""
+    if sum(1 for _ in islice(root.iter("a"), LINK_DENSE_MIN_LINKS)) < LINK_DENSE_MIN_LINKS:
+        return
     measured = density(root)
     totals, main = measured.totals, measured.main.element
     farms = [
