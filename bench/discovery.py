@@ -31,7 +31,7 @@ from secantus import SecantusDBServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout, not an installed one
 from crawler.sources import SOURCES  # noqa: E402
-from tests.conftest import page_bytes  # noqa: E402
+from tests.conftest import no_delays, page_bytes  # noqa: E402
 from tests.site import Page, Site  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,12 +118,9 @@ def news_sitemap(entries: int, recent: int) -> None:
                 "aibase",
                 "-a",
                 f"start_urls={SITE}/news-sitemap.xml",
-                "-s",
-                "AUTOTHROTTLE_ENABLED=0",
-                "-s",
-                "DOWNLOAD_DELAY=0",
-                "-s",
-                "LOG_LEVEL=WARNING",
+                *no_delays(
+                    "LOG_LEVEL=WARNING",
+                ),
             ],
             env=env,
             cwd=folder,

@@ -33,38 +33,28 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.cluster import article  # noqa: E402
+from tests.conftest import no_delays, overrides  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 from tests.site import Page, Site  # noqa: E402
 
 HOSTS = ("www", "news", "tech", "money", "sports", "ent", "auto", "war")
 LISTING = "http://www.163.com/news/"
-COMMON = [
-    "-s",
-    "AUTOTHROTTLE_ENABLED=0",
-    "-s",
-    "DOWNLOAD_DELAY=0",
-    "-s",
+COMMON = no_delays(
     "LOG_LEVEL=INFO",
-    "-s",
     "CONCURRENT_REQUESTS_PER_DOMAIN=4",
-    "-s",
     "MONGO_FLUSH_INTERVAL=1",
-]
+)
 OURS = [*COMMON, "-s", "FRONTIER_LEASE_TIMEOUT=5", "-s", f'SOURCE_START_URLS={{"netease": ["{LISTING}"]}}']
 SCRAPY_REDIS = [
     *COMMON,
-    "-s",
-    "SCHEDULER=scrapy_redis.scheduler.Scheduler",
-    "-s",
-    "DUPEFILTER_CLASS=scrapy_redis.dupefilter.RFPDupeFilter",
-    "-s",
-    "SCHEDULER_PERSIST=True",
-    "-s",
-    "SCHEDULER_QUEUE_CLASS=scrapy_redis.queue.FifoQueue",
-    "-s",
-    "SCHEDULER_IDLE_BEFORE_CLOSE=5",
-    "-s",
-    "DOWNLOADER_MIDDLEWARES={}",
+    *overrides(
+        "SCHEDULER=scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS=scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_PERSIST=True",
+        "SCHEDULER_QUEUE_CLASS=scrapy_redis.queue.FifoQueue",
+        "SCHEDULER_IDLE_BEFORE_CLOSE=5",
+        "DOWNLOADER_MIDDLEWARES={}",
+    ),
     "-a",
     f"start_urls={LISTING}",
 ]

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from crawl import Pages, story  # noqa: E402
 
+from tests.conftest import no_delays  # noqa: E402
 from tests.hostile import drip, endless, gzip_bomb, silent  # noqa: E402
 from tests.site import Page, Site  # noqa: E402  (the tests' local site: every request logged)
 
@@ -143,24 +144,15 @@ class Case:
             sys.executable,
             "-m",
             "crawler.cli.main",
-            "-s",
-            "AUTOTHROTTLE_ENABLED=0",
-            "-s",
-            "DOWNLOAD_DELAY=0",
-            "-s",
-            "CONCURRENT_REQUESTS=4",
-            "-s",
-            "DOWNLOAD_TIMEOUT=5",
-            "-s",
-            "RETRY_BACKOFF_BASE=0.2",
-            "-s",
-            "MONGO_FLUSH_INTERVAL=0.2",
-            "-s",
-            "MONGO_BATCH_SIZE=4",
-            "-s",
-            "MONGO_TIMEOUT_MS=1000",
-            "-s",
-            f"SOURCE_START_URLS={json.dumps({'netease': ['http://www.163.com/news/']})}",
+            *no_delays(
+                "CONCURRENT_REQUESTS=4",
+                "DOWNLOAD_TIMEOUT=5",
+                "RETRY_BACKOFF_BASE=0.2",
+                "MONGO_FLUSH_INTERVAL=0.2",
+                "MONGO_BATCH_SIZE=4",
+                "MONGO_TIMEOUT_MS=1000",
+                f"SOURCE_START_URLS={json.dumps({'netease': ['http://www.163.com/news/']})}",
+            ),
             *settings,
             "crawl",
             "netease",

@@ -31,7 +31,9 @@ from pathlib import Path
 
 import pymongo
 from bson import encode
-from crawl import CHILD, crawl_env, serve, store, story
+from crawl import CHILD, FULL_SPEED, crawl_env, serve, store, story
+
+from tests.conftest import no_delays, overrides  # crawl put this checkout on the path
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTING_CHILD = (
@@ -124,20 +126,7 @@ def run_crawl(
     args = [
         "crawl",
         "solidot",
-        "-s",
-        "AUTOTHROTTLE_ENABLED=0",
-        "-s",
-        "DOWNLOAD_DELAY=0",
-        "-s",
-        "ROBOTSTXT_OBEY=0",
-        "-s",
-        "CONCURRENT_REQUESTS=16",
-        "-s",
-        "CONCURRENT_REQUESTS_PER_DOMAIN=16",
-        "-s",
-        "LOG_LEVEL=INFO",
-        "-s",
-        "CLOSESPIDER_PAGECOUNT=0",
+        *no_delays(*FULL_SPEED),
         *extra,
     ]
     started = time.perf_counter()
@@ -195,10 +184,10 @@ def main() -> None:
             uri,
             "bench",
             work,
-            "-s",
-            f"RECHECK_MAX_PER_RUN={n}",
-            "-s",
-            'SOURCE_START_URLS={"solidot": ["http://www.solidot.org/index.rss"]}',
+            *overrides(
+                f"RECHECK_MAX_PER_RUN={n}",
+                'SOURCE_START_URLS={"solidot": ["http://www.solidot.org/index.rss"]}',
+            ),
         )
         checked = sum(pages.answers.values())
         versions = db.article_versions.count_documents({})

@@ -85,6 +85,34 @@ def crawler_env(tmp_path: Path, mongo_uri: str, db_name: str) -> dict[str, str]:
     return env
 
 
+def overrides(*settings: str) -> list[str]:
+    """Scrapy's `-s NAME=VALUE` for each setting, as a user types them before the command."""
+    return [arg for setting in settings for arg in ("-s", setting)]
+
+
+def no_delays(*settings: str) -> list[str]:
+    """`overrides` for a crawl of a test's local site: no AutoThrottle and no download delay, which
+    would only slow the test down, then `settings`."""
+    return overrides("AUTOTHROTTLE_ENABLED=0", "DOWNLOAD_DELAY=0", *settings)
+
+
+def scrapy_command(source: str, *args: str) -> list[str]:
+    """`scrapy crawl SOURCE ARGS...` as this interpreter runs it."""
+    return [sys.executable, "-m", "scrapy", "crawl", source, *args]
+
+
+def scrapy_crawl(source: str, args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """`scrapy crawl` of a test's local site with the project's settings, to its end."""
+    return subprocess.run(
+        [*scrapy_command(source, *args), *no_delays()],
+        env=env | {"SCRAPY_SETTINGS_MODULE": "crawler.settings"},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def run_crawler(
     args: list[str], env: dict[str, str], cwd: Path, timeout: float = 120
 ) -> subprocess.CompletedProcess:

@@ -31,9 +31,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from crawler.alerts.conditions import Observed, conditions, transitions
 from crawler.alerts.delivery import deliver
 from crawler.alerts.messages import Alert, Endpoint, endpoints
-from tests.conftest import run_crawler
+from tests.conftest import run_crawler, scrapy_crawl
 from tests.site import Page, Site
-from tests.test_discovery import scrapy_crawl
 from tests.test_runs import ARTICLE, article, listing
 
 ROOT = Path(__file__).resolve().parent.parent

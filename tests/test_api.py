@@ -18,7 +18,7 @@ from twisted.internet import defer
 from crawler.api.guard import GuardedResolver, refusal_for
 from crawler.failures import Problem, Reason
 from crawler.netguard import Allowed, Refused
-from tests.conftest import expected_json, page_bytes, run_crawler
+from tests.conftest import expected_json, overrides, page_bytes, run_crawler
 from tests.site import Page, Site
 from tests.test_multipage import LATER, PAGE_ONE, STITCHED_TITLE, gamersky
 
@@ -36,9 +36,16 @@ def free_port() -> int:
 class Api:
     def __init__(self, env: dict[str, str], cwd: Path, settings: tuple[str, ...] = ()) -> None:
         self.port = free_port()
-        overrides = [arg for pair in settings for arg in ("-s", pair)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli.main", *overrides, "api", "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "crawler.cli.main",
+                *overrides(*settings),
+                "api",
+                "--port",
+                str(self.port),
+            ],
             env=env,
             cwd=cwd,
             stdout=subprocess.PIPE,

@@ -23,7 +23,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from crawler.extract.lang import converter
-from tests.conftest import page_bytes, run_crawler
+from tests.conftest import no_delays, page_bytes, run_crawler
 from tests.site import Page, Site
 from tests.test_discovery import solidot_story
 from tests.test_schedule import serve_netease
@@ -57,12 +57,9 @@ def seed(site: Site, env: dict[str, str], cwd: Path) -> None:
     """Every source's run through the real pipelines: NetEase fine, Solidot with a missing story."""
     serve_netease(site)
     settings = [
-        "-s",
-        "AUTOTHROTTLE_ENABLED=0",
-        "-s",
-        "DOWNLOAD_DELAY=0",
-        "-s",
-        "MONITOR_MIN_ARTICLES=3",
+        *no_delays(
+            "MONITOR_MIN_ARTICLES=3",
+        ),
         "-s",
         "SOURCE_START_URLS="
         + json.dumps(

@@ -9,33 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from tests.conftest import expected_json, page_bytes, run_crawler
+from tests.conftest import expected_json, page_bytes, run_crawler, scrapy_crawl
 from tests.site import Page, Site
 
 SOLIDOT = page_bytes("solidot").decode()
 NETEASE = page_bytes("netease").decode()
-
-
-def scrapy_crawl(source: str, args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            source,
-            *args,
-            "-s",
-            "AUTOTHROTTLE_ENABLED=0",
-            "-s",
-            "DOWNLOAD_DELAY=0",
-        ],
-        env=env | {"SCRAPY_SETTINGS_MODULE": "crawler.settings"},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def solidot_story(sid: int) -> str:

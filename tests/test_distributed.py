@@ -19,25 +19,18 @@ import redis
 from crawler.frontier.queue import Frontier
 from crawler.frontier.workers import live_workers
 from tests.cluster import ARTICLE, LISTING, STORED, article_fetches, news_site
-from tests.conftest import run_crawler, wait_for
+from tests.conftest import overrides, run_crawler, wait_for
 from tests.site import Page, Site
 
-SETTINGS = [
-    "-s",
+SETTINGS = overrides(
     "AUTOTHROTTLE_ENABLED=0",
-    "-s",
     "DOWNLOAD_DELAY=0",
-    "-s",
     "FRONTIER_POLL_INTERVAL=0.2",
-    "-s",
     "FRONTIER_LEASE_TIMEOUT=3",
-    "-s",
     "MONGO_FLUSH_INTERVAL=0.5",
-    "-s",
     "RETRY_BACKOFF_BASE=0.5",
-    "-s",
     f'SOURCE_START_URLS={{"netease": ["{LISTING}"]}}',
-]
+)
 
 
 class Cluster:
@@ -240,7 +233,7 @@ def test_redis_down_for_5_seconds_mid_crawl_loses_nothing(
         cluster.worker("--until-idle")
     wait_for(lambda: articles.count_documents({}) >= 20)
     redis_server.stop()
-    time.sleep(5)
+    time.sleep(5)  # the outage itself: longer than FRONTIER_LEASE_TIMEOUT (3 s), so heartbeats lapse
     assert all(w.poll() is None for w in cluster.workers)  # waiting, not crashed
     redis_server.start()
     cluster.wait()

@@ -15,7 +15,7 @@ import pymongo.collection
 import pytest
 from secantus import SecantusDBServer
 
-from tests.conftest import run_crawler, wait_for
+from tests.conftest import no_delays, overrides, run_crawler, scrapy_command, wait_for
 from tests.hostile import hang_up
 from tests.site import Page, Site
 from tests.test_runs import ARTICLE, article, article_requests, listing
@@ -34,41 +34,25 @@ def scraped(log: Path) -> int:
     return log.read_text(errors="replace").count("Scraped from <200")
 
 
-SETTINGS = [
-    "-s",
-    "AUTOTHROTTLE_ENABLED=0",
-    "-s",
-    "DOWNLOAD_DELAY=0",
-    "-s",
+SETTINGS = no_delays(
     "CONCURRENT_REQUESTS=2",
-    "-s",
     "LOG_LEVEL=DEBUG",
-    "-s",
     "SCHEDULE_JITTER=0",
     # nothing is written before the stop: every stored article was in flight at SIGTERM
-    "-s",
     "MONGO_FLUSH_INTERVAL=600",
-    "-s",
     "MONGO_BATCH_SIZE=1000",
-]
+)
 COMMANDS = {
     "scrapy crawl": [
-        "-m",
-        "scrapy",
-        "crawl",
-        "netease",
-        "-a",
-        "start_urls=http://www.163.com/news/",
-        "-a",
-        "max_depth=0",
+        *scrapy_command("netease", "-a", "start_urls=http://www.163.com/news/", "-a", "max_depth=0"),
         *SETTINGS,
     ],
     "crawler schedule": [
+        sys.executable,
         "-m",
         "crawler.cli.main",
         *SETTINGS,
-        "-s",
-        'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}',
+        *overrides('SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}'),
         "schedule",
         "netease",
     ],
@@ -84,7 +68,7 @@ def test_sigterm_mid_crawl_stores_every_article_already_scraped_and_exits_0(
     log = tmp_path / "crawl.log"
     with log.open("w") as stderr:
         crawl = subprocess.Popen(
-            [sys.executable, *COMMANDS[command]],
+            COMMANDS[command],
             env=env,
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,
@@ -107,7 +91,7 @@ def test_sigterm_mid_crawl_stores_every_article_already_scraped_and_exits_0(
     stored_before = articles.count_documents({})
     site.requests.clear()
     again = subprocess.run(
-        [sys.executable, *COMMANDS["scrapy crawl"]],
+        COMMANDS["scrapy crawl"],
         env=env,
         cwd=tmp_path,
         capture_output=True,
@@ -156,20 +140,13 @@ def outage_crawl(site: Site, env: dict, cwd: Path, *settings: str) -> subprocess
         sys.executable,
         "-m",
         "crawler.cli.main",
-        "-s",
-        "AUTOTHROTTLE_ENABLED=0",
-        "-s",
-        "DOWNLOAD_DELAY=0",
-        "-s",
-        "CONCURRENT_REQUESTS=2",
-        "-s",
-        "MONGO_FLUSH_INTERVAL=0.2",
-        "-s",
-        "MONGO_BATCH_SIZE=2",
-        "-s",
-        "MONGO_TIMEOUT_MS=500",
-        "-s",
-        'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}',
+        *no_delays(
+            "CONCURRENT_REQUESTS=2",
+            "MONGO_FLUSH_INTERVAL=0.2",
+            "MONGO_BATCH_SIZE=2",
+            "MONGO_TIMEOUT_MS=500",
+            'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}',
+        ),
         *settings,
         "crawl",
         "netease",
@@ -193,7 +170,7 @@ def test_a_store_down_for_5_seconds_mid_crawl_loses_nothing_and_doubles_nothing(
     articles = own_store.articles(db_name)
     wait_for(lambda: articles.count_documents({}) >= 4)
     own_store.stop()
-    time.sleep(5)
+    time.sleep(5)  # the outage itself: ten write attempts of MONGO_TIMEOUT_MS (500 ms) fail
     own_store.start()
     assert crawl.wait(120) == 0, crawl.stderr.read()[-3000:]
 
@@ -251,14 +228,12 @@ def test_sources_that_fail_every_request_do_not_stop_the_others(
             sys.executable,
             "-m",
             "crawler.cli.main",
-            "-s",
-            f"SOURCE_START_URLS={json.dumps(start_urls)}",
-            "-s",
-            "AUTOTHROTTLE_ENABLED=0",
-            "-s",
-            "DOWNLOAD_DELAY=0",
-            "-s",
-            "RETRY_BACKOFF_BASE=0.1",
+            *overrides(
+                f"SOURCE_START_URLS={json.dumps(start_urls)}",
+                "AUTOTHROTTLE_ENABLED=0",
+                "DOWNLOAD_DELAY=0",
+                "RETRY_BACKOFF_BASE=0.1",
+            ),
             "schedule",
             "--once",
             "netease",

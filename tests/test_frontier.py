@@ -21,7 +21,7 @@ from crawler.frontier.politeness import retry_after
 from crawler.frontier.queue import Frontier
 from crawler.frontier.seeding import lock_ms
 from crawler.frontier.workers import WORKER_ID, Heartbeat, heartbeat_key, live_workers
-from tests.conftest import run_crawler
+from tests.conftest import overrides, run_crawler
 
 TTL = 3600
 
@@ -161,7 +161,7 @@ def test_metrics_show_each_frontier_by_state_and_the_live_workers(
 
 
 @pytest.mark.parametrize(
-    ("overrides", "said"),
+    ("settings", "said"),
     [
         (
             {"FRONTIER_POLL_INTERVAL": "20"},
@@ -175,14 +175,14 @@ def test_metrics_show_each_frontier_by_state_and_the_live_workers(
     ],
 )
 def test_frontier_settings_are_checked_together_before_anything_connects(
-    overrides: dict[str, str], said: str, crawler_env, tmp_path: Path
+    settings: dict[str, str], said: str, crawler_env, tmp_path: Path
 ) -> None:
     with socket.socket() as listener:  # where the worker would find Redis: it must never be reached
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         listener.settimeout(0)
         url = f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
-        args = [a for name, value in overrides.items() for a in ("-s", f"{name}={value}")]
+        args = overrides(*(f"{name}={value}" for name, value in settings.items()))
         done = run_crawler([*args, "crawl", "netease"], crawler_env | {"REDIS_URL": url}, tmp_path)
         assert done.returncode == 2
         assert done.stderr.startswith(f"crawler: {said}") and done.stderr.count("\n") == 1, done.stderr

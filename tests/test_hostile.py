@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from crawler.extract.charset import page_text
 from crawler.extract.html import NotHTML
 from crawler.process import process_page
 from crawler.sources.base import FetchFailed
-from tests.conftest import expected_json, page_bytes, run_crawler
+from tests.conftest import expected_json, no_delays, page_bytes, run_crawler, scrapy_command
 from tests.hostile import Respond, drip, endless, gzip_bomb, silent
 from tests.site import Page, Site
 
@@ -221,19 +220,7 @@ def test_endless_pagination_stops_at_the_depth_and_the_page_cap(
             "body></html>",
         )
     env = crawler_env | {"http_proxy": site.base, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-    base = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "netease",
-        "-a",
-        "start_urls=http://www.163.com/news/0/",
-        "-s",
-        "AUTOTHROTTLE_ENABLED=0",
-        "-s",
-        "DOWNLOAD_DELAY=0",
-    ]
+    base = [*scrapy_command("netease", "-a", "start_urls=http://www.163.com/news/0/"), *no_delays()]
     deep = subprocess.run(
         [*base, "-a", "max_depth=5"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
     )

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from crawler.monitors import Floors, check_run
-from tests.conftest import run_crawler
+from tests.conftest import no_delays, run_crawler
 from tests.site import Site
 from tests.test_runs import ARTICLE, article, listing
 from tests.test_schedule import crawls
@@ -81,12 +81,9 @@ def test_a_template_change_marks_the_run_degraded_and_says_why(
         sys.executable,
         "-m",
         "crawler.cli.main",
-        "-s",
-        "AUTOTHROTTLE_ENABLED=0",
-        "-s",
-        "DOWNLOAD_DELAY=0",
-        "-s",
-        f"SOURCE_START_URLS={json.dumps({'netease': ['http://www.163.com/news/']})}",
+        *no_delays(
+            f"SOURCE_START_URLS={json.dumps({'netease': ['http://www.163.com/news/']})}",
+        ),
         "schedule",
         "--once",
         "netease",

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.cluster import STORED, article
-from tests.conftest import run_crawler
+from tests.conftest import no_delays, run_crawler
 from tests.evalsets import BENCH_DATA
 from tests.site import Page, Site
 
@@ -175,14 +175,10 @@ def test_a_discovery_crawl_stitches_the_pages_too(
             sys.executable,
             "-m",
             "crawler.cli.main",
-            "-s",
-            "AUTOTHROTTLE_ENABLED=0",
-            "-s",
-            "DOWNLOAD_DELAY=0",
-            "-s",
-            "FRONTIER_POLL_INTERVAL=0.2",
-            "-s",
-            'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}',
+            *no_delays(
+                "FRONTIER_POLL_INTERVAL=0.2",
+                'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}',
+            ),
             "crawl",
             "netease",
         ],

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pymongo
 
-from tests.conftest import page_bytes, run_crawler, wait_for
+from tests.conftest import no_delays, page_bytes, run_crawler, scrapy_command, wait_for
 from tests.site import Page, Site
 from tests.test_discovery import scrapy_crawl
 
@@ -103,7 +103,6 @@ def test_a_run_killed_half_way_and_restarted_stores_every_article_once(
 ) -> None:
     import signal
     import subprocess
-    import sys
 
     idents = [f"K{n:015d}" for n in range(20)]
     listing(site, idents)
@@ -118,23 +117,11 @@ def test_a_run_killed_half_way_and_restarted_stores_every_article_once(
         "MONGO_URI": crawl_uri,
     }
     command = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "netease",
-        "-a",
-        "start_urls=http://www.163.com/news/",
-        "-a",
-        "max_depth=0",
-        "-s",
-        "AUTOTHROTTLE_ENABLED=0",
-        "-s",
-        "DOWNLOAD_DELAY=0",
-        "-s",
-        "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-        "-s",
-        "MONGO_FLUSH_INTERVAL=0.5",
+        *scrapy_command("netease", "-a", "start_urls=http://www.163.com/news/", "-a", "max_depth=0"),
+        *no_delays(
+            "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+            "MONGO_FLUSH_INTERVAL=0.5",
+        ),
     ]
     admin = articles.database.client.admin
 

@@ -17,7 +17,7 @@ from scrapy.settings import Settings
 from twisted.internet import defer
 
 from crawler.recurring import Runs, next_run, trigger_for, triggers
-from tests.conftest import page_bytes, wait_for
+from tests.conftest import overrides, page_bytes, wait_for
 from tests.site import Site
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -105,16 +105,13 @@ def serve_netease(site: Site) -> list[str]:
 
 def scheduled(args: list[str], env: dict, cwd: Path, schedules: dict | None = None) -> subprocess.Popen:
     settings = [
-        "-s",
-        'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}',
-        "-s",
-        "SCHEDULE_JITTER=0",
-        "-s",
-        "AUTOTHROTTLE_ENABLED=0",
-        "-s",
-        "DOWNLOAD_DELAY=0",
-        "-s",
-        f"SCHEDULES={json.dumps(schedules or {})}",
+        *overrides(
+            'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}',
+            "SCHEDULE_JITTER=0",
+            "AUTOTHROTTLE_ENABLED=0",
+            "DOWNLOAD_DELAY=0",
+            f"SCHEDULES={json.dumps(schedules or {})}",
+        ),
     ]
     return subprocess.Popen(
         [sys.executable, "-m", "crawler.cli.main", *settings, "schedule", *args],

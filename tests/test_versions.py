@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.conftest import page_bytes, run_crawler
+from tests.conftest import no_delays, page_bytes, run_crawler
 from tests.site import Page, Site
 
 FLAT = page_bytes("flat_000")
@@ -106,14 +106,10 @@ def crawl_solidot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess
             sys.executable,
             "-m",
             "crawler.cli.main",
-            "-s",
-            "AUTOTHROTTLE_ENABLED=0",
-            "-s",
-            "DOWNLOAD_DELAY=0",
-            "-s",
-            "FRONTIER_POLL_INTERVAL=0.2",
-            "-s",
-            'SOURCE_START_URLS={"solidot": ["http://www.solidot.org/index.rss"]}',
+            *no_delays(
+                "FRONTIER_POLL_INTERVAL=0.2",
+                'SOURCE_START_URLS={"solidot": ["http://www.solidot.org/index.rss"]}',
+            ),
             "crawl",
             "solidot",
         ],

@@ -19,38 +19,12 @@ from lxml.etree import _Element
 # Elements whose text is never read: scripts, styles and the like hold no story
 SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "title", "head"})
 # Paragraph-like elements: their unlinked text counts for the block they sit in
-PARAGRAPH_TAGS = frozenset(
-    {"p", "div", "section", "td", "pre", "blockquote", "font", "span", "center", "article"}
-)
+PARAGRAPH_TAGS = frozenset("p div section td pre blockquote font span center article".split())
 BLOCK_TAGS = frozenset(
-    {
-        "p",
-        "div",
-        "section",
-        "td",
-        "tr",
-        "table",
-        "pre",
-        "blockquote",
-        "ul",
-        "ol",
-        "li",
-        "dl",
-        "article",
-        "main",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "form",
-        "center",
-        "header",
-        "footer",
-        "nav",
-        "aside",
-    }
+    (
+        "p div section td tr table pre blockquote ul ol li dl article main h1 h2 h3 h4 h5 h6 "
+        "form center header footer nav aside"
+    ).split()
 )
 # Blocks whose text is never the story, however long: reader comments and recommendation lists
 NOT_STORY_CLASS_ID = re.compile(r"comment|reply|related|recommend|sidebar|footer", re.I)
