@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,16 +31,10 @@ from pathlib import Path
 from secantus import SecantusDBServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.conftest import PAGES, page_bytes  # noqa: E402
+from tests.conftest import PAGES, free_port, page_bytes  # noqa: E402
 from tests.site import Site  # noqa: E402
 
 SOURCES = ("netease", "bannedbook", "daydaynews", "solidot", "aibase")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_api(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen[str], str]:

@@ -21,7 +21,6 @@ import os
 import random
 import re
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,7 +36,7 @@ from secantus import SecantusDBServer
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's tests/ (the shared helpers)
-from tests.conftest import no_delays, overrides  # noqa: E402
+from tests.conftest import free_port, no_delays, overrides  # noqa: E402
 
 PER_LISTING = 50
 # as fast as the machine goes, and no per-run page cap: the site is the size asked for
@@ -229,9 +228,7 @@ def store(where: str, work: Path) -> Iterator[tuple[str, Callable[[], float]]]:
         finally:
             server.stop()
         return
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {
         **os.environ,
         "MONGO_EMBEDDED_PATH": str(work / "mongo"),

@@ -51,6 +51,9 @@ ALERT_STALE_RUNS = 3  # runs in a row without a new article that make a source s
 ALERT_TIMEOUT = 10.0  # seconds all of one run's alerts may take to deliver, retries included
 ALERT_RETRIES = 2  # further attempts after a failed delivery, within ALERT_TIMEOUT
 
+# --- Memory -----------------------------------------------------------------------------------------
+GC_FREEZE_AT_START = True  # freeze the process's start-up objects once its first crawl runs (gcfreeze.py)
+
 # --- Politeness ------------------------------------------------------------------------------------
 RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry of a 5xx or timeout; doubles each time
 RETRY_BACKOFF_MAX = 30.0  # seconds, the longest wait before a retry

@@ -66,6 +66,7 @@ EXTENSIONS = {
     "crawler.logs.QuietExpectedErrors": 0,  # expected failures logged in one line, no traceback
     # with REDIS_URL: what this worker holds, shared by the frontier's parts
     "crawler.frontier.scheduler.Leases": 0,
+    "crawler.gcfreeze.FreezeStartupObjects": 0,  # GC_FREEZE_AT_START
 }
 
 ITEM_PIPELINES = {

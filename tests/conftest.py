@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -136,8 +137,11 @@ def wait_for(condition, seconds: float = 60) -> None:
 @pytest.fixture
 def unused_loopback_port() -> int:
     """A loopback port nothing listens on: connections to it are refused at once, locally."""
-    import socket
+    return free_port()
 
+
+def free_port() -> int:
+    """A loopback port free now, for a server a test starts."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

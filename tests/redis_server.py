@@ -3,18 +3,12 @@ again on the same port to play an outage."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import redis
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.conftest import free_port, wait_for
 
 
 class RedisServer:
@@ -50,14 +44,7 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
         )
         client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
+        wait_for(lambda: answers(client), 10)
         client.close()
 
     def stop(self) -> None:
@@ -68,3 +55,11 @@ class RedisServer:
 
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.url)
+
+
+def answers(client: redis.Redis) -> bool:
+    """True once the server answers a ping."""
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False

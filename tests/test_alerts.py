@@ -31,7 +31,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from crawler.alerts.conditions import Observed, conditions, transitions
 from crawler.alerts.delivery import deliver
 from crawler.alerts.messages import Alert, Endpoint, endpoints
-from tests.conftest import run_crawler, scrapy_crawl
+from tests.conftest import free_port, run_crawler, scrapy_crawl
 from tests.site import Page, Site
 from tests.test_runs import ARTICLE, article, listing
 
@@ -414,11 +414,7 @@ def test_metrics_say_the_store_is_down_instead_of_failing(
     dead_store = (
         f"mongodb://127.0.0.1:{unused_loopback_port}/?serverSelectionTimeoutMS=300&connectTimeoutMS=300"
     )
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        api_port = sock.getsockname()[1]
+    api_port = free_port()
     api = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli.main", "api", "--port", str(api_port)],
         env=crawler_env | {"MONGO_URI": dead_store},

@@ -18,19 +18,11 @@ from twisted.internet import defer
 from crawler.api.guard import GuardedResolver, refusal_for
 from crawler.failures import Problem, Reason
 from crawler.netguard import Allowed, Refused
-from tests.conftest import expected_json, overrides, page_bytes, run_crawler
+from tests.conftest import expected_json, free_port, overrides, page_bytes, run_crawler
 from tests.site import Page, Site
 from tests.test_multipage import LATER, PAGE_ONE, STITCHED_TITLE, gamersky
 
 VOLATILE = ("fetched_at", "last_seen", "fetch_count")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Api:

@@ -1,0 +1,39 @@
+"""Keep what a crawler process starts with out of Python's full garbage collections.
+
+The cyclic collector walks every object it tracks at each full collection, and most of a crawler's
+objects are there from the start: the modules, classes and functions of the project, Scrapy,
+Twisted, lxml, pymongo and numpy, which live as long as the process. `gc.freeze()` moves them to
+the permanent generation, where no collection looks again: `bench/crawl.py --sizes 3000` with
+pipelines spends 2.1 s in the collector, 0.9 s frozen.
+
+Once per process, when its first crawl has started (the pipelines' imports are done by then): what
+is frozen is never collected as cyclic garbage, so freezing at every crawl's start would, in
+`crawler schedule` or `crawler api`, pin the objects of the crawls running beside it. Once, it pins
+at most what the first crawls had at their start.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+
+class FreezeStartupObjects:
+    """Freezes the process's objects once its first crawl's engine has started; GC_FREEZE_AT_START."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        crawler.signals.connect(self.engine_started, signal=signals.engine_started)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FreezeStartupObjects:
+        if not crawler.settings.getbool("GC_FREEZE_AT_START"):
+            raise NotConfigured
+        return cls(crawler)
+
+    def engine_started(self) -> None:
+        if gc.get_freeze_count() == 0:  # this process's first crawl: nothing frozen yet
+            gc.collect()  # garbage of the start-up is collected, not frozen
+            gc.freeze()
