@@ -56,9 +56,15 @@ HAN = (
     "府研质信"
 )
 CHILD = (
-    "import atexit, resource, sys\n"
+    "import atexit, gc, resource, sys, time\n"
     "rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
     "atexit.register(lambda: print('MAXRSS_KB', rss(), file=sys.stderr))\n"
+    # CPU seconds the garbage collector took: each collection's thread time, start to stop
+    "collecting = [0.0]\n"
+    "def timed(phase, info):\n"
+    "    collecting[0] += time.thread_time() * (1 if phase == 'stop' else -1)\n"
+    "gc.callbacks.append(timed)\n"
+    "atexit.register(lambda: print('GC_SECONDS', collecting[0], file=sys.stderr))\n"
     "from scrapy.cmdline import execute\n"
     "execute(['scrapy', *sys.argv[1:]])\n"
 )
@@ -183,10 +189,10 @@ def crawl(
     work: Path,
     store_cpu: Callable[[], float],
     extra: tuple[str, ...] = (),
-) -> tuple[float, int, int, float, float, float]:
+) -> tuple[float, int, int, float, float, float, float]:
     """Seconds, articles stored (or scraped), peak RSS in MB of the crawler process, CPU seconds of
-    the crawler, of this process (the site, and the store when it runs here) and of the store's
-    own process."""
+    the crawler, of this process (the site, and the store when it runs here), of the store's
+    own process, and of the crawler's garbage collections."""
     server = serve(Pages(size).answer)
     env = crawl_env(server, mongo_uri, database, work)
     start, own_cpu, child_cpu, store = time.perf_counter(), time.process_time(), children_cpu(), store_cpu()
@@ -208,7 +214,8 @@ def crawl(
         raise SystemExit(f"the crawl failed (exit {run.returncode}):\n{run.stderr[-3000:]}")
     rss = int(re.search(r"MAXRSS_KB (\d+)", run.stderr).group(1)) // 1024
     scraped = re.search(r"'item_scraped_count': (\d+)", run.stderr)
-    return seconds, int(scraped.group(1)) if scraped else 0, rss, child_cpu, own_cpu, store
+    collector = float(re.search(r"GC_SECONDS (\S+)", run.stderr).group(1))
+    return seconds, int(scraped.group(1)) if scraped else 0, rss, child_cpu, own_cpu, store, collector
 
 
 def process_cpu(pid: int) -> float:
@@ -279,17 +286,17 @@ def main() -> None:
         work = Path(folder)
         print(
             f"{'articles':>9}{'pipelines':>11}{'seconds':>9}{'stored':>8}{'pages/min':>11}{'peak MB':>9}"
-            f"{'crawler CPU s':>15}{'site CPU s':>12}{'store CPU s':>13}"
+            f"{'crawler CPU s':>15}{'site CPU s':>12}{'store CPU s':>13}{'GC s':>7}"
         )
         for size in args.sizes:
             for pipelines in (False, True):
-                seconds, stored, rss, crawler_cpu, site_cpu, store_s = crawl(
+                seconds, stored, rss, crawler_cpu, site_cpu, store_s, collector = crawl(
                     size, pipelines, uri, f"bench_{size}_{int(pipelines)}", work, store_cpu, extra
                 )
                 print(
                     f"{size:>9}{'on' if pipelines else 'off':>11}{seconds:>9.1f}{stored:>8}"
                     f"{stored / seconds * 60:>11.0f}{rss:>9}{crawler_cpu:>15.1f}{site_cpu:>12.1f}"
-                    f"{store_s:>13.1f}",
+                    f"{store_s:>13.1f}{collector:>7.2f}",
                     flush=True,
                 )
 
