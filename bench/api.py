@@ -31,7 +31,8 @@ from pathlib import Path
 from secantus import SecantusDBServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.conftest import PAGES, free_port, page_bytes  # noqa: E402
+from tests.commands import free_port  # noqa: E402
+from tests.conftest import PAGES, page_bytes  # noqa: E402
 from tests.site import Site  # noqa: E402
 
 SOURCES = ("netease", "bannedbook", "daydaynews", "solidot", "aibase")

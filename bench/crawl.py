@@ -36,7 +36,7 @@ from secantus import SecantusDBServer
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's tests/ (the shared helpers)
-from tests.conftest import free_port, no_delays, overrides  # noqa: E402
+from tests.commands import free_port, no_delays, overrides  # noqa: E402
 
 PER_LISTING = 50
 # as fast as the machine goes, and no per-run page cap: the site is the size asked for

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.cluster import article  # noqa: E402
-from tests.conftest import no_delays, overrides  # noqa: E402
+from tests.commands import no_delays, overrides  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 from tests.site import Page, Site  # noqa: E402
 

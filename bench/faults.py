@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from crawl import Pages, story  # noqa: E402
 
-from tests.conftest import no_delays  # noqa: E402
+from tests.commands import no_delays  # noqa: E402
 from tests.hostile import drip, endless, gzip_bomb, silent  # noqa: E402
 from tests.site import Page, Site  # noqa: E402  (the tests' local site: every request logged)
 

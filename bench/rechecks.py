@@ -33,7 +33,7 @@ import pymongo
 from bson import encode
 from crawl import CHILD, FULL_SPEED, crawl_env, serve, store, story
 
-from tests.conftest import no_delays, overrides  # crawl put this checkout on the path
+from tests.commands import no_delays, overrides  # crawl put this checkout on the path
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTING_CHILD = (

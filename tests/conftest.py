@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from crawler.items import Article
 from crawler.sources import OUTLETS
 from crawler.store.counters import Tallies
 from crawler.store.schema import to_document
+from tests.commands import free_port, no_delays, scrapy_command
 from tests.site import Site
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -86,22 +86,6 @@ def crawler_env(tmp_path: Path, mongo_uri: str, db_name: str) -> dict[str, str]:
     return env
 
 
-def overrides(*settings: str) -> list[str]:
-    """Scrapy's `-s NAME=VALUE` for each setting, as a user types them before the command."""
-    return [arg for setting in settings for arg in ("-s", setting)]
-
-
-def no_delays(*settings: str) -> list[str]:
-    """`overrides` for a crawl of a test's local site: no AutoThrottle and no download delay, which
-    would only slow the test down, then `settings`."""
-    return overrides("AUTOTHROTTLE_ENABLED=0", "DOWNLOAD_DELAY=0", *settings)
-
-
-def scrapy_command(source: str, *args: str) -> list[str]:
-    """`scrapy crawl SOURCE ARGS...` as this interpreter runs it."""
-    return [sys.executable, "-m", "scrapy", "crawl", source, *args]
-
-
 def scrapy_crawl(source: str, args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
     """`scrapy crawl` of a test's local site with the project's settings, to its end."""
     return subprocess.run(
@@ -138,13 +122,6 @@ def wait_for(condition, seconds: float = 60) -> None:
 def unused_loopback_port() -> int:
     """A loopback port nothing listens on: connections to it are refused at once, locally."""
     return free_port()
-
-
-def free_port() -> int:
-    """A loopback port free now, for a server a test starts."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def store(

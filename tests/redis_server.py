@@ -8,7 +8,8 @@ from pathlib import Path
 
 import redis
 
-from tests.conftest import free_port, wait_for
+from tests.commands import free_port
+from tests.conftest import wait_for
 
 
 class RedisServer:

@@ -31,7 +31,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from crawler.alerts.conditions import Observed, conditions, transitions
 from crawler.alerts.delivery import deliver
 from crawler.alerts.messages import Alert, Endpoint, endpoints
-from tests.conftest import free_port, run_crawler, scrapy_crawl
+from tests.commands import free_port
+from tests.conftest import run_crawler, scrapy_crawl
 from tests.site import Page, Site
 from tests.test_runs import ARTICLE, article, listing
 

@@ -18,7 +18,8 @@ from twisted.internet import defer
 from crawler.api.guard import GuardedResolver, refusal_for
 from crawler.failures import Problem, Reason
 from crawler.netguard import Allowed, Refused
-from tests.conftest import expected_json, free_port, overrides, page_bytes, run_crawler
+from tests.commands import free_port, overrides
+from tests.conftest import expected_json, page_bytes, run_crawler
 from tests.site import Page, Site
 from tests.test_multipage import LATER, PAGE_ONE, STITCHED_TITLE, gamersky
 

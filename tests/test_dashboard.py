@@ -23,7 +23,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from crawler.extract.lang import converter
-from tests.conftest import no_delays, page_bytes, run_crawler
+from tests.commands import no_delays
+from tests.conftest import page_bytes, run_crawler
 from tests.site import Page, Site
 from tests.test_discovery import solidot_story
 from tests.test_schedule import serve_netease

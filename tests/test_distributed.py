@@ -19,7 +19,8 @@ import redis
 from crawler.frontier.queue import Frontier
 from crawler.frontier.workers import live_workers
 from tests.cluster import ARTICLE, LISTING, STORED, article_fetches, news_site
-from tests.conftest import overrides, run_crawler, wait_for
+from tests.commands import overrides
+from tests.conftest import run_crawler, wait_for
 from tests.site import Page, Site
 
 SETTINGS = overrides(

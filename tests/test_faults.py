@@ -15,7 +15,8 @@ import pymongo.collection
 import pytest
 from secantus import SecantusDBServer
 
-from tests.conftest import no_delays, overrides, run_crawler, scrapy_command, wait_for
+from tests.commands import no_delays, overrides, scrapy_command
+from tests.conftest import run_crawler, wait_for
 from tests.hostile import hang_up
 from tests.site import Page, Site
 from tests.test_runs import ARTICLE, article, article_requests, listing

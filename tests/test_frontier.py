@@ -21,7 +21,8 @@ from crawler.frontier.politeness import retry_after
 from crawler.frontier.queue import Frontier
 from crawler.frontier.seeding import lock_ms
 from crawler.frontier.workers import WORKER_ID, Heartbeat, heartbeat_key, live_workers
-from tests.conftest import overrides, run_crawler
+from tests.commands import overrides
+from tests.conftest import run_crawler
 
 TTL = 3600
 

@@ -18,7 +18,8 @@ from crawler.extract.charset import page_text
 from crawler.extract.html import NotHTML
 from crawler.process import process_page
 from crawler.sources.base import FetchFailed
-from tests.conftest import expected_json, no_delays, page_bytes, run_crawler, scrapy_command
+from tests.commands import no_delays, scrapy_command
+from tests.conftest import expected_json, page_bytes, run_crawler
 from tests.hostile import Respond, drip, endless, gzip_bomb, silent
 from tests.site import Page, Site
 

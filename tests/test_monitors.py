@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from crawler.monitors import Floors, check_run
-from tests.conftest import no_delays, run_crawler
+from tests.commands import no_delays
+from tests.conftest import run_crawler
 from tests.site import Site
 from tests.test_runs import ARTICLE, article, listing
 from tests.test_schedule import crawls

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.cluster import STORED, article
-from tests.conftest import no_delays, run_crawler
+from tests.commands import no_delays
+from tests.conftest import run_crawler
 from tests.evalsets import BENCH_DATA
 from tests.site import Page, Site
 

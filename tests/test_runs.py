@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pymongo
 
-from tests.conftest import no_delays, page_bytes, run_crawler, scrapy_command, wait_for
+from tests.commands import no_delays, scrapy_command
+from tests.conftest import page_bytes, run_crawler, wait_for
 from tests.site import Page, Site
 from tests.test_discovery import scrapy_crawl
 

@@ -17,7 +17,8 @@ from scrapy.settings import Settings
 from twisted.internet import defer
 
 from crawler.recurring import Runs, next_run, trigger_for, triggers
-from tests.conftest import overrides, page_bytes, wait_for
+from tests.commands import overrides
+from tests.conftest import page_bytes, wait_for
 from tests.site import Site
 
 CST = ZoneInfo("Asia/Shanghai")

@@ -12,7 +12,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.conftest import no_delays, page_bytes, run_crawler
+from tests.commands import no_delays
+from tests.conftest import page_bytes, run_crawler
 from tests.site import Page, Site
 
 FLAT = page_bytes("flat_000")

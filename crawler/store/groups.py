@@ -143,8 +143,10 @@ def join(
         collection.update_one({"url": url, "cluster_id": left}, {"$set": {"cluster_id": cluster}})
     clusters = matching | {cluster}
     target = min(clusters)
-    if len(clusters) == 1 and not grouped:
+    if not matching and not grouped:
         return Group(target, url)  # a story of its own, as stored: nothing to settle
+    # matching only its own cluster: another new article of the batch joined it there first (the
+    # document as inserted does not know yet), so the group is settled to name its original
     if len(clusters) > 1:
         collection.update_many(
             {"cluster_id": {"$in": sorted(clusters - {target})}}, {"$set": {"cluster_id": target}}
