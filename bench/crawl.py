@@ -2,6 +2,7 @@
 with them switched off (Scrapy's own ceiling on this machine), as the site grows.
 
     python bench/crawl.py --sizes 1000 3000
+    python bench/crawl.py --sizes 1000 3000 --rounds 5   # the on/off ratio as a median of 5
     python bench/crawl.py --sizes 3000 -s WARN_ON_GENERATOR_RETURN_VALUE=True   # a setting A/B
 
 A local site (a thread in this process, reached as the crawler's HTTP proxy, so the crawler sees
@@ -11,6 +12,11 @@ process; the child reports its own peak RSS. The store is the embedded SecantusD
 of its own (`crawler db serve`), as a deployment runs its MongoDB; `--store in-process` starts it
 in this process instead, where its work and the site's threads share one interpreter lock (so the
 site slows as the store works: the layout of the figures before 2026-12-04).
+
+On a shared 2-vCPU machine one crawl's time drifts by up to 30 % from the next for the same work,
+so a single pair is no figure for the on/off ratio: `--rounds N` runs the off and on crawls of each
+size in turn N times and ends with each size's median seconds and the median of the rounds'
+ratios (each round's two crawls ran next to each other, under the same drift).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import os
 import random
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +38,7 @@ from contextlib import contextmanager
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import NamedTuple
 
 from secantus import SecantusDBServer
 
@@ -67,6 +75,35 @@ CHILD = (
     "atexit.register(lambda: print('GC_SECONDS', collecting[0], file=sys.stderr))\n"
     "from scrapy.cmdline import execute\n"
     "execute(['scrapy', *sys.argv[1:]])\n"
+)
+# --stages: the CPU seconds (thread time) of each stage an article passes in the crawler, so the
+# cost of the pipelines is read off stage by stage, beside what the same extraction costs with
+# them off: the spider's extract, each synchronous pipeline, the store pipeline's to_document (its
+# part of the reactor thread) and its batch writes (a thread of their own)
+STAGES = (
+    "import atexit, sys, time\n"
+    "import crawler.pipelines\n"
+    "from scrapy.utils.misc import load_object\n"
+    "from crawler import settings\n"
+    "from crawler.sources.base import SourceSpider\n"
+    "spent = {}\n"
+    "def timing(call, label):\n"
+    "    def timed_call(*args, **kwargs):\n"
+    "        start = time.thread_time()\n"
+    "        try:\n"
+    "            return call(*args, **kwargs)\n"
+    "        finally:\n"
+    "            spent[label] = spent.get(label, 0.0) + time.thread_time() - start\n"
+    "    return timed_call\n"
+    "SourceSpider.extract = timing(SourceSpider.extract, 'extract')\n"
+    "for path in sorted(settings.ITEM_PIPELINES, key=settings.ITEM_PIPELINES.get):\n"
+    "    cls = load_object(path)\n"
+    "    if cls is crawler.pipelines.MongoPipeline:\n"
+    "        crawler.pipelines.to_document = timing(crawler.pipelines.to_document, 'to_document')\n"
+    "        cls._write_batch = timing(cls._write_batch, 'store writes')\n"
+    "    else:\n"
+    "        cls.process_item = timing(cls.process_item, cls.__name__.removesuffix('Pipeline').lower())\n"
+    "atexit.register(lambda: print('STAGES', *(f'{k} {v:.2f}' for k, v in spent.items()), file=sys.stderr))\n"
 )
 
 
@@ -181,6 +218,22 @@ def crawl_args(size: int, pipelines: bool) -> list[str]:
     return args if pipelines else [*args, *overrides("ITEM_PIPELINES={}")]
 
 
+class Run(NamedTuple):
+    """One crawl: its seconds, articles stored (or scraped), peak RSS in MB of the crawler process,
+    CPU seconds of the crawler, of this process (the site, and the store when it runs here), of
+    the store's own process, of the crawler's garbage collections, and (with `--stages`) of each
+    stage, as "name seconds" pairs."""
+
+    seconds: float
+    stored: int
+    rss: int
+    crawler_cpu: float
+    site_cpu: float
+    store_cpu: float
+    collector: float
+    stages: str
+
+
 def crawl(
     size: int,
     pipelines: bool,
@@ -189,15 +242,13 @@ def crawl(
     work: Path,
     store_cpu: Callable[[], float],
     extra: tuple[str, ...] = (),
-) -> tuple[float, int, int, float, float, float, float]:
-    """Seconds, articles stored (or scraped), peak RSS in MB of the crawler process, CPU seconds of
-    the crawler, of this process (the site, and the store when it runs here), of the store's
-    own process, and of the crawler's garbage collections."""
+    stages: bool = False,
+) -> Run:
     server = serve(Pages(size).answer)
     env = crawl_env(server, mongo_uri, database, work)
     start, own_cpu, child_cpu, store = time.perf_counter(), time.process_time(), children_cpu(), store_cpu()
     run = subprocess.run(
-        [sys.executable, "-c", CHILD, *crawl_args(size, pipelines), *extra],
+        [sys.executable, "-c", (STAGES if stages else "") + CHILD, *crawl_args(size, pipelines), *extra],
         env=env,
         cwd=work,
         capture_output=True,
@@ -215,7 +266,9 @@ def crawl(
     rss = int(re.search(r"MAXRSS_KB (\d+)", run.stderr).group(1)) // 1024
     scraped = re.search(r"'item_scraped_count': (\d+)", run.stderr)
     collector = float(re.search(r"GC_SECONDS (\S+)", run.stderr).group(1))
-    return seconds, int(scraped.group(1)) if scraped else 0, rss, child_cpu, own_cpu, store, collector
+    spent = re.search(r"STAGES (.*)", run.stderr)
+    stored = int(scraped.group(1)) if scraped else 0
+    return Run(seconds, stored, rss, child_cpu, own_cpu, store, collector, spent.group(1) if spent else "")
 
 
 def process_cpu(pid: int) -> float:
@@ -270,6 +323,14 @@ def main() -> None:
         help="the embedded store in a process of its own (default) or in this one, beside the site",
     )
     parser.add_argument(
+        "--rounds", type=int, default=1, help="off and on crawls of every size in turn, this many times"
+    )
+    parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="under each crawl, the crawler's CPU seconds in each stage (extract, each pipeline)",
+    )
+    parser.add_argument(
         "-s",
         "--set",
         action="append",
@@ -288,17 +349,37 @@ def main() -> None:
             f"{'articles':>9}{'pipelines':>11}{'seconds':>9}{'stored':>8}{'pages/min':>11}{'peak MB':>9}"
             f"{'crawler CPU s':>15}{'site CPU s':>12}{'store CPU s':>13}{'GC s':>7}"
         )
-        for size in args.sizes:
-            for pipelines in (False, True):
-                seconds, stored, rss, crawler_cpu, site_cpu, store_s, collector = crawl(
-                    size, pipelines, uri, f"bench_{size}_{int(pipelines)}", work, store_cpu, extra
-                )
-                print(
-                    f"{size:>9}{'on' if pipelines else 'off':>11}{seconds:>9.1f}{stored:>8}"
-                    f"{stored / seconds * 60:>11.0f}{rss:>9}{crawler_cpu:>15.1f}{site_cpu:>12.1f}"
-                    f"{store_s:>13.1f}{collector:>7.2f}",
-                    flush=True,
-                )
+        rates: dict[tuple[int, bool], list[float]] = {}
+        for round_ in range(args.rounds):
+            for size in args.sizes:
+                for pipelines in (False, True):
+                    done = crawl(
+                        size,
+                        pipelines,
+                        uri,
+                        f"bench_{round_}_{size}_{int(pipelines)}",
+                        work,
+                        store_cpu,
+                        extra,
+                        args.stages,
+                    )
+                    rate = done.stored / done.seconds * 60
+                    rates.setdefault((size, pipelines), []).append(rate)
+                    print(
+                        f"{size:>9}{'on' if pipelines else 'off':>11}{done.seconds:>9.1f}{done.stored:>8}"
+                        f"{rate:>11.0f}{done.rss:>9}{done.crawler_cpu:>15.1f}{done.site_cpu:>12.1f}"
+                        f"{done.store_cpu:>13.1f}{done.collector:>7.2f}",
+                        flush=True,
+                    )
+                    if args.stages:
+                        print(f"{'':>20}stages, CPU s: {done.stages}", flush=True)
+        if args.rounds > 1:
+            print(f"\nmedians of {args.rounds} rounds")
+            print(f"{'articles':>9}{'off pages/min':>15}{'on pages/min':>14}{'on/off':>8}")
+            for size in args.sizes:
+                off, on = rates[size, False], rates[size, True]
+                ratio = statistics.median(b / a for a, b in zip(off, on, strict=True))
+                print(f"{size:>9}{statistics.median(off):>15.0f}{statistics.median(on):>14.0f}{ratio:>8.0%}")
 
 
 if __name__ == "__main__":
