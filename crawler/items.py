@@ -41,6 +41,10 @@ class Article:
     published_precision: str | None = _f(
         "How precise published_at is: `second`, `minute` or `day`; null with published_at."
     )
+    published_ignored: str | None = _f(
+        "Times the page states that cannot be its publication time, each with why (`0001-01-01T00:00:00 "
+        "(before 1990)`: before 1990, or after the fetch plus a day); null when none."
+    )
     timezone: str | None = _f("Time zone published_at is expressed in (IANA name or `+08:00` style offset).")
     author: str | None = _f("Author or editor named by the page.")
     origin: str | None = _f("Original publisher a mirror or re-post names (`来源：中时` gives `中时`).")

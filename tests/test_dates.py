@@ -32,3 +32,37 @@ def test_a_stated_offset_wins_over_the_default_zone() -> None:
 def test_text_without_a_date_gives_none() -> None:
     assert parse_datetime("没有日期的文字", "Asia/Shanghai") is None
     assert parse_datetime("2024年13月45日 25:99", "Asia/Shanghai") is None
+
+
+# The real AIbase page of tests/fixtures, with its JSON-LD datePublished replaced by the placeholder
+# dates real sites emit: the .NET default and the "never" of some CMSs.
+@pytest.mark.parametrize(
+    ("stated", "why"),
+    [("0001-01-01T00:00:00", "before 1990"), ("9999-12-31T23:59:59Z", "after the fetch")],
+)
+def test_a_page_stating_a_date_no_article_can_have_is_stored_without_it(
+    stated: str, why: str, site, crawler_env, articles, tmp_path
+) -> None:
+    from tests.conftest import page_bytes, run_crawler
+
+    page = page_bytes("aibase").replace(b"2026-03-18T10:30:00+08:00", stated.encode())
+    url = site.add("/zh/news/26012.html", page)
+    fetch = run_crawler(["fetch", url], crawler_env, tmp_path)
+    assert fetch.returncode == 0, fetch.stderr
+    stored = articles.find_one({"url": url})
+    assert stored["title"] == "微软警告OpenAI:与亚马逊的云协议可能引发法律战"
+    assert stored["published_ignored"] == f"{stated} ({why})"
+    assert (stored["published_at"], stored["published_precision"]) == (None, None)
+
+
+def test_a_time_after_the_fetch_is_no_evidence_but_one_within_a_day_is() -> None:
+    from crawler.extract.dates import FoundTime, implausible
+
+    fetched = datetime(2026, 12, 5, 6, 0, tzinfo=timezone.utc)
+    at = lambda value: FoundTime(value, str(value), "minute")  # noqa: E731
+    assert implausible(at(fetched + timedelta(hours=23)), fetched) is None  # a zone's midnight ahead
+    assert implausible(at(fetched + timedelta(days=2)), fetched) == "after the fetch"
+    assert implausible(at(datetime(1989, 12, 31, tzinfo=CST)), fetched) == "before 1990"
+    assert implausible(at(datetime(1, 1, 1, tzinfo=CST)), fetched) == "before 1990"  # year 0 in UTC
+    last = datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-5)))
+    assert implausible(at(last), fetched) == "after the fetch"  # year 10000 in UTC

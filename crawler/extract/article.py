@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from copy import deepcopy
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import islice
 from urllib.parse import urljoin
 
@@ -24,7 +24,7 @@ import trafilatura
 from lxml.etree import _Element
 
 from crawler.default_settings import CLEAN_MIN_BODY_CHARS
-from crawler.extract.dates import FoundTime, find_datetime, url_date, zone
+from crawler.extract.dates import FoundTime, find_datetime, implausible, url_date, zone
 from crawler.extract.density import ZERO, Counts, MainText, contains, density, visible_chars
 from crawler.extract.html import (
     NotHTML,
@@ -128,8 +128,10 @@ def extract_article(
     tz: str,
     min_chars: int = CLEAN_MIN_BODY_CHARS,
     notices: tuple[str, ...] = DELETED_NOTICES,
+    fetched_at: datetime | None = None,
 ) -> Article:
-    """The article's fields with `body_html` set to its body container (cleaned later)."""
+    """The article's fields with `body_html` set to its body container (cleaned later); a time
+    stated after `fetched_at` (default now) plus a day is not taken for the publication time."""
     root = parse_html(html)
     ld = next(json_ld_articles(root), {})
     measured = density(root)
@@ -138,7 +140,8 @@ def extract_article(
     selectors = layout.selectors if layout else GENERIC
     body = _body(Page(root, url, measured.totals, measured.main, links, min_chars), source, layouts, layout)
     headline = _title(root, selectors, ld)
-    found = _published(root, body.container, selectors, ld, tz, url, headline)
+    evidence = TimeEvidence(fetched_at or datetime.now(UTC))
+    found = _published(root, body.container, selectors, ld, tz, url, headline, evidence)
     pages = neighbours(root, url)
     return Article(
         url=normalise_url(url),
@@ -152,6 +155,7 @@ def extract_article(
         published_at=found.value if found else None,
         published_raw=found.raw if found else None,
         published_precision=found.precision if found else None,
+        published_ignored="; ".join(evidence.ignored) or None,
         timezone=_tz_name(found.value, tz) if found else None,
         author=_author(root, selectors, ld),
         origin=_origin(root, selectors),
@@ -393,13 +397,16 @@ def _published(
     tz: str,
     url: str,
     headline: Headline,
+    evidence: TimeEvidence,
 ) -> FoundTime | None:
     """Every time the page states outside its story (selectors, meta, JSON-LD, <time>, the dateline
     by the headline, the URL), the most trusted of them naming the day, and among those that agree
     on that day the most precise: a day-only byline never turns a minute-precise meta into
-    midnight. A date inside the story text counts only when the page states none elsewhere."""
-    found = [t for text in _time_texts(root, selectors, ld, headline) if (t := find_datetime(text, tz))]
-    in_url = url_date(url, tz)
+    midnight. A date inside the story text counts only when the page states none elsewhere. Times
+    no article can have (`implausible`) are no evidence: `evidence` notes them and why."""
+    stated = [t for text in _time_texts(root, selectors, ld, headline) if (t := find_datetime(text, tz))]
+    found = evidence.keep(stated)
+    in_url = evidence.first([t] if (t := url_date(url, tz)) else [])
     if found:
         day = _day(found[0], tz)
         agreeing = [t for t in (*found, *([in_url] if in_url else [])) if _day(t, tz) == day]
@@ -408,7 +415,28 @@ def _published(
         return in_url
     if container is None:
         return None
-    return next((t for text in _datelines(texts_within(container)) if (t := find_datetime(text, tz))), None)
+    return evidence.first(t for text in _datelines(texts_within(container)) if (t := find_datetime(text, tz)))
+
+
+@dataclass
+class TimeEvidence:
+    """The times a page states that can be its publication time, and why the others cannot."""
+
+    fetched_at: datetime
+    ignored: list[str] = field(default_factory=list)
+
+    def keep(self, found: Iterable[FoundTime]) -> list[FoundTime]:
+        return [time for time in found if self._plausible(time)]
+
+    def first(self, found: Iterable[FoundTime]) -> FoundTime | None:
+        """The first plausible one, reading no further than it."""
+        return next((time for time in found if self._plausible(time)), None)
+
+    def _plausible(self, time: FoundTime) -> bool:
+        why = implausible(time, self.fetched_at)
+        if why:
+            self.ignored.append(f"{time.raw} ({why})")
+        return why is None
 
 
 def _day(found: FoundTime, tz: str) -> object:

@@ -20,6 +20,10 @@ DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
 # A date in an article URL: /2019/09/07/, /20190907/, /2019-09/07/ (day precision at best)
 URL_DATE = re.compile(r"/(?P<y>20\d{2})[/-]?(?P<m>[01]\d)[/-]?(?P<d>[0-3]\d)(?=[/_.])")
 PRECISIONS = ("day", "minute", "second")  # from least to most precise
+# No news page we crawl was published before the web was; a time before this, or after the fetch
+# plus a day, is a placeholder (the .NET default 0001-01-01, 9999-12-31) or a typo, never evidence.
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+LATEST_AFTER_FETCH = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,23 @@ def find_datetime(
         tz = (UTC if offset == "Z" else zone(offset)) if offset else zone(default_tz)
         precision = "second" if parts.get("S") else "minute" if parts.get("M") else "day"
         return FoundTime(value.replace(tzinfo=tz), match.group(0).strip(), precision)
+    return None
+
+
+def implausible(found: FoundTime, fetched_at: datetime) -> str | None:
+    """Why a time a page states cannot be its publication time (None when it can): before
+    EARLIEST, or after the fetch plus LATEST_AFTER_FETCH (9999-12-31 at -05:00 is past year 9999
+    in UTC: after it too)."""
+    if found.value.year < EARLIEST.year:
+        return f"before {EARLIEST.year}"
+    try:
+        value = found.value.astimezone(UTC)
+    except OverflowError:
+        return "after the fetch"  # beyond year 9999 once in UTC
+    if value < EARLIEST:
+        return f"before {EARLIEST.year}"
+    if value > fetched_at + LATEST_AFTER_FETCH:
+        return "after the fetch"
     return None
 
 

@@ -83,6 +83,7 @@ VALIDATOR: dict[str, Any] = {
             "extracted_why": {"bsonType": "string"},
             "published_at": {"bsonType": ["date", "null"]},
             "published_raw": _STRING_OR_NULL,
+            "published_ignored": _STRING_OR_NULL,
             "published_precision": {
                 "bsonType": ["string", "null"],
                 "enum": ["second", "minute", "day", None],
