@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -58,7 +58,7 @@ def test_a_page_stating_a_date_no_article_can_have_is_stored_without_it(
 def test_a_time_after_the_fetch_is_no_evidence_but_one_within_a_day_is() -> None:
     from crawler.extract.dates import FoundTime, implausible
 
-    fetched = datetime(2026, 12, 5, 6, 0, tzinfo=timezone.utc)
+    fetched = datetime(2026, 12, 5, 6, 0, tzinfo=UTC)
     at = lambda value: FoundTime(value, str(value), "minute")  # noqa: E731
     assert implausible(at(fetched + timedelta(hours=23)), fetched) is None  # a zone's midnight ahead
     assert implausible(at(fetched + timedelta(days=2)), fetched) == "after the fetch"
