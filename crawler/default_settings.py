@@ -9,6 +9,7 @@ MONGO_URI: str | None = None  # None: start the embedded SecantusDB server on MO
 MONGO_DATABASE = "news"
 MONGO_COLLECTION = "articles"
 MONGO_EMBEDDED_PATH = "data/mongo"
+MONGO_EMBEDDED_IDLE_EXIT = 300.0  # seconds the embedded server lives on without a client; 0: for ever
 MONGO_TIMEOUT_MS = 5000  # milliseconds to find a server, per attempt of a write
 MONGO_OUTAGE_LIMIT = 120.0  # seconds a crawl waits for a stopped store; then it spools and ends
 MONGO_BATCH_SIZE = 100  # articles per bulk_write
@@ -101,6 +102,7 @@ ENV_SETTINGS = (
     "MONGO_DATABASE",
     "MONGO_COLLECTION",
     "MONGO_EMBEDDED_PATH",
+    "MONGO_EMBEDDED_IDLE_EXIT",
     "SPOOL_PATH",
     "API_TOKEN",
     "API_ALLOW",

@@ -82,6 +82,7 @@ def crawler_env(tmp_path: Path, mongo_uri: str, db_name: str) -> dict[str, str]:
         MONGO_DATABASE=db_name,
         SPOOL_PATH=str(tmp_path / "spool" / "articles.jsonl"),
         MONGO_EMBEDDED_PATH=str(tmp_path / "mongo"),
+        MONGO_EMBEDDED_IDLE_EXIT="5",  # a test's embedded server leaves soon after the test
     )
     return env
 

@@ -9,15 +9,18 @@ import sys
 from pathlib import Path
 
 import pymongo
+import pymongo.collection
 
-from tests.conftest import page_bytes, run_crawler
+from tests.conftest import page_bytes, run_crawler, wait_for
 from tests.site import Site
+from tests.test_faults import IDENTS, outage_crawl
+from tests.test_runs import ARTICLE, article
 
 
 def test_fetch_without_mongo_uri_stores_in_the_embedded_store_that_db_serve_shares(
     site: Site, crawler_env, tmp_path: Path, unused_loopback_port: int
 ) -> None:
-    env = {k: v for k, v in crawler_env.items() if k != "MONGO_URI"}
+    env = embedded(crawler_env)
     url = site.add("/reader/002.html", page_bytes("flat_002"))
     first = run_crawler(["fetch", url], env, tmp_path)
     assert first.returncode == 0, first.stderr
@@ -71,47 +74,46 @@ def test_db_serve_binds_to_loopback_by_default() -> None:
     from crawler.cli.main import build_parser
 
     args = build_parser().parse_args(["db", "serve"])
-    assert (args.host, args.port) == ("127.0.0.1", 27018)
+    assert (args.host, args.port) == ("127.0.0.1", None)  # the folder's last port, else 27018
 
 
 def test_the_readme_example_runs_on_the_embedded_default_while_the_api_serves_it(
     site: Site, crawler_env, tmp_path: Path
 ) -> None:
     """`crawler api &` then `crawler fetch`, `crawler status` and `crawler export`, with no
-    MONGO_URI: on the old main each of them failed, "WiredTiger database is already being managed
-    by another process"."""
+    MONGO_URI: every one is a client of a server no command owns, which leaves on its own once
+    the last client is gone."""
     from tests.test_api import Api
 
-    env = {k: v for k, v in crawler_env.items() if k != "MONGO_URI"}
+    env = embedded(crawler_env)
     url = site.add("/reader/002.html", page_bytes("flat_002"))
     api = Api(env | {"API_ALLOW": "127.0.0.1"}, tmp_path)  # the test site is on loopback
     try:
-        record = json.loads((Path(env["MONGO_EMBEDDED_PATH"]) / "serving.json").read_text())
-        assert record["pid"] == api.process.pid and record["uri"].startswith("mongodb://127.0.0.1:")
+        record = serving(env)
+        assert record["pid"] != api.process.pid and record["detached"] is True
+        assert record["uri"].startswith("mongodb://127.0.0.1:")
         fetch = run_crawler(["fetch", url], env, tmp_path)
         assert fetch.returncode == 0 and fetch.stderr == "", fetch.stderr
         assert json.loads(fetch.stdout)["url"] == url
         status = run_crawler(["status"], env, tmp_path)
         assert status.returncode == 0, status.stderr
         generic = next(line.split() for line in status.stdout.splitlines() if line.startswith("generic "))
-        assert generic[1:3] == ["never", "-"] and generic[-3:] == [
-            "1",
-            "on",
-            "demand",
-        ]  # stored 1, not scheduled
+        assert generic[1:3] == ["never", "-"] and generic[-3:] == ["1", "on", "demand"]  # not scheduled
         export = run_crawler(["export"], env, tmp_path)
         assert export.returncode == 0, export.stderr
         assert [json.loads(line)["url"] for line in export.stdout.splitlines()] == [url]
         assert api.fetch(url)[1]["fetch_count"] == 2  # the API sees what the command stored
+        assert serving(env) == record  # one server for them all
     finally:
         api.stop()
-    assert not (Path(env["MONGO_EMBEDDED_PATH"]) / "serving.json").exists()
+    wait_for(lambda: not (Path(env["MONGO_EMBEDDED_PATH"]) / "serving.json").exists(), 30)  # idle exit
+    wait_for(lambda: not alive(record["pid"]), 30)
 
 
 def test_a_stale_serving_record_is_replaced_by_the_next_command(
     site: Site, crawler_env, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in crawler_env.items() if k != "MONGO_URI"}
+    env = embedded(crawler_env)
     folder = Path(env["MONGO_EMBEDDED_PATH"])
     folder.mkdir(parents=True)
     dead = subprocess.run(
@@ -123,7 +125,112 @@ def test_a_stale_serving_record_is_replaced_by_the_next_command(
     url = site.add("/reader/003.html", page_bytes("flat_003"))
     fetch = run_crawler(["fetch", url], env, tmp_path)
     assert fetch.returncode == 0, fetch.stderr
-    assert not (folder / "serving.json").exists()  # its own record, removed as it ended
+    assert serving(env)["pid"] not in (int(dead.stdout), os.getpid()) and alive(serving(env)["pid"])
+
+
+def test_twenty_fetches_started_at_once_on_a_fresh_folder_store_every_article(
+    site: Site, crawler_env, tmp_path: Path
+) -> None:
+    """On the old main the first `fetch` served the folder and took it away as it exited: 16 to
+    19 of the 20 said "not stored: the store was unavailable"."""
+    env = embedded(crawler_env)
+    urls = [site.add(ARTICLE.format(ident), article(ident)) for ident in IDENTS[:20]]
+    fetches = [
+        subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli.main", "fetch", url],
+            env=env | {"http_proxy": site.base},
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for url in urls
+    ]
+    for fetch in fetches:
+        out, err = fetch.communicate(timeout=240)
+        assert fetch.returncode == 0, err
+        assert json.loads(out)["version"] == 1
+    canonical = sorted(url.replace("http://", "https://") for url in urls)  # netease's canonical form
+    assert sorted(d["url"] for d in stored(env).find()) == canonical
+    assert not (tmp_path / "spool" / "articles.jsonl").exists()
+
+
+def test_the_server_killed_mid_crawl_comes_back_for_the_crawl_and_the_api_with_nothing_spooled(
+    site: Site, crawler_env, tmp_path: Path
+) -> None:
+    """The command that started the store exits, then the store's server itself is SIGKILLed
+    while a crawl writes and the API serves: the first client to notice starts the next server
+    on the same port, and both carry on."""
+    from tests.test_api import Api
+
+    env = embedded(crawler_env)
+    url = site.add("/reader/002.html", page_bytes("flat_002"))
+    first = run_crawler(["fetch", url], env, tmp_path)
+    assert first.returncode == 0, first.stderr  # it started the server, and is gone
+    api = Api(env | {"API_ALLOW": "127.0.0.1"}, tmp_path)
+    try:
+        crawl = outage_crawl(site, env, tmp_path)
+        wait_for(lambda: stored(env).count_documents({"source": "netease"}) >= 4)
+        killed = serving(env)
+        os.kill(killed["pid"], signal.SIGKILL)
+        out, err = crawl.communicate(timeout=120)
+        assert crawl.returncode == 0, err[-3000:]
+        assert serving(env)["pid"] != killed["pid"] and serving(env)["uri"] == killed["uri"]
+        assert stored(env).count_documents({"source": "netease"}) == len(IDENTS)
+        assert api.call("/health") == (200, {"status": "ok"})
+        assert api.fetch(url)[1]["fetch_count"] == 2
+    finally:
+        api.stop()
+    assert not (tmp_path / "spool" / "articles.jsonl").exists()
+    record = pymongo.MongoClient(serving(env)["uri"])[env["MONGO_DATABASE"]]["crawls"].find_one()
+    assert (record["status"], record["articles"]["new"], record["articles"]["spooled"]) == ("ok", 20, 0)
+
+
+def test_db_serve_stopped_mid_crawl_hands_the_folder_to_a_detached_server_the_crawl_keeps_writing_to(
+    site: Site, crawler_env, tmp_path: Path, unused_loopback_port: int
+) -> None:
+    """On the old main the crawl waited MONGO_OUTAGE_LIMIT, spooled 140 of 200 and failed."""
+    env = embedded(crawler_env)
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli.main", "db", "serve", "--port", str(unused_loopback_port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert f"at mongodb://127.0.0.1:{unused_loopback_port}/" in serve.stdout.readline()
+    crawl = outage_crawl(site, env, tmp_path)
+    wait_for(lambda: stored(env).count_documents({}) >= 4)
+    serve.send_signal(signal.SIGTERM)
+    assert serve.wait(30) == 0
+    out, err = crawl.communicate(timeout=120)
+    assert crawl.returncode == 0, err[-3000:]
+    assert serving(env)["detached"] and serving(env)["uri"] == f"mongodb://127.0.0.1:{unused_loopback_port}/"
+    assert stored(env).count_documents({}) == len(IDENTS)
+    assert not (tmp_path / "spool" / "articles.jsonl").exists()
+
+
+def embedded(env: dict[str, str]) -> dict[str, str]:
+    """The environment with no MONGO_URI: the embedded store on MONGO_EMBEDDED_PATH."""
+    return {k: v for k, v in env.items() if k != "MONGO_URI"}
+
+
+def serving(env: dict[str, str]) -> dict:
+    return json.loads((Path(env["MONGO_EMBEDDED_PATH"]) / "serving.json").read_text())
+
+
+def stored(env: dict[str, str]) -> pymongo.collection.Collection:
+    client = pymongo.MongoClient(serving(env)["uri"], serverSelectionTimeoutMS=10000)
+    return client[env["MONGO_DATABASE"]]["articles"]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_db_serve_refuses_a_network_address_without_the_explicit_flag(crawler_env, tmp_path: Path) -> None:

@@ -16,12 +16,13 @@ from crawler.cli.export import moment
 from crawler.cli.settings import load_settings
 from crawler.ingest import Store
 from crawler.sources import OUTLETS
-from crawler.store.embedded import AlreadyServed, serve
+from crawler.store.embedded import AlreadyServed, NotStarted, last_port, serve, stop
 from crawler.store.mongo import StoreUnavailable
 from crawler.store.regroup import Checkpoint, Selection, regroup
 from crawler.urls import is_loopback
 
 STOP_POLL_SECONDS = 0.5
+DEFAULT_PORT = 27018  # `crawler db serve`'s port for a folder never served before
 
 
 def add_parser(commands: Any) -> None:
@@ -29,7 +30,11 @@ def add_parser(commands: Any) -> None:
     actions = parser.add_subparsers(dest="action", required=True)
     serve = actions.add_parser("serve", help="serve MONGO_EMBEDDED_PATH over the MongoDB wire protocol")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=27018, help="port (default 27018)")
+    serve.add_argument(
+        "--port",
+        type=int,
+        help="port (default: the one the folder was last served on, so its clients find it; else 27018)",
+    )
     serve.add_argument(
         "--unauthenticated-network",
         action="store_true",
@@ -64,9 +69,13 @@ def run_serve(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        server = serve(path, host=args.host, port=args.port)
+        port = args.port or last_port(Path(path).resolve()) or DEFAULT_PORT
+        server = serve(path, host=args.host, port=port)
     except AlreadyServed as exc:
         print(f"crawler: {exc}; connect to it there, or stop that command first", file=sys.stderr)
+        return 1
+    except NotStarted as exc:
+        print(f"crawler: {exc}", file=sys.stderr)
         return 1
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -79,7 +88,8 @@ def run_serve(args: argparse.Namespace) -> int:
     # the main thread only when it next wakes, and a wait without a timeout never wakes.
     while not stopping.wait(STOP_POLL_SECONDS):
         pass
-    return 0  # the server stops, and its record goes, as the process exits
+    stop(server, Path(path).resolve())
+    return 0
 
 
 def run_replay(args: argparse.Namespace) -> int:

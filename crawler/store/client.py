@@ -1,21 +1,37 @@
-"""The store a component talks to: MONGO_URI, or the embedded server on MONGO_EMBEDDED_PATH."""
+"""The store a component talks to: MONGO_URI, or the embedded server on MONGO_EMBEDDED_PATH.
+
+Every client asks for journalled writes (`journal=True`): a write is acknowledged once it is in
+the server's journal on disk, so an article counted as stored survives the server's crash."""
 
 from __future__ import annotations
 
 from pymongo import MongoClient
 from pymongo.collection import Collection
+from pymongo.monitoring import ServerHeartbeatListener
 from scrapy.settings import BaseSettings
 
-from crawler.store.embedded import embedded_uri
-from crawler.store.mongo import connect
+from crawler.store.embedded import NotStarted, Revive, ensure_served
+from crawler.store.mongo import StoreUnavailable, connect
 
 
 def store_uri(settings: BaseSettings) -> str:
-    return settings.get("MONGO_URI") or embedded_uri(settings.get("MONGO_EMBEDDED_PATH"))
+    """Raises StoreUnavailable when the embedded server cannot be started."""
+    if uri := settings.get("MONGO_URI"):
+        return str(uri)
+    try:
+        path, idle_exit = settings.get("MONGO_EMBEDDED_PATH"), settings.getfloat("MONGO_EMBEDDED_IDLE_EXIT")
+        return ensure_served(path, idle_exit)
+    except NotStarted as exc:
+        raise StoreUnavailable(str(exc)) from None
 
 
 def store_client(settings: BaseSettings) -> MongoClient:
-    return connect(store_uri(settings), settings.getint("MONGO_TIMEOUT_MS"))
+    listeners: list[ServerHeartbeatListener] = []
+    if not settings.get("MONGO_URI"):  # the embedded server: started again should it go away
+        listeners.append(
+            Revive(settings.get("MONGO_EMBEDDED_PATH"), settings.getfloat("MONGO_EMBEDDED_IDLE_EXIT"))
+        )
+    return connect(store_uri(settings), settings.getint("MONGO_TIMEOUT_MS"), listeners)
 
 
 def collection(

@@ -10,6 +10,7 @@ correct version and fetch count.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from pymongo import InsertOne, MongoClient, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError, CollectionInvalid, OperationFailure, PyMongoError
+from pymongo.monitoring import ServerHeartbeatListener
 
 from crawler.changes import substantive
 from crawler.store.groups import STORY_FIELDS, own_cluster_id
@@ -48,8 +50,16 @@ class WriteResult:
     versions: int = 0  # version documents written: one per article stored new or with a new text
 
 
-def connect(uri: str, timeout_ms: int) -> MongoClient:
-    return MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True)
+def connect(uri: str, timeout_ms: int, listeners: Sequence[ServerHeartbeatListener] = ()) -> MongoClient:
+    """A client whose writes are acknowledged once journalled on disk."""
+    return MongoClient(
+        uri,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        tz_aware=True,
+        journal=True,
+        event_listeners=list(listeners),
+    )
 
 
 def ensure_collection(collection: Collection) -> None:
