@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from pymongo import MongoClient
@@ -22,8 +24,9 @@ from scrapy.settings import BaseSettings
 
 from crawler.dedup.original import Outlets
 from crawler.dedup.similarity import DEFAULT, Thresholds
-from crawler.store.client import collection, store_client, store_uri
+from crawler.store.client import collection, store_client, store_name
 from crawler.store.counters import Tallies
+from crawler.store.embedded import disk_full
 from crawler.store.groups import alone, join
 from crawler.store.mongo import StoreUnavailable, WriteResult, ensure_collection, read_state, write_articles
 from crawler.store.spool import Replayed, Spool
@@ -100,23 +103,38 @@ def thresholds_from(settings: BaseSettings) -> Thresholds:
 
 
 class Store:
-    """The store a process writes to, opened once: the client (connected on first use), the
-    articles collection, the tallies, the spool and the thresholds, all from the settings, and
+    """The store a process writes to, opened once: the client (connected on first use, so that a
+    store that cannot be reached, or started, fails the writes, which spool, not the command),
+    the articles collection, the tallies, the spool and the thresholds, all from the settings, and
     what grouping knows of the sources (`crawler.sources.OUTLETS`), passed in by the caller."""
 
     def __init__(self, settings: BaseSettings, outlets: Outlets) -> None:
-        self.uri = store_uri(settings)
-        self.client: MongoClient = store_client(settings)
-        self.articles = collection(self.client, settings)
-        self.tallies = Tallies.of(self.client, settings)
+        self.settings = settings
+        self.uri = store_name(settings)  # for messages: no credentials
         self.spool = Spool(settings.get("SPOOL_PATH"))
         self.thresholds = thresholds_from(settings)
-        self.keeping = Keeping(
-            collection(self.client, settings, "MONGO_VERSIONS_COLLECTION"),
-            parse_schedule(settings.get("RECHECK_SCHEDULE")),
-        )
+        self.schedule = parse_schedule(settings.get("RECHECK_SCHEDULE"))
         self.outlets = outlets
         self.prepared = False
+        self.embedded = None if settings.get("MONGO_URI") else Path(settings.get("MONGO_EMBEDDED_PATH"))
+
+    @cached_property
+    def client(self) -> MongoClient:
+        """Raises StoreUnavailable when the embedded server cannot be started (and is tried again
+        on the next use)."""
+        return store_client(self.settings)
+
+    @property
+    def articles(self) -> Collection:
+        return collection(self.client, self.settings)
+
+    @property
+    def tallies(self) -> Tallies:
+        return Tallies.of(self.client, self.settings)
+
+    @property
+    def keeping(self) -> Keeping:
+        return Keeping(collection(self.client, self.settings, "MONGO_VERSIONS_COLLECTION"), self.schedule)
 
     def prepare(self) -> Replayed:
         """Collection, validator, indexes and tallies made ready, then the spool replayed; once
@@ -130,7 +148,7 @@ class Store:
             self.tallies.ensure()
             replayed = self.spool.replay(lambda docs: self.write(docs).written)
         except PyMongoError as exc:
-            raise StoreUnavailable(str(exc).split(",")[0]) from exc
+            raise StoreUnavailable.from_error(exc) from exc
         self.prepared = True
         return replayed
 
@@ -147,11 +165,20 @@ class Store:
             if ops:
                 self.articles.bulk_write(ops, ordered=True)
         except PyMongoError as exc:
-            raise StoreUnavailable(str(exc).split(",")[0]) from exc
+            raise StoreUnavailable.from_error(exc) from exc
         return len(ops)
 
+    def full_disk(self, exc: StoreUnavailable) -> str | None:
+        """Why the store cannot take writes for want of disk space, if that is why `exc` came:
+        the server said so, or the embedded store's folder lacks the room its journal needs."""
+        if exc.disk_full:
+            return str(exc)
+        return disk_full(self.embedded) if self.embedded is not None else None
+
     def close(self) -> None:
-        self.client.close()
+        if "client" in self.__dict__:
+            self.client.close()
+            del self.client
 
 
 class StoreCrawler(Crawler):

@@ -17,12 +17,13 @@ from pymongo.errors import PyMongoError
 from scrapy import signals
 from scrapy.crawler import CrawlerRunner
 from scrapy.http import Response
-from scrapy.settings import BaseSettings, Settings
+from scrapy.settings import Settings
 from twisted.internet.defer import Deferred, DeferredList
 
 from crawler.api.guard import refusal_for
 from crawler.failures import NO_ARTICLE, Problem, Reason
 from crawler.ingest import Store, StoreCrawler
+from crawler.signals import articles_spooled, articles_unsaved
 from crawler.sources import spider_for_url
 from crawler.sources.base import SourceSpider
 from crawler.store.jsonout import article_json
@@ -65,11 +66,24 @@ class Fetched:
     items: dict[str, Any] = field(default_factory=dict)
     problems: dict[str, Problem] = field(default_factory=dict)
     crawlers: list[StoreCrawler] = field(default_factory=list)
+    not_stored: dict[str, Problem] = field(default_factory=dict)  # by the article's URL: why not
 
     def watch(self, crawler: StoreCrawler) -> None:
         crawler.signals.connect(self.scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.spooled, signal=articles_spooled)
+        crawler.signals.connect(self.unsaved, signal=articles_unsaved)
         self.crawlers.append(crawler)
+
+    def spooled(self, spooled: list[tuple[str, str]], path: str) -> None:
+        for url, why in spooled:
+            self.not_stored[url] = Problem(
+                Reason.NOT_STORED, f"not stored ({why}): the article waits in {path}"
+            )
+
+    def unsaved(self, unsaved: list[tuple[str, str]]) -> None:
+        for url, why in unsaved:
+            self.not_stored[url] = Problem(Reason.NOT_STORED, f"neither stored nor spooled ({why})")
 
     def scraped(self, item: Any, response: Response) -> None:
         self.items[response.meta.get("requested_url", response.url)] = item
@@ -130,7 +144,7 @@ class OnDemand:
             elif item.url in stored:
                 outcomes.append(Outcome(url, article=stored[item.url]))
             else:
-                outcomes.append(Outcome(url, problem=not_stored(self.settings)))
+                outcomes.append(Outcome(url, problem=fetched.not_stored.get(item.url, UNREAD)))
         return outcomes
 
     def read_back(self, urls: list[str]) -> dict[str, dict[str, Any]]:
@@ -143,8 +157,5 @@ class OnDemand:
             return {}
 
 
-def not_stored(settings: BaseSettings) -> Problem:
-    return Problem(
-        Reason.NOT_STORED,
-        f"not stored: the store was unavailable, the article waits in {settings.get('SPOOL_PATH')}",
-    )
+# written, as far as the pipeline knows, but the store did not answer when it was read back
+UNREAD = Problem(Reason.NOT_STORED, "the store did not answer when the article was read back: fetch it again")

@@ -22,7 +22,7 @@ from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.index import as_document
 from crawler.failures import Problem, Reason
 from crawler.ingest import Ingested, Store, StoreCrawler
-from crawler.signals import article_checked, articles_stored
+from crawler.signals import article_checked, articles_spooled, articles_stored, articles_unsaved
 from crawler.sources import OUTLETS, spec_for
 from crawler.stages import BodyFloorPipeline, CountingPipeline
 from crawler.store.mongo import StoreUnavailable, WriteResult
@@ -32,6 +32,7 @@ from crawler.store.versions import Check
 logger = logging.getLogger(__name__)
 
 STORE_UNAVAILABLE = "store_unavailable"  # the close reason of a run that outlasted MONGO_OUTAGE_LIMIT
+DISK_FULL = "disk_full"  # the close reason of a run whose store's disk filled
 
 
 class CleanPipeline(CountingPipeline):
@@ -80,7 +81,8 @@ class DedupPipeline(CountingPipeline):
 
 
 class MongoPipeline:
-    """Batched, versioned writes; what the store cannot take goes to the spool, never lost.
+    """Batched, versioned writes; what the store cannot take goes to the spool, and what the spool
+    cannot take either is held and said: nothing is counted where it is not.
 
     Batches are written in a thread, one after another, so that downloading and parsing go on
     while the store works; at most MAX_BATCHES_IN_FLIGHT wait, then new items wait for the store."""
@@ -100,14 +102,14 @@ class MongoPipeline:
         self.buffer: list[dict[str, Any]] = []
         self.buffered_items: list[Any] = []
         self.last_flush = time.monotonic()
-        self.spooled = 0
         self.writing: Deferred[None] = succeed(None)  # the chain of batch writes, in order
         self.outage_limit = settings.getfloat("MONGO_OUTAGE_LIMIT")
         self.outage_since: float | None = None  # monotonic time the store was first found down
-        self.gave_up = False
+        self.ended: str | None = None  # why this pipeline ended the run: store_unavailable, disk_full
         self.in_flight = 0
         self.timer = LoopingCall(self._flush_if_due)
         self.checks: list[Check] = []  # re-checks that stored no text, written with the next batch
+        self.held: list[tuple[dict[str, Any], str]] = []  # neither stored nor spooled (yet), with why
         crawler.signals.connect(self.checked, signal=article_checked)
 
     @classmethod
@@ -121,10 +123,7 @@ class MongoPipeline:
             replayed = await maybe_deferred_to_future(deferToThread(self.store.prepare))
         except StoreUnavailable as exc:
             logger.warning(
-                "store %s unreachable (%s): articles will be spooled to %s",
-                self.store.uri,
-                exc,
-                self.store.spool.path,
+                "%s unreachable (%s): articles go to %s", self.store.uri, exc, self.store.spool.path
             )
         else:
             self.stats.set_value("store/replayed", replayed.written)
@@ -169,72 +168,85 @@ class MongoPipeline:
             return
         self.in_flight += 1
 
-        def write(_: object) -> Deferred[None]:
+        def write(_: object) -> Deferred[list[tuple[str, str]]]:
             return deferToThread(self._write_batch, docs, checks)
 
-        def done(result: object) -> None:
+        def done(result: list[tuple[str, str]] | Failure) -> None:
             self.in_flight -= 1
             if isinstance(result, Failure):
                 logger.error("batch write failed unexpectedly: %s", result.getTraceback())
-            else:
-                self.crawler.signals.send_catch_log(signal=articles_stored, items=items)
+                self._hold(docs, f"the write failed: {result.getErrorMessage()}")
+                return
+            held = {doc["url"] for doc, _ in self.held}  # not safe yet: a frontier lease stays open
+            self.crawler.signals.send_catch_log(
+                signal=articles_stored, items=[i for i in items if ItemAdapter(i)["url"] not in held]
+            )
+            self._said_spooled(result)
 
         self.writing = self.writing.addCallback(write).addBoth(done)
 
-    def _write_batch(self, docs: list[dict[str, Any]], checks: list[Check]) -> None:
+    def _write_batch(self, docs: list[dict[str, Any]], checks: list[Check]) -> list[tuple[str, str]]:
         """Write a batch, waiting out a store outage (the crawl waits too, held back by the
-        batches in flight) up to MONGO_OUTAGE_LIMIT; past it, spool and end the run. Re-checks
-        are written after the articles; past the limit they are let go (crawler/rechecks.py)."""
-        waited = False
-        while True:
+        batches in flight) up to MONGO_OUTAGE_LIMIT; past it, or on a full disk, spool and end the
+        run. Re-checks are written after the articles; past the limit they are let go
+        (crawler/rechecks.py). Returns the URLs spooled, with why; what the spool could not take
+        is held."""
+        waited, reason = False, None
+        while reason is None:
+            if self.ended == DISK_FULL:  # a full disk does not empty itself: no write is tried
+                reason = "store unavailable: its disk is full"
+                break
             try:
                 done = self.store.write(docs) if docs else Ingested(WriteResult())
                 recorded = self.store.check(checks) if checks else 0
                 break
             except StoreUnavailable as exc:
-                if self._outage_over_limit():
-                    if docs:
-                        self._spool(docs, f"store unavailable: {exc}")
-                    if checks:
-                        logger.warning(
-                            "%d re-check(s) not recorded (store unavailable): those articles stay due",
-                            len(checks),
-                        )
-                    return
-                waited = True
-                time.sleep(self.RETRY_WAIT)
+                if full := self.store.full_disk(exc):
+                    self._end_run(DISK_FULL, f"the store's disk is full: {full}")
+                elif self._outage_over_limit():
+                    self._end_run(STORE_UNAVAILABLE, f"{self.store.uri} down: {exc}")
+                else:
+                    waited = True
+                    time.sleep(self.RETRY_WAIT)
+                    continue
+                reason = f"store unavailable: {exc}"
+        if reason is not None:
+            if checks:
+                logger.warning(
+                    "%d re-check(s) not recorded (store unavailable): those articles stay due", len(checks)
+                )
+            return self._spool([(doc, reason) for doc in docs])
         self.stats.inc_value("recheck/recorded", recorded)
         self.outage_since = None
         if waited:
             self.stats.inc_value("store/waited", len(docs))
         self._count(done)
-        for doc, reason in done.written.refused:
-            logger.warning("%s: %s", doc.get("url"), reason)
-            self._spool([doc], reason)
+        for doc, why in done.written.refused:
+            logger.warning("%s: %s", doc.get("url"), why)
+        return self._spool(done.written.refused)
 
     def _outage_over_limit(self) -> bool:
-        """True once the store has been down for MONGO_OUTAGE_LIMIT; the first time, ends the run.
-        A limit of 0 never waits and never ends the run: every batch goes to the spool at once."""
+        """True once the store has been down for MONGO_OUTAGE_LIMIT. A limit of 0 never waits:
+        every batch goes to the spool at once, and the run goes on."""
         if self.outage_limit <= 0:
             return True
         now = time.monotonic()
         self.outage_since = self.outage_since or now
-        if now - self.outage_since < self.outage_limit:
-            return False
-        if not self.gave_up:
-            self.gave_up = True
-            logger.error(
-                "store down for %.0f s (MONGO_OUTAGE_LIMIT): ending the run; articles go to %s",
-                now - self.outage_since,
-                self.store.spool.path,
-            )
-            from twisted.internet import reactor  # the running one: imported here, never installed here
+        return now - self.outage_since >= self.outage_limit
 
-            cast(IReactorFromThreads, reactor).callFromThread(self._end_run)
-        return True
+    def _end_run(self, reason: str, why: str) -> None:
+        """Ends the run, once, saying why in one line (an on-demand fetch, whose limit is 0, is
+        not ended for an outage: each of its batches is spooled and said)."""
+        if self.ended is not None or (reason == STORE_UNAVAILABLE and self.outage_limit <= 0):
+            return
+        self.ended = reason
+        logger.error("%s: ending the run (%s); articles go to %s", why, reason, self.store.spool.path)
+        from twisted.internet import reactor  # the running one: imported here, never installed here
 
-    def _end_run(self) -> None:
-        deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORE_UNAVAILABLE))
+        cast(IReactorFromThreads, reactor).callFromThread(self._close, reason)
+
+    def _close(self, reason: str) -> None:
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
 
     def _count(self, done: Ingested) -> None:
         for key in ("new", "updated", "unchanged", "versions"):
@@ -243,25 +255,65 @@ class MongoPipeline:
         self.stats.inc_value("dedup/originals", done.originals)
         self.stats.inc_value("dedup/errors", done.group_errors)
 
-    def _spool(self, docs: list[dict[str, Any]], reason: str) -> None:
-        self.store.spool.append(docs, reason)
-        self.spooled += len(docs)
-        self.stats.inc_value("store/spooled", len(docs))
+    def _spool(self, docs: list[tuple[dict[str, Any], str]]) -> list[tuple[str, str]]:
+        """Append the documents, and those held before them, to the spool; counted as spooled only
+        once the append returned (it fsyncs). What it cannot take is held, in memory, for the
+        next append. Returns the URLs spooled, with why."""
+        held, self.held = self.held, []
+        todo = held + docs
+        if not todo:
+            return []
+        try:
+            for why in dict.fromkeys(reason for _, reason in todo):
+                self.store.spool.append([doc for doc, reason in todo if reason == why], why)
+        except OSError as exc:  # a full or read-only spool disk: nothing of this append counts
+            self.held = todo
+            logger.error(
+                "%d article(s) neither stored nor spooled: the spool %s cannot be written (%s); held in "
+                "memory for the next attempt",
+                len(todo),
+                self.store.spool.path,
+                exc.strerror or exc,
+            )
+            return []
+        self.stats.inc_value("store/spooled", len(todo))
+        return [(doc["url"], reason) for doc, reason in todo]
+
+    def _hold(self, docs: list[dict[str, Any]], reason: str) -> None:
+        self.held.extend((doc, reason) for doc in docs)
 
     async def close_spider(self) -> None:
         if self.timer.running:
             self.timer.stop()
         self.flush()
         await maybe_deferred_to_future(self._after_writes())
+        if self.held:  # a last attempt: space may have been freed meanwhile
+            spooled = await maybe_deferred_to_future(deferToThread(self._spool, []))
+            self._said_spooled(spooled)
         self._closed()
+
+    def _said_spooled(self, spooled: list[tuple[str, str]]) -> None:
+        if spooled:
+            path = str(self.store.spool.path)
+            self.crawler.signals.send_catch_log(signal=articles_spooled, spooled=spooled, path=path)
 
     def _closed(self) -> None:
         if self.owns_store:
             self.store.close()
-        if self.spooled:
+        spooled = self.stats.get_value("store/spooled", 0)
+        if spooled:
             logger.error(
                 "%d article(s) could not be stored and were spooled to %s; they are written on the next "
                 "run, or now with `crawler db replay`",
-                self.spooled,
+                spooled,
                 self.store.spool.path,
+            )
+        if self.held:
+            self.stats.set_value("store/unsaved", len(self.held))
+            unsaved = [(doc["url"], reason) for doc, reason in self.held]
+            self.crawler.signals.send_catch_log(signal=articles_unsaved, unsaved=unsaved)
+            logger.error(
+                "%d article(s) lost: neither stored nor spooled (%s); the next run fetches them again",
+                len(self.held),
+                self.held[0][1],
             )

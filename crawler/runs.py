@@ -26,10 +26,13 @@ logger = logging.getLogger(__name__)
 ANSWERED = ("downloader/response_status_count/200", "downloader/response_status_count/304")
 
 
-def run_status(reason: str, failures: bool, spooled: bool, answered: bool) -> str:
+def run_status(reason: str, failures: bool, spooled: bool, answered: bool, unsaved: bool = False) -> str:
     """ok; degraded when pages failed, articles were spooled or a per-run cap (CLOSESPIDER_*) cut
     the run short; interrupted by SIGTERM / Ctrl-C (what was fetched is stored); failed when the
-    run did not finish otherwise, or nothing came back but errors."""
+    run did not finish otherwise (the store down past its limit, its disk full), nothing came
+    back but errors, or articles could be neither stored nor spooled."""
+    if unsaved:
+        return "failed"
     if reason == "shutdown":
         return "interrupted"
     if reason.startswith("closespider_"):
@@ -50,8 +53,9 @@ def run_record(
     failures = total("fetch/failed/")
     dropped = total("validate/dropped/")
     spooled = int(stats.get("store/spooled", 0))
+    unsaved = int(stats.get("store/unsaved", 0))
     answered = sum(int(stats.get(key, 0)) for key in ANSWERED)
-    status = run_status(reason, bool(failures), bool(spooled), bool(answered))
+    status = run_status(reason, bool(failures), bool(spooled), bool(answered), bool(unsaved))
     return {
         "source": source,
         "started_at": started,
@@ -68,6 +72,7 @@ def run_record(
             "duplicates": int(stats.get("dedup/duplicates", 0)),
             "skipped_stored": int(stats.get("incremental/skipped", 0)),
             "spooled": spooled,
+            "unsaved": unsaved,  # neither stored nor spooled (both disks full): fetched again next run
             "waited": int(stats.get("store/waited", 0)),  # written late: the store was down a while
             "dropped": dropped,
         },
@@ -107,6 +112,8 @@ def problems(record: dict[str, Any]) -> list[str]:
         found.append(f"ended: {record['reason']}")
     if record["articles"].get("spooled"):
         found.append(f"{record['articles']['spooled']} article(s) spooled")
+    if record["articles"].get("unsaved"):
+        found.append(f"{record['articles']['unsaved']} article(s) neither stored nor spooled")
     return found
 
 

@@ -160,9 +160,9 @@ def test_store_down_spools_and_replay_stores_once(
     down = crawler_env | {"MONGO_URI": f"mongodb://127.0.0.1:{unused_loopback_port}/"}
     run = run_crawler(["-s", "MONGO_TIMEOUT_MS=300", "fetch", url], down, tmp_path)
     assert run.returncode == 1
-    assert (
-        run.stderr == f"crawler: {url}: not stored: the store was unavailable, the article waits in "
-        f"{crawler_env['SPOOL_PATH']}\n"
+    assert run.stderr == (
+        f"crawler: {url}: not stored (store unavailable: 127.0.0.1:{unused_loopback_port}: [Errno 111] "
+        f"Connection refused): the article waits in {crawler_env['SPOOL_PATH']}\n"
     )
     assert articles.count_documents({}) == 0
     verbose = run_crawler(["-s", "MONGO_TIMEOUT_MS=300", "fetch", "-v", url], down, tmp_path)

@@ -11,8 +11,9 @@ from typing import Any
 from pymongo.errors import PyMongoError
 
 from crawler.cli.settings import load_settings
-from crawler.store.client import collection, store_client, store_uri
+from crawler.store.client import collection, store_client, unavailable
 from crawler.store.export import ExportFilter, documents, write_csv, write_jsonl
+from crawler.store.mongo import StoreUnavailable
 
 
 def moment(text: str) -> datetime:
@@ -44,18 +45,19 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     selection = ExportFilter(args.since, args.until, tuple(args.source), args.canonical, args.removed)
-    uri = store_uri(settings)
     write = write_csv if args.format == "csv" else write_jsonl
-    with store_client(settings) as client:
-        articles = collection(client, settings)
-        target = (
-            open(args.output, "w", encoding="utf-8", newline="") if args.output else nullcontext(sys.stdout)
-        )
-        try:
+    try:
+        with store_client(settings) as client:
+            articles = collection(client, settings)
+            target = (
+                open(args.output, "w", encoding="utf-8", newline="")
+                if args.output
+                else nullcontext(sys.stdout)
+            )
             with target as out:
                 count = write(documents(articles, selection), out)
-        except PyMongoError as exc:
-            print(f"crawler: store {uri} unavailable: {exc}", file=sys.stderr)
-            return 1
+    except (PyMongoError, StoreUnavailable) as exc:
+        print(f"crawler: {unavailable(settings, exc)}", file=sys.stderr)
+        return 1
     print(f"exported {count} article(s)", file=sys.stderr)
     return 0

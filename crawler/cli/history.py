@@ -11,8 +11,9 @@ from pymongo.errors import PyMongoError
 
 from crawler.cli.settings import load_settings
 from crawler.sources import stored_url
-from crawler.store.client import collection, store_client, store_uri
+from crawler.store.client import collection, store_client, unavailable
 from crawler.store.history import history
+from crawler.store.mongo import StoreUnavailable
 from crawler.urls import BadURL
 
 
@@ -40,8 +41,8 @@ def run(args: argparse.Namespace) -> int:
                 url,
                 args.diff,
             )
-    except PyMongoError as exc:
-        print(f"crawler: store {store_uri(settings)} unavailable: {str(exc).split(',')[0]}", file=sys.stderr)
+    except (PyMongoError, StoreUnavailable) as exc:
+        print(f"crawler: {unavailable(settings, exc)}", file=sys.stderr)
         return 1
     if entries is None:
         print(f"crawler: {url} is not stored", file=sys.stderr)

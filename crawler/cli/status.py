@@ -17,8 +17,9 @@ from crawler.frontier.workers import snapshot
 from crawler.recurring import next_run, triggers
 from crawler.runs import problems
 from crawler.sources import ALL_SPIDERS, SOURCES
-from crawler.store.client import store_client, store_uri
+from crawler.store.client import store_client, unavailable
 from crawler.store.counters import Tallies, last_runs_in
+from crawler.store.mongo import StoreUnavailable
 
 
 def add_parser(commands: Any) -> None:
@@ -36,8 +37,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         with store_client(settings) as client:
             tallied = Tallies.of(client, settings).of_sources(list(ALL_SPIDERS))
-    except PyMongoError as exc:
-        print(f"crawler: store {store_uri(settings)} unavailable: {exc}", file=sys.stderr)
+    except (PyMongoError, StoreUnavailable) as exc:
+        print(f"crawler: {unavailable(settings, exc)}", file=sys.stderr)
         return 1
     last = last_runs_in(tallied)
     rows = [

@@ -7,11 +7,25 @@ from __future__ import annotations
 
 from pymongo import MongoClient
 from pymongo.collection import Collection
+from pymongo.errors import PyMongoError
 from pymongo.monitoring import ServerHeartbeatListener
 from scrapy.settings import BaseSettings
 
 from crawler.store.embedded import NotStarted, Revive, ensure_served
-from crawler.store.mongo import StoreUnavailable, connect
+from crawler.store.mongo import StoreUnavailable, connect, redact
+
+
+def store_name(settings: BaseSettings) -> str:
+    """The store as messages name it: MONGO_URI without its user info, or the embedded folder."""
+    if uri := settings.get("MONGO_URI"):
+        return redact(str(uri))
+    return f"the embedded store on {settings.get('MONGO_EMBEDDED_PATH')}"
+
+
+def unavailable(settings: BaseSettings, exc: PyMongoError | StoreUnavailable) -> str:
+    """One line naming the store and why it did not answer, without credentials."""
+    why = exc if isinstance(exc, StoreUnavailable) else StoreUnavailable.from_error(exc)
+    return f"store {store_name(settings)} unavailable: {why}"
 
 
 def store_uri(settings: BaseSettings) -> str:
