@@ -27,6 +27,7 @@ from crawler.signals import articles_spooled, articles_unsaved
 from crawler.sources import spider_for_url
 from crawler.sources.base import SourceSpider
 from crawler.store.jsonout import article_json
+from crawler.store.mongo import StoreUnavailable
 from crawler.urls import BadURL, check_url
 
 
@@ -153,7 +154,7 @@ class OnDemand:
             return {}
         try:
             return {d["url"]: article_json(d) for d in self.store.articles.find({"url": {"$in": urls}})}
-        except PyMongoError:  # an unreachable store means "not stored", said per URL
+        except (PyMongoError, StoreUnavailable):  # an unreachable store means "not stored", said per URL
             return {}
 
 

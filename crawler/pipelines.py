@@ -110,6 +110,7 @@ class MongoPipeline:
         self.timer = LoopingCall(self._flush_if_due)
         self.checks: list[Check] = []  # re-checks that stored no text, written with the next batch
         self.held: list[tuple[dict[str, Any], str]] = []  # neither stored nor spooled (yet), with why
+        self.last_batch: list[dict[str, Any]] = []  # the batch acknowledged last (_keep_last_batch)
         crawler.signals.connect(self.checked, signal=article_checked)
 
     @classmethod
@@ -194,7 +195,7 @@ class MongoPipeline:
         waited, reason = False, None
         while reason is None:
             if self.ended == DISK_FULL:  # a full disk does not empty itself: no write is tried
-                reason = "store unavailable: its disk is full"
+                reason = "the store's disk is full"
                 break
             try:
                 done = self.store.write(docs) if docs else Ingested(WriteResult())
@@ -202,14 +203,15 @@ class MongoPipeline:
                 break
             except StoreUnavailable as exc:
                 if full := self.store.full_disk(exc):
-                    self._end_run(DISK_FULL, f"the store's disk is full: {full}")
+                    reason = f"the store's disk is full: {full}"
+                    self._end_run(DISK_FULL, reason)
+                    self._keep_last_batch()
                 elif self._outage_over_limit():
+                    reason = f"store unavailable: {exc}"
                     self._end_run(STORE_UNAVAILABLE, f"{self.store.uri} down: {exc}")
                 else:
                     waited = True
                     time.sleep(self.RETRY_WAIT)
-                    continue
-                reason = f"store unavailable: {exc}"
         if reason is not None:
             if checks:
                 logger.warning(
@@ -218,6 +220,7 @@ class MongoPipeline:
             return self._spool([(doc, reason) for doc in docs])
         self.stats.inc_value("recheck/recorded", recorded)
         self.outage_since = None
+        self.last_batch = docs
         if waited:
             self.stats.inc_value("store/waited", len(docs))
         self._count(done)
@@ -235,18 +238,35 @@ class MongoPipeline:
         return now - self.outage_since >= self.outage_limit
 
     def _end_run(self, reason: str, why: str) -> None:
-        """Ends the run, once, saying why in one line (an on-demand fetch, whose limit is 0, is
-        not ended for an outage: each of its batches is spooled and said)."""
+        """Ends the run, once, saying why in one line. An on-demand fetch (a limit of 0) is never
+        ended: every URL asked for is fetched and spooled; after an outage it tries the store
+        again with each batch, after a full disk no more."""
         if self.ended is not None or (reason == STORE_UNAVAILABLE and self.outage_limit <= 0):
             return
         self.ended = reason
-        logger.error("%s: ending the run (%s); articles go to %s", why, reason, self.store.spool.path)
+        logger.error("%s (%s); articles go to %s", why, reason, self.store.spool.path)
+        if self.outage_limit <= 0:
+            return
         from twisted.internet import reactor  # the running one: imported here, never installed here
 
         cast(IReactorFromThreads, reactor).callFromThread(self._close, reason)
 
     def _close(self, reason: str) -> None:
         deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
+
+    def _keep_last_batch(self) -> None:
+        """Spool the batch acknowledged last, once more: the embedded engine can lose the write it
+        acknowledged just before its disk filled (Store.room). A copy the store has is counted
+        "already stored" by the replay; one it lost is written then."""
+        kept, self.last_batch = self.last_batch, []
+        if not kept:
+            return
+        try:
+            self.store.spool.append(kept, "stored just before the store's disk filled: kept in case")
+        except OSError as exc:
+            logger.error("%d article(s) stored last could not be spooled again: %s", len(kept), exc.strerror)
+            return
+        self.stats.inc_value("store/respooled", len(kept))
 
     def _count(self, done: Ingested) -> None:
         for key in ("new", "updated", "unchanged", "versions"):

@@ -129,6 +129,8 @@ def ensure_served(path: str, idle_exit: float) -> str:
     with _locked(folder):
         if (record := serving_record(folder)) is not None:  # started while we waited for the lock
             return record.uri
+        if full := disk_full(folder):  # WiredTiger would only panic, and leave a log file behind
+            raise NotStarted(f"the embedded store on {folder} cannot start: the store's disk is full: {full}")
         return _start_detached(folder, idle_exit)
 
 
@@ -248,6 +250,7 @@ class Revive(ServerHeartbeatListener):
         self.path = path
         self.idle_exit = idle_exit
         self.tried = 0.0
+        self.failing = False  # said once per outage: the writer that waits on it says the rest
         self.lock = threading.Lock()
 
     def started(self, event: Any) -> None:
@@ -264,8 +267,10 @@ class Revive(ServerHeartbeatListener):
         try:
             uri = ensure_served(self.path, self.idle_exit)
         except NotStarted as exc:
-            logger.warning("%s", exc)
+            logger.log(logging.DEBUG if self.failing else logging.INFO, "%s", exc)
+            self.failing = True
             return
+        self.failing = False
         if not uri.endswith(f":{event.connection_id[1]}/"):
             logger.warning(
                 "the embedded store %s moved to %s; this command reaches it again when it next starts",
