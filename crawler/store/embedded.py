@@ -117,7 +117,7 @@ def disk_full(folder: Path) -> str | None:
         return None
     if free >= MIN_FREE_BYTES:
         return None
-    return f"{free / 1e6:.1f} MB free on {folder}, the embedded store needs {MIN_FREE_BYTES // 2**20} MB"
+    return f"{free / 2**20:.1f} MiB free on {folder}, the embedded store needs {MIN_FREE_BYTES // 2**20} MiB"
 
 
 def ensure_served(path: str, idle_exit: float) -> str:
