@@ -89,6 +89,7 @@ def test_the_readme_example_runs_on_the_embedded_default_while_the_api_serves_it
     url = site.add("/reader/002.html", page_bytes("flat_002"))
     api = Api(env | {"API_ALLOW": "127.0.0.1"}, tmp_path)  # the test site is on loopback
     try:
+        assert api.call("/health") == (200, {"status": "ok"})  # the API connects on first use
         record = serving(env)
         assert record["pid"] != api.process.pid and record["detached"] is True
         assert record["uri"].startswith("mongodb://127.0.0.1:")
@@ -209,6 +210,26 @@ def test_db_serve_stopped_mid_crawl_hands_the_folder_to_a_detached_server_the_cr
     assert serving(env)["detached"] and serving(env)["uri"] == f"mongodb://127.0.0.1:{unused_loopback_port}/"
     assert stored(env).count_documents({}) == len(IDENTS)
     assert not (tmp_path / "spool" / "articles.jsonl").exists()
+
+
+def test_a_crawl_killed_right_after_its_spider_closed_keeps_its_run_record(
+    site: Site, crawler_env, tmp_path: Path
+) -> None:
+    """On the old main the crawl served the store itself, and its commits were not synced: a
+    SIGKILL after "Spider closed" left 200 articles stored, no run record, and status said never."""
+    env = embedded(crawler_env)
+    crawl = outage_crawl(site, env, tmp_path)
+    for line in crawl.stderr:
+        if "Spider closed (finished)" in line:
+            crawl.kill()
+            break
+    crawl.wait(30)
+    assert crawl.returncode == -signal.SIGKILL
+    runs = pymongo.MongoClient(serving(env)["uri"])[env["MONGO_DATABASE"]]["crawls"]
+    [record] = runs.find()
+    assert (record["source"], record["status"], record["articles"]["new"]) == ("netease", "ok", len(IDENTS))
+    status = run_crawler(["status"], env, tmp_path)
+    assert " ok " in next(line for line in status.stdout.splitlines() if line.startswith("netease "))
 
 
 def embedded(env: dict[str, str]) -> dict[str, str]:

@@ -70,6 +70,7 @@ def test_second_run_fetches_only_new_and_recent_articles(
         "duplicates": 2,
         "skipped_stored": 0,
         "spooled": 0,
+        "unsaved": 0,
         "waited": 0,
         "dropped": {},
     }
