@@ -34,9 +34,9 @@ from secantus import SecantusDBServer
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crawler import default_settings  # noqa: E402
 from crawler.api.dashboard import StoreCollector  # noqa: E402
-from crawler.dashboard import queries  # noqa: E402
 from crawler.dashboard.pages import chart, render  # noqa: E402
 from crawler.sources import SOURCES  # noqa: E402
+from crawler.store import dashboard as queries  # noqa: E402
 from crawler.store.counters import Tallies, day_of  # noqa: E402
 from crawler.store.mongo import ensure_collection  # noqa: E402
 from crawler.store.search import title_terms  # noqa: E402

@@ -96,8 +96,9 @@ def engine_case() -> tuple[int, int]:
 def crawler_case() -> tuple[int, int]:
     from scrapy.settings import Settings
 
-    from crawler.ingest import Store
     from crawler.sources import OUTLETS
+    from crawler.store.client import StoreClient
+    from crawler.store.ingest import Store
     from crawler.store.mongo import StoreUnavailable
     from tests.conftest import article_document
 
@@ -107,7 +108,7 @@ def crawler_case() -> tuple[int, int]:
         settings.setmodule("crawler.default_settings", priority="default")
         settings.set("MONGO_DATABASE", "db")
         settings.set("SPOOL_PATH", str(Path(tempfile.mkdtemp()) / "spool.jsonl"))
-        store = Store(settings, OUTLETS)
+        store = Store(StoreClient(settings), OUTLETS)
         store.prepare()
         acked: list[str] = []
         try:

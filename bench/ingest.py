@@ -31,11 +31,11 @@ from crawl import Pages  # noqa: E402
 import crawler.default_settings  # noqa: E402
 from crawler.dedup.fingerprint import fingerprint  # noqa: E402
 from crawler.dedup.index import as_document, from_document  # noqa: E402
-from crawler.ingest import ingest  # noqa: E402
 from crawler.process import process_page  # noqa: E402
 from crawler.sources import OUTLETS  # noqa: E402
 from crawler.store.counters import Tallies  # noqa: E402
 from crawler.store.groups import candidates  # noqa: E402
+from crawler.store.ingest import ingest  # noqa: E402
 from crawler.store.mongo import ensure_collection, first_version, upsert_op  # noqa: E402
 from crawler.store.schema import to_document  # noqa: E402
 
@@ -74,7 +74,7 @@ def main() -> None:
         server = SecantusDBServer(storage_path=tmp)
         server.start()
         client = pymongo.MongoClient(server.uri, tz_aware=True)
-        tallies = Tallies.of(client, settings)
+        tallies = Tallies.of(client[settings.get("MONGO_DATABASE")], settings)
         tallies.ensure()
         collections = {name: client["bench"][name] for name in ("articles", "inserted", "updated")}
         for collection in collections.values():

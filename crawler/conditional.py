@@ -9,15 +9,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import UpdateOne
-from pymongo.collection import Collection
-from pymongo.errors import PyMongoError
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
-from crawler.store.client import LazyStore
+from crawler.store.extension import store_of
+from crawler.store.mongo import StoreUnavailable
+from crawler.store.repositories import Validators
 
 
 class NotModified(IgnoreRequest):
@@ -29,7 +28,7 @@ class ConditionalListingMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.store = LazyStore(crawler.settings)
+        self.validators = Validators(store_of(crawler))
         self.seen: dict[str, dict[str, Any]] = {}  # URL -> validators of this run, written at its end
 
     @classmethod
@@ -41,21 +40,11 @@ class ConditionalListingMiddleware:
         return middleware
 
     def close(self, spider: Spider, reason: str) -> None:
-        try:
-            if reason == "finished" and self.seen:
-                self._validators().bulk_write(
-                    [
-                        UpdateOne({"_id": url}, {"$set": fields}, upsert=True)
-                        for url, fields in self.seen.items()
-                    ]
-                )
-        except PyMongoError:
-            pass  # the next run fetches those listings whole: nothing lost
-        finally:
-            self.store.close()
-
-    def _validators(self) -> Collection:
-        return self.store.collection("MONGO_VALIDATORS_COLLECTION")
+        if reason == "finished":
+            try:
+                self.validators.remember(self.seen)
+            except StoreUnavailable:
+                pass  # the next run fetches those listings whole: nothing lost
 
     @staticmethod
     def _is_listing(request: Request, spider: Spider | None) -> bool:
@@ -65,8 +54,8 @@ class ConditionalListingMiddleware:
         if not self._is_listing(request, spider or self.crawler.spider):
             return
         try:
-            known = self._validators().find_one({"_id": request.url})
-        except PyMongoError:
+            known = self.validators.known(request.url)
+        except StoreUnavailable:
             return
         if known and known.get("etag"):
             request.headers.setdefault(b"If-None-Match", known["etag"].encode("latin-1"))

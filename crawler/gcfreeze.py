@@ -2,7 +2,7 @@
 
 The cyclic collector walks every object it tracks at each full collection, and most of a crawler's
 objects are there from the start: the modules, classes and functions of the project, Scrapy,
-Twisted, lxml, pymongo and numpy, which live as long as the process. `gc.freeze()` moves them to
+Twisted, lxml, the store's client and numpy, which live as long as the process. `gc.freeze()` moves them to
 the permanent generation, where no collection looks again: in `bench/crawl.py --sizes 3000` with
 pipelines the crawler spends 1.4-1.9 s in the collector, 0.8 s frozen (its `GC s` column; compare
 `-s GC_FREEZE_AT_START=False`).

@@ -14,13 +14,14 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo.errors import PyMongoError
-from scrapy import Request, signals
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from crawler.store.client import LazyStore
+from crawler.store.extension import store_of
+from crawler.store.mongo import StoreUnavailable
+from crawler.store.repositories import Articles
 from crawler.urls import BadURL, normalise_url
 
 
@@ -30,15 +31,13 @@ class IncrementalMiddleware:
     def __init__(self, crawler: Crawler, window: timedelta) -> None:
         self.crawler = crawler
         self.window = window
-        self.store = LazyStore(crawler.settings)
+        self.articles = Articles(store_of(crawler))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
         if not crawler.settings.getbool("INCREMENTAL_ENABLED"):
             raise NotConfigured
-        middleware = cls(crawler, timedelta(hours=crawler.settings.getfloat("INCREMENTAL_RECHECK_HOURS")))
-        crawler.signals.connect(middleware.store.close, signal=signals.spider_closed)
-        return middleware
+        return cls(crawler, timedelta(hours=crawler.settings.getfloat("INCREMENTAL_RECHECK_HOURS")))
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
         yield from self.unstored(list(result))
@@ -56,14 +55,8 @@ class IncrementalMiddleware:
         if not article_urls:
             return outputs
         try:
-            docs = {
-                doc["url"]: doc
-                for doc in self.store.collection().find(
-                    {"url": {"$in": sorted(set(article_urls.values()))}},
-                    {"url": 1, "published_at": 1, "first_seen": 1, "last_seen": 1},
-                )
-            }
-        except PyMongoError:
+            docs = self.articles.seen(list(article_urls.values()))
+        except StoreUnavailable:
             return outputs  # the store cannot say: fetch, the pipeline will spool
         stats = self.crawler.stats
         assert stats is not None

@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo.errors import PyMongoError
 from scrapy import signals
 from scrapy.crawler import CrawlerRunner
 from scrapy.http import Response
@@ -22,12 +21,14 @@ from twisted.internet.defer import Deferred, DeferredList
 
 from crawler.api.guard import refusal_for
 from crawler.failures import NO_ARTICLE, Problem, Reason
-from crawler.ingest import Store, StoreCrawler
 from crawler.signals import articles_spooled, articles_unsaved
 from crawler.sources import spider_for_url
 from crawler.sources.base import SourceSpider
+from crawler.store.extension import StoreCrawler
+from crawler.store.ingest import Store
 from crawler.store.jsonout import article_json
 from crawler.store.mongo import StoreUnavailable
+from crawler.store.repositories import Articles
 from crawler.urls import BadURL, check_url
 
 
@@ -153,8 +154,8 @@ class OnDemand:
         if not urls:
             return {}
         try:
-            return {d["url"]: article_json(d) for d in self.store.articles.find({"url": {"$in": urls}})}
-        except (PyMongoError, StoreUnavailable):  # an unreachable store means "not stored", said per URL
+            return Articles(self.store.client).as_json(urls)
+        except StoreUnavailable:  # an unreachable store means "not stored", said per URL
             return {}
 
 

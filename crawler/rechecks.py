@@ -15,39 +15,28 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.errors import PyMongoError
 from scrapy import Request
-from scrapy.settings import BaseSettings
+from scrapy.crawler import Crawler
 
-from crawler.store.client import LazyStore
+from crawler.store.extension import store_of
 from crawler.store.mongo import StoreUnavailable
+from crawler.store.repositories import Articles
 
 logger = logging.getLogger(__name__)
 
 
-def due(settings: BaseSettings, source: str, now: datetime | None = None) -> list[dict[str, Any]]:
+def due(crawler: Crawler, source: str, now: datetime | None = None) -> list[dict[str, Any]]:
     """The source's stored articles due for a re-check, the longest due first, at most
     RECHECK_MAX_PER_RUN; none while the store is unreachable (they stay due)."""
+    settings = crawler.settings
     limit = settings.getint("RECHECK_MAX_PER_RUN")
     if limit <= 0 or not str(settings.get("RECHECK_SCHEDULE") or "").strip():
         return []
-    store = LazyStore(settings)
     try:
-        found = (
-            store.collection()
-            .find(
-                {"source": source, "recheck_at": {"$lte": now or datetime.now(UTC)}},
-                {"_id": 0, "url": 1, "etag": 1, "last_modified": 1},
-            )
-            .sort("recheck_at", 1)
-            .limit(limit)
-        )
-        return list(found)
-    except (PyMongoError, StoreUnavailable) as exc:
+        return Articles(store_of(crawler)).due(source, now or datetime.now(UTC), limit)
+    except StoreUnavailable as exc:
         logger.warning("%s: re-checks skipped this round, the store is unreachable (%s)", source, exc)
         return []
-    finally:
-        store.close()
 
 
 def conditional_headers(doc: dict[str, Any]) -> dict[str, str]:

@@ -8,8 +8,6 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import DESCENDING
-from pymongo.errors import PyMongoError
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -17,8 +15,9 @@ from twisted.internet.defer import Deferred
 
 from crawler.monitors import Floors, check_run, extraction
 from crawler.signals import run_recorded
-from crawler.store.client import collection, store_client
-from crawler.store.counters import Tallies
+from crawler.store.extension import store_of
+from crawler.store.mongo import StoreUnavailable
+from crawler.store.repositories import Runs
 
 logger = logging.getLogger(__name__)
 
@@ -165,23 +164,11 @@ class RunRecorder:
         record = run_record(
             spider.name, self.started, datetime.now(UTC), reason, self.crawler.stats.get_stats()
         )
-        settings = self.crawler.settings
+        runs = Runs(store_of(self.crawler))
         try:
-            with store_client(settings) as client:
-                runs = collection(client, settings, "MONGO_CRAWLS_COLLECTION")
-                runs.create_index([("source", 1), ("started_at", DESCENDING)], name="source_started_at")
-                history = list(
-                    runs.find(
-                        {"source": spider.name},
-                        {"extraction": 1},
-                        sort=[("started_at", DESCENDING)],
-                        limit=self.history_runs,
-                    )
-                )
-                self.monitor(record, history)
-                runs.insert_one(record)
-                Tallies.of(client, settings).record_run(record)
-        except PyMongoError as exc:
+            self.monitor(record, runs.latest(spider.name, {"extraction": 1}, self.history_runs))
+            runs.record(record)
+        except StoreUnavailable as exc:
             self.monitor(record, [])
             logger.error("run record of %s not stored (%s): %s", spider.name, exc, record)
             return None

@@ -61,6 +61,7 @@ SPIDER_MIDDLEWARES = {
 SCHEDULER = "crawler.frontier.scheduler.ClusterScheduler"
 
 EXTENSIONS = {
+    "crawler.store.extension.StoreExtension": 0,  # the crawl's one store client, for every component
     "crawler.runs.RunRecorder": 500,
     "crawler.alerts.notifier.AlertNotifier": 510,  # alert conditions after each run; ALERT_WEBHOOKS
     "crawler.logs.QuietExpectedErrors": 0,  # expected failures logged in one line, no traceback

@@ -19,10 +19,10 @@ from secantus import SecantusDBServer
 from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.index import as_document
 from crawler.dedup.similarity import DEFAULT, Thresholds
-from crawler.ingest import ingest
 from crawler.items import Article
 from crawler.sources import OUTLETS
 from crawler.store.counters import Tallies
+from crawler.store.ingest import ingest
 from crawler.store.schema import to_document
 from tests.commands import free_port, no_delays, scrapy_command
 from tests.site import Site
@@ -136,7 +136,7 @@ def store(
     thresholds: Thresholds = DEFAULT,
 ) -> str:
     """Store (or store again) an article the way a crawl does, through the real versioned write and
-    grouping (crawler.ingest); returns its cluster id."""
+    grouping (crawler.store.ingest); returns its cluster id."""
     document = article_document(url, body, published, origin, source, precision)
     tallies = Tallies(collection.database["daily"], collection.database["sources"])
     assert ingest(collection, tallies, [document], OUTLETS, thresholds).written.refused == []

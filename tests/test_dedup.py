@@ -16,10 +16,10 @@ from crawler.dedup.index import LOOKUP_KEYS, candidate_query
 from crawler.dedup.normalise import normalise, sentence_units
 from crawler.dedup.similarity import similarity
 from crawler.extract.lang import converter
-from crawler.ingest import ingest
 from crawler.sources import OUTLETS
 from crawler.store.counters import Tallies
 from crawler.store.groups import LOOKUP_CHUNK
+from crawler.store.ingest import ingest
 from crawler.store.mongo import connect, ensure_collection
 from tests.conftest import article_document, expected_json, store
 

@@ -26,14 +26,7 @@ def test_fetch_without_mongo_uri_stores_in_the_embedded_store_that_db_serve_shar
     assert first.returncode == 0, first.stderr
     assert (Path(env["MONGO_EMBEDDED_PATH"]) / "WiredTiger").exists()
 
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli.main", "db", "serve", "--port", str(unused_loopback_port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    serve = db_serve(env, tmp_path, unused_loopback_port)
     try:
         line = serve.stdout.readline()
         assert f"at mongodb://127.0.0.1:{unused_loopback_port}/" in line
@@ -192,14 +185,7 @@ def test_db_serve_stopped_mid_crawl_hands_the_folder_to_a_detached_server_the_cr
 ) -> None:
     """On the old main the crawl waited MONGO_OUTAGE_LIMIT, spooled 140 of 200 and failed."""
     env = embedded(crawler_env)
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli.main", "db", "serve", "--port", str(unused_loopback_port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    serve = db_serve(env, tmp_path, unused_loopback_port)
     assert f"at mongodb://127.0.0.1:{unused_loopback_port}/" in serve.stdout.readline()
     crawl = outage_crawl(site, env, tmp_path)
     wait_for(lambda: stored(env).count_documents({}) >= 4)
@@ -230,6 +216,13 @@ def test_a_crawl_killed_right_after_its_spider_closed_keeps_its_run_record(
     assert (record["source"], record["status"], record["articles"]["new"]) == ("netease", "ok", len(IDENTS))
     status = run_crawler(["status"], env, tmp_path)
     assert " ok " in next(line for line in status.stdout.splitlines() if line.startswith("netease "))
+
+
+def db_serve(env: dict[str, str], cwd: Path, port: int) -> subprocess.Popen:
+    """`crawler db serve --port PORT` in the foreground, its output read by the test."""
+    command = [sys.executable, "-m", "crawler.cli.main", "db", "serve", "--port", str(port)]
+    piped = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    return subprocess.Popen(command, env=env, cwd=cwd, **piped)
 
 
 def embedded(env: dict[str, str]) -> dict[str, str]:

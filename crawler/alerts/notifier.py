@@ -12,12 +12,9 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import DESCENDING
-from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.settings import BaseSettings
 from twisted.internet import threads
 from twisted.internet.defer import Deferred
 
@@ -26,16 +23,18 @@ from crawler.alerts.delivery import deliver
 from crawler.alerts.messages import Endpoint, endpoints
 from crawler.frontier.workers import snapshot
 from crawler.signals import run_recorded
-from crawler.store.client import collection, store_client
-from crawler.store.counters import Tallies
+from crawler.store.extension import store_of
+from crawler.store.mongo import StoreUnavailable
+from crawler.store.repositories import Runs
 from crawler.store.spool import Spool
 
 logger = logging.getLogger(__name__)
 
 
 class AlertNotifier:
-    def __init__(self, settings: BaseSettings, targets: list[Endpoint]) -> None:
-        self.settings = settings
+    def __init__(self, crawler: Crawler, targets: list[Endpoint]) -> None:
+        self.crawler = crawler
+        settings = self.settings = crawler.settings
         self.targets = targets
         self.stale_runs = settings.getint("ALERT_STALE_RUNS")
         self.timeout = settings.getfloat("ALERT_TIMEOUT")
@@ -45,7 +44,8 @@ class AlertNotifier:
     def from_crawler(cls, crawler: Crawler) -> AlertNotifier:
         if not crawler.settings.get("MONGO_CRAWLS_COLLECTION"):
             raise NotConfigured
-        notifier = cls(crawler.settings, endpoints(crawler.settings.get("ALERT_WEBHOOKS") or []))
+        targets = endpoints(crawler.settings.get("ALERT_WEBHOOKS") or [])
+        notifier = cls(crawler, targets)
         crawler.signals.connect(notifier.run_recorded, signal=run_recorded)
         return notifier
 
@@ -59,42 +59,36 @@ class AlertNotifier:
 
     def notify(self, record: dict[str, Any]) -> None:
         source, now = record["source"], datetime.now(UTC)
+        runs = Runs(store_of(self.crawler))  # the crawl's store, built after the extensions
         try:
-            with store_client(self.settings) as client:
-                tallies = Tallies.of(client, self.settings)
-                runs = collection(client, self.settings, "MONGO_CRAWLS_COLLECTION")
-                recent = [
-                    int((r.get("articles") or {}).get("new", 0))
-                    for r in runs.find(
-                        {"source": source},
-                        {"articles.new": 1},
-                        sort=[("started_at", DESCENDING)],
-                        limit=self.stale_runs,
-                    )
-                ]
-                held = conditions(
-                    record,
-                    Observed(recent, len(Spool(self.settings.get("SPOOL_PATH"))), self._dead(source)),
-                    self.stale_runs,
-                )
-                alerts = transitions(record, held, tallies.open_alerts(source), now)
-                if not alerts:
-                    return
-                outcomes = deliver(alerts, self.targets, self.timeout, self.retries) if self.targets else []
-                reached = {o.alert for o in outcomes if o.delivered}
-                settled = [a for a in alerts if not self.targets or a in reached]
-                failures = Counter(o.endpoint.kind for o in outcomes if not o.delivered)
-                tallies.settle_alerts(
-                    source,
-                    {
-                        a.condition: {"since": now, "reasons": list(a.reasons)}
-                        for a in settled
-                        if a.state == "firing"
-                    },
-                    [a.condition for a in settled if a.state == "recovered"],
-                    dict(failures),
-                )
-        except PyMongoError as exc:
+            recent = [
+                int((r.get("articles") or {}).get("new", 0))
+                for r in runs.latest(source, {"articles.new": 1}, self.stale_runs)
+            ]
+            held = conditions(
+                record,
+                Observed(recent, len(Spool(self.settings.get("SPOOL_PATH"))), self._dead(source)),
+                self.stale_runs,
+            )
+            tallies = runs.tallies
+            alerts = transitions(record, held, tallies.open_alerts(source), now)
+            if not alerts:
+                return
+            outcomes = deliver(alerts, self.targets, self.timeout, self.retries) if self.targets else []
+            reached = {o.alert for o in outcomes if o.delivered}
+            settled = [a for a in alerts if not self.targets or a in reached]
+            failures = Counter(o.endpoint.kind for o in outcomes if not o.delivered)
+            tallies.settle_alerts(
+                source,
+                {
+                    a.condition: {"since": now, "reasons": list(a.reasons)}
+                    for a in settled
+                    if a.state == "firing"
+                },
+                [a.condition for a in settled if a.state == "recovered"],
+                dict(failures),
+            )
+        except StoreUnavailable as exc:
             logger.error("alerts for %s not worked out: the store is unreachable (%s)", source, exc)
 
     def _dead(self, source: str) -> int:

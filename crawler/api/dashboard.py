@@ -1,6 +1,6 @@
 """The operator's dashboard and /metrics, served by `crawler api` beside /fetch: read-only, under
 the same token and binding rules. Pages are built in the store's threads (the store is read with
-blocking pymongo calls), so a slow query never holds up the reactor or a running /fetch."""
+blocking calls), so a slow query never holds up the reactor or a running /fetch."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 from scrapy.settings import Settings
 from twisted.python.failure import Failure
@@ -22,17 +21,20 @@ from twisted.web.server import NOT_DONE_YET, Request
 
 from crawler.api.http import query_arg
 from crawler.api.token import TOKEN_COOKIE, authorised, matches
-from crawler.dashboard import queries
 from crawler.dashboard.pages import chart, render
 from crawler.frontier.workers import snapshot
 from crawler.runs import STATUSES
 from crawler.sources import ALL_SPIDERS, SOURCES
+from crawler.store import dashboard as queries
+from crawler.store.client import StoreClient
+from crawler.store.mongo import StoreUnavailable
 from crawler.store.spool import Spool
 
 if TYPE_CHECKING:
     from crawler.api.resources import StoreCalls
 
 HTML = b"text/html; charset=utf-8"
+Build = Callable[[StoreClient, Request], tuple[int, bytes, bytes]]  # a page: (status, content type, body)
 logger = logging.getLogger(__name__)
 
 
@@ -42,7 +44,10 @@ class Page(Resource):
     isLeaf = True
 
     def __init__(
-        self, settings: Settings, calls: StoreCalls, build: Callable[[Any, Request], tuple[int, bytes, bytes]]
+        self,
+        settings: Settings,
+        calls: StoreCalls,
+        build: Build,
     ) -> None:
         super().__init__()
         self.settings, self.calls, self.build = settings, calls, build
@@ -71,18 +76,14 @@ class Page(Resource):
                 heading="401",
                 text="Open this page once as /?token=API_TOKEN, or send Authorization: Bearer API_TOKEN.",
             )
-        db = self.calls.store.client[self.settings.get("MONGO_DATABASE")]
-        self.calls.call(self.build, db, request).addErrback(self.failure_page).addCallback(
-            lambda page: self.finish(request, *page)
-        )
+        built = self.calls.call(self.build, self.calls.store.client, request)
+        built.addErrback(self.failure_page).addCallback(lambda page: self.finish(request, *page))
         return NOT_DONE_YET
 
     @staticmethod
     def failure_page(failure: Failure) -> tuple[int, bytes, bytes]:
-        if failure.check(PyMongoError):  # expected while the store is down: one line, no traceback
-            logger.warning(
-                "dashboard page not built: the store is unreachable (%s)", str(failure.value).split(",")[0]
-            )
+        if failure.check(StoreUnavailable):  # expected while the store is down: one line, no traceback
+            logger.warning("dashboard page not built: the store is unreachable (%s)", failure.value)
             return 503, HTML, render("message.html", heading="503", text="the store is unreachable")
         logger.error("dashboard page failed: %s", failure.getTraceback())
         return 500, HTML, render("message.html", heading="500", text="this page failed; the log says why")
@@ -97,8 +98,9 @@ class Page(Resource):
         request.finish()
 
 
-def overview(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
-    def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
+def overview(settings: Settings) -> Build:
+    def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
+        db = store.database
         data = queries.overview(db, settings, datetime.now(UTC))
         svg = chart(data["days"], data["per_day"], list(ALL_SPIDERS))
         return 200, HTML, render("overview.html", sources=data["sources"], days=data["days"], chart=svg)
@@ -106,8 +108,9 @@ def overview(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, b
     return build
 
 
-def source(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
-    def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
+def source(settings: Settings) -> Build:
+    def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
+        db = store.database
         name = (request.postpath or [b""])[0].decode("utf-8", "replace")
         if name not in ALL_SPIDERS:
             return 404, HTML, render("message.html", heading="404", text=f"no source named {name}")
@@ -116,15 +119,17 @@ def source(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, byt
     return build
 
 
-def stories(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
-    def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
+def stories(settings: Settings) -> Build:
+    def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
+        db = store.database
         return 200, HTML, render("stories.html", groups=queries.stories(db, settings, datetime.now(UTC)))
 
     return build
 
 
-def search(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
-    def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
+def search(settings: Settings) -> Build:
+    def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
+        db = store.database
         query = query_arg(request, b"q")[:200]
         found = queries.found(db, settings, query) if query.strip() else None
         return (
@@ -142,8 +147,9 @@ def search(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, byt
     return build
 
 
-def article(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
-    def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
+def article(settings: Settings) -> Build:
+    def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
+        db = store.database
         url = query_arg(request, b"url")
         found = queries.article(db, settings, url) if url else None
         if found is None:
@@ -153,13 +159,13 @@ def article(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, by
     return build
 
 
-def metrics(settings: Settings) -> Callable[[Any, Request], tuple[int, bytes, bytes]]:
-    def build(db: Any, request: Request) -> tuple[int, bytes, bytes]:
+def metrics(settings: Settings) -> Build:
+    def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
         registry = CollectorRegistry()
         try:
-            counts: dict[str, dict[str, Any]] | None = queries.metric_counts(db, settings)
-        except PyMongoError as exc:  # /metrics still answers, so that the store being down is alerted on
-            logger.warning("/metrics: the store is unreachable (%s)", str(exc).split(",")[0])
+            counts: dict[str, dict[str, Any]] | None = queries.metric_counts(store.database, settings)
+        except StoreUnavailable as exc:  # /metrics still answers, so that the store being down is alerted on
+            logger.warning("/metrics: the store is unreachable (%s)", exc)
             counts = None
         registry.register(StoreCollector(counts))
         registry.register(SpoolCollector(Spool(settings.get("SPOOL_PATH"))))

@@ -17,7 +17,6 @@ import logging
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar, cast
 
-from pymongo.errors import PyMongoError
 from scrapy.crawler import CrawlerRunner
 from scrapy.settings import Settings
 from twisted.internet import defer, reactor, threads
@@ -32,12 +31,13 @@ from crawler.api.guard import allowed_from
 from crawler.api.http import query_arg
 from crawler.api.token import authorised
 from crawler.failures import Problem, Reason
-from crawler.ingest import Store
 from crawler.netguard import Refused, check_target
 from crawler.ondemand import OnDemand, Outcome
 from crawler.sources import OUTLETS, stored_url
+from crawler.store.client import StoreClient
 from crawler.store.history import history
-from crawler.store.mongo import StoreUnavailable
+from crawler.store.ingest import Store
+from crawler.store.mongo import StoreUnavailable, translated
 from crawler.urls import BadURL
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class StoreCalls:
     """The process's one store and the threads that talk to it."""
 
     def __init__(self, settings: Settings) -> None:
-        self.store = Store(settings, OUTLETS)
+        self.store = Store(StoreClient(settings), OUTLETS)
         self.pool = ThreadPool(minthreads=1, maxthreads=8, name="store")
         self.pool.start()
         reactor.addSystemEventTrigger("during", "shutdown", self.pool.stop)
@@ -69,7 +69,11 @@ class StoreCalls:
         self.waiting: list[defer.Deferred[None]] = []  # /health calls waiting for the ping in flight
 
     def call(self, function: Callable[..., T], *args: Any) -> defer.Deferred[T]:
-        return threads.deferToThreadPool(cast(IReactorFromThreads, reactor), self.pool, function, *args)
+        """`function` in the store's threads; the store's own errors come as StoreUnavailable."""
+        pool = self.pool
+        return threads.deferToThreadPool(
+            cast(IReactorFromThreads, reactor), pool, translated(function), *args
+        )
 
     def prepare(self) -> None:
         """Validator, indexes and the spool's replay, once, off the reactor; a store that is down
@@ -91,7 +95,7 @@ class StoreCalls:
         answer: defer.Deferred[None] = defer.Deferred()
         self.waiting.append(answer)
         if len(self.waiting) == 1:
-            self.call(self.store.client.admin.command, "ping").addBoth(self._answer_waiting)
+            self.call(self.store.client.ping).addBoth(self._answer_waiting)
         return answer.addTimeout(HEALTH_DEADLINE, reactor)
 
     def _answer_waiting(self, result: Any) -> None:
@@ -231,12 +235,12 @@ class HistoryResource(StoreResource):
         store = self.calls.store
 
         def read() -> dict[str, Any]:
-            versions = store.keeping.versions
-            assert versions is not None
             try:
+                versions = store.keeping.versions
+                assert versions is not None
                 entries = history(store.articles, versions, url, diff)
-            except PyMongoError as exc:
-                raise ApiError(503, f"store unreachable: {str(exc).split(',')[0]}") from None
+            except StoreUnavailable as exc:
+                raise ApiError(503, f"store unreachable: {exc}") from None
             if entries is None:
                 raise ApiError(404, f"{url} is not stored")
             return {"url": url, "history": entries}

@@ -10,15 +10,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from pymongo.errors import PyMongoError
-
 from crawler.cli.export import moment
 from crawler.cli.settings import load_settings
-from crawler.ingest import Store
 from crawler.sources import OUTLETS
+from crawler.store.client import StoreClient
 from crawler.store.embedded import AlreadyServed, NotStarted, last_port, serve, stop
+from crawler.store.ingest import Store
 from crawler.store.mongo import StoreUnavailable
-from crawler.store.regroup import Checkpoint, Selection, regroup
+from crawler.store.regroup import Checkpoint, Selection, regroup, selected
 from crawler.urls import is_loopback
 
 STOP_POLL_SECONDS = 0.5
@@ -94,7 +93,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_replay(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    store = Store(settings, OUTLETS)
+    store = Store(StoreClient(settings), OUTLETS)
     try:
         done = store.prepare()
     except StoreUnavailable as exc:
@@ -121,18 +120,17 @@ def run_regroup(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     settings = load_settings(args)
-    store = Store(settings, OUTLETS)
+    store = Store(StoreClient(settings), OUTLETS)
     checkpoint = Checkpoint(Path(f"{settings.get('SPOOL_PATH')}.regroup"))
     if args.restart:
         checkpoint.clear()
     try:
         store.prepare()
         selection = Selection(args.source, args.since)
-        query = selection.query()
-        total = store.articles.count_documents(query) if query else store.articles.estimated_document_count()
+        total = selected(store.articles, selection)
         with tqdm(total=total, unit=" articles", file=sys.stderr, mininterval=0.5) as bar:
             done = regroup(store.articles, store.outlets, store.thresholds, selection, checkpoint, bar.update)
-    except (StoreUnavailable, PyMongoError) as exc:
+    except StoreUnavailable as exc:
         print(
             f"crawler: store {store.uri} unavailable ({exc}); run the same command again to go on from "
             f"{checkpoint.path}",

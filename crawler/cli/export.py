@@ -8,10 +8,8 @@ from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.errors import PyMongoError
-
 from crawler.cli.settings import load_settings
-from crawler.store.client import collection, store_client, unavailable
+from crawler.store.client import StoreClient
 from crawler.store.export import ExportFilter, documents, write_csv, write_jsonl
 from crawler.store.mongo import StoreUnavailable
 
@@ -46,18 +44,14 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     selection = ExportFilter(args.since, args.until, tuple(args.source), args.canonical, args.removed)
     write = write_csv if args.format == "csv" else write_jsonl
+    store = StoreClient(settings)
     try:
-        with store_client(settings) as client:
-            articles = collection(client, settings)
-            target = (
-                open(args.output, "w", encoding="utf-8", newline="")
-                if args.output
-                else nullcontext(sys.stdout)
-            )
-            with target as out:
-                count = write(documents(articles, selection), out)
-    except (PyMongoError, StoreUnavailable) as exc:
-        print(f"crawler: {unavailable(settings, exc)}", file=sys.stderr)
+        with store:
+            out_file = open(args.output, "w", encoding="utf-8", newline="") if args.output else None
+            with out_file or nullcontext(sys.stdout) as out:
+                count = write(documents(store.collection(), selection), out)
+    except StoreUnavailable as exc:
+        print(f"crawler: {store.unavailable(exc)}", file=sys.stderr)
         return 1
     print(f"exported {count} article(s)", file=sys.stderr)
     return 0

@@ -12,9 +12,10 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.utils.reactor import install_reactor
 
 from crawler.cli.settings import load_settings
-from crawler.ingest import Store
 from crawler.ondemand import OnDemand
 from crawler.sources import OUTLETS
+from crawler.store.client import StoreClient
+from crawler.store.ingest import Store
 
 
 def add_parser(commands: Any) -> None:
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         settings.set("FETCH_TIMEOUT", args.timeout, priority="cmdline")
     # what a user acts on is the one line per URL below; the log is for finding out why
     settings.set("LOG_LEVEL", "INFO" if args.verbose else "CRITICAL", priority="spider")
-    store = None if args.no_store else Store(settings, OUTLETS)
+    store = None if args.no_store else Store(StoreClient(settings), OUTLETS)
     install_reactor(settings["TWISTED_REACTOR"])  # before the crawlers OnDemand builds
     process = CrawlerProcess(settings)
     ondemand = OnDemand(process, settings, store)

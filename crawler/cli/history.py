@@ -7,11 +7,9 @@ import json
 import sys
 from typing import Any
 
-from pymongo.errors import PyMongoError
-
 from crawler.cli.settings import load_settings
 from crawler.sources import stored_url
-from crawler.store.client import collection, store_client, unavailable
+from crawler.store.client import StoreClient
 from crawler.store.history import history
 from crawler.store.mongo import StoreUnavailable
 from crawler.urls import BadURL
@@ -33,16 +31,14 @@ def run(args: argparse.Namespace) -> int:
     except BadURL as exc:
         print(f"crawler: {exc}", file=sys.stderr)
         return 2
+    store = StoreClient(settings)
     try:
-        with store_client(settings) as client:
+        with store:
             entries = history(
-                collection(client, settings),
-                collection(client, settings, "MONGO_VERSIONS_COLLECTION"),
-                url,
-                args.diff,
+                store.collection(), store.collection("MONGO_VERSIONS_COLLECTION"), url, args.diff
             )
-    except (PyMongoError, StoreUnavailable) as exc:
-        print(f"crawler: {unavailable(settings, exc)}", file=sys.stderr)
+    except StoreUnavailable as exc:
+        print(f"crawler: {store.unavailable(exc)}", file=sys.stderr)
         return 1
     if entries is None:
         print(f"crawler: {url} is not stored", file=sys.stderr)

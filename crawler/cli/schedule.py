@@ -8,7 +8,6 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from pymongo.errors import PyMongoError
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
@@ -20,8 +19,9 @@ from crawler.frontier.workers import redis_client
 from crawler.recurring import Runs, scheduler, triggers
 from crawler.runs import exit_code
 from crawler.sources import SOURCES
-from crawler.store.client import store_client
+from crawler.store.client import StoreClient
 from crawler.store.counters import Tallies
+from crawler.store.mongo import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +36,9 @@ def add_parser(commands: Any) -> None:
 def last_starts(settings: Settings, names: list[str]) -> dict[str, datetime]:
     """When each source last ran, from the run records; with the store down, every source is due."""
     try:
-        with store_client(settings) as client:
-            last = Tallies.of(client, settings).last_runs(names)
-    except PyMongoError as exc:
+        with StoreClient(settings) as store:
+            last = Tallies.of(store.database, settings).last_runs(names)
+    except StoreUnavailable as exc:
         logger.warning("run records unavailable (%s): every source runs now", exc)
         return {}
     return {name: record["started_at"] for name, record in last.items()}

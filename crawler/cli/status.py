@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
-from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from crawler.cli.settings import load_settings
@@ -17,7 +16,7 @@ from crawler.frontier.workers import snapshot
 from crawler.recurring import next_run, triggers
 from crawler.runs import problems
 from crawler.sources import ALL_SPIDERS, SOURCES
-from crawler.store.client import store_client, unavailable
+from crawler.store.client import StoreClient
 from crawler.store.counters import Tallies, last_runs_in
 from crawler.store.mongo import StoreUnavailable
 
@@ -34,11 +33,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"crawler: {exc}", file=sys.stderr)
         return 2
+    store = StoreClient(settings)
     try:
-        with store_client(settings) as client:
-            tallied = Tallies.of(client, settings).of_sources(list(ALL_SPIDERS))
-    except (PyMongoError, StoreUnavailable) as exc:
-        print(f"crawler: {unavailable(settings, exc)}", file=sys.stderr)
+        with store:
+            tallied = Tallies.of(store.database, settings).of_sources(list(ALL_SPIDERS))
+    except StoreUnavailable as exc:
+        print(f"crawler: {store.unavailable(exc)}", file=sys.stderr)
         return 1
     last = last_runs_in(tallied)
     rows = [

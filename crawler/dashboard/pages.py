@@ -11,11 +11,21 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from crawler.dashboard.queries import local
 from crawler.runs import problems
+from crawler.store.counters import DAY_ZONE
 
 COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7")
 CHART_HEIGHT, BAR, GAP = 160, 18, 4
+
+
+def local(moment: datetime | None) -> str:
+    """A time as the dashboard shows it: Asia/Shanghai, with the offset."""
+    if moment is None:
+        return "—"
+    shown = moment.astimezone(DAY_ZONE)
+    offset = shown.strftime("%z")
+    return f"{shown:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
+
 
 env = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),

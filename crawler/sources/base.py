@@ -157,7 +157,7 @@ class SourceSpider(scrapy.Spider):
             scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, meta={"listing_depth": 0})
             for url in self.discovery_urls()
         ]
-        rechecks = recheck_requests(due(self.settings, self.name), self.parse, self.on_error)
+        rechecks = recheck_requests(due(self.crawler, self.name), self.parse, self.on_error)
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("recheck/due", len(rechecks))
         return listings + rechecks

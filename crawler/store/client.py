@@ -1,12 +1,20 @@
-"""The store a component talks to: MONGO_URI, or the embedded server on MONGO_EMBEDDED_PATH.
+"""The store a process talks to: MONGO_URI, or the embedded server on MONGO_EMBEDDED_PATH.
 
-Every client asks for journalled writes (`journal=True`): a write is acknowledged once it is in
-the server's journal on disk, so an article counted as stored survives the server's crash."""
+`StoreClient` is a process's (or a crawl's) one connection: opened on first use, so a command or a
+crawl that never needs the store never starts it, and one that cannot reach it fails its writes,
+which spool, rather than itself. Every client asks for journalled writes (`journal=True`): a write
+is acknowledged once it is in the server's journal on disk. The embedded server is started again
+should it go away while the client lives (`Revive`)."""
 
 from __future__ import annotations
 
+from functools import cached_property
+from pathlib import Path
+from types import TracebackType
+
 from pymongo import MongoClient
 from pymongo.collection import Collection
+from pymongo.database import Database
 from pymongo.errors import PyMongoError
 from pymongo.monitoring import ServerHeartbeatListener
 from scrapy.settings import BaseSettings
@@ -15,58 +23,60 @@ from crawler.store.embedded import NotStarted, Revive, ensure_served
 from crawler.store.mongo import StoreUnavailable, connect, redact
 
 
-def store_name(settings: BaseSettings) -> str:
-    """The store as messages name it: MONGO_URI without its user info, or the embedded folder."""
-    if uri := settings.get("MONGO_URI"):
-        return redact(str(uri))
-    return f"the embedded store on {settings.get('MONGO_EMBEDDED_PATH')}"
-
-
-def unavailable(settings: BaseSettings, exc: PyMongoError | StoreUnavailable) -> str:
-    """One line naming the store and why it did not answer, without credentials."""
-    why = exc if isinstance(exc, StoreUnavailable) else StoreUnavailable.from_error(exc)
-    return f"store {store_name(settings)} unavailable: {why}"
-
-
-def store_uri(settings: BaseSettings) -> str:
-    """Raises StoreUnavailable when the embedded server cannot be started."""
-    if uri := settings.get("MONGO_URI"):
-        return str(uri)
-    try:
-        path, idle_exit = settings.get("MONGO_EMBEDDED_PATH"), settings.getfloat("MONGO_EMBEDDED_IDLE_EXIT")
-        return ensure_served(path, idle_exit)
-    except NotStarted as exc:
-        raise StoreUnavailable(str(exc)) from None
-
-
-def store_client(settings: BaseSettings) -> MongoClient:
-    listeners: list[ServerHeartbeatListener] = []
-    if not settings.get("MONGO_URI"):  # the embedded server: started again should it go away
-        listeners.append(
-            Revive(settings.get("MONGO_EMBEDDED_PATH"), settings.getfloat("MONGO_EMBEDDED_IDLE_EXIT"))
-        )
-    return connect(store_uri(settings), settings.getint("MONGO_TIMEOUT_MS"), listeners)
-
-
-def collection(
-    client: MongoClient, settings: BaseSettings, name_setting: str = "MONGO_COLLECTION"
-) -> Collection:
-    return client[settings.get("MONGO_DATABASE")][settings.get(name_setting)]
-
-
-class LazyStore:
-    """A connection a crawl component opens on first use (many crawls never need it) and closes
-    when the crawl ends."""
-
+class StoreClient:
     def __init__(self, settings: BaseSettings) -> None:
         self.settings = settings
-        self.client: MongoClient | None = None
+        self.embedded = None if settings.get("MONGO_URI") else Path(settings.get("MONGO_EMBEDDED_PATH"))
+        self.name = (  # as messages name it: never with credentials
+            redact(str(settings.get("MONGO_URI")))
+            if self.embedded is None
+            else f"the embedded store on {self.embedded}"
+        )
+
+    @cached_property
+    def mongo(self) -> MongoClient:
+        """Raises StoreUnavailable when the embedded server cannot be started (tried again on the
+        next use)."""
+        listeners: list[ServerHeartbeatListener] = []
+        if self.embedded is None:
+            uri = str(self.settings.get("MONGO_URI"))
+        else:
+            idle_exit = self.settings.getfloat("MONGO_EMBEDDED_IDLE_EXIT")
+            try:
+                uri = ensure_served(str(self.embedded), idle_exit)
+            except NotStarted as exc:
+                raise StoreUnavailable(str(exc)) from None
+            listeners.append(Revive(str(self.embedded), idle_exit))
+        return connect(uri, self.settings.getint("MONGO_TIMEOUT_MS"), listeners)
+
+    @property
+    def database(self) -> Database:
+        return self.mongo[self.settings.get("MONGO_DATABASE")]
 
     def collection(self, name_setting: str = "MONGO_COLLECTION") -> Collection:
-        self.client = self.client or store_client(self.settings)
-        return collection(self.client, self.settings, name_setting)
+        return self.database[self.settings.get(name_setting)]
+
+    def ping(self) -> None:
+        """Raises StoreUnavailable when the store does not answer."""
+        try:
+            self.mongo.admin.command("ping")
+        except PyMongoError as exc:
+            raise StoreUnavailable.from_error(exc) from exc
+
+    def unavailable(self, exc: PyMongoError | StoreUnavailable) -> str:
+        """One line naming the store and why it did not answer, without credentials."""
+        why = exc if isinstance(exc, StoreUnavailable) else StoreUnavailable.from_error(exc)
+        return f"store {self.name} unavailable: {why}"
 
     def close(self) -> None:
-        if self.client is not None:
-            self.client.close()
-            self.client = None
+        if "mongo" in self.__dict__:
+            self.mongo.close()
+            del self.mongo
+
+    def __enter__(self) -> StoreClient:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()

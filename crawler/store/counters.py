@@ -1,5 +1,6 @@
 """Tallies kept at write time, so that the dashboard, /metrics and `crawler status` never count
-the articles collection nor scan the run records:
+the articles collection nor scan the run records (each method raises StoreUnavailable when the
+store does not answer):
 
 - `daily_counts` (MONGO_COUNTERS_COLLECTION): per source and day (Asia/Shanghai), articles stored
   and the copies among them;
@@ -16,9 +17,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pymongo import ASCENDING, IndexModel, MongoClient, UpdateOne
+from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.collection import Collection
+from pymongo.database import Database
 from scrapy.settings import BaseSettings
+
+from crawler.store.mongo import translated
 
 DAY_ZONE = ZoneInfo("Asia/Shanghai")
 DAILY_INDEXES = [
@@ -37,15 +41,16 @@ class Tallies:
     sources: Collection
 
     @classmethod
-    def of(cls, client: MongoClient, settings: BaseSettings) -> Tallies:
-        db = client[settings.get("MONGO_DATABASE")]
+    def of(cls, db: Database, settings: BaseSettings) -> Tallies:
         return cls(
             db[settings.get("MONGO_COUNTERS_COLLECTION")], db[settings.get("MONGO_SOURCES_COLLECTION")]
         )
 
+    @translated
     def ensure(self) -> None:
         self.daily.create_indexes(DAILY_INDEXES)
 
+    @translated
     def count_stored(self, created: list[dict[str, Any]], copies: set[str]) -> None:
         """Add a batch's new articles (and which of them are copies) to their source and day."""
         articles = Counter((d["source"], day_of(d["fetched_at"])) for d in created)
@@ -78,6 +83,7 @@ class Tallies:
             ordered=False,
         )
 
+    @translated
     def record_run(self, record: dict[str, Any]) -> None:
         """Keep a source's last run, and add the run to its totals."""
         increments = {f"runs.{record['status']}": 1, "errors": record["errors"]["total"]}
@@ -86,10 +92,12 @@ class Tallies:
             {"_id": record["source"]}, {"$set": {"last_run": record}, "$inc": increments}, upsert=True
         )
 
+    @translated
     def open_alerts(self, source: str) -> set[str]:
         found = self.sources.find_one({"_id": source}, {"alerts": 1}) or {}
         return set(found.get("alerts") or {})
 
+    @translated
     def settle_alerts(
         self, source: str, opened: dict[str, dict[str, Any]], closed: list[str], failures: dict[str, int]
     ) -> None:
@@ -104,10 +112,12 @@ class Tallies:
         if update:
             self.sources.update_one({"_id": source}, update, upsert=True)
 
+    @translated
     def of_sources(self, names: list[str]) -> dict[str, dict[str, Any]]:
         """Each source's document, for sources that have one."""
         return {d["_id"]: d for d in self.sources.find({"_id": {"$in": names}})}
 
+    @translated
     def last_runs(self, names: list[str]) -> dict[str, dict[str, Any]]:
         return last_runs_in(self.of_sources(names))
 

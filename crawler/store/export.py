@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
 from pymongo.collection import Collection
+from pymongo.errors import PyMongoError
 
 from crawler.store.jsonout import FIELD_ORDER, article_json
+from crawler.store.mongo import StoreUnavailable
 
 BATCH = 500  # documents per cursor batch
 
@@ -44,8 +46,12 @@ class ExportFilter:
         return query
 
 
-def documents(collection: Collection, selection: ExportFilter) -> Iterable[dict[str, Any]]:
-    return collection.find(selection.query(), {"_id": 0, "dedup": 0}, batch_size=BATCH)
+def documents(collection: Collection, selection: ExportFilter) -> Iterator[dict[str, Any]]:
+    """The selected articles, read in batches; raises StoreUnavailable, also half way through."""
+    try:
+        yield from collection.find(selection.query(), {"_id": 0, "dedup": 0}, batch_size=BATCH)
+    except PyMongoError as exc:
+        raise StoreUnavailable.from_error(exc) from exc
 
 
 def write_jsonl(docs: Iterable[dict[str, Any]], out: TextIO) -> int:

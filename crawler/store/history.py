@@ -10,6 +10,7 @@ from typing import Any
 from pymongo.collection import Collection
 
 from crawler.changes import unified
+from crawler.store.mongo import translated
 from crawler.store.versions import current_version
 
 TIMELINE_FIELDS = {
@@ -27,6 +28,7 @@ TIMELINE_FIELDS = {
 }
 
 
+@translated
 def history(
     articles: Collection, versions: Collection, url: str, diff: bool = False
 ) -> list[dict[str, Any]] | None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 from pymongo import InsertOne, MongoClient, UpdateOne
 from pymongo.client_session import ClientSession
@@ -28,6 +29,8 @@ from crawler.store.schema import INDEXES, VALIDATOR
 from crawler.store.versions import backfill_op, next_check, returned, version_op
 
 logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 VALIDATION_FAILED = 121  # MongoDB error code: document failed validation
 DUPLICATE_KEY = 11000  # MongoDB error code: a unique index already holds the key
@@ -53,6 +56,20 @@ class StoreUnavailable(Exception):
         )
         code = exc.code if isinstance(exc, OperationFailure) else None
         return cls(redact(first), disk_full=code == OUT_OF_DISK_SPACE)
+
+
+def translated(function: Callable[P, T]) -> Callable[P, T]:
+    """`function` raising StoreUnavailable where pymongo raises: callers outside crawler/store/
+    handle one exception and never import pymongo."""
+
+    @wraps(function)
+    def call(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return function(*args, **kwargs)
+        except PyMongoError as exc:
+            raise StoreUnavailable.from_error(exc) from exc
+
+    return call
 
 
 def redact(text: str) -> str:

@@ -29,6 +29,7 @@ from crawler.dedup.index import as_document
 from crawler.dedup.original import Outlets
 from crawler.dedup.similarity import Thresholds
 from crawler.store.groups import FIELDS, join, own_cluster_id
+from crawler.store.mongo import translated
 from crawler.store.schema import stored_dedup
 
 BATCH = 200  # articles read at once, and between checkpoints
@@ -87,6 +88,14 @@ class Checkpoint:
         self.path.unlink(missing_ok=True)
 
 
+@translated
+def selected(articles: Collection, selection: Selection) -> int:
+    """How many articles the selection holds (an estimate for all of them: no scan)."""
+    query = selection.query()
+    return articles.count_documents(query) if query else articles.estimated_document_count()
+
+
+@translated
 def regroup(
     articles: Collection,
     outlets: Outlets,

@@ -3,28 +3,24 @@ the spool's replay): versioned writes, then each new or changed article joined t
 group, then the day's counters. Only the writes can fail the batch; a grouping or counting
 failure loses nothing (the article is stored, and its next change regroups it).
 
-`Store` is the one way a process opens the store for writing: one client, the collection with
+`Store` is the one way a process writes articles: over its one StoreClient, the collection with
 its validator and indexes, the tallies, the spool replayed, the grouping thresholds of the
-settings; `crawler crawl`, `crawler fetch`, `crawler db replay` and the API all open it so."""
+settings; `crawler crawl`, `crawler fetch`, `crawler db replay` and the API all write so."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-from pymongo import MongoClient
 from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
-from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from crawler.dedup.original import Outlets
 from crawler.dedup.similarity import DEFAULT, Thresholds
-from crawler.store.client import collection, store_client, store_name
+from crawler.store.client import StoreClient
 from crawler.store.counters import Tallies
 from crawler.store.embedded import disk_full
 from crawler.store.groups import alone, join
@@ -84,7 +80,7 @@ def ingest(
             done.originals += 1
     try:
         tallies.count_stored(done.written.created, done.copies)
-    except PyMongoError as exc:
+    except StoreUnavailable as exc:
         logger.warning(
             "%d article(s) stored, but the daily counters were not updated: %s",
             len(done.written.created),
@@ -103,38 +99,32 @@ def thresholds_from(settings: BaseSettings) -> Thresholds:
 
 
 class Store:
-    """The store a process writes to, opened once: the client (connected on first use, so that a
-    store that cannot be reached, or started, fails the writes, which spool, not the command),
-    the articles collection, the tallies, the spool and the thresholds, all from the settings, and
-    what grouping knows of the sources (`crawler.sources.OUTLETS`), passed in by the caller."""
+    """The articles' writer of a process: versioned writes and grouping over its StoreClient, the
+    tallies, the spool and the thresholds, all from the settings, and what grouping knows of the
+    sources (`crawler.sources.OUTLETS`), passed in by the caller. Nothing connects before the first
+    write or read, so a store that cannot be reached, or started, fails them, not the command."""
 
-    def __init__(self, settings: BaseSettings, outlets: Outlets) -> None:
-        self.settings = settings
-        self.uri = store_name(settings)  # for messages: no credentials
+    def __init__(self, client: StoreClient, outlets: Outlets) -> None:
+        settings = client.settings
+        self.client = client
+        self.uri = client.name  # for messages: no credentials
         self.spool = Spool(settings.get("SPOOL_PATH"))
         self.thresholds = thresholds_from(settings)
         self.schedule = parse_schedule(settings.get("RECHECK_SCHEDULE"))
         self.outlets = outlets
         self.prepared = False
-        self.embedded = None if settings.get("MONGO_URI") else Path(settings.get("MONGO_EMBEDDED_PATH"))
-
-    @cached_property
-    def client(self) -> MongoClient:
-        """Raises StoreUnavailable when the embedded server cannot be started (and is tried again
-        on the next use)."""
-        return store_client(self.settings)
 
     @property
     def articles(self) -> Collection:
-        return collection(self.client, self.settings)
+        return self.client.collection()
 
     @property
     def tallies(self) -> Tallies:
-        return Tallies.of(self.client, self.settings)
+        return Tallies.of(self.client.database, self.client.settings)
 
     @property
     def keeping(self) -> Keeping:
-        return Keeping(collection(self.client, self.settings, "MONGO_VERSIONS_COLLECTION"), self.schedule)
+        return Keeping(self.client.collection("MONGO_VERSIONS_COLLECTION"), self.schedule)
 
     def prepare(self) -> Replayed:
         """Collection, validator, indexes and tallies made ready, then the spool replayed; once
@@ -164,7 +154,7 @@ class Store:
         acknowledged last before its panic can be missing after recovery (5 of 85 in
         bench/disk_full.py's runs): so the crawler stops writing before the disk is full, as
         Elasticsearch's flood-stage watermark does, and spools instead."""
-        if self.embedded is not None and (full := disk_full(self.embedded)):
+        if self.client.embedded is not None and (full := disk_full(self.client.embedded)):
             raise StoreUnavailable(full, disk_full=True)
 
     def check(self, checks: list[Check]) -> int:
@@ -185,16 +175,9 @@ class Store:
         the server said so, or the embedded store's folder lacks the room its journal needs."""
         if exc.disk_full:
             return str(exc)
-        return disk_full(self.embedded) if self.embedded is not None else None  # it filled meanwhile
+        return (
+            disk_full(self.client.embedded) if self.client.embedded is not None else None
+        )  # it filled meanwhile
 
     def close(self) -> None:
-        if "client" in self.__dict__:
-            self.client.close()
-            del self.client
-
-
-class StoreCrawler(Crawler):
-    """A crawler that writes to a store its process opened already (the API's one client),
-    instead of opening its own."""
-
-    store: Store | None = None
+        self.client.close()

@@ -1,4 +1,5 @@
-"""What the dashboard shows, read from the store by plain functions (testable without a server).
+"""What the dashboard shows, read from the store by plain functions (testable without a server);
+they raise pymongo's errors, which the API's store threads turn into StoreUnavailable.
 
 None of them counts or scans the articles collection: totals and per-day figures come from the
 counters kept at write time (store/counters.py), runs from the small `crawls` collection, and
@@ -18,7 +19,7 @@ from scrapy.settings import BaseSettings
 
 from crawler.recurring import next_run, triggers
 from crawler.sources import ALL_SPIDERS, SOURCES
-from crawler.store.counters import DAY_ZONE, Tallies, day_of
+from crawler.store.counters import Tallies, day_of
 from crawler.store.history import history
 from crawler.store.search import Found, search
 
@@ -36,9 +37,7 @@ def names(settings: BaseSettings) -> tuple[str, str]:
 
 
 def tallies(db: Database, settings: BaseSettings) -> Tallies:
-    return Tallies(
-        db[settings.get("MONGO_COUNTERS_COLLECTION")], db[settings.get("MONGO_SOURCES_COLLECTION")]
-    )
+    return Tallies.of(db, settings)
 
 
 def overview(db: Database, settings: BaseSettings, now: datetime) -> dict[str, Any]:
@@ -156,12 +155,3 @@ def timeline(db: Database, settings: BaseSettings, url: str) -> list[dict[str, A
 def metric_counts(db: Database, settings: BaseSettings) -> dict[str, dict[str, Any]]:
     """Totals since the store began, per source, as kept at write time: for /metrics."""
     return tallies(db, settings).of_sources(list(ALL_SPIDERS))
-
-
-def local(moment: datetime | None) -> str:
-    """A time as the dashboard shows it: Asia/Shanghai, with the offset."""
-    if moment is None:
-        return "—"
-    shown = moment.astimezone(DAY_ZONE)
-    offset = shown.strftime("%z")
-    return f"{shown:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
