@@ -79,13 +79,14 @@ CHILD = (
 # --stages: the CPU seconds (thread time) of each stage an article passes in the crawler, so the
 # cost of the pipelines is read off stage by stage, beside what the same extraction costs with
 # them off: the spider's extract, each synchronous pipeline, the store pipeline's to_document (its
-# part of the reactor thread) and its batch writes (a thread of their own)
+# part of the reactor thread) and its writer's batches (a thread of their own)
 STAGES = (
     "import atexit, sys, time\n"
     "import crawler.pipelines\n"
     "from scrapy.utils.misc import load_object\n"
     "from crawler import settings\n"
     "from crawler.sources.base import SourceSpider\n"
+    "from crawler.store.writer import Writer\n"
     "spent = {}\n"
     "def timing(call, label):\n"
     "    def timed_call(*args, **kwargs):\n"
@@ -100,7 +101,7 @@ STAGES = (
     "    cls = load_object(path)\n"
     "    if cls is crawler.pipelines.MongoPipeline:\n"
     "        crawler.pipelines.to_document = timing(crawler.pipelines.to_document, 'to_document')\n"
-    "        cls._write_batch = timing(cls._write_batch, 'store writes')\n"
+    "        Writer.write = timing(Writer.write, 'store writes')\n"
     "    else:\n"
     "        cls.process_item = timing(cls.process_item, cls.__name__.removesuffix('Pipeline').lower())\n"
     "atexit.register(lambda: print('STAGES', *(f'{k} {v:.2f}' for k, v in spent.items()), file=sys.stderr))\n"

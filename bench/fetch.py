@@ -11,6 +11,7 @@ the run. Prints each run's seconds, then the first, the tenth and the median of 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import signal
@@ -22,8 +23,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.conftest import page_bytes  # noqa: E402
 from tests.site import Site  # noqa: E402
+
+PAGE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pages" / "flat_002.html.gz"
 
 
 def main() -> None:
@@ -31,7 +33,7 @@ def main() -> None:
     parser.add_argument("--times", type=int, default=10)
     args = parser.parse_args()
     site = Site()
-    url = site.add("/reader/002.html", page_bytes("flat_002"))
+    url = site.add("/reader/002.html", gzip.decompress(PAGE.read_bytes()))
     with tempfile.TemporaryDirectory() as work:
         env = {k: v for k, v in os.environ.items() if k != "MONGO_URI" and not k.lower().endswith("_proxy")}
         env |= {"MONGO_EMBEDDED_PATH": f"{work}/mongo", "SPOOL_PATH": f"{work}/spool.jsonl"}
