@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from crawler.cli.settings import load_settings
+from crawler.cli.settings import known_sources, load_settings
 from crawler.runs import exit_code
 from crawler.sources import SOURCES
 
@@ -21,12 +20,7 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    unknown = [s for s in args.sources if s not in SOURCES]
-    if unknown:
-        print(
-            f"crawler: unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}", file=sys.stderr
-        )
-        return 2
+    known_sources(args.sources, SOURCES)
     process = CrawlerProcess(load_settings(args))
     crawlers = [process.create_crawler(SOURCES[name]) for name in args.sources or SOURCES]
     for crawler in crawlers:

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from crawler.cli.export import moment
-from crawler.cli.settings import load_settings
-from crawler.sources import OUTLETS
+from crawler.cli.settings import known_sources, load_settings
+from crawler.sources import ALL_SPIDERS, OUTLETS
 from crawler.store.client import StoreClient
 from crawler.store.embedded import AlreadyServed, NotStarted, last_port, serve, stop
 from crawler.store.ingest import Store
@@ -120,6 +120,7 @@ def run_regroup(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     settings = load_settings(args)
+    known_sources([args.source] if args.source else [], ALL_SPIDERS)
     store = Store(StoreClient(settings), OUTLETS)
     checkpoint = Checkpoint(Path(f"{settings.get('SPOOL_PATH')}.regroup"))
     if args.restart:

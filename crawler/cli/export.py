@@ -8,7 +8,8 @@ from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
-from crawler.cli.settings import load_settings
+from crawler.cli.settings import known_sources, load_settings
+from crawler.sources import ALL_SPIDERS
 from crawler.store.client import StoreClient
 from crawler.store.export import ExportFilter, documents, write_csv, write_jsonl
 from crawler.store.mongo import StoreUnavailable
@@ -42,9 +43,13 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
+    known_sources(args.source, ALL_SPIDERS)
     selection = ExportFilter(args.since, args.until, tuple(args.source), args.canonical, args.removed)
     write = write_csv if args.format == "csv" else write_jsonl
     store = StoreClient(settings)
+    if nothing := store.missing():
+        print(f"crawler: {nothing}", file=sys.stderr)
+        return 1
     try:
         with store:
             out_file = open(args.output, "w", encoding="utf-8", newline="") if args.output else None
@@ -52,6 +57,11 @@ def run(args: argparse.Namespace) -> int:
                 count = write(documents(store.collection(), selection), out)
     except StoreUnavailable as exc:
         print(f"crawler: {store.unavailable(exc)}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # -o into a missing folder, onto a full or read-only disk
+        if isinstance(exc, BrokenPipeError):
+            raise
+        print(f"crawler: cannot write {exc.filename or args.output}: {exc.strerror}", file=sys.stderr)
         return 1
     print(f"exported {count} article(s)", file=sys.stderr)
     return 0

@@ -32,6 +32,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"crawler: {exc}", file=sys.stderr)
         return 2
     store = StoreClient(settings)
+    if nothing := store.missing():
+        print(f"crawler: {nothing}", file=sys.stderr)
+        return 1
     try:
         with store:
             entries = history(

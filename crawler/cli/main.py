@@ -4,6 +4,7 @@ work as usual alongside it."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from crawler.cli import api, crawl, db, export, fetch, history, schedule, status, worker
@@ -35,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     except BadSetting as exc:
         print(f"crawler: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `crawler export | head -1`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit
+        return 1
 
 
 if __name__ == "__main__":

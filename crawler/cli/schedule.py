@@ -13,7 +13,7 @@ from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 from twisted.internet.defer import Deferred, DeferredList
 
-from crawler.cli.settings import load_settings
+from crawler.cli.settings import known_sources, load_settings
 from crawler.frontier.seeding import Seeder
 from crawler.frontier.workers import redis_client
 from crawler.recurring import Runs, scheduler, triggers
@@ -47,10 +47,8 @@ def last_starts(settings: Settings, names: list[str]) -> dict[str, datetime]:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     names = args.sources or list(SOURCES)
+    known_sources(names, SOURCES)
     try:
-        unknown = [n for n in names if n not in SOURCES]
-        if unknown:
-            raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}")
         plan = triggers(names, settings)
     except ValueError as exc:
         print(f"crawler: {exc}", file=sys.stderr)

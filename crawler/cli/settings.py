@@ -1,29 +1,48 @@
-"""Project settings for a command, with `-s NAME=VALUE` overrides applied, and checked where a
-wrong value would otherwise surface as a traceback deep in a crawl."""
+"""Project settings for a command, with `-s NAME=VALUE` overrides applied, and checked before
+anything connects (crawler/setting_types.py): a wrong value would otherwise surface as a
+traceback deep in a crawl."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
+from collections.abc import Iterable
 
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from crawler.alerts.messages import endpoints
 from crawler.frontier.config import FrontierConfig
+from crawler.setting_types import check
 
 
 class BadSetting(ValueError):
-    """A setting no command can run with; `crawler` prints it as one line and exits 2."""
+    """A setting, or an argument, no command can run with; `crawler` prints it as one line and
+    exits 2."""
+
+
+def known_sources(names: Iterable[str], known: Iterable[str]) -> None:
+    """Raises BadSetting naming the sources among `names` that are not `known`, and the known ones."""
+    known = list(known)
+    if unknown := [name for name in names if name not in known]:
+        raise BadSetting(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(known)}")
 
 
 def load_settings(args: argparse.Namespace) -> Settings:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     settings = get_project_settings()
+    defined = set(settings.attributes)
+    given = []
     for pair in args.set:
-        name, _, value = pair.partition("=")
+        name, equals, value = pair.partition("=")
+        if not equals or not name:
+            raise BadSetting(f"-s {pair}: give a setting as NAME=VALUE")
         settings.set(name, value, priority="cmdline")
+        given.append(name)
     try:
+        for warning in check(settings, given, defined):
+            print(f"crawler: warning: {warning}", file=sys.stderr)
         endpoints(settings.get("ALERT_WEBHOOKS") or [])
         if settings.get("REDIS_URL"):
             FrontierConfig.from_settings(settings)

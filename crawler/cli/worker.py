@@ -10,7 +10,7 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from crawler.cli.settings import load_settings
+from crawler.cli.settings import known_sources, load_settings
 from crawler.runs import exit_code
 from crawler.sources import SOURCES
 
@@ -39,12 +39,7 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     names = [*args.sources, *args.source_list] or list(SOURCES)
-    unknown = [s for s in names if s not in SOURCES]
-    if unknown:
-        print(
-            f"crawler: unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}", file=sys.stderr
-        )
-        return 2
+    known_sources(names, SOURCES)
     if not settings.get("REDIS_URL"):
         print(
             "crawler: `worker` needs REDIS_URL (e.g. redis://127.0.0.1:6379/0); on one machine, "

@@ -15,12 +15,25 @@ from types import TracebackType
 from pymongo import MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConfigurationError, InvalidURI, PyMongoError
 from pymongo.monitoring import ServerHeartbeatListener
+from pymongo.uri_parser import parse_uri
 from scrapy.settings import BaseSettings
 
 from crawler.store.embedded import NotStarted, Revive, ensure_served
 from crawler.store.mongo import StoreUnavailable, connect, redact
+
+
+def uri_problem(uri: str) -> str | None:
+    """Why MONGO_URI is no MongoDB URI, or None; read without a DNS lookup (mongodb+srv:// URIs
+    are looked up only when the store is used)."""
+    if uri.startswith("mongodb+srv://"):
+        return None if uri.removeprefix("mongodb+srv://").strip("/") else "no host in the URI"
+    try:
+        parse_uri(uri)
+    except (InvalidURI, ConfigurationError, ValueError) as exc:
+        return redact(str(exc))
+    return None
 
 
 class StoreClient:
@@ -48,6 +61,13 @@ class StoreClient:
                 raise StoreUnavailable(str(exc)) from None
             listeners.append(Revive(str(self.embedded), idle_exit))
         return connect(uri, self.settings.getint("MONGO_TIMEOUT_MS"), listeners)
+
+    def missing(self) -> str | None:
+        """Why there is nothing to read, when the embedded store's folder holds no store: the
+        commands that only read say so instead of creating one."""
+        if self.embedded is None or (self.embedded / "WiredTiger").exists():
+            return None
+        return f"no store in {self.embedded} yet: nothing was stored there (crawl or fetch first)"
 
     @property
     def database(self) -> Database:
