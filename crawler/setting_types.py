@@ -74,6 +74,25 @@ def check(settings: BaseSettings, given: list[str], defined: set[str]) -> list[s
     return warnings
 
 
+def described(name: str) -> str:
+    """A project setting's type and range in words, as README.md's settings table gives them."""
+    default = project_defaults()[name]
+    if isinstance(default, bool):
+        return "true/false"
+    if name in PORTS:
+        return "port, 1 to 65535"
+    if name in SHARES:
+        return "number, 0 to 1"
+    if isinstance(default, int | float):
+        kind = "whole number" if isinstance(default, int) else "number"
+        return f"{kind}, > 0" if name in POSITIVE else f"{kind}, ≥ 0"
+    if isinstance(default, dict):
+        return "JSON object"
+    if isinstance(default, list | tuple):
+        return "list"
+    return {"MONGO_URI": "MongoDB URI", "REDIS_URL": "Redis URL"}.get(name, "text")
+
+
 def _check(settings: BaseSettings, name: str, default: Any, project: bool) -> None:
     value = settings.get(name)
     if value is None or value == default:

@@ -21,6 +21,15 @@ def test_every_setting_is_documented_once_and_only_those() -> None:
     assert sorted(table_names("Settings")) == sorted(names)
 
 
+def test_each_settings_type_and_range_is_the_one_the_commands_check() -> None:
+    from crawler.setting_types import described
+
+    section = README.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    documented = dict(re.findall(r"^\| `([A-Z_]+)`(?: \*env\*)? \| ([^|]+?) \|", section, flags=re.M))
+    assert documented == {name: described(name) for name in documented}
+    assert documented["MONGO_BATCH_SIZE"] == "whole number, > 0"
+
+
 def test_env_settings_are_marked_env_in_readme() -> None:
     marked = re.findall(r"^\| `([A-Z_]+)` \*env\*", README, flags=re.M)
     assert sorted(marked) == sorted(default_settings.ENV_SETTINGS)

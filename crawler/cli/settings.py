@@ -41,11 +41,11 @@ def load_settings(args: argparse.Namespace) -> Settings:
         settings.set(name, value, priority="cmdline")
         given.append(name)
     try:
+        endpoints(settings.get("ALERT_WEBHOOKS") or [])
+        if settings.get("REDIS_URL"):  # the frontier's settings, checked together and said together
+            FrontierConfig.from_settings(settings)
         for warning in check(settings, given, defined):
             print(f"crawler: warning: {warning}", file=sys.stderr)
-        endpoints(settings.get("ALERT_WEBHOOKS") or [])
-        if settings.get("REDIS_URL"):
-            FrontierConfig.from_settings(settings)
     except ValueError as exc:
         raise BadSetting(str(exc)) from None
     return settings
