@@ -281,10 +281,9 @@ def same_page_without_token(request: Request) -> bytes:
     """Where the token link sends the browser once the cookie is set: the same page with the
     same query, less the token, and always a path on this server (`//host/` would be another's)."""
     path = b"/" + (request.path or b"/").lstrip(b"/")
-    query = [
-        (k, v) for k, v in parse_qsl(urlsplit(request.uri).query, keep_blank_values=True) if k != b"token"
-    ]
-    return path + (b"?" + urlencode(query).encode() if query else b"")
+    uri = request.uri.decode("utf-8", "replace")  # a raw UTF-8 query (curl's) as well as a quoted one
+    query = [(k, v) for k, v in parse_qsl(urlsplit(uri).query, keep_blank_values=True) if k != "token"]
+    return path + (b"?" + urlencode(query).encode("ascii") if query else b"")
 
 
 def dashboard_children(settings: Settings, calls: StoreCalls) -> dict[bytes, Resource]:

@@ -4,7 +4,8 @@ never a dropped connection or a 500, and limits hold before anything is read.
 - a request line longer than `MAX_LINE` bytes: 414; a header line that long: 431; any other
   malformed request: 400;
 - a body longer than API_MAX_BODY bytes (by its Content-Length, or as it arrives when chunked):
-  413 at once, before the body is read and before the token is checked, then the connection closes.
+  413 at once, before the body is read and before the token is checked, then the connection closes;
+- a method the resource does not take (PUT, DELETE, OPTIONS, PATCH, ...): 405 with `Allow`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from twisted.web import http, server
+from twisted.web import http, resource, server
 
 MAX_LINE = 16384  # bytes in the request line or one header line (twisted.web's own limit)
 
@@ -78,6 +79,24 @@ class LimitedRequest(server.Request):
     def requestReceived(self, command: bytes, path: bytes, version: bytes) -> None:  # noqa: N802
         if not self.refused:
             super().requestReceived(command, path, version)
+
+    def render(self, resrc: Any) -> None:
+        """A method the resource has no render_ method for is a one-line JSON 405 with `Allow`
+        (Twisted answers an HTML page, or "501 Huh?" for a resource that lists no methods)."""
+        allowed = list(getattr(resrc, "allowedMethods", None) or resource._computeAllowedMethods(resrc))
+        if set(allowed) - {b"HEAD"}:  # none (Resource's own HEAD aside): it takes any method (a 404)
+            if b"GET" in allowed and b"HEAD" not in allowed:
+                allowed.append(b"HEAD")
+            if self.method not in allowed:
+                body = error_body(405, f"{self.method.decode('latin-1')} is not allowed here")
+                self.setResponseCode(http.NOT_ALLOWED)
+                self.setHeader(b"Allow", b", ".join(allowed))
+                self.setHeader(b"Content-Type", b"application/json; charset=utf-8")
+                self.setHeader(b"Content-Length", b"%d" % len(body))
+                self.write(body)
+                self.finish()
+                return
+        super().render(resrc)
 
     def _refuse_body(self) -> None:
         self.refused = True

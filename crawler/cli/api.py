@@ -10,7 +10,7 @@ from typing import Any, cast
 from scrapy.utils.log import configure_logging
 from scrapy.utils.reactor import install_reactor
 
-from crawler.cli.settings import load_settings
+from crawler.cli.settings import BadSetting, load_settings
 from crawler.urls import is_loopback
 
 
@@ -18,12 +18,26 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser("api", help="serve /fetch, /health, the dashboard and /metrics over HTTP")
     parser.add_argument("--host", help="address to bind (default API_HOST, 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default API_PORT, 9080)")
+    parser.add_argument(
+        "--unauthenticated-network",
+        action="store_true",
+        help="allow a --host other than loopback without API_TOKEN: anyone who reaches it can use it",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    host, port = args.host or settings.get("API_HOST"), args.port or settings.getint("API_PORT")
+    host = args.host or settings.get("API_HOST")
+    port = settings.getint("API_PORT") if args.port is None else args.port
+    if not 1 <= port <= 65535:
+        raise BadSetting(f"--port {port}: not a port (1 to 65535)")
+    if not settings.get("API_TOKEN") and not is_loopback(host) and not args.unauthenticated_network:
+        raise BadSetting(
+            f"refusing to serve on {host} without API_TOKEN: anyone who reaches it could fetch through it "
+            "and read the store. Set API_TOKEN, serve on 127.0.0.1 behind a proxy that authenticates, or "
+            "pass --unauthenticated-network if this network is yours alone."
+        )
     for name, value in {
         "API_GUARD_ENABLED": True,
         "DOWNLOAD_MAXSIZE": settings.getint("API_MAX_BYTES"),
@@ -35,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
     settings.set("LOG_LEVEL", "WARNING", priority="spider")  # `-s LOG_LEVEL=INFO` still wins
     install_reactor(settings["TWISTED_REACTOR"])
     from twisted.internet import reactor
+    from twisted.internet.error import CannotListenError
     from twisted.internet.posixbase import PosixReactorBase
+    from twisted.web.resource import Resource
 
     from crawler.api.guard import GuardedResolver, allowed_from
     from crawler.api.http import ApiSite
@@ -46,12 +62,19 @@ def run(args: argparse.Namespace) -> int:
     installed.installResolver(
         GuardedResolver(installed.resolver, allowed_from(settings.get("API_ALLOW", ""), proxies=True))
     )
-    installed.listenTCP(port, ApiSite(Root(settings), settings.getint("API_MAX_BODY")), interface=host)
+    site = ApiSite(Resource(), settings.getint("API_MAX_BODY"))
+    try:  # the port first: a command that cannot listen starts nothing (no store, no threads)
+        installed.listenTCP(port, site, interface=host)
+    except CannotListenError as exc:
+        print(f"crawler: cannot listen on {host} port {port}: {exc.socketError}", file=sys.stderr)
+        return 1
+    site.resource = Root(settings)
     if not settings.get("API_TOKEN") and not is_loopback(host):
         print(
-            f"crawler: warning: serving on {host} without API_TOKEN: anyone who reaches it can use it",
+            f"crawler: warning: serving on {host} without API_TOKEN (--unauthenticated-network)",
             file=sys.stderr,
         )
-    print(f"serving http://{host}:{port}/fetch, /health, the dashboard at / and /metrics", flush=True)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"serving http://{shown}:{port}/fetch, /health, the dashboard at / and /metrics", flush=True)
     reactor.run()
     return 0
