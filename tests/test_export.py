@@ -126,3 +126,24 @@ tracemalloc.start()
 written = write_jsonl(documents(collection, ExportFilter()), Discard())
 print(written, tracemalloc.get_traced_memory()[1])
 """
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_plain_text_and_bom_is_for_excel(
+    articles, crawler_env, tmp_path: Path
+) -> None:
+    """A scraped title `=HYPERLINK("http://evil/","点击")` would be a live link in Excel on the old
+    main; OWASP's advice: a single quote before any cell starting =, +, -, @, tab or CR."""
+    from tests.conftest import article_document
+
+    doc = article_document("https://example.com/a.html", "-正文第一段。" * 20, None)
+    doc["title"] = '=HYPERLINK("http://evil/","点击")'
+    doc["author"] = "@编辑"
+    articles.insert_one(doc)
+    out = tmp_path / "articles.csv"
+    run = run_crawler(["export", "--format", "csv", "--bom", "-o", str(out)], crawler_env, tmp_path)
+    assert run.returncode == 0, run.stderr
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfurl,")
+    [row] = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert row["title"] == '\'=HYPERLINK("http://evil/","点击")'
+    assert (row["author"][:2], row["body"][:2], row["url"]) == ("'@", "'-", "https://example.com/a.html")

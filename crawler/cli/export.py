@@ -6,6 +6,7 @@ import argparse
 import sys
 from contextlib import nullcontext
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from crawler.cli.settings import known_sources, load_settings
@@ -25,6 +26,7 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser("export", help="stream stored articles as JSON Lines or CSV")
     parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     parser.add_argument("--output", "-o", help="file to write (default: stdout)")
+    parser.add_argument("--bom", action="store_true", help="with --format csv: a UTF-8 BOM first, for Excel")
     parser.add_argument(
         "--since",
         type=moment,
@@ -45,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     known_sources(args.source, ALL_SPIDERS)
     selection = ExportFilter(args.since, args.until, tuple(args.source), args.canonical, args.removed)
-    write = write_csv if args.format == "csv" else write_jsonl
+    write = partial(write_csv, bom=args.bom) if args.format == "csv" else write_jsonl
     store = StoreClient(settings)
     if nothing := store.missing():
         print(f"crawler: {nothing}", file=sys.stderr)

@@ -62,16 +62,31 @@ def write_jsonl(docs: Iterable[dict[str, Any]], out: TextIO) -> int:
     return count
 
 
-def write_csv(docs: Iterable[dict[str, Any]], out: TextIO) -> int:
-    """One row per article; list and object fields as JSON text, body newlines kept inside quotes."""
+def write_csv(docs: Iterable[dict[str, Any]], out: TextIO, bom: bool = False) -> int:
+    """One row per article; list and object fields as JSON text, body newlines kept inside quotes;
+    every cell a spreadsheet would take for a formula made plain text (`cell`). With `bom`, a
+    UTF-8 byte order mark first, so Excel reads the Chinese as UTF-8."""
+    if bom:
+        out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=list(FIELD_ORDER), extrasaction="ignore")
     writer.writeheader()
     count = 0
     for doc in docs:
         row = {
-            k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+            k: cell(json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v)
             for k, v in article_json(doc).items()
         }
         writer.writerow(row)
         count += 1
     return count
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet evaluate a cell (OWASP)
+
+
+def cell(value: Any) -> Any:
+    """A text that starts a formula (a title `=HYPERLINK("http://evil/","点击")`) behind a single
+    quote, as OWASP's CSV injection advice has it; other values as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
