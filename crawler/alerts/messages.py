@@ -43,8 +43,11 @@ class Endpoint:
     @classmethod
     def parse(cls, entry: Any) -> Endpoint:
         if not isinstance(entry, dict) or entry.get("kind") not in KINDS:
-            raise ValueError(
-                f"ALERT_WEBHOOKS: each entry needs a kind, one of {', '.join(KINDS)}; got {entry!r:.80}"
+            given = (
+                f"kind {entry.get('kind')!r:.20}" if isinstance(entry, dict) else f"a {type(entry).__name__}"
+            )
+            raise ValueError(  # never the entry itself: its URL is a secret
+                f"ALERT_WEBHOOKS: each entry needs a kind, one of {', '.join(KINDS)}; got {given}"
             )
         url = str(entry.get("url") or "")
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:

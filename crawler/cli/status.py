@@ -18,7 +18,7 @@ from crawler.runs import problems
 from crawler.sources import ALL_SPIDERS, SOURCES
 from crawler.store.client import StoreClient
 from crawler.store.counters import Tallies, last_runs_in
-from crawler.store.mongo import StoreUnavailable
+from crawler.store.mongo import StoreUnavailable, redact
 
 
 def add_parser(commands: Any) -> None:
@@ -90,7 +90,7 @@ def cluster(settings: Any) -> int:
     try:
         depths, workers = snapshot(settings, list(SOURCES))
     except RedisError as exc:
-        print(f"crawler: redis {settings.get('REDIS_URL')} unavailable: {exc}", file=sys.stderr)
+        print(f"crawler: redis {redact(settings.get('REDIS_URL'))} unavailable: {exc}", file=sys.stderr)
         return 1
     print("frontier")
     table(
