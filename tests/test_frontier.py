@@ -4,6 +4,7 @@ lease is, and what happens to a stopped worker's leases."""
 from __future__ import annotations
 
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -196,3 +197,23 @@ def test_the_default_frontier_settings_hold_together() -> None:
         Settings({k: v for k, v in vars(default_settings).items() if k.isupper()})
     )
     assert (config.lease_ms, config.poll_interval, config.max_deliveries) == (30000, 0.5, 3)
+
+
+@pytest.mark.parametrize(
+    "command", [["worker", "--until-idle"], ["crawl", "solidot"], ["schedule", "--once", "solidot"]], ids=str
+)
+def test_redis_on_a_closed_port_is_one_line_exit_1_and_no_run(
+    command: list[str], crawler_env, articles, tmp_path: Path, unused_loopback_port: int
+) -> None:
+    """On the old main: about 1,100 traceback lines, exit 0, and an `interrupted` run record with
+    0 pages for every source, which then showed in status and counted toward `stale`."""
+    env = crawler_env | {"REDIS_URL": f"redis://:s3cret@127.0.0.1:{unused_loopback_port}/0"}
+    started = time.monotonic()
+    run = run_crawler(command, env, tmp_path, timeout=60)
+    assert time.monotonic() - started < 10
+    assert run.returncode == 1
+    assert run.stderr == (
+        f"crawler: redis at 127.0.0.1:{unused_loopback_port} unreachable: "
+        f"Error 111 connecting to 127.0.0.1:{unused_loopback_port}. Connection refused.\n"
+    )
+    assert articles.database["crawls"].count_documents({}) == 0

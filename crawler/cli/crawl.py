@@ -7,7 +7,7 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from crawler.cli.settings import known_sources, load_settings
+from crawler.cli.settings import frontier_reachable, known_sources, load_settings
 from crawler.runs import exit_code
 from crawler.sources import SOURCES
 
@@ -21,7 +21,9 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     known_sources(args.sources, SOURCES)
-    process = CrawlerProcess(load_settings(args))
+    settings = load_settings(args)
+    frontier_reachable(settings)
+    process = CrawlerProcess(settings)
     crawlers = [process.create_crawler(SOURCES[name]) for name in args.sources or SOURCES]
     for crawler in crawlers:
         process.crawl(crawler, **({"max_depth": args.max_depth} if args.max_depth is not None else {}))

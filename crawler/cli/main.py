@@ -8,7 +8,7 @@ import os
 import sys
 
 from crawler.cli import api, crawl, db, export, fetch, history, schedule, status, worker
-from crawler.cli.settings import BadSetting
+from crawler.cli.settings import BadSetting, CannotStart
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     except BadSetting as exc:
         print(f"crawler: {exc}", file=sys.stderr)
         return 2
+    except CannotStart as exc:
+        print(f"crawler: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # `crawler export | head -1`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit
         return 1

@@ -13,7 +13,7 @@ from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 from twisted.internet.defer import Deferred, DeferredList
 
-from crawler.cli.settings import known_sources, load_settings
+from crawler.cli.settings import frontier_reachable, known_sources, load_settings
 from crawler.frontier.seeding import Seeder
 from crawler.frontier.workers import redis_client
 from crawler.recurring import Runs, scheduler, triggers
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"crawler: {exc}", file=sys.stderr)
         return 2
+    frontier_reachable(settings)
     install_reactor(settings["TWISTED_REACTOR"])
     process = CrawlerProcess(settings)  # SIGTERM / Ctrl-C: running crawls close and store what they have
     crawlers = []

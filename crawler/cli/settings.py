@@ -14,12 +14,24 @@ from scrapy.utils.project import get_project_settings
 
 from crawler.alerts.messages import endpoints
 from crawler.frontier.config import FrontierConfig
+from crawler.frontier.workers import unreachable
 from crawler.setting_types import check
 
 
 class BadSetting(ValueError):
     """A setting, or an argument, no command can run with; `crawler` prints it as one line and
     exits 2."""
+
+
+class CannotStart(Exception):
+    """A command that cannot start its work (its frontier unreachable): one line, exit 1."""
+
+
+def frontier_reachable(settings: Settings) -> None:
+    """Raises CannotStart when REDIS_URL is set and Redis does not answer: a crawl or a worker that
+    cannot reach its frontier starts nothing (no run, no run record) and says so once."""
+    if settings.get("REDIS_URL") and (problem := unreachable(settings)):
+        raise CannotStart(problem)
 
 
 def known_sources(names: Iterable[str], known: Iterable[str]) -> None:

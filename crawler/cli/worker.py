@@ -10,7 +10,7 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from crawler.cli.settings import known_sources, load_settings
+from crawler.cli.settings import frontier_reachable, known_sources, load_settings
 from crawler.runs import exit_code
 from crawler.sources import SOURCES
 
@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    frontier_reachable(settings)
     settings.set("FRONTIER_SEED_ON_START", False, priority="cmdline")
     settings.set("FRONTIER_EXIT_WHEN_EMPTY", args.until_idle, priority="cmdline")
     settings.set(

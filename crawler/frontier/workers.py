@@ -11,14 +11,17 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from redis import Redis
+from redis.exceptions import RedisError
 from scrapy.settings import BaseSettings
 
 from crawler.frontier.queue import PREFIX, Depth, Frontier
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"  # one per process
 STARTED = time.time()
+START_WAIT = 5.0  # seconds a command waits for Redis to answer before it starts anything
 
 
 def redis_client(settings: BaseSettings) -> Redis:
@@ -31,6 +34,24 @@ def redis_client(settings: BaseSettings) -> Redis:
         **settings.getdict("REDIS_PARAMS"),
     }
     return Redis.from_url(settings.get("REDIS_URL"), **params)
+
+
+def unreachable(settings: BaseSettings) -> str | None:
+    """Why Redis cannot be reached, in one line naming its host (never its password), after
+    trying for START_WAIT seconds (a Redis that is restarting); None once it answers. Commands ask
+    before they start a crawl: one that cannot reach its frontier starts nothing and says so."""
+    server = redis_client(settings)
+    parts = urlsplit(str(settings.get("REDIS_URL")))
+    where = parts.path if parts.scheme == "unix" else f"{parts.hostname}:{parts.port or 6379}"
+    deadline = time.monotonic() + START_WAIT
+    while True:
+        try:
+            server.ping()
+            return None
+        except RedisError as exc:
+            if time.monotonic() >= deadline:
+                return f"redis at {where} unreachable: {str(exc).splitlines()[0]}"
+        time.sleep(0.5)
 
 
 def heartbeat_key(worker: str, source: str) -> str:
