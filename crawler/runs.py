@@ -11,7 +11,6 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from twisted.internet.defer import Deferred
 
 from crawler.monitors import Floors, check_run, extraction
 from crawler.signals import run_recorded
@@ -155,11 +154,11 @@ class RunRecorder:
     def spider_opened(self, spider: Spider) -> None:
         self.started = datetime.now(UTC)
 
-    def spider_closed(self, spider: Spider, reason: str) -> Deferred | None:
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
         """Store the run record, then tell `run_recorded` handlers (the alerts), whose work the
         crawl waits for before it ends."""
         if getattr(spider, "urls", None):  # an on-demand fetch, not a run of the source
-            return None
+            return
         assert self.crawler.stats is not None
         record = run_record(
             spider.name, self.started, datetime.now(UTC), reason, self.crawler.stats.get_stats()
@@ -171,7 +170,7 @@ class RunRecorder:
         except StoreUnavailable as exc:
             self.monitor(record, [])
             logger.error("run record of %s not stored (%s): %s", spider.name, exc, record)
-            return None
+            return
         finally:
             self.crawler.stats.set_value("run/status", record["status"])  # for the command's exit code
         logger.info(
@@ -182,7 +181,7 @@ class RunRecorder:
             record["articles"]["updated"],
             "".join(f"; {p}" for p in record["degraded_by"]),
         )
-        return self.crawler.signals.send_catch_log_deferred(run_recorded, record=record)
+        await self.crawler.signals.send_catch_log_async(run_recorded, record=record)
 
     def monitor(self, record: dict[str, Any], history: list[dict[str, Any]]) -> None:
         record["degraded_by"] = check_run(record, history, self.floors)

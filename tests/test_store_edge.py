@@ -67,3 +67,33 @@ def test_a_crawl_opens_one_store_client_for_all_its_parts(
     assert run.stderr.splitlines()[-1] == "clients 1"
     assert articles.count_documents({}) == 3
     assert articles.database["crawls"].count_documents({"source": "netease", "status": "ok"}) == 1
+
+
+def test_a_crawl_through_every_component_warns_of_no_deprecation(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
+    """On the old main every run logged three ScrapyDeprecationWarnings from crawler/runs.py and the
+    alerts (a signal handler returning a Deferred); Python shows them only with -W: it is given."""
+    listing(site, ["D000000000000001"])
+    site.add(ARTICLE.format("D000000000000001"), article("D000000000000001"))
+    settings = no_delays('SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}', "LOG_LEVEL=INFO")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "always::DeprecationWarning",
+            "-m",
+            "crawler.cli.main",
+            *settings,
+            "crawl",
+            "netease",
+        ],
+        env=crawler_env | {"http_proxy": site.base},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "run of netease: ok, 1 new" in run.stderr
+    assert "Deprecat" not in run.stderr, [line for line in run.stderr.splitlines() if "Deprecat" in line]

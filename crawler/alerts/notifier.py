@@ -15,8 +15,8 @@ from typing import Any
 from redis.exceptions import RedisError
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
-from twisted.internet.defer import Deferred
 
 from crawler.alerts.conditions import Observed, conditions, transitions
 from crawler.alerts.delivery import deliver
@@ -49,13 +49,12 @@ class AlertNotifier:
         crawler.signals.connect(notifier.run_recorded, signal=run_recorded)
         return notifier
 
-    def run_recorded(self, record: dict[str, Any]) -> Deferred:
+    async def run_recorded(self, record: dict[str, Any]) -> None:
         """Off the reactor: the store, the spool, Redis and the webhooks are all blocking I/O."""
-        return threads.deferToThread(self.notify, record).addErrback(
-            lambda failure: logger.error(
-                "alerts for %s not worked out: %s", record["source"], failure.getErrorMessage()
-            )
-        )
+        try:
+            await maybe_deferred_to_future(threads.deferToThread(self.notify, record))
+        except Exception as exc:  # whatever it was, the run is recorded: say it and go on
+            logger.error("alerts for %s not worked out: %s", record["source"], exc)
 
     def notify(self, record: dict[str, Any]) -> None:
         source, now = record["source"], datetime.now(UTC)
