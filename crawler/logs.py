@@ -1,14 +1,19 @@
-"""Expected errors in one line, without a traceback: a site without a reachable robots.txt, a
-download that failed after its retries. They are reported where they matter (the run record,
-`crawler fetch`'s line, the API's answer); a traceback in the log is kept for what nobody expected.
+"""How the commands log. Expected errors come in one line, without a traceback: a site without a
+reachable robots.txt, a download that failed after its retries. They are reported where they
+matter (the run record, `crawler fetch`'s line, the API's answer); a traceback in the log is kept
+for what nobody expected. A crawling command is quiet by default (a line per run), shows Scrapy's
+log with `-v`, and writes JSON lines with LOG_FORMAT=json.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
 from typing import Self
 
 from scrapy.crawler import Crawler
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 # logger name -> the start of the messages it logs for an expected failure
 EXPECTED = {
@@ -42,3 +47,52 @@ class QuietExpectedErrors:
             if not any(isinstance(f, ExpectedErrors) for f in logger.filters):
                 logger.addFilter(ExpectedErrors(prefix))
         return cls()
+
+
+RUN_LINES = "crawler.run"  # the logger of each run's one line (crawler/runs.py)
+
+
+class JsonLines(logging.Formatter):
+    """LOG_FORMAT=json: one JSON object per record and line, for a service's log collector."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def command_logging(settings: BaseSettings, verbose: bool) -> None:
+    """How a crawling command talks: by default quiet, a line per run on stdout (RUN_LINES) and
+    warnings and errors on stderr; with `verbose` (or `-s LOG_LEVEL=...`) Scrapy's log. Call it
+    before the CrawlerProcess."""
+    if (settings.getpriority("LOG_LEVEL") or 0) < SETTINGS_PRIORITIES["cmdline"]:  # not given with -s
+        settings.set("LOG_LEVEL", "INFO" if verbose else "WARNING", priority="cmdline")
+    as_json = json_logging(settings)
+    if not verbose:
+        lines = logging.getLogger(RUN_LINES)
+        lines.setLevel(logging.INFO)
+        lines.propagate = False  # not among the log's warnings
+        out = logging.StreamHandler(sys.stderr if as_json else sys.stdout)
+        out.setFormatter(JsonLines() if as_json else logging.Formatter("%(message)s"))
+        lines.addHandler(out)
+
+
+def json_logging(settings: BaseSettings) -> bool:
+    """With LOG_FORMAT=json, the process logs JSON lines on stderr at LOG_LEVEL, through a root
+    handler of its own (Scrapy's would be built anew, as text, by each crawler). Call it before
+    the CrawlerProcess (or configure_logging). True when it did."""
+    if settings.get("LOG_FORMAT") != "json":
+        return False
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLines())
+    handler.setLevel(settings.get("LOG_LEVEL"))
+    logging.root.addHandler(handler)
+    logging.root.setLevel(logging.NOTSET)
+    return True

@@ -4,6 +4,7 @@ read of a store that was never made (said, not created), a reader that closed th
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -119,3 +120,32 @@ def test_export_into_a_missing_folder_is_one_line(crawler_env, articles, tmp_pat
     target = tmp_path / "no" / "such" / "out.jsonl"
     run = run_crawler(["export", "-o", str(target)], crawler_env, tmp_path)
     assert (run.returncode, run.stderr) == (1, f"crawler: cannot write {target}: No such file or directory\n")
+
+
+def test_a_crawl_is_quiet_by_default_a_line_per_run_and_says_more_when_asked(
+    site, crawler_env, articles, tmp_path
+) -> None:
+    """On the old main `crawler crawl` printed Scrapy's whole log: 143 lines for one source."""
+    from tests.commands import no_delays
+    from tests.test_runs import ARTICLE, article, listing
+
+    listing(site, ["Q000000000000001", "Q000000000000002"])
+    for ident in ("Q000000000000001", "Q000000000000002"):
+        site.add(ARTICLE.format(ident), article(ident))
+    env = crawler_env | {"http_proxy": site.base}
+    start = no_delays('SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}')
+    quiet = run_crawler([*start, "crawl", "netease"], env, tmp_path)
+    assert (quiet.returncode, quiet.stderr) == (0, "")
+    [line] = quiet.stdout.splitlines()
+    assert line.startswith("netease: ok — 2 new, 0 updated, 0 unchanged, 0 failed in ") and line.endswith(
+        " s"
+    )
+
+    verbose = run_crawler([*start, "crawl", "netease", "-v"], env, tmp_path)
+    assert verbose.returncode == 0 and "Spider closed (finished)" in verbose.stderr
+    assert "netease: ok — 0 new, 0 updated, " in verbose.stderr and verbose.stdout == ""
+
+    as_json = run_crawler([*start, "-s", "LOG_FORMAT=json", "crawl", "netease", "-v"], env, tmp_path)
+    entries = [json.loads(line) for line in as_json.stderr.splitlines()]
+    assert {"time", "level", "logger", "message"} <= set(entries[0]) and len(entries) > 10
+    assert any(e["logger"] == "crawler.run" and e["message"].startswith("netease: ok") for e in entries)

@@ -11,6 +11,7 @@ from scrapy.utils.log import configure_logging
 from scrapy.utils.reactor import install_reactor
 
 from crawler.cli.settings import BadSetting, load_settings
+from crawler.logs import json_logging
 from crawler.urls import is_loopback
 
 
@@ -57,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from crawler.api.http import ApiSite
     from crawler.api.resources import Root
 
+    json_logging(settings)
     configure_logging(settings)
     installed = cast(PosixReactorBase, reactor)  # the one install_reactor put in place
     installed.installResolver(

@@ -7,7 +7,8 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from crawler.cli.settings import frontier_reachable, known_sources, load_settings
+from crawler.cli.settings import frontier_reachable, known_sources, load_settings, verbose_option
+from crawler.logs import command_logging
 from crawler.runs import exit_code
 from crawler.sources import SOURCES
 
@@ -16,6 +17,7 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser("crawl", help="crawl sources once: discover, fetch and store new articles")
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help=f"default: all of {', '.join(SOURCES)}")
     parser.add_argument("--max-depth", type=int, help="listing pages followed through pagination")
+    verbose_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -23,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
     known_sources(args.sources, SOURCES)
     settings = load_settings(args)
     frontier_reachable(settings)
+    command_logging(settings, args.verbose)
     process = CrawlerProcess(settings)
     crawlers = [process.create_crawler(SOURCES[name]) for name in args.sources or SOURCES]
     for crawler in crawlers:

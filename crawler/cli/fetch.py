@@ -12,6 +12,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.utils.reactor import install_reactor
 
 from crawler.cli.settings import load_settings
+from crawler.logs import json_logging
 from crawler.ondemand import OnDemand
 from crawler.sources import OUTLETS
 from crawler.store.client import StoreClient
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     settings.set("LOG_LEVEL", "INFO" if args.verbose else "CRITICAL", priority="spider")
     store = None if args.no_store else Store(StoreClient(settings), OUTLETS)
     install_reactor(settings["TWISTED_REACTOR"])  # before the crawlers OnDemand builds
+    json_logging(settings)
     process = CrawlerProcess(settings)
     ondemand = OnDemand(process, settings, store)
     fetched, _ = ondemand.crawl(args.urls)

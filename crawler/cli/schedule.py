@@ -13,9 +13,10 @@ from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 from twisted.internet.defer import Deferred, DeferredList
 
-from crawler.cli.settings import frontier_reachable, known_sources, load_settings
+from crawler.cli.settings import frontier_reachable, known_sources, load_settings, verbose_option
 from crawler.frontier.seeding import Seeder
 from crawler.frontier.workers import redis_client
+from crawler.logs import command_logging
 from crawler.recurring import Runs, scheduler, triggers
 from crawler.runs import exit_code
 from crawler.sources import SOURCES
@@ -30,6 +31,7 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser("schedule", help="crawl every source on its schedule until stopped")
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help="default: every source")
     parser.add_argument("--once", action="store_true", help="run every source once and exit (for cron)")
+    verbose_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -55,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     frontier_reachable(settings)
     install_reactor(settings["TWISTED_REACTOR"])
+    command_logging(settings, args.verbose)
     process = CrawlerProcess(settings)  # SIGTERM / Ctrl-C: running crawls close and store what they have
     crawlers = []
 

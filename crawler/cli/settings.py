@@ -23,6 +23,13 @@ class BadSetting(ValueError):
     exits 2."""
 
 
+def verbose_option(parser: argparse.ArgumentParser) -> None:
+    """`-v`: a crawling command shows Scrapy's log instead of a line per run (crawler/logs.py)."""
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="Scrapy's log on stderr, not a line per run"
+    )
+
+
 class CannotStart(Exception):
     """A command that cannot start its work (its frontier unreachable): one line, exit 1."""
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from crawler.cli.settings import frontier_reachable, known_sources, load_settings
+from crawler.cli.settings import frontier_reachable, known_sources, load_settings, verbose_option
+from crawler.logs import command_logging
 from crawler.runs import exit_code
 from crawler.sources import SOURCES
 
@@ -33,6 +34,7 @@ def add_parser(commands: Any) -> None:
         action="store_true",
         help="exit once nothing is queued or leased by any worker (for batch jobs and tests)",
     )
+    verbose_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -53,9 +55,8 @@ def run(args: argparse.Namespace) -> int:
     settings.set(
         "CLOSESPIDER_PAGECOUNT", 0, priority="cmdline"
     )  # a worker runs for days; rounds bound the pages
-    process = CrawlerProcess(
-        settings
-    )  # SIGTERM / Ctrl-C: in-flight pages finish, the rest goes back to the queue
+    command_logging(settings, args.verbose)
+    process = CrawlerProcess(settings)  # SIGTERM / Ctrl-C: in-flight pages finish, the rest goes back
     crawlers = [process.create_crawler(SOURCES[name]) for name in dict.fromkeys(names)]
     for crawler in crawlers:
         process.crawl(crawler)
