@@ -31,6 +31,7 @@ SETTINGS = overrides(
     "MONGO_FLUSH_INTERVAL=0.5",
     "RETRY_BACKOFF_BASE=0.5",
     f'SOURCE_START_URLS={{"netease": ["{LISTING}"]}}',
+    "LOG_LEVEL=INFO",  # the tests read what the workers and the scheduler log
 )
 
 

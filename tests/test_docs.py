@@ -91,7 +91,7 @@ def test_compose_scales_workers_on_one_persistent_redis_that_only_the_crawler_re
     assert "ports" not in redis  # private to the compose network
     worker = services["worker"]
     assert not {"ports", "container_name"} & set(worker)  # `--scale worker=4` needs neither
-    assert worker["command"] == ["worker"]
+    assert worker["command"] == ["-s", "LOG_FORMAT=json", "worker"]
     for name in ("crawler", "worker"):
         assert services[name]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
         assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"

@@ -147,6 +147,7 @@ def outage_crawl(site: Site, env: dict, cwd: Path, *settings: str) -> subprocess
             "MONGO_BATCH_SIZE=2",
             "MONGO_TIMEOUT_MS=500",
             'SOURCE_START_URLS={"netease": ["http://www.163.com/news/"]}',
+            "LOG_LEVEL=INFO",  # its tests read the crawl's log
         ),
         *settings,
         "crawl",

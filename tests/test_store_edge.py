@@ -95,5 +95,5 @@ def test_a_crawl_through_every_component_warns_of_no_deprecation(
         timeout=120,
     )
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "run of netease: ok, 1 new" in run.stderr
+    assert run.stdout.startswith("netease: ok — 1 new, 0 updated")
     assert "Deprecat" not in run.stderr, [line for line in run.stderr.splitlines() if "Deprecat" in line]

@@ -110,6 +110,7 @@ def crawl_solidot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess
             *no_delays(
                 "FRONTIER_POLL_INTERVAL=0.2",
                 'SOURCE_START_URLS={"solidot": ["http://www.solidot.org/index.rss"]}',
+                "LOG_LEVEL=INFO",  # the test reads the round's log and stats
             ),
             "crawl",
             "solidot",
