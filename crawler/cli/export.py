@@ -9,11 +9,9 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from crawler.cli.settings import known_sources, load_settings
+from crawler.cli.settings import known_sources, load_settings, store_to_read
 from crawler.sources import ALL_SPIDERS
-from crawler.store.client import StoreClient
 from crawler.store.export import ExportFilter, documents, write_csv, write_jsonl
-from crawler.store.mongo import StoreUnavailable
 
 
 def moment(text: str) -> datetime:
@@ -48,18 +46,11 @@ def run(args: argparse.Namespace) -> int:
     known_sources(args.source, ALL_SPIDERS)
     selection = ExportFilter(args.since, args.until, tuple(args.source), args.canonical, args.removed)
     write = partial(write_csv, bom=args.bom) if args.format == "csv" else write_jsonl
-    store = StoreClient(settings)
-    if nothing := store.missing():
-        print(f"crawler: {nothing}", file=sys.stderr)
-        return 1
     try:
-        with store:
+        with store_to_read(settings) as store:
             out_file = open(args.output, "w", encoding="utf-8", newline="") if args.output else None
             with out_file or nullcontext(sys.stdout) as out:
                 count = write(documents(store.collection(), selection), out)
-    except StoreUnavailable as exc:
-        print(f"crawler: {store.unavailable(exc)}", file=sys.stderr)
-        return 1
     except OSError as exc:  # -o into a missing folder, onto a full or read-only disk
         if isinstance(exc, BrokenPipeError):
             raise

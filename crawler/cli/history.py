@@ -7,11 +7,9 @@ import json
 import sys
 from typing import Any
 
-from crawler.cli.settings import load_settings
+from crawler.cli.settings import load_settings, store_to_read
 from crawler.sources import stored_url
-from crawler.store.client import StoreClient
 from crawler.store.history import history
-from crawler.store.mongo import StoreUnavailable
 from crawler.urls import BadURL
 
 
@@ -31,18 +29,9 @@ def run(args: argparse.Namespace) -> int:
     except BadURL as exc:
         print(f"crawler: {exc}", file=sys.stderr)
         return 2
-    store = StoreClient(settings)
-    if nothing := store.missing():
-        print(f"crawler: {nothing}", file=sys.stderr)
-        return 1
-    try:
-        with store:
-            entries = history(
-                store.collection(), store.collection("MONGO_VERSIONS_COLLECTION"), url, args.diff
-            )
-    except StoreUnavailable as exc:
-        print(f"crawler: {store.unavailable(exc)}", file=sys.stderr)
-        return 1
+    with store_to_read(settings) as store:
+        versions = store.collection("MONGO_VERSIONS_COLLECTION")
+        entries = history(store.collection(), versions, url, args.diff)
     if entries is None:
         print(f"crawler: {url} is not stored", file=sys.stderr)
         return 1

@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
@@ -16,6 +17,8 @@ from crawler.alerts.messages import endpoints
 from crawler.frontier.config import FrontierConfig
 from crawler.frontier.workers import unreachable
 from crawler.setting_types import check
+from crawler.store.client import StoreClient
+from crawler.store.mongo import StoreUnavailable
 
 
 class BadSetting(ValueError):
@@ -39,6 +42,20 @@ def frontier_reachable(settings: Settings) -> None:
     cannot reach its frontier starts nothing (no run, no run record) and says so once."""
     if settings.get("REDIS_URL") and (problem := unreachable(settings)):
         raise CannotStart(problem)
+
+
+@contextmanager
+def store_to_read(settings: Settings) -> Iterator[StoreClient]:
+    """The store a command only reads (status, export, history): none there yet, or one that does
+    not answer, is one line and exit 1 (CannotStart); a folder with no store is never made one."""
+    store = StoreClient(settings)
+    if nothing := store.missing():
+        raise CannotStart(nothing)
+    try:
+        with store:
+            yield store
+    except StoreUnavailable as exc:
+        raise CannotStart(store.unavailable(exc)) from None
 
 
 def known_sources(names: Iterable[str], known: Iterable[str]) -> None:

@@ -11,14 +11,13 @@ from typing import Any
 from apscheduler.triggers.base import BaseTrigger
 from redis.exceptions import RedisError
 
-from crawler.cli.settings import load_settings
+from crawler.cli.settings import load_settings, store_to_read
 from crawler.frontier.workers import snapshot
 from crawler.recurring import next_run, triggers
 from crawler.runs import problems
 from crawler.sources import ALL_SPIDERS, SOURCES
-from crawler.store.client import StoreClient
 from crawler.store.counters import Tallies, last_runs_in
-from crawler.store.mongo import StoreUnavailable, redact
+from crawler.store.mongo import redact
 
 
 def add_parser(commands: Any) -> None:
@@ -33,16 +32,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"crawler: {exc}", file=sys.stderr)
         return 2
-    store = StoreClient(settings)
-    if nothing := store.missing():
-        print(f"crawler: {nothing}", file=sys.stderr)
-        return 1
-    try:
-        with store:
-            tallied = Tallies.of(store.database, settings).of_sources(list(ALL_SPIDERS))
-    except StoreUnavailable as exc:
-        print(f"crawler: {store.unavailable(exc)}", file=sys.stderr)
-        return 1
+    with store_to_read(settings) as store:
+        tallied = Tallies.of(store.database, settings).of_sources(list(ALL_SPIDERS))
     last = last_runs_in(tallied)
     rows = [
         row(name, last.get(name), tallied.get(name, {}).get("articles", 0), plan.get(name))
