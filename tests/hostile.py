@@ -25,6 +25,17 @@ def drip(handler: BaseHTTPRequestHandler) -> None:
         time.sleep(1)
 
 
+def cut_short(handler: BaseHTTPRequestHandler) -> None:
+    """Announces 5,000 bytes, sends 1,000 of a page, then closes the connection."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html; charset=utf-8")
+    handler.send_header("Content-Length", "5000")
+    handler.end_headers()
+    handler.wfile.write(b"<html><body><p>" + "中".encode() * 300 + b"</p>")
+    handler.wfile.flush()
+    handler.close_connection = True
+
+
 def silent(handler: BaseHTTPRequestHandler) -> None:
     """Takes the request, answers nothing."""
     time.sleep(60)

@@ -194,3 +194,12 @@ def test_fetch_prints_the_group_of_a_mirror(site: Site, crawler_env, articles, t
     assert second["original_by"] == "first_seen"  # the same minute on both pages: the first stored wins
     assert second["dup_score"] >= 0.9
     assert articles.find_one({"url": original})["mirrors"] == [mirror]
+
+
+def test_a_page_cut_short_of_its_content_length_is_one_line(site: Site, crawler_env, tmp_path: Path) -> None:
+    """On the old main: `ResponseDataLossError:` and Scrapy's advice about DOWNLOAD_FAIL_ON_DATALOSS."""
+    from tests.hostile import cut_short
+
+    url = site.add("/reader/cut.html", Page(b"", respond=cut_short))
+    run = run_crawler(["fetch", url], crawler_env, tmp_path)
+    assert (run.returncode, run.stderr) == (1, f"crawler: {url}: connection closed before the page ended\n")

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, ResponseDataLossError
 from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
@@ -433,6 +433,8 @@ def describe_failure(failure: Failure) -> Problem:
         return Problem(Reason.TIMED_OUT, f"timed out ({exc})")
     if isinstance(exc, ConnectionRefusedError) or name == "DownloadConnectionRefusedError":
         return Problem(Reason.CONNECTION_REFUSED, "connection refused")
+    if isinstance(exc, ResponseDataLossError):  # fewer bytes than its Content-Length, then the end
+        return Problem(Reason.CONNECTION_CLOSED, "connection closed before the page ended")
     if name in ("ResponseNeverReceived", "ConnectionLost", "ConnectionDone", "ResponseFailed"):
         return Problem(Reason.CONNECTION_CLOSED, "connection closed before a response")
     if name == "DownloadFailedError":  # Scrapy >= 2.14 wraps the transport's own error in it
