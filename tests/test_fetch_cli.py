@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import PAGES, expected_json, page_bytes, run_crawler
 from tests.site import Page, Site
 
@@ -203,3 +205,25 @@ def test_a_page_cut_short_of_its_content_length_is_one_line(site: Site, crawler_
     url = site.add("/reader/cut.html", Page(b"", respond=cut_short))
     run = run_crawler(["fetch", url], crawler_env, tmp_path)
     assert (run.returncode, run.stderr) == (1, f"crawler: {url}: connection closed before the page ended\n")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "content_type"),
+    [
+        ("utf-16", "text/html"),
+        ("utf-16-le", "text/html; charset=UTF-16LE"),
+        ("utf-16-be", "text/html; charset=utf-16be"),
+    ],
+)
+def test_a_utf16_page_with_its_bom_or_declared_is_read(
+    encoding: str, content_type: str, site: Site, crawler_env, tmp_path: Path
+) -> None:
+    """The real page of flat_002, re-encoded as UTF-16 (no site of ours serves it so; old IIS and
+    Word exports do). On the old main: "not an HTML page (binary content served as text/html)"."""
+    body = page_bytes("flat_002").decode("utf-8").encode(encoding)
+    url = site.add(f"/reader/{encoding}.html", Page(body, content_type=content_type))
+    run = run_crawler(["fetch", "--no-store", url], crawler_env, tmp_path)
+    assert run.returncode == 0, run.stderr
+    article = json.loads(run.stdout)
+    assert article["title"] == expected_json("flat_002")["title"]
+    assert article["body"] == expected_json("flat_002")["body"]

@@ -3,7 +3,8 @@ says gb2312 over text that needs GB18030, nothing is declared at all, a BOM cont
 
 Scrapy (through w3lib) believes the header first and falls back to cp1252, which turns an
 undeclared GBK page into Latin mojibake with no error to notice. Here every candidate is tried
-strictly, in an order that suits Chinese sites: a BOM is certain; bytes that are valid UTF-8 are
+strictly, in an order that suits Chinese sites: a BOM is certain, and so is a header that says
+UTF-16 (whose NULs would otherwise read as valid UTF-8); bytes that are valid UTF-8 are
 UTF-8 (GBK text practically never is); then what the page declares; then GB18030, the superset of
 GB2312 and GBK. A header naming ISO-8859-1 / cp1252 (HTTP's old default, which servers send
 without thinking) counts only after GB18030: Western bytes on these sites are the rare case.
@@ -25,12 +26,21 @@ FEW_BAD_SHARE = 0.01  # ...this share of the page's bytes, is the right one with
 CONTROL = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 
 
-def looks_binary(body: bytes) -> bool:
+def looks_binary(body: bytes, content_type: str | None = None) -> bool:
     """An image, archive or other binary file served as text/html: a known signature, or control
     bytes (WHATWG's "binary data bytes") in more than a tenth of the first kilobyte. A stray NUL in
-    a real page does not count."""
+    a real page does not count, nor do UTF-16's: a page with a UTF-16 BOM, or declared UTF-16 by
+    its Content-Type, is text."""
+    if _utf16(body, content_type):
+        return False
     head = body[:1024]
     return head.startswith(MAGIC) or len(head) - len(head.translate(None, CONTROL)) > len(head) // 10
+
+
+def _utf16(body: bytes, content_type: str | None) -> str | None:
+    """The UTF-16 codec a page is in by its BOM or its Content-Type, or None."""
+    encoding = read_bom(body)[0] or _resolved(http_content_type_encoding(content_type or ""))
+    return encoding if encoding and encoding.startswith("utf-16") else None
 
 
 def page_text(body: bytes, content_type: str | None) -> str:
@@ -54,6 +64,8 @@ def page_text(body: bytes, content_type: str | None) -> str:
 def candidates(body: bytes, content_type: str | None) -> list[str]:
     header = _resolved(http_content_type_encoding(content_type or ""))
     meta = _resolved(html_body_declared_encoding(body))
+    if utf16 := _utf16(body, content_type):  # UTF-16 without a BOM: ASCII in it is valid UTF-8 too
+        return [utf16]
     if header == WESTERN:  # weak: tried after GB18030, as a Chinese site's bytes are far likelier
         ordered = ["utf-8", meta, "gb18030", header]
     else:

@@ -261,7 +261,7 @@ class SourceSpider(scrapy.Spider):
             raise FetchFailed(Reason.NOT_HTML, f"not an HTML page (Content-Type: {kind})")
         if not response.body.strip():
             raise FetchFailed(Reason.EMPTY_PAGE, "empty page")
-        if looks_binary(response.body):
+        if looks_binary(response.body, _header(response, b"Content-Type")):
             raise FetchFailed(Reason.NOT_HTML, "not an HTML page (binary content served as text/html)")
         try:
             text = page_text(response.body, _header(response, b"Content-Type"))
