@@ -37,6 +37,8 @@ def uri_problem(uri: str) -> str | None:
 
 
 class StoreClient:
+    """One process's, or one crawl's, connection to the store (module docstring)."""
+
     def __init__(self, settings: BaseSettings) -> None:
         self.settings = settings
         self.embedded = None if settings.get("MONGO_URI") else Path(settings.get("MONGO_EMBEDDED_PATH"))
