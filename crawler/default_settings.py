@@ -76,6 +76,7 @@ SPOOL_PATH = "data/spool/articles.jsonl"
 
 # --- Extraction and cleaning --------------------------------------------------------------------
 CLEAN_MIN_BODY_CHARS = 40  # a cleaned body shorter than this is "no article text"
+EXTRACT_THREADS = 2  # threads a crawl extracts, cleans and fingerprints pages in; 0: on the reactor thread
 ARTICLE_MAX_PAGES = 20  # pages of one multi-page article fetched and stitched; the rest is left, and said
 
 # --- Near-duplicates (crawler/dedup/similarity.py explains how they were chosen) ---------------
@@ -95,6 +96,7 @@ API_ALLOW = ""  # comma-separated hosts or networks admitted despite the private
 API_TIMEOUT = 30.0  # seconds a request may take, download and storing included
 API_MAX_BYTES = 5 * 1024 * 1024  # largest response body fetched, after decompression
 API_MAX_BODY = 64 * 1024  # largest request body the API reads; larger ones get 413 before any is read
+API_EXTRACT_PROCESSES = 2  # processes the API extracts pages in (crawler/pagework.py); 0: EXTRACT_THREADS
 API_GUARD_ENABLED = False  # refuse private/local targets; `crawler api` always turns it on
 
 ENV_SETTINGS = (

@@ -30,6 +30,7 @@ class Reason(StrEnum):
     REMOVED = "removed"  # the article page redirects home or to a channel, or says the article was deleted
     NO_ARTICLE = "no_article"  # nothing came back: skipped (robots.txt, offsite) or redirected off the site
     NOT_STORED = "not_stored"  # extracted, but the store did not take it: spooled, or neither
+    WORKER_DIED = "worker_died"  # the process extracting the page died (out of memory?); tried again next run
 
     @property
     def http_status(self) -> int:
@@ -47,6 +48,7 @@ HTTP_STATUS = {
     Reason.REMOVED: 410,
     Reason.NOT_STORED: 503,
     Reason.TIMED_OUT: 504,
+    Reason.WORKER_DIED: 500,
 }
 
 
@@ -72,3 +74,7 @@ class Failed(Exception):
     def __init__(self, reason: Reason, message: str) -> None:
         super().__init__(message)
         self.problem = Problem(reason, message)
+
+    def __reduce__(self) -> tuple[type[Failed], tuple[Reason, str]]:
+        """Pickled with its reason: raised in a page worker process, it arrives whole."""
+        return type(self), (self.problem.reason, self.problem.message)

@@ -21,10 +21,11 @@ from twisted.internet.defer import Deferred, DeferredList
 
 from crawler.api.guard import refusal_for
 from crawler.failures import NO_ARTICLE, Problem, Reason
+from crawler.pagework import PageWork
+from crawler.shared import SharedCrawler
 from crawler.signals import articles_spooled, articles_unsaved
 from crawler.sources import spider_for_url
 from crawler.sources.base import SourceSpider
-from crawler.store.extension import StoreCrawler
 from crawler.store.ingest import Store
 from crawler.store.jsonout import article_json
 from crawler.store.mongo import StoreUnavailable
@@ -67,10 +68,10 @@ class Fetched:
 
     items: dict[str, Any] = field(default_factory=dict)
     problems: dict[str, Problem] = field(default_factory=dict)
-    crawlers: list[StoreCrawler] = field(default_factory=list)
+    crawlers: list[SharedCrawler] = field(default_factory=list)
     not_stored: dict[str, Problem] = field(default_factory=dict)  # by the article's URL: why not
 
-    def watch(self, crawler: StoreCrawler) -> None:
+    def watch(self, crawler: SharedCrawler) -> None:
         crawler.signals.connect(self.scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spooled, signal=articles_spooled)
@@ -101,12 +102,16 @@ class Fetched:
 
 
 class OnDemand:
-    """Fetches URLs now, on a process's crawler runner, into its store (None: print only)."""
+    """Fetches URLs now, on a process's crawler runner, into its store (None: print only),
+    extracting in the process's page threads when it holds them (else each crawl has its own)."""
 
-    def __init__(self, runner: CrawlerRunner, settings: Settings, store: Store | None) -> None:
+    def __init__(
+        self, runner: CrawlerRunner, settings: Settings, store: Store | None, work: PageWork | None = None
+    ) -> None:
         self.runner = runner
         self.settings = fetch_settings(settings, store is not None)
         self.store = store
+        self.work = work
 
     def crawl(self, urls: list[str]) -> tuple[Fetched, Deferred[Any]]:
         """Start the crawls; the Deferred fires when they are all done."""
@@ -119,8 +124,9 @@ class OnDemand:
                 fetched.problems[url] = Problem(Reason.BAD_URL, str(exc))
         runs = []
         for spider_cls, group in groups.items():
-            crawler = StoreCrawler(spider_cls, self.settings)
+            crawler = SharedCrawler(spider_cls, self.settings)
             crawler.store = self.store
+            crawler.page_work = self.work
             fetched.watch(crawler)
             runs.append(self.runner.crawl(crawler, urls=group))
         return fetched, DeferredList(runs, consumeErrors=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
@@ -16,14 +17,16 @@ from twisted.internet.task import LoopingCall
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
-from crawler.clean import clean_article
+from crawler.clean import cleaned
 from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.index import as_document
-from crawler.failures import Problem, Reason
+from crawler.failures import Failed, Problem, Reason
+from crawler.pagework import PageWork, page_work
+from crawler.shared import SharedCrawler
 from crawler.signals import article_checked, articles_spooled, articles_stored, articles_unsaved
 from crawler.sources import OUTLETS, spec_for
-from crawler.stages import BodyFloorPipeline, CountingPipeline
-from crawler.store.extension import StoreCrawler, store_of
+from crawler.stages import BodyFloorPipeline, PageWorkPipeline
+from crawler.store.extension import store_of
 from crawler.store.ingest import Store
 from crawler.store.mongo import StoreUnavailable
 from crawler.store.schema import to_document
@@ -31,13 +34,22 @@ from crawler.store.versions import Check
 from crawler.store.writer import Writer, Written
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
-class CleanPipeline(CountingPipeline):
+async def worked(work: PageWork, function: Callable[..., T], *args: Any) -> T:
+    """A step in the crawl's page workers; a worker that died drops the item, with its reason."""
+    try:
+        return await work.run(function, *args)
+    except Failed as exc:
+        raise NotAnArticle(exc.problem) from None
+
+
+class CleanPipeline(PageWorkPipeline):
     """Turns the raw body container into clean text, lifting origin and original title."""
 
-    def process_item(self, item: Any) -> Any:
-        audit = clean_article(item, spec_for(ItemAdapter(item)["source"]).noise)
+    async def process_item(self, item: Any) -> Any:
+        item, audit = await worked(self.work, cleaned, item, spec_for(ItemAdapter(item)["source"]).noise)
         for rule, entry in audit.rules.items():
             self.stats.inc_value(f"clean/removed/{rule}", entry["blocks"])
         return item
@@ -68,12 +80,12 @@ class NotAnArticle(DropItem):
         self.problem = problem
 
 
-class DedupPipeline(CountingPipeline):
+class DedupPipeline(PageWorkPipeline):
     """Fingerprints the clean body; grouping happens once the article is stored (MongoPipeline)."""
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        adapter["dedup"] = as_document(fingerprint(adapter["body"]))
+        adapter["dedup"] = as_document(await worked(self.work, fingerprint, adapter["body"]))
         self.stats.inc_value("dedup/fingerprinted")
         return item
 
@@ -92,6 +104,7 @@ class MongoPipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.store = store
+        self.work = page_work(crawler)
         self.writer = Writer(store, settings.getfloat("MONGO_OUTAGE_LIMIT"))
         self.batch_size = settings.getint("MONGO_BATCH_SIZE")
         self.flush_interval = settings.getfloat("MONGO_FLUSH_INTERVAL")
@@ -106,7 +119,7 @@ class MongoPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> MongoPipeline:
-        given = crawler.store if isinstance(crawler, StoreCrawler) else None
+        given = crawler.store if isinstance(crawler, SharedCrawler) else None
         return cls(crawler, given or Store(store_of(crawler), OUTLETS))
 
     async def open_spider(self) -> None:
@@ -132,7 +145,8 @@ class MongoPipeline:
             self.flush()
 
     async def process_item(self, item: Any) -> Any:
-        self.buffer.append(to_document(item))
+        document = await worked(self.work, to_document, item)  # hashes the body: page work
+        self.buffer.append(document)  # not `self.buffer.append(await ...)`: a flush meanwhile swaps the list
         self.buffered_items.append(item)
         if len(self.buffer) >= self.batch_size or time.monotonic() - self.last_flush >= self.flush_interval:
             self.flush()

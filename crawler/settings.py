@@ -62,6 +62,7 @@ SCHEDULER = "crawler.frontier.scheduler.ClusterScheduler"
 
 EXTENSIONS = {
     "crawler.store.extension.StoreExtension": 0,  # the crawl's one store client, for every component
+    "crawler.pagework.PageWorkExtension": 0,  # the threads pages are extracted in; EXTRACT_THREADS
     "crawler.runs.RunRecorder": 500,
     "crawler.alerts.notifier.AlertNotifier": 510,  # alert conditions after each run; ALERT_WEBHOOKS
     "crawler.logs.QuietExpectedErrors": 0,  # expected failures logged in one line, no traceback

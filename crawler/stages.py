@@ -8,17 +8,7 @@ from typing import Self
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-
-class CountingPipeline:
-    """A stage that needs nothing but the crawler's stats collector."""
-
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        assert crawler.stats is not None
-        return cls(crawler.stats)
+from crawler.pagework import PageWork, page_work
 
 
 class BodyFloorPipeline:
@@ -32,3 +22,17 @@ class BodyFloorPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
         return cls(crawler.stats, crawler.settings.getint("CLEAN_MIN_BODY_CHARS"))
+
+
+class PageWorkPipeline:
+    """A stage whose work is heavy (cleaning, the fingerprint): it runs in the crawl's page
+    threads, and counts in the stats back on the reactor."""
+
+    def __init__(self, stats: StatsCollector, work: PageWork) -> None:
+        self.stats = stats
+        self.work = work
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        assert crawler.stats is not None
+        return cls(crawler.stats, page_work(crawler))

@@ -23,6 +23,7 @@ from crawler.api.http import query_arg
 from crawler.api.token import TOKEN_COOKIE, authorised, matches
 from crawler.dashboard.pages import chart, render
 from crawler.frontier.workers import snapshot
+from crawler.pagework import PageWork
 from crawler.runs import STATUSES
 from crawler.sources import ALL_SPIDERS, SOURCES
 from crawler.store import dashboard as queries
@@ -159,9 +160,10 @@ def article(settings: Settings) -> Build:
     return build
 
 
-def metrics(settings: Settings) -> Build:
+def metrics(settings: Settings, work: PageWork) -> Build:
     def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
         registry = CollectorRegistry()
+        registry.register(PageWorkCollector(work))
         try:
             counts: dict[str, dict[str, Any]] | None = queries.metric_counts(store.database, settings)
         except StoreUnavailable as exc:  # /metrics still answers, so that the store being down is alerted on
@@ -207,6 +209,23 @@ class FrontierCollector:
             pages.add_metric([worker], sum(beat["pages"].values()))
         live = GaugeMetricFamily("crawler_workers", "Workers whose heartbeat is alive", value=len(workers))
         yield from (up, requests, live, pages)
+
+
+class PageWorkCollector:
+    """The API's page threads: how many pages wait for one, and how many are being worked on."""
+
+    def __init__(self, work: PageWork) -> None:
+        self.work = work
+
+    def collect(self) -> Any:
+        yield GaugeMetricFamily(
+            "crawler_page_work_queued",
+            "Pages waiting for one of the API's page threads (EXTRACT_THREADS) to be extracted",
+            value=self.work.queued(),
+        )
+        yield GaugeMetricFamily(
+            "crawler_page_work_busy", "The API's page threads working on a page now", value=self.work.busy()
+        )
 
 
 class SpoolCollector:
@@ -286,8 +305,8 @@ def same_page_without_token(request: Request) -> bytes:
     return path + (b"?" + urlencode(query).encode("ascii") if query else b"")
 
 
-def dashboard_children(settings: Settings, calls: StoreCalls) -> dict[bytes, Resource]:
-    return {
+def dashboard_children(settings: Settings, calls: StoreCalls, work: PageWork) -> dict[bytes, Resource]:
+    pages: dict[bytes, Resource] = {
         name: Page(settings, calls, build(settings))
         for name, build in (
             (b"", overview),
@@ -295,6 +314,6 @@ def dashboard_children(settings: Settings, calls: StoreCalls) -> dict[bytes, Res
             (b"stories", stories),
             (b"article", article),
             (b"search", search),
-            (b"metrics", metrics),
         )
     }
+    return pages | {b"metrics": Page(settings, calls, metrics(settings, work))}

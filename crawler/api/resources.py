@@ -3,6 +3,8 @@
 Each fetch runs the URL's own spider (or the generic one) through `OnDemand`, the same path as
 `crawler fetch`, with the project's pipelines, then answers with the stored article in the exact
 JSON `crawler fetch` prints. Every failure has its status (from its `Reason`) and a JSON body.
+Pages are extracted in the process's one pool of page worker processes (crawler/pagework.py),
+so a heavy page never holds up /health or the dashboard.
 
 The reactor never waits on the store: the process keeps one store client, and every call to it
 (the health ping, reading an article back) runs in the store's own thread pool with a deadline,
@@ -32,7 +34,8 @@ from crawler.api.http import query_arg
 from crawler.api.token import authorised
 from crawler.failures import Problem, Reason
 from crawler.netguard import Refused, check_target
-from crawler.ondemand import OnDemand, Outcome
+from crawler.ondemand import Fetched, OnDemand
+from crawler.pagework import PageWork
 from crawler.sources import OUTLETS, stored_url
 from crawler.store.client import StoreClient
 from crawler.store.history import history
@@ -43,6 +46,14 @@ from crawler.urls import BadURL
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 HEALTH_DEADLINE = 2.0  # seconds /health waits for the store's answer before it says 503
+
+
+class Encoded(bytes):
+    """An answer's JSON body, encoded already (off the reactor)."""
+
+
+def encoded(obj: Any) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False) + "\n").encode()
 
 
 class ApiError(Exception):
@@ -151,7 +162,7 @@ class ApiResource(Resource):
 
     @staticmethod
     def json(request: Request, code: int, obj: Any) -> bytes:
-        body = (json.dumps(obj, ensure_ascii=False) + "\n").encode()
+        body = obj if isinstance(obj, Encoded) else encoded(obj)
         request.setResponseCode(code)
         request.setHeader(b"Content-Type", b"application/json; charset=utf-8")
         request.setHeader(b"Content-Length", str(len(body)).encode())
@@ -180,10 +191,16 @@ class Root(Resource):
         super().__init__()
         calls = StoreCalls(settings)
         calls.prepare()
-        self.putChild(b"fetch", FetchResource(settings, calls))
+        processes = settings.getint("API_EXTRACT_PROCESSES")  # one pool for every fetch's crawl
+        work = (
+            PageWork(processes, processes=True) if processes else PageWork(settings.getint("EXTRACT_THREADS"))
+        )
+        work.start()
+        reactor.addSystemEventTrigger("during", "shutdown", work.stop)
+        self.putChild(b"fetch", FetchResource(settings, calls, work))
         self.putChild(b"health", HealthResource(settings, calls))
         self.putChild(b"history", HistoryResource(settings, calls))
-        for path, page in dashboard_children(settings, calls).items():
+        for path, page in dashboard_children(settings, calls, work).items():
             self.putChild(path, page)
         self.missing = NotFound(settings)
 
@@ -251,17 +268,17 @@ class HistoryResource(StoreResource):
 class FetchResource(StoreResource):
     allowedMethods = (b"GET", b"POST")
 
-    def __init__(self, settings: Settings, calls: StoreCalls) -> None:
+    def __init__(self, settings: Settings, calls: StoreCalls, work: PageWork) -> None:
         super().__init__(settings, calls)
         self.allowed = allowed_from(settings.get("API_ALLOW", ""))
         self.timeout = settings.getfloat("API_TIMEOUT")
-        self.ondemand = OnDemand(CrawlerRunner(settings), settings, calls.store)
+        self.ondemand = OnDemand(CrawlerRunner(settings), settings, calls.store, work)
 
-    def render_GET(self, request: Request) -> defer.Deferred[dict[str, Any]]:  # noqa: N802 - Twisted's name
+    def render_GET(self, request: Request) -> defer.Deferred[Encoded]:  # noqa: N802 - Twisted's name
         self.authorise(request)
         return self.fetch(query_arg(request, b"url"))
 
-    def render_POST(self, request: Request) -> defer.Deferred[dict[str, Any]]:  # noqa: N802 - Twisted's name
+    def render_POST(self, request: Request) -> defer.Deferred[Encoded]:  # noqa: N802 - Twisted's name
         self.authorise(request)
         try:
             body = json.loads((request.content.read() if request.content else b"") or b"{}")
@@ -272,7 +289,7 @@ class FetchResource(StoreResource):
         url = body.get("url")
         return self.fetch(url if isinstance(url, str) else "")
 
-    def fetch(self, url: str) -> defer.Deferred[dict[str, Any]]:
+    def fetch(self, url: str) -> defer.Deferred[Encoded]:
         if not url.strip():
             raise ApiError(400, 'missing url: GET /fetch?url=... or POST /fetch {"url": ...}')
         try:
@@ -283,7 +300,7 @@ class FetchResource(StoreResource):
             raise ApiError.of(Problem(Reason.REFUSED_TARGET, str(exc))) from None
         url = url.strip()
         fetched, done = self.ondemand.crawl([url])
-        answer: defer.Deferred[dict[str, Any]] = defer.Deferred()
+        answer: defer.Deferred[Encoded] = defer.Deferred()
 
         def over_time() -> None:
             self.ondemand.stop(fetched)
@@ -295,15 +312,8 @@ class FetchResource(StoreResource):
 
         timer = reactor.callLater(self.timeout, over_time)
 
-        def crawled(_: Any) -> defer.Deferred[list[Outcome]]:
-            return self.calls.call(self.ondemand.outcomes, [url], fetched)
-
-        def article(outcomes: list[Outcome]) -> dict[str, Any]:
-            [outcome] = outcomes
-            if outcome.problem is not None:
-                raise ApiError.of(outcome.problem)
-            assert outcome.article is not None
-            return outcome.article
+        def crawled(_: Any) -> defer.Deferred[Encoded]:
+            return self.calls.call(self.answer, url, fetched)
 
         def settle(result: Any) -> None:
             if answer.called:  # timed out meanwhile: answered already
@@ -314,5 +324,13 @@ class FetchResource(StoreResource):
             else:
                 answer.callback(result)
 
-        done.addCallback(crawled).addCallback(article).addBoth(settle)
+        done.addCallback(crawled).addBoth(settle)
         return answer
+
+    def answer(self, url: str, fetched: Fetched) -> Encoded:
+        """The stored article, read back and encoded in the store's threads: a long body takes
+        a tenth of a second to encode, which the reactor does not wait for."""
+        [outcome] = self.ondemand.outcomes([url], fetched)
+        if outcome.problem is not None:
+            raise ApiError.of(outcome.problem)
+        return Encoded(encoded(outcome.article))

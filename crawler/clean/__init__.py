@@ -64,3 +64,10 @@ def clean_article(article: Any, noise_selectors: tuple[str, ...] = ()) -> Audit:
     adapter["lang"] = detect_lang(f"{title}\n{body}")
     adapter["clean_audit"] = audit.as_dict()
     return audit
+
+
+def cleaned(article: Any, noise_selectors: tuple[str, ...] = ()) -> tuple[Any, Audit]:
+    """`clean_article` as a page worker runs it: the article comes back with its audit (from a
+    worker process, as a copy)."""
+    audit = clean_article(article, noise_selectors)
+    return article, audit

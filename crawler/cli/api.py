@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from crawler.api.guard import GuardedResolver, allowed_from
     from crawler.api.http import ApiSite
     from crawler.api.resources import Root
+    from crawler.gcfreeze import freeze_loaded
 
     json_logging(settings)
     configure_logging(settings)
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"crawler: cannot listen on {host} port {port}: {exc.socketError}", file=sys.stderr)
         return 1
     site.resource = Root(settings)
+    freeze_loaded(settings)  # the first fetch imports nothing and freezes nothing (gcfreeze.py)
     if not settings.get("API_TOKEN") and not is_loopback(host):
         print(
             f"crawler: warning: serving on {host} without API_TOKEN (--unauthenticated-network)",

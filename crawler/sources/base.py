@@ -37,6 +37,7 @@ from crawler.extract.removal import DELETED_NOTICES, redirected_away
 from crawler.failures import Failed, Problem, Reason
 from crawler.frontier.scheduler import seeds_discovery
 from crawler.items import Article
+from crawler.pagework import page_work
 from crawler.rechecks import due, recheck_requests
 from crawler.signals import article_checked
 from crawler.store.versions import Check
@@ -167,9 +168,10 @@ class SourceSpider(scrapy.Spider):
         configured = self.settings.getdict("SOURCE_START_URLS").get(self.name)
         return self.start_override or [check_url(u) for u in configured or self.spec.start_urls]
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[Article | scrapy.Request]:
+    async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Article | scrapy.Request]:
         """One article page in, one Article out (or a recorded failure); a multi-page article's
-        first page goes on to its next page, and the Article comes out of the last."""
+        first page goes on to its next page, and the Article comes out of the last. The page is
+        extracted in the crawl's page threads (crawler/pagework.py), off the reactor."""
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("monitor/article_pages")
         requested = response.meta.get("requested_url", response.url)
@@ -182,8 +184,8 @@ class SourceSpider(scrapy.Spider):
             self.removed(requested, away, response)
             return
         try:
-            article = self.extract(response)
-        except FetchFailed as exc:
+            article = await self.extracted(response)
+        except Failed as exc:
             self.fail(requested, exc.problem)
             return
         if article.deleted_notice:
@@ -204,9 +206,10 @@ class SourceSpider(scrapy.Spider):
         if article.extraction_fallback:
             self.crawler.stats.inc_value(f"extraction/fallback/{article.extraction_fallback}")
             self.logger.info("%s: %s", response.url, article.extracted_why)
-        yield from self.stitched(article, [response.url], requested)
+        for result in self.stitched(article, [response.url], requested):
+            yield result
 
-    def parse_page(self, response: Response) -> Iterator[Article | scrapy.Request]:
+    async def parse_page(self, response: Response) -> AsyncIterator[Article | scrapy.Request]:
         """A later page of a multi-page article: its body joins the pages before it, in order."""
         article, seen, requested = (
             response.meta["article"],
@@ -214,8 +217,8 @@ class SourceSpider(scrapy.Spider):
             response.meta["requested_url"],
         )
         try:
-            page = self.extract(response)
-        except FetchFailed as exc:
+            page = await self.extracted(response)
+        except Failed as exc:
             self.fail(requested, incomplete(len(seen) + 1, response.url, exc.problem))
             return
         article.more_pages.append(page.body_html or "")
@@ -223,7 +226,8 @@ class SourceSpider(scrapy.Spider):
         article.link_texts = article.link_texts | page.link_texts
         article.pages += 1
         article.next_page = page.next_page
-        yield from self.stitched(article, [*seen, response.url], requested)
+        for result in self.stitched(article, [*seen, response.url], requested):
+            yield result
 
     def stitched(
         self, article: Article, seen: list[str], requested: str
@@ -256,30 +260,17 @@ class SourceSpider(scrapy.Spider):
         self.fail(request.meta["requested_url"], incomplete(page, request.url, describe_failure(failure)))
 
     def extract(self, response: Response) -> Article:
-        if not isinstance(response, HtmlResponse) or isinstance(response, XmlResponse):
-            kind = _header(response, b"Content-Type") or "unknown"
-            raise FetchFailed(Reason.NOT_HTML, f"not an HTML page (Content-Type: {kind})")
-        if not response.body.strip():
-            raise FetchFailed(Reason.EMPTY_PAGE, "empty page")
-        if looks_binary(response.body, _header(response, b"Content-Type")):
-            raise FetchFailed(Reason.NOT_HTML, "not an HTML page (binary content served as text/html)")
-        try:
-            text = page_text(response.body, _header(response, b"Content-Type"))
-            settings = getattr(self, "settings", None)  # a spider built without a crawler (process_page)
-            min_chars = settings.getint("CLEAN_MIN_BODY_CHARS") if settings else CLEAN_MIN_BODY_CHARS
-            article = extract_article(
-                text,
-                response.url,
-                self.name,
-                self.spec.layouts,
-                self.spec.timezone,
-                min_chars,
-                self.spec.deleted_notices,
-            )
-        except NotHTML as exc:
-            raise FetchFailed(Reason.NOT_HTML, str(exc)) from None
-        article.url = self.spec.canonical(article.url)
-        return article
+        """The page's article, extracted here (process_page, fixtures); a crawl extracts in its
+        page workers instead (`parse`)."""
+        return extract_page(self.spec, *page_of(response), self.min_body_chars())
+
+    async def extracted(self, response: Response) -> Article:
+        work = page_work(self.crawler)
+        return await work.run(extract_page, self.spec, *page_of(response), self.min_body_chars())
+
+    def min_body_chars(self) -> int:
+        settings = getattr(self, "settings", None)  # a spider built without a crawler (process_page)
+        return settings.getint("CLEAN_MIN_BODY_CHARS") if settings else CLEAN_MIN_BODY_CHARS
 
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
         """Any discovery document, told by what it is: a listing page (its pagination followed
@@ -404,6 +395,39 @@ class SourceSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"fetch/failed/{problem.reason}")
         self.logger.warning("%s: %s", url, problem.message)
+
+
+def page_of(response: Response) -> tuple[str, bytes, str | None, bool]:
+    """What extraction needs of a response, and nothing that cannot go to another process."""
+    html = isinstance(response, HtmlResponse) and not isinstance(response, XmlResponse)
+    return response.url, response.body, _header(response, b"Content-Type"), html
+
+
+def extract_page(
+    spec: SourceSpec, url: str, body: bytes, content_type: str | None, html: bool, min_chars: int
+) -> Article:
+    """One page's article by the source's layouts (else the generic path): a plain function of
+    plain values, so that it runs in a page worker, thread or process (crawler/pagework.py)."""
+    if not html:
+        raise FetchFailed(Reason.NOT_HTML, f"not an HTML page (Content-Type: {content_type or 'unknown'})")
+    if not body.strip():
+        raise FetchFailed(Reason.EMPTY_PAGE, "empty page")
+    if looks_binary(body, content_type):
+        raise FetchFailed(Reason.NOT_HTML, "not an HTML page (binary content served as text/html)")
+    try:
+        article = extract_article(
+            page_text(body, content_type),
+            url,
+            spec.name,
+            spec.layouts,
+            spec.timezone,
+            min_chars,
+            spec.deleted_notices,
+        )
+    except NotHTML as exc:
+        raise FetchFailed(Reason.NOT_HTML, str(exc)) from None
+    article.url = spec.canonical(article.url)
+    return article
 
 
 def _header(response: Response, name: bytes) -> str | None:

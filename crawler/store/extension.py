@@ -3,7 +3,7 @@ connection (`store_of(crawler)`), as the frontier's components ask for `Leases`.
 once the engine has stopped, after the run record and the alerts (spider_closed) are written.
 
 A process that holds its own store already (the API: one client for every fetch it serves)
-builds its crawlers as `StoreCrawler`s carrying it; their extension hands that one out and leaves
+builds its crawlers as `SharedCrawler`s carrying it; their extension hands that one out and leaves
 it open."""
 
 from __future__ import annotations
@@ -11,14 +11,8 @@ from __future__ import annotations
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from crawler.shared import SharedCrawler
 from crawler.store.client import StoreClient
-from crawler.store.ingest import Store
-
-
-class StoreCrawler(Crawler):
-    """A crawler that writes to a store its process opened already, instead of opening its own."""
-
-    store: Store | None = None
 
 
 class StoreExtension:
@@ -28,7 +22,7 @@ class StoreExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoreExtension:
-        given = crawler.store if isinstance(crawler, StoreCrawler) else None
+        given = crawler.store if isinstance(crawler, SharedCrawler) else None
         extension = cls(given.client if given else StoreClient(crawler.settings), owned=given is None)
         if extension.owned:
             crawler.signals.connect(extension.client.close, signal=signals.engine_stopped)
