@@ -46,12 +46,20 @@ async def worked(work: PageWork, function: Callable[..., T], *args: Any) -> T:
 
 
 class CleanPipeline(PageWorkPipeline):
-    """Turns the raw body container into clean text, lifting origin and original title."""
+    """Turns the raw body container into clean text, lifting origin and original title; a title
+    longer than TITLE_MAX_CHARS (a page that put its text in <title>) is cut, and the cut said."""
 
     async def process_item(self, item: Any) -> Any:
         item, audit = await worked(self.work, cleaned, item, spec_for(ItemAdapter(item)["source"]).noise)
         for rule, entry in audit.rules.items():
             self.stats.inc_value(f"clean/removed/{rule}", entry["blocks"])
+        adapter = ItemAdapter(item)
+        title, most = adapter.get("title") or "", self.settings.getint("TITLE_MAX_CHARS")
+        if len(title) > most:
+            adapter["title"] = title[:most]
+            cut = f"title cut from {len(title)} to {most} characters"
+            adapter["extracted_why"] = "; ".join(filter(None, [adapter.get("extracted_why"), cut]))
+            self.stats.inc_value("clean/title_cut")
         return item
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Self
 
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from crawler.pagework import PageWork, page_work
@@ -28,11 +29,12 @@ class PageWorkPipeline:
     """A stage whose work is heavy (cleaning, the fingerprint): it runs in the crawl's page
     threads, and counts in the stats back on the reactor."""
 
-    def __init__(self, stats: StatsCollector, work: PageWork) -> None:
+    def __init__(self, stats: StatsCollector, work: PageWork, settings: BaseSettings) -> None:
         self.stats = stats
         self.work = work
+        self.settings = settings
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
-        return cls(crawler.stats, page_work(crawler))
+        return cls(crawler.stats, page_work(crawler), crawler.settings)

@@ -17,7 +17,7 @@ import pytest
 
 from crawler.store.spool import Spool
 from tests.commands import no_delays
-from tests.conftest import run_crawler, wait_for
+from tests.conftest import article_document, run_crawler, wait_for
 from tests.site import Page, Site
 from tests.test_runs import ARTICLE, article, listing
 
@@ -265,3 +265,18 @@ def test_a_full_spool_disk_with_the_store_down_is_counted_and_said_never_claimed
     assert fetch.stderr.startswith(f"crawler: {url}: neither stored nor spooled (store unavailable: ")
     assert "waits in" not in fetch.stderr and "s3cret" not in fetch.stderr
     wait_for(lambda: spooled_urls(env) == [])
+
+
+def test_an_export_onto_a_full_disk_is_one_line_and_leaves_the_last_good_file(
+    crawler_env, articles, tmpfs, tmp_path: Path
+) -> None:
+    articles.insert_many(
+        [article_document(f"https://example.com/{n}.html", "正文" * 4000, None) for n in range(200)]
+    )
+    disk = tmpfs("exports", "1m")
+    target = disk / "articles.jsonl"
+    target.write_text("the export of yesterday\n")
+    run = run_crawler(["export", "-o", str(target)], crawler_env, tmp_path)
+    assert (run.returncode, run.stderr) == (1, f"crawler: cannot write {target}: No space left on device\n")
+    assert [p.name for p in disk.iterdir()] == ["articles.jsonl"]  # no half export beside it
+    assert target.read_text() == "the export of yesterday\n"

@@ -227,3 +227,22 @@ def test_a_utf16_page_with_its_bom_or_declared_is_read(
     article = json.loads(run.stdout)
     assert article["title"] == expected_json("flat_002")["title"]
     assert article["body"] == expected_json("flat_002")["body"]
+
+
+def test_a_200000_character_title_is_cut_and_the_cut_said(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
+    """Hand-built: a page that stuffed its <title> and og:title (no real page of ours does this)."""
+    headline = "标题" * 100_000
+    story = "".join(f"<p>第{n}段：记者在现场报道了相关情况，并采访了多位当事人。</p>" for n in range(30))
+    page = (
+        f"<html><head><title>{headline}</title><meta property='og:title' content='{headline}'></head>"
+        f"<body><div class='article'>{story}</div></body></html>"
+    )
+    url = site.add("/news/long-title.html", page.encode())
+    run = run_crawler(["fetch", url], crawler_env, tmp_path)
+    assert run.returncode == 0, run.stderr
+    [article] = json_lines(run.stdout)
+    assert article["title"] == "标题" * 250
+    assert article["extracted_why"].endswith("; title cut from 200000 to 500 characters")
+    assert articles.find_one({"url": url})["title"] == "标题" * 250

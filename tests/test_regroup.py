@@ -113,6 +113,27 @@ def test_a_stopped_regroup_goes_on_from_its_checkpoint(collection, tmp_path: Pat
     assert sorted(groups(collection).values(), key=str) == [None] + ["https://site0.example/a.html"] * 3
 
 
+def test_a_resumed_regroup_command_ends_its_bar_at_100_percent(
+    collection, crawler_env, tmp_path: Path, monkeypatch
+) -> None:
+    for n in range(4):
+        store(collection, f"https://site{n}.example/a.html", edited(STORY), T0 + timedelta(hours=n))
+    monkeypatch.setattr(regroup_module, "BATCH", 1)
+    checkpoint = Checkpoint(Path(crawler_env["SPOOL_PATH"] + ".regroup"))
+    checkpoint.path.parent.mkdir(parents=True)
+
+    def stop_after_one(n: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        regroup(collection, OUTLETS, Thresholds(), Selection(), checkpoint, stop_after_one)
+    run = run_crawler(["db", "regroup"], crawler_env, tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("regrouped 4 article(s)")
+    last_bar = run.stderr.replace("\r", "\n").strip().splitlines()[-1]
+    assert "100%" in last_bar and "4/4" in last_bar, last_bar
+
+
 def test_a_torn_checkpoint_starts_over(tmp_path: Path) -> None:
     path = tmp_path / "regroup"
     path.write_text('{"selection": "[null, nu', encoding="utf-8")

@@ -129,7 +129,10 @@ def run_regroup(args: argparse.Namespace) -> int:
         store.prepare()
         selection = Selection(args.source, args.since)
         total = selected(store.articles, selection)
-        with tqdm(total=total, unit=" articles", file=sys.stderr, mininterval=0.5) as bar:
+        done_before = checkpoint.load(selection).seen  # a resumed regroup's bar starts where it stopped
+        with tqdm(
+            total=total, initial=done_before, unit=" articles", file=sys.stderr, mininterval=0.5
+        ) as bar:
             done = regroup(store.articles, store.outlets, store.thresholds, selection, checkpoint, bar.update)
     except StoreUnavailable as exc:
         print(

@@ -7,6 +7,7 @@ import sys
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from crawler.cli.settings import known_sources, load_settings, store_to_read
@@ -46,15 +47,20 @@ def run(args: argparse.Namespace) -> int:
     known_sources(args.source, ALL_SPIDERS)
     selection = ExportFilter(args.since, args.until, tuple(args.source), args.canonical, args.removed)
     write = partial(write_csv, bom=args.bom) if args.format == "csv" else write_jsonl
+    unfinished = Path(args.output).with_name(f".{Path(args.output).name}.part") if args.output else None
     try:
         with store_to_read(settings) as store:
-            out_file = open(args.output, "w", encoding="utf-8", newline="") if args.output else None
+            out_file = open(unfinished, "w", encoding="utf-8", newline="") if unfinished else None
             with out_file or nullcontext(sys.stdout) as out:
                 count = write(documents(store.collection(), selection), out)
+        if unfinished:  # the file appears whole or not at all: a full disk leaves no half export
+            unfinished.replace(args.output)
     except OSError as exc:  # -o into a missing folder, onto a full or read-only disk
         if isinstance(exc, BrokenPipeError):
             raise
-        print(f"crawler: cannot write {exc.filename or args.output}: {exc.strerror}", file=sys.stderr)
+        if unfinished:
+            unfinished.unlink(missing_ok=True)
+        print(f"crawler: cannot write {args.output or 'stdout'}: {exc.strerror}", file=sys.stderr)
         return 1
     print(f"exported {count} article(s)", file=sys.stderr)
     return 0
