@@ -87,7 +87,7 @@ DEDUP_MIN_SHARED_UNITS = 2  # sentence units two copies must share at least
 DEDUP_COMMON_UNIT_CLUSTERS = 20  # a unit found in this many story groups is boilerplate, not evidence
 
 # --- On-demand fetch ----------------------------------------------------------------------------
-FETCH_TIMEOUT = 30  # seconds per URL (Scrapy's DOWNLOAD_TIMEOUT for `crawler fetch`)
+FETCH_TIMEOUT = 30  # seconds `crawler fetch` may take in all, retries included (also each download's limit)
 
 # --- HTTP front: `crawler api` (safe to expose only with API_TOKEN set; see README) ----------------
 API_HOST = "127.0.0.1"  # address to bind; 0.0.0.0 exposes it to the network

@@ -70,6 +70,8 @@ class Fetched:
     problems: dict[str, Problem] = field(default_factory=dict)
     crawlers: list[SharedCrawler] = field(default_factory=list)
     not_stored: dict[str, Problem] = field(default_factory=dict)  # by the article's URL: why not
+    timed_out: Problem | None = None  # set when the fetch's time ran out, for the URLs it left
+    settled: set[str] = field(default_factory=set)  # the URLs answered (either way) before it ran out
 
     def watch(self, crawler: SharedCrawler) -> None:
         crawler.signals.connect(self.scraped, signal=signals.item_scraped)
@@ -136,6 +138,20 @@ class OnDemand:
             if crawler.crawling:
                 crawler.stop()
 
+    def limit(self, fetched: Fetched, seconds: float, why: str) -> None:
+        """The fetch's whole budget, retries and later pages included: once `seconds` have passed
+        its crawls stop, and each URL with no answer yet has timed out (`why`). For a process
+        whose reactor stops with its crawls (`crawler fetch`)."""
+        from twisted.internet import reactor  # the one installed by now
+
+        def over_time() -> None:
+            fetched.collect_failures()
+            fetched.settled = set(fetched.items) | set(fetched.problems)
+            fetched.timed_out = Problem(Reason.TIMED_OUT, why)
+            self.stop(fetched)  # what fails from here on failed for the lack of time
+
+        reactor.callLater(seconds, over_time)
+
     def outcomes(self, urls: list[str], fetched: Fetched) -> list[Outcome]:
         """One Outcome per URL, in the order given: the stored article as the store has it (with
         version, first_seen, ...), or the article as extracted when not storing, or why not.
@@ -146,7 +162,10 @@ class OnDemand:
         for url in urls:
             item = fetched.items.get(url)
             if url in fetched.problems or item is None:
-                outcomes.append(Outcome(url, problem=fetched.problems.get(url, NO_ARTICLE)))
+                problem = fetched.problems.get(url, NO_ARTICLE)
+                if fetched.timed_out and url not in fetched.settled:
+                    problem = fetched.timed_out
+                outcomes.append(Outcome(url, problem=problem))
             elif self.store is None:
                 outcomes.append(Outcome(url, article=article_json(item)))
             elif item.url in stored:

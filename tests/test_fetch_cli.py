@@ -1,6 +1,7 @@
 """`crawler fetch` end to end, run as the command a user types, against pages on 127.0.0.1."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -246,3 +247,14 @@ def test_a_200000_character_title_is_cut_and_the_cut_said(
     assert article["title"] == "标题" * 250
     assert article["extracted_why"].endswith("; title cut from 200000 to 500 characters")
     assert articles.find_one({"url": url})["title"] == "标题" * 250
+
+
+def test_timeout_is_the_whole_fetchs_budget_retries_included(site: Site, crawler_env, tmp_path: Path) -> None:
+    """On the old main `--timeout 5` was each download's: a page that fails with 503 once and then
+    answers slowly took 14 s. The page here would answer after a minute; the command ends long before."""
+    url = site.add("/news/slow.html", Page(page_bytes("flat_000"), delay=60, fail_times=1))
+    started = time.monotonic()
+    run = run_crawler(["fetch", "--no-store", "--timeout", "2", url], crawler_env, tmp_path)
+    assert (run.returncode, run.stdout) == (1, "")
+    assert run.stderr == f"crawler: {url}: timed out: no answer within 2 s\n"
+    assert time.monotonic() - started < 30  # the page's minute never came

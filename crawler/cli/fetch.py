@@ -23,7 +23,11 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser("fetch", help="fetch URLs, store them, print each article as JSON Lines")
     parser.add_argument("urls", nargs="+", metavar="URL")
     parser.add_argument("--no-store", action="store_true", help="print without storing")
-    parser.add_argument("--timeout", type=float, help="seconds per download (default: FETCH_TIMEOUT)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds the whole fetch may take, retries included (default: FETCH_TIMEOUT)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="show the crawl's log on stderr")
     parser.set_defaults(run=run)
 
@@ -41,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
     ondemand = OnDemand(process, settings, store)
     fetched, _ = ondemand.crawl(args.urls)
     if fetched.crawlers:
+        budget = settings.getfloat("FETCH_TIMEOUT")
+        ondemand.limit(fetched, budget, f"timed out: no answer within {budget:g} s")
         process.start()
     failed = 0
     try:
