@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,6 +23,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
+from crawler.api.token import session
 from crawler.extract.lang import converter
 from tests.commands import no_delays
 from tests.conftest import page_bytes, run_crawler
@@ -296,7 +298,16 @@ def test_the_dashboard_keeps_to_the_api_token(
             code == 302 and "HttpOnly" in headers["Set-Cookie"] and "SameSite=strict" in headers["Set-Cookie"]
         )
         cookie = headers["Set-Cookie"].split(";")[0]
+        assert "s3cret" not in headers["Set-Cookie"] and "Max-Age=43200" in headers["Set-Cookie"]
         assert status("/stories", {"Cookie": cookie})[0] == 200
+        # the cookie opens the pages for people, never the API: on the old main it fetched through it
+        for path in ("/metrics", "/fetch?url=http%3A%2F%2Fexample.com%2F", "/history?url=x", "/health"):
+            assert status(path, {"Cookie": cookie})[0] == 401, path
+        expires, mac = cookie.split("=", 1)[1].split(".")
+        forged = f"crawler_session={int(expires) + 86400}.{mac}"  # a later expiry, the old signature
+        stale = f"crawler_session={session('s3cret', int(time.time()) - 1)}"  # signed, but expired
+        assert status("/stories", {"Cookie": forged})[0] == 401
+        assert status("/stories", {"Cookie": stale})[0] == 401
     finally:
         api.terminate()
         api.wait(10)

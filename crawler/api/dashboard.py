@@ -5,11 +5,12 @@ blocking calls), so a slow query never holds up the reactor or a running /fetch.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -20,7 +21,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
 from crawler.api.http import query_arg
-from crawler.api.token import TOKEN_COOKIE, authorised, matches
+from crawler.api.token import SESSION_COOKIE, authorised, matches, session
 from crawler.dashboard.pages import chart, render
 from crawler.frontier.workers import snapshot
 from crawler.pagework import PageWork
@@ -44,15 +45,11 @@ class Page(Resource):
 
     isLeaf = True
 
-    def __init__(
-        self,
-        settings: Settings,
-        calls: StoreCalls,
-        build: Build,
-    ) -> None:
+    def __init__(self, settings: Settings, calls: StoreCalls, build: Build, cookies: bool = True) -> None:
         super().__init__()
         self.settings, self.calls, self.build = settings, calls, build
         self.token: str | None = settings.get("API_TOKEN") or None
+        self.cookies = cookies  # the session cookie opens it (a page for people), or the header only
 
     def render_GET(self, request: Request) -> bytes | int:  # noqa: N802 - Twisted's name
         request.setHeader(
@@ -63,20 +60,25 @@ class Page(Resource):
         request.setHeader(b"X-Content-Type-Options", b"nosniff")
         request.setHeader(b"X-Frame-Options", b"DENY")
         given = query_arg(request, b"token")
-        if (
-            given and self.token and matches(given, self.token)
-        ):  # a browser's way in: the token once, then a cookie
-            request.addCookie(TOKEN_COOKIE, quote(given), path="/", httpOnly=True, sameSite="strict")
+        now = time.time()
+        if given and self.token and matches(given, self.token) and self.cookies:  # a browser's way in
+            lifetime = int(self.settings.getfloat("API_SESSION_HOURS") * 3600)
+            request.addCookie(
+                SESSION_COOKIE,
+                session(self.token, int(now) + lifetime),
+                path="/",
+                max_age=str(lifetime),
+                httpOnly=True,
+                sameSite="strict",
+            )
             request.redirect(same_page_without_token(request))
             return b""
-        if not authorised(request, self.token):
+        if not authorised(request, self.token, now if self.cookies else None):
             request.setResponseCode(401)
             request.setHeader(b"Content-Type", HTML)
-            return render(
-                "message.html",
-                heading="401",
-                text="Open this page once as /?token=API_TOKEN, or send Authorization: Bearer API_TOKEN.",
-            )
+            request.setHeader(b"WWW-Authenticate", b"Bearer")
+            how = "Open this page once as /?token=API_TOKEN, or send" if self.cookies else "Send"
+            return render("message.html", heading="401", text=f"{how} Authorization: Bearer API_TOKEN.")
         built = self.calls.call(self.build, self.calls.store.client, request)
         built.addErrback(self.failure_page).addCallback(lambda page: self.finish(request, *page))
         return NOT_DONE_YET
@@ -316,4 +318,4 @@ def dashboard_children(settings: Settings, calls: StoreCalls, work: PageWork) ->
             (b"search", search),
         )
     }
-    return pages | {b"metrics": Page(settings, calls, metrics(settings, work))}
+    return pages | {b"metrics": Page(settings, calls, metrics(settings, work), cookies=False)}
