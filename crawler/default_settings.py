@@ -98,6 +98,8 @@ API_TIMEOUT = 30.0  # seconds a request may take, download and storing included
 API_MAX_BYTES = 5 * 1024 * 1024  # largest response body fetched, after decompression
 API_MAX_BODY = 64 * 1024  # largest request body the API reads; larger ones get 413 before any is read
 API_EXTRACT_PROCESSES = 2  # processes the API extracts pages in (crawler/pagework.py); 0: EXTRACT_THREADS
+API_HEADER_TIMEOUT = 10.0  # seconds a request's headers may take to come in whole (then 408)
+API_MAX_CONNECTIONS = 256  # connections open at once; one more gets 503 and is closed
 API_SESSION_HOURS = 12.0  # hours the dashboard's session cookie (set by /?token=) opens its pages
 API_GUARD_ENABLED = False  # refuse private/local targets; `crawler api` always turns it on
 

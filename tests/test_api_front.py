@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_crawler
+from tests.conftest import run_crawler, wait_for
 from tests.test_api import Api
 
 
@@ -113,3 +113,61 @@ def test_a_request_line_with_raw_utf8_is_a_json_400(api: Api) -> None:
             answer += chunk
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.split()[1] == b"400" and json.loads(body)["code"] == 400
+
+
+def answer_on(sock: socket.socket) -> bytes:
+    """What the server sends until it closes the connection."""
+    received = b""
+    while chunk := sock.recv(65536):
+        received += chunk
+    return received
+
+
+def test_a_request_with_bare_lf_line_endings_is_answered(api: Api) -> None:
+    """On the old main the server waited for a CR that never came: netcat and scripts send bare LF."""
+    with socket.create_connection(("127.0.0.1", api.port), timeout=30) as sock:
+        sock.sendall(b"GET /fetch HTTP/1.1\nHost: x\nAuthorization: Bearer T\nConnection: close\n\n")
+        head, _, body = answer_on(sock).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert json.loads(body)["message"] == 'missing url: GET /fetch?url=... or POST /fetch {"url": ...}'
+
+
+@pytest.fixture
+def strict_api(api_env, tmp_path: Path) -> Iterator[Api]:
+    served = Api(
+        api_env | {"MONGO_DATABASE": "api_front"}, tmp_path, ("API_HEADER_TIMEOUT=1", "API_MAX_CONNECTIONS=3")
+    )
+    yield served
+    served.stop()
+
+
+def test_headers_that_trickle_in_meet_a_deadline(strict_api: Api) -> None:
+    """On the old main a client sending a header line every few seconds was held for minutes."""
+    with socket.create_connection(("127.0.0.1", strict_api.port), timeout=30) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        sock.settimeout(0.3)
+        received = b""
+        for n in range(200):  # one header every 0.3 s, never the blank line: the server must end it
+            try:
+                sock.sendall(b"X-Trickle-%d: 1\r\n" % n)
+                received += sock.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            if received.endswith(b"}\n"):
+                break
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 ")
+    assert json.loads(body)["message"] == "the request's headers did not come within API_HEADER_TIMEOUT=1 s"
+
+
+def test_connections_past_the_cap_get_a_503_and_the_cap_frees_as_they_close(strict_api: Api) -> None:
+    held = [socket.create_connection(("127.0.0.1", strict_api.port), timeout=30) for _ in range(3)]
+    with socket.create_connection(("127.0.0.1", strict_api.port), timeout=30) as extra:
+        head, _, body = answer_on(extra).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 503 ")
+    assert json.loads(body)["message"] == "too many connections open (API_MAX_CONNECTIONS=3)"
+    for sock in held:
+        sock.close()
+    wait_for(lambda: strict_api.call("/health")[0] == 200)

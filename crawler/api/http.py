@@ -5,14 +5,22 @@ never a dropped connection or a 500, and limits hold before anything is read.
   malformed request: 400;
 - a body longer than API_MAX_BODY bytes (by its Content-Length, or as it arrives when chunked):
   413 at once, before the body is read and before the token is checked, then the connection closes;
-- a method the resource does not take (PUT, DELETE, OPTIONS, PATCH, ...): 405 with `Allow`.
+- a method the resource does not take (PUT, DELETE, OPTIONS, PATCH, ...): 405 with `Allow`;
+- headers that have not all come API_HEADER_TIMEOUT seconds after the connection opened (or the
+  last answer on it was sent): 408, then the connection closes; an idle kept-alive connection
+  just closes (a client that sends a header line every few seconds is not held for minutes);
+- a connection past API_MAX_CONNECTIONS open at once: 503 at once, then it closes.
+Lines may end with a bare LF as well as CRLF (RFC 9112 allows it; netcat and hand-written
+scripts send it): such a request gets its answer instead of a wait for a CR that never comes.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
+from twisted.internet.protocol import connectionDone
+from twisted.python.failure import Failure
 from twisted.web import http, resource, server
 
 MAX_LINE = 16384  # bytes in the request line or one header line (twisted.web's own limit)
@@ -105,9 +113,67 @@ class LimitedRequest(server.Request):
 
 
 class LimitedChannel(http.HTTPChannel):
-    """Answers an over-long request line (414) or header (431) instead of closing without a word."""
+    """Answers an over-long request line (414) or header (431) instead of closing without a word,
+    holds a header deadline and the site's cap on connections, and reads bare-LF lines."""
 
     MAX_LENGTH = MAX_LINE
+    delimiter = b"\n"  # each line's CR, when it has one, is taken off in lineReceived
+    headers_due: Any = None  # the deadline's delayed call while headers are awaited
+    lost = False
+
+    @property
+    def api(self) -> ApiSite:
+        return cast(ApiSite, self.site)  # type: ignore[attr-defined]  # Site.buildProtocol sets .site
+
+    def connectionMade(self) -> None:  # noqa: N802 - Twisted's name
+        super().connectionMade()
+        site = self.api
+        site.open += 1
+        if site.open > site.max_connections:
+            raw_error(
+                self.transport, 503, f"too many connections open (API_MAX_CONNECTIONS={site.max_connections})"
+            )
+            return
+        self._await_headers()
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:  # noqa: N802 - Twisted's name
+        self.lost = True
+        self.api.open -= 1
+        self._headers_came()
+        super().connectionLost(reason)
+
+    def lineReceived(self, line: bytes) -> None:  # noqa: N802 - Twisted's name
+        super().lineReceived(line[:-1] if line.endswith(b"\r") else line)
+
+    def allHeadersReceived(self) -> None:  # noqa: N802 - Twisted's name
+        self._headers_came()
+        super().allHeadersReceived()
+
+    def requestDone(self, request: Any) -> None:  # noqa: N802 - Twisted's name
+        super().requestDone(request)
+        if self.persistent and not self.lost:
+            self._await_headers()  # the next request on this connection
+
+    def _await_headers(self) -> None:
+        from twisted.internet import reactor  # the one installed by now
+
+        self._headers_came()
+        self.headers_due = reactor.callLater(self.api.header_timeout, self._headers_late)
+
+    def _headers_came(self) -> None:
+        if self.headers_due is not None and self.headers_due.active():
+            self.headers_due.cancel()
+        self.headers_due = None
+
+    def _headers_late(self) -> None:
+        self.headers_due = None
+        if self._receivedHeaderSize == 0 and not self.requests:  # idle between requests: just close
+            self.loseConnection()
+            return
+        timeout = self.api.header_timeout
+        raw_error(
+            self.transport, 408, f"the request's headers did not come within API_HEADER_TIMEOUT={timeout:g} s"
+        )
 
     def lineLengthExceeded(self, line: bytes) -> None:  # noqa: N802 - Twisted's name
         if self._receivedHeaderSize == 0:  # nothing of this request read yet: it is the request line
@@ -123,9 +189,12 @@ class ApiSite(server.Site):
     requestFactory = LimitedRequest
     protocol = LimitedChannel  # type: ignore[assignment]  # an HTTPChannel, as Site's own default
 
-    def __init__(self, resource: Any, max_body: int) -> None:
+    def __init__(self, resource: Any, max_body: int, header_timeout: float, max_connections: int) -> None:
         super().__init__(resource)
         self.max_body = max_body
+        self.header_timeout = header_timeout
+        self.max_connections = max_connections
+        self.open = 0  # connections open now
 
 
 def query_arg(request: server.Request, name: bytes) -> str:

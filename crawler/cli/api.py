@@ -65,7 +65,12 @@ def run(args: argparse.Namespace) -> int:
     installed.installResolver(
         GuardedResolver(installed.resolver, allowed_from(settings.get("API_ALLOW", ""), proxies=True))
     )
-    site = ApiSite(Resource(), settings.getint("API_MAX_BODY"))
+    site = ApiSite(
+        Resource(),
+        settings.getint("API_MAX_BODY"),
+        settings.getfloat("API_HEADER_TIMEOUT"),
+        settings.getint("API_MAX_CONNECTIONS"),
+    )
     try:  # the port first: a command that cannot listen starts nothing (no store, no threads)
         installed.listenTCP(port, site, interface=host)
     except CannotListenError as exc:
