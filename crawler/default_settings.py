@@ -35,6 +35,7 @@ SCHEDULE_DEFAULT = "every 30m"  # "every N{s,m,h,d}" or a crontab line ("*/15 * 
 SCHEDULES: dict[str, str] = {}  # per source, e.g. {"solidot": "every 10m", "netease": "0 * * * *"}
 SCHEDULE_JITTER = 60  # seconds of random delay, so sources do not all start together
 SCHEDULE_TIMEZONE = "Asia/Shanghai"  # zone of crontab lines
+DISPLAY_TIMEZONE = "Asia/Shanghai"  # zone of the times people read: crawler status, the dashboard, alerts
 SOURCE_START_URLS: dict[str, list[str]] = {}  # per source, discovery URLs instead of the module's own
 
 # --- Layout drift: checks on every run (crawler/monitors.py); a run below one is "degraded" ---------

@@ -10,6 +10,7 @@ import difflib
 import json
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import scrapy.settings.default_settings as scrapy_defaults
 from scrapy.settings import BaseSettings
@@ -94,6 +95,8 @@ def described(name: str) -> str:
         return "JSON object"
     if isinstance(default, list | tuple):
         return "list"
+    if name.endswith("_TIMEZONE"):
+        return "time zone"
     return {"MONGO_URI": "MongoDB URI", "REDIS_URL": "Redis URL"}.get(name, "text")
 
 
@@ -121,6 +124,16 @@ def _problem(settings: BaseSettings, name: str, default: Any, project: bool) -> 
         return uri_problem(str(settings.get(name)))
     if name == "REDIS_URL" and not str(settings.get(name)).startswith(("redis://", "rediss://", "unix://")):
         return "not a Redis URL (redis://, rediss:// or unix://)"
+    if name.endswith("_TIMEZONE"):
+        return _zone_problem(str(settings.get(name)))
+    return None
+
+
+def _zone_problem(name: str) -> str | None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "not a time zone (an IANA name, such as Asia/Shanghai or UTC)"
     return None
 
 

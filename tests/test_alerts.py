@@ -18,10 +18,11 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pymongo
 import pytest
@@ -37,7 +38,9 @@ from tests.site import Page, Site
 from tests.test_runs import ARTICLE, article, listing
 
 ROOT = Path(__file__).resolve().parent.parent
-AT = datetime(2026, 12, 2, 8, 30, tzinfo=UTC)
+AT = datetime(
+    2026, 12, 2, 16, 30, tzinfo=ZoneInfo("Asia/Shanghai")
+)  # DISPLAY_TIMEZONE, as the notifier makes it
 FAILED = Alert("netease", "failed", "firing", ("1 × http_500",), "failed", AT)
 
 
@@ -125,7 +128,7 @@ def test_each_kind_gets_its_services_exact_body(receiver: Receiver) -> None:
     outcomes = deliver([FAILED], targets, timeout=10, retries=0)
     assert [o.delivered for o in outcomes] == [True] * 5
     by_path = {r.path.split("?")[0]: r.body for r in receiver.got}
-    lines = ["1 × http_500", "last run: failed, ended 2026-12-02 08:30 UTC"]
+    lines = ["1 × http_500", "last run: failed, ended 2026-12-02 16:30 +08:00"]
     title = "[crawler] netease: run failed"
     assert by_path["/hook"] == {
         "source": "netease",
@@ -133,7 +136,7 @@ def test_each_kind_gets_its_services_exact_body(receiver: Receiver) -> None:
         "state": "firing",
         "reasons": ["1 × http_500"],
         "run_status": "failed",
-        "at": "2026-12-02T08:30:00+00:00",
+        "at": "2026-12-02T16:30:00+08:00",
         "title": title,
     }
     assert by_path["/services/T/B/X"] == {"text": f"*{title}*\n• {lines[0]}\n• {lines[1]}"}
@@ -302,6 +305,8 @@ def test_a_failed_source_alerts_once_and_says_when_it_recovers(
         ("/robot/send", None, None),
     ]
     assert "run failed" in receiver.got[1].body["markdown"]["title"]
+    ended = re.search(r"ended (\S+ \S+ \S+)", receiver.got[1].body["markdown"]["text"]).group(1)
+    assert ended.endswith(" +08:00")  # DISPLAY_TIMEZONE, as on the dashboard and in crawler status
     sources = pymongo.MongoClient(mongo_uri)[db_name]["sources"]
     assert set(sources.find_one({"_id": "netease"})["alerts"]) == {"failed"}
 

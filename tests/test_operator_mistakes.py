@@ -46,6 +46,8 @@ COMMANDS = [
         ("DEDUP_MIN_COVERAGE=2", "DEDUP_MIN_COVERAGE='2': not a share (0 to 1)"),
         ("REDIS_URL=http://x", "REDIS_URL=…: not a Redis URL (redis://, rediss:// or unix://)"),
         ("NOEQUALS", "-s NOEQUALS: give a setting as NAME=VALUE"),
+        ("SCHEDULE_TIMEZONE=Mars/Olympus", "SCHEDULE_TIMEZONE='Mars/Olympus': not a time zone (an IANA name"),
+        ("DISPLAY_TIMEZONE=CST", "DISPLAY_TIMEZONE='CST': not a time zone (an IANA name"),
     ],
 )
 def test_a_wrong_setting_is_one_line_naming_it_and_exit_2_before_anything_connects(

@@ -92,12 +92,21 @@ def test_second_run_fetches_only_new_and_recent_articles(
     status = run_crawler(["status"], crawler_env, tmp_path)
     assert status.returncode == 0, status.stderr
     line = next(x for x in status.stdout.splitlines() if x.startswith("netease"))
-    assert line.split()[3:11] == ["ok", "0", "0", "0", "0", "0", "0", "4"], line  # the third run: nothing new
-    next_run = datetime.strptime(" ".join(line.split()[11:13]), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    assert line.split()[4:12] == ["ok", "0", "0", "0", "0", "0", "0", "4"], line  # the third run: nothing new
+    day, minute, offset = line.split()[12:15]
+    assert offset == line.split()[3] == "+08:00"  # DISPLAY_TIMEZONE, as the dashboard and alerts show times
+    next_run = datetime.fromisoformat(f"{day}T{minute}{offset}")
     assert (
         timedelta(minutes=28) < next_run - datetime.now(UTC) <= timedelta(minutes=30)
     )  # every 30m by default
     assert next(x for x in status.stdout.splitlines() if x.startswith("solidot")).split()[1] == "never"
+    in_utc = run_crawler(["-s", "DISPLAY_TIMEZONE=UTC", "status"], crawler_env, tmp_path)
+    started = next(x for x in in_utc.stdout.splitlines() if x.startswith("netease")).split()[1:4]
+    assert (
+        datetime.fromisoformat(f"{started[0]}T{started[1]}{started[2]}")
+        == datetime.fromisoformat(f"{line.split()[1]}T{line.split()[2]}{line.split()[3]}")
+        and started[2] == "+00:00"
+    )
 
 
 def test_a_run_killed_half_way_and_restarted_stores_every_article_once(

@@ -18,9 +18,11 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+
+from crawler.display import shown
 
 KINDS = ("json", "slack", "dingtalk", "wecom", "lark")
 CONDITION_TITLES = {
@@ -94,7 +96,7 @@ class Alert:
 
     @property
     def lines(self) -> list[str]:
-        return [*self.reasons, f"last run: {self.run_status}, ended {self.at:%Y-%m-%d %H:%M} UTC"]
+        return [*self.reasons, f"last run: {self.run_status}, ended {shown(self.at, self.at.tzinfo or UTC)}"]
 
     def as_json(self) -> dict[str, Any]:
         return {

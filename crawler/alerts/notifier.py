@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -21,6 +21,7 @@ from twisted.internet import threads
 from crawler.alerts.conditions import Observed, conditions, transitions
 from crawler.alerts.delivery import deliver
 from crawler.alerts.messages import Endpoint, endpoints
+from crawler.display import display_zone
 from crawler.frontier.workers import snapshot
 from crawler.signals import run_recorded
 from crawler.store.extension import store_of
@@ -57,7 +58,7 @@ class AlertNotifier:
             logger.error("alerts for %s not worked out: %s", record["source"], exc)
 
     def notify(self, record: dict[str, Any]) -> None:
-        source, now = record["source"], datetime.now(UTC)
+        source, now = record["source"], datetime.now(display_zone(self.settings))  # as messages show it
         runs = Runs(store_of(self.crawler))  # the crawl's store, built after the extensions
         try:
             recent = [

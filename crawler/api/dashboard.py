@@ -23,6 +23,7 @@ from twisted.web.server import NOT_DONE_YET, Request
 from crawler.api.http import query_arg
 from crawler.api.token import SESSION_COOKIE, authorised, matches, session
 from crawler.dashboard.pages import chart, render
+from crawler.display import display_zone
 from crawler.frontier.workers import snapshot
 from crawler.pagework import PageWork
 from crawler.runs import STATUSES
@@ -106,7 +107,13 @@ def overview(settings: Settings) -> Build:
         db = store.database
         data = queries.overview(db, settings, datetime.now(UTC))
         svg = chart(data["days"], data["per_day"], list(ALL_SPIDERS))
-        return 200, HTML, render("overview.html", sources=data["sources"], days=data["days"], chart=svg)
+        return (
+            200,
+            HTML,
+            render(
+                "overview.html", display_zone(settings), sources=data["sources"], days=data["days"], chart=svg
+            ),
+        )
 
     return build
 
@@ -117,7 +124,15 @@ def source(settings: Settings) -> Build:
         name = (request.postpath or [b""])[0].decode("utf-8", "replace")
         if name not in ALL_SPIDERS:
             return 404, HTML, render("message.html", heading="404", text=f"no source named {name}")
-        return 200, HTML, render("source.html", **queries.source_page(db, settings, name, datetime.now(UTC)))
+        return (
+            200,
+            HTML,
+            render(
+                "source.html",
+                display_zone(settings),
+                **queries.source_page(db, settings, name, datetime.now(UTC)),
+            ),
+        )
 
     return build
 
@@ -125,7 +140,15 @@ def source(settings: Settings) -> Build:
 def stories(settings: Settings) -> Build:
     def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
         db = store.database
-        return 200, HTML, render("stories.html", groups=queries.stories(db, settings, datetime.now(UTC)))
+        return (
+            200,
+            HTML,
+            render(
+                "stories.html",
+                display_zone(settings),
+                groups=queries.stories(db, settings, datetime.now(UTC)),
+            ),
+        )
 
     return build
 
@@ -140,6 +163,7 @@ def search(settings: Settings) -> Build:
             HTML,
             render(
                 "search.html",
+                display_zone(settings),
                 query=query,
                 found=found.articles if found else [],
                 complete=found is None or found.complete,
@@ -157,7 +181,13 @@ def article(settings: Settings) -> Build:
         found = queries.article(db, settings, url) if url else None
         if found is None:
             return 404, HTML, render("message.html", heading="404", text=f"no article stored at {url}")
-        return 200, HTML, render("article.html", a=found, timeline=queries.timeline(db, settings, url))
+        return (
+            200,
+            HTML,
+            render(
+                "article.html", display_zone(settings), a=found, timeline=queries.timeline(db, settings, url)
+            ),
+        )
 
     return build
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
 from redis.exceptions import RedisError
 
 from crawler.cli.settings import load_settings, store_to_read
+from crawler.display import display_zone, shown
 from crawler.frontier.workers import snapshot
 from crawler.recurring import next_run, triggers
 from crawler.runs import problems
@@ -35,13 +36,14 @@ def run(args: argparse.Namespace) -> int:
     with store_to_read(settings) as store:
         tallied = Tallies.of(store.database, settings).of_sources(list(ALL_SPIDERS))
     last = last_runs_in(tallied)
+    zone = display_zone(settings)
     rows = [
-        row(name, last.get(name), tallied.get(name, {}).get("articles", 0), plan.get(name))
+        row(name, last.get(name), tallied.get(name, {}).get("articles", 0), plan.get(name), zone)
         for name in ALL_SPIDERS
     ]
     header = (
         "source",
-        "last run (UTC)",
+        "last run",
         "status",
         "new",
         "updated",
@@ -50,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         "dropped",
         "errors",
         "stored",
-        "next run (UTC)",
+        "next run",
     )
     table(header, rows)
     for name, record in last.items():
@@ -105,24 +107,24 @@ def cluster(settings: Any) -> int:
     return 0
 
 
-def when(trigger: BaseTrigger | None, last_start: datetime | None) -> str:
+def when(trigger: BaseTrigger | None, last_start: datetime | None, zone: tzinfo) -> str:
     """`on demand` for `generic`: it holds what `crawler fetch` and the API stored from sites
     without a source module, and is never crawled on a schedule."""
     if trigger is None:
         return "on demand"
     upcoming = next_run(trigger, last_start, datetime.now(UTC))
-    return upcoming.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if upcoming else "-"
+    return shown(upcoming, zone) if upcoming else "-"
 
 
 def row(
-    source: str, last: dict[str, Any] | None, stored: int, trigger: BaseTrigger | None
+    source: str, last: dict[str, Any] | None, stored: int, trigger: BaseTrigger | None, zone: tzinfo
 ) -> tuple[Any, ...]:
     if last is None:
-        return (source, "never", "-", "-", "-", "-", "-", "-", "-", stored, when(trigger, None))
+        return (source, "never", "-", "-", "-", "-", "-", "-", "-", stored, when(trigger, None, zone))
     counts = last["articles"]
     return (
         source,
-        last["started_at"].strftime("%Y-%m-%d %H:%M"),
+        shown(last["started_at"], zone),
         last["status"],
         counts["new"],
         counts["updated"],
@@ -131,5 +133,5 @@ def row(
         sum(counts["dropped"].values()),
         last["errors"]["total"],
         stored,
-        when(trigger, last["started_at"]),
+        when(trigger, last["started_at"], zone),
     )

@@ -4,27 +4,25 @@ no JavaScript, nothing fetched from anywhere."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 
+from crawler.display import shown
 from crawler.runs import problems
-from crawler.store.counters import DAY_ZONE
 
 COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7")
 CHART_HEIGHT, BAR, GAP = 160, 18, 4
 
 
-def local(moment: datetime | None) -> str:
-    """A time as the dashboard shows it: Asia/Shanghai, with the offset."""
-    if moment is None:
-        return "—"
-    shown = moment.astimezone(DAY_ZONE)
-    offset = shown.strftime("%z")
-    return f"{shown:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
+@pass_context
+def local(context: Context, moment: datetime | None) -> str:
+    """A time as the dashboard shows it: in the page's `zone` (DISPLAY_TIMEZONE), with the offset."""
+    return shown(moment, context["zone"])
 
 
 env = Environment(
@@ -34,14 +32,15 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.filters["local"] = local
-env.filters["local_iso"] = lambda text: (
-    local(datetime.fromisoformat(text)) if text else "—"
+env.filters["local_iso"] = pass_context(
+    lambda context, text: shown(datetime.fromisoformat(text) if text else None, context["zone"])
 )  # a history entry's time
 env.filters["why"] = lambda run: "; ".join(problems(run))
 
 
-def render(template: str, **values: Any) -> bytes:
-    return env.get_template(template).render(**values).encode()
+def render(template: str, zone: tzinfo = UTC, **values: Any) -> bytes:
+    """The page; its times in `zone` (the dashboard's pages pass DISPLAY_TIMEZONE)."""
+    return env.get_template(template).render(zone=zone, **values).encode()
 
 
 def chart(days: list[str], per_day: dict[str, dict[str, int]], sources: list[str]) -> Markup:
