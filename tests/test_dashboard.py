@@ -14,6 +14,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from selenium.webdriver.common.by import By
 from crawler.api.token import session
 from crawler.extract.lang import converter
 from tests.commands import no_delays
-from tests.conftest import page_bytes, run_crawler
+from tests.conftest import page_bytes, run_crawler, store
 from tests.site import Page, Site
 from tests.test_discovery import solidot_story
 from tests.test_schedule import serve_netease
@@ -185,6 +186,16 @@ def test_the_dashboard_and_metrics_show_the_stores_numbers_and_only_text(
     assert generic[1] == "never" and generic[9] == "3" == str(articles.count_documents({"source": "generic"}))
     assert "+08:00" in netease[1]  # times in Asia/Shanghai, with the offset
     assert len(browser.find_elements(By.CSS_SELECTOR, "#per-day rect")) >= 2
+    assert solidot[11] == "degraded" and netease[11] == "—"  # the alert conditions firing, per source
+    days = [
+        t.get_attribute("textContent") for t in browser.find_elements(By.CSS_SELECTOR, "#per-day text.day")
+    ]
+    assert len(days) == 30 and len(set(days)) == 30  # every day named, not every fifth
+    y_ticks = [
+        t.get_attribute("textContent") for t in browser.find_elements(By.CSS_SELECTOR, "#per-day .y-tick")
+    ]
+    assert y_ticks[0] == "0" and int(y_ticks[-1]) >= 2  # a labelled y-axis, up to the busiest day
+    assert "articles per day" in browser.find_element(By.ID, "per-day").get_attribute("textContent")
 
     visit(browser, dashboard + "/stories", "stories")
     stories = browser.find_elements(By.CSS_SELECTOR, "section.story")
@@ -207,7 +218,16 @@ def test_the_dashboard_and_metrics_show_the_stores_numbers_and_only_text(
         s.find_elements(By.CSS_SELECTOR, "tr")[1].get_attribute("class") == "original" for s in stories
     )
 
+    lonely = "一篇没有转载的报道：记者在现场看到，救援队已经到达，村民正在转移。" * 3
+    store(articles, "https://news.example.com/lonely.html", lonely, datetime.now(UTC))  # a story, no copy
+    visit(browser, dashboard + "/stories?all=1", "stories-all")
+    alone = browser.find_elements(By.CSS_SELECTOR, "section.story")
+    assert len(alone) == len(stories) + 1  # the stories without copies too
+    assert [s.find_elements(By.CSS_SELECTOR, "tr.mirror") for s in alone].count([]) == 1
+
     visit(browser, dashboard + "/sources/solidot", "source")
+    assert browser.find_element(By.CSS_SELECTOR, "#alerts td.failed").text == "degraded"
+    assert "stored 2 of 3 article pages" in browser.find_element(By.ID, "alerts").text
     assert IMG_TITLE in [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#latest a")]
     assert not browser.find_elements(By.CSS_SELECTOR, "#latest img")
     assert "degraded" in browser.find_element(By.ID, "runs").text
@@ -232,6 +252,8 @@ def test_the_dashboard_and_metrics_show_the_stores_numbers_and_only_text(
     assert len(browser.find_elements(By.CSS_SELECTOR, "#found a")) == 3  # by URL prefix
     visit(browser, f"{dashboard}/search?q=%E6%B2%A1%E6%9C%89%E8%BF%99%E7%A7%8D", "search-none")
     assert browser.find_elements(By.CSS_SELECTOR, "#found a") == []
+    visit(browser, f"{dashboard}/search?q=%E5%BE%AE", "search-one-character")  # 微: one character
+    assert "needs two characters" in browser.find_element(By.CSS_SELECTOR, "p.why").text
 
     hostile = articles.find_one({"title": SCRIPT_TITLE})
     visit(browser, f"{dashboard}/article?url={urllib.parse.quote(hostile['url'])}", "article")

@@ -31,6 +31,7 @@ from crawler.sources import ALL_SPIDERS, SOURCES
 from crawler.store import dashboard as queries
 from crawler.store.client import StoreClient
 from crawler.store.mongo import StoreUnavailable
+from crawler.store.search import searchable
 from crawler.store.spool import Spool
 
 if TYPE_CHECKING:
@@ -140,15 +141,9 @@ def source(settings: Settings) -> Build:
 def stories(settings: Settings) -> Build:
     def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
         db = store.database
-        return (
-            200,
-            HTML,
-            render(
-                "stories.html",
-                display_zone(settings),
-                groups=queries.stories(db, settings, datetime.now(UTC)),
-            ),
-        )
+        alone = query_arg(request, b"all") == "1"
+        groups = queries.stories(db, settings, datetime.now(UTC), alone)
+        return 200, HTML, render("stories.html", display_zone(settings), groups=groups, alone=alone)
 
     return build
 
@@ -157,7 +152,8 @@ def search(settings: Settings) -> Build:
     def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
         db = store.database
         query = query_arg(request, b"q")[:200]
-        found = queries.found(db, settings, query) if query.strip() else None
+        asked = bool(query.strip())
+        found = queries.found(db, settings, query) if asked and searchable(query) else None
         return (
             200,
             HTML,
@@ -167,6 +163,7 @@ def search(settings: Settings) -> Build:
                 query=query,
                 found=found.articles if found else [],
                 complete=found is None or found.complete,
+                too_short=asked and found is None,
                 limit=queries.FOUND,
             ),
         )

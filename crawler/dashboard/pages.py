@@ -17,6 +17,7 @@ from crawler.runs import problems
 
 COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7")
 CHART_HEIGHT, BAR, GAP = 160, 18, 4
+AXIS = 48  # pixels left of the bars for the y-axis and its labels
 
 
 @pass_context
@@ -44,12 +45,13 @@ def render(template: str, zone: tzinfo = UTC, **values: Any) -> bytes:
 
 
 def chart(days: list[str], per_day: dict[str, dict[str, int]], sources: list[str]) -> Markup:
-    """Stacked bars: articles stored per day, one colour per source."""
+    """Stacked bars: articles stored per day, one colour per source, on a labelled y-axis (0, half
+    and the highest day), each day named under its bar."""
     color = {s: COLORS[n % len(COLORS)] for n, s in enumerate(sources)}
     top = max((sum(counts.values()) for counts in per_day.values()), default=0) or 1
-    bars, ticks = [], []
+    bars, days_shown = [], []
     for n, day in enumerate(days):
-        x, y = n * (BAR + GAP), CHART_HEIGHT
+        x, y = AXIS + n * (BAR + GAP), CHART_HEIGHT
         for source in sources:
             count = per_day[day].get(source, 0)
             if not count:
@@ -66,11 +68,18 @@ def chart(days: list[str], per_day: dict[str, dict[str, int]], sources: list[str
                     "label": f"{day} {source}: {count}",
                 }
             )
-        if n % 5 == 0:
-            ticks.append({"x": x, "label": day[5:]})
-    legend = [{"x": n * 90, "source": s, "color": color[s]} for n, s in enumerate(sources)]
+        days_shown.append({"x": x + BAR // 2, "label": day[5:]})
+    levels = sorted({0, top // 2, top})
+    y_ticks = [{"y": CHART_HEIGHT - round(v / top * CHART_HEIGHT), "label": v} for v in levels]
+    legend = [{"x": AXIS + n * 90, "source": s, "color": color[s]} for n, s in enumerate(sources)]
     return Markup(
         env.get_template("chart.html").render(
-            width=len(days) * (BAR + GAP), height=CHART_HEIGHT, bars=bars, ticks=ticks, legend=legend
+            width=AXIS + len(days) * (BAR + GAP),
+            height=CHART_HEIGHT,
+            axis=AXIS,
+            bars=bars,
+            days=days_shown,
+            y_ticks=y_ticks,
+            legend=legend,
         )
     )

@@ -64,6 +64,7 @@ def overview(db: Database, settings: BaseSettings, now: datetime) -> dict[str, A
                 else None,
                 "stored": tallied.get(name, {}).get("articles", 0),
                 "duplicate_share": duplicates / articles if articles else None,
+                "alerts": tallied.get(name, {}).get("alerts") or {},
             }
         )
     return {"sources": rows, "days": days, "per_day": {d: per_day.get(d, {}) for d in days}}
@@ -96,7 +97,8 @@ def source_page(db: Database, settings: BaseSettings, name: str, now: datetime) 
     articles, crawls = names(settings)
     runs = newest(db[crawls], {"source": name}, "started_at", RUNS, now)
     latest = newest(db[articles], {"source": name}, "published_at", LATEST, now, LISTED)
-    return {"source": name, "runs": runs, "latest": latest}
+    alerts = tallies(db, settings).of_sources([name]).get(name, {}).get("alerts") or {}
+    return {"source": name, "runs": runs, "latest": latest, "alerts": alerts}
 
 
 def found(db: Database, settings: BaseSettings, query: str) -> Found:
@@ -104,8 +106,9 @@ def found(db: Database, settings: BaseSettings, query: str) -> Found:
     return search(db[names(settings)[0]], query, FOUND, LISTED)
 
 
-def stories(db: Database, settings: BaseSettings, now: datetime) -> list[dict[str, Any]]:
-    """The newest story groups with copies: each its original first, then its mirrors by time."""
+def stories(db: Database, settings: BaseSettings, now: datetime, alone: bool = False) -> list[dict[str, Any]]:
+    """The newest story groups with copies (`alone`: stories without copies too): each its
+    original first, then its mirrors by time."""
     articles = db[names(settings)[0]]
     fields = {
         "url": 1,
@@ -128,7 +131,7 @@ def stories(db: Database, settings: BaseSettings, now: datetime) -> list[dict[st
         STORIES,
         now,
         fields,
-        keep=lambda d: d.get("duplicate_of") is None and (d.get("cluster_size") or 1) > 1,
+        keep=lambda d: d.get("duplicate_of") is None and (alone or (d.get("cluster_size") or 1) > 1),
     )
     for original in originals:
         members = [

@@ -35,6 +35,15 @@ def title_terms(title: str) -> list[str]:
     return sorted(terms)
 
 
+def searchable(query: str) -> bool:
+    """A URL, or two characters at least that make a title term: one character would match
+    titles by the thousand, and none of them for what was meant."""
+    query = query.strip()
+    if query.startswith(("http://", "https://")):
+        return True
+    return len("".join(query.split())) >= 2 and bool(title_terms(query))
+
+
 @dataclass
 class Found:
     articles: list[dict[str, Any]]
