@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from typing import Self
 
@@ -67,6 +68,32 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class ReaderMayLeave(logging.StreamHandler):  # type: ignore[type-arg]  # a StreamHandler of any stream
+    """The run lines on stdout, which a reader may close (`crawler schedule | head -3`): once it
+    has, the lines go nowhere, without Python's "--- Logging error ---" traceback for each."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        if isinstance(sys.exc_info()[1], BrokenPipeError):
+            reader_left()
+            self.setStream(sys.stdout)
+            return
+        super().handleError(record)
+
+
+def reader_left() -> None:
+    """stdout's reader has gone: what is printed from now on goes to /dev/null (Python's own
+    flush at exit too), and the command goes on."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def announce(text: str) -> None:
+    """A line on stdout a service prints once (where it serves); a closed stdout stops nothing."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        reader_left()
+
+
 def command_logging(settings: BaseSettings, verbose: bool) -> None:
     """How a crawling command talks: by default quiet, a line per run on stdout (RUN_LINES) and
     warnings and errors on stderr; with `verbose` (or `-s LOG_LEVEL=...`) Scrapy's log. Call it
@@ -78,7 +105,7 @@ def command_logging(settings: BaseSettings, verbose: bool) -> None:
         lines = logging.getLogger(RUN_LINES)
         lines.setLevel(logging.INFO)
         lines.propagate = False  # not among the log's warnings
-        out = logging.StreamHandler(sys.stderr if as_json else sys.stdout)
+        out = ReaderMayLeave(sys.stderr if as_json else sys.stdout)
         out.setFormatter(JsonLines() if as_json else logging.Formatter("%(message)s"))
         lines.addHandler(out)
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import article_document, run_crawler
+from tests.conftest import article_document, run_crawler, wait_for
 
 COMMANDS = [
     ["fetch", "http://127.0.0.1:1/a.html"],
@@ -151,3 +152,49 @@ def test_a_crawl_is_quiet_by_default_a_line_per_run_and_says_more_when_asked(
     entries = [json.loads(line) for line in as_json.stderr.splitlines()]
     assert {"time", "level", "logger", "message"} <= set(entries[0]) and len(entries) > 10
     assert any(e["logger"] == "crawler.run" and e["message"].startswith("netease: ok") for e in entries)
+
+
+def test_a_scheduled_runs_line_to_a_closed_pipe_is_no_logging_error(
+    crawler_env, articles, tmp_path, unused_loopback_port: int
+) -> None:
+    """`crawler schedule | head -1`: on the old main each run line was Python's "--- Logging error
+    ---" with a BrokenPipeError traceback."""
+    nowhere = json.dumps({"solidot": [f"http://127.0.0.1:{unused_loopback_port}/"]})
+    command = f"{sys.executable} -m crawler.cli.main -s 'SOURCE_START_URLS={nowhere}' schedule --once solidot"
+    shell = f"{command} | true"
+    run = subprocess.run(
+        ["sh", "-c", shell], env=crawler_env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert "Traceback" not in run.stderr and "Logging error" not in run.stderr, run.stderr
+    assert articles.database["crawls"].count_documents({"source": "solidot"}) == 1  # the run went on
+
+
+def test_a_service_whose_stdout_is_closed_goes_on_serving(
+    api_env, tmp_path, unused_loopback_port: int
+) -> None:
+    """`crawler api | head -1`: on the old main its "serving" line raised BrokenPipeError, and the
+    process hung on its way out with the API never serving."""
+    api = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli.main", "api", "--port", str(unused_loopback_port)],
+        env=api_env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    api.stdout.close()  # the reader is gone before the first line
+    try:
+        wait_for(lambda: health(unused_loopback_port) == 200)
+    finally:
+        api.terminate()
+        api.wait(30)
+    stderr = api.stderr.read()
+    assert api.returncode == 0 and "Traceback" not in stderr and "leaked" not in stderr, stderr
+
+
+def health(port: int) -> int | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as answer:
+            return answer.status
+    except OSError:
+        return None

@@ -11,7 +11,7 @@ from scrapy.utils.log import configure_logging
 from scrapy.utils.reactor import install_reactor
 
 from crawler.cli.settings import BadSetting, load_settings
-from crawler.logs import json_logging
+from crawler.logs import announce, json_logging
 from crawler.urls import is_loopback
 
 
@@ -84,6 +84,6 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     shown = f"[{host}]" if ":" in host else host
-    print(f"serving http://{shown}:{port}/fetch, /health, the dashboard at / and /metrics", flush=True)
+    announce(f"serving http://{shown}:{port}/fetch, /health, the dashboard at / and /metrics")
     reactor.run()
     return 0

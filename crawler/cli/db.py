@@ -12,6 +12,7 @@ from typing import Any
 
 from crawler.cli.export import moment
 from crawler.cli.settings import known_sources, load_settings
+from crawler.logs import announce
 from crawler.sources import ALL_SPIDERS, OUTLETS
 from crawler.store.client import StoreClient
 from crawler.store.embedded import AlreadyServed, NotStarted, last_port, serve, stop
@@ -79,10 +80,7 @@ def run_serve(args: argparse.Namespace) -> int:
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
-    print(
-        f"serving {path} at {server.uri} (database {settings.get('MONGO_DATABASE')}); Ctrl-C stops",
-        flush=True,
-    )
+    announce(f"serving {path} at {server.uri} (database {settings.get('MONGO_DATABASE')}); Ctrl-C stops")
     # The kernel may hand SIGTERM to any of the server's threads; Python then runs the handler in
     # the main thread only when it next wakes, and a wait without a timeout never wakes.
     while not stopping.wait(STOP_POLL_SECONDS):

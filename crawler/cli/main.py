@@ -4,11 +4,11 @@ work as usual alongside it."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from crawler.cli import api, crawl, db, export, fetch, history, schedule, status, worker
 from crawler.cli.settings import BadSetting, CannotStart
+from crawler.logs import reader_left
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"crawler: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `crawler export | head -1`: the reader has all it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit
+        reader_left()  # Python's own flush at exit
         return 1
 
 
