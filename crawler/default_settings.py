@@ -69,6 +69,9 @@ FRONTIER_POLL_INTERVAL = 0.5  # seconds between an idle worker's looks at the qu
 FRONTIER_SEEN_TTL = 86400  # seconds a round's duplicate filter lives after its last addition
 FRONTIER_MAX_DELIVERIES = 3  # a request handed out this often, each time to a worker that died, is set aside
 FRONTIER_SEED_ON_START = True  # `crawl` seeds a new round (or joins one); `crawler worker` does not
+ROUND_DEADLINE = (
+    14400.0  # seconds a distributed round may run; then it is recorded degraded, the rest set aside
+)
 FRONTIER_EXIT_WHEN_EMPTY = True  # `crawl` ends when nothing is queued or leased; `crawler worker` never
 POLITENESS_MAX_PAUSE = 300.0  # seconds, the longest a 429/503 Retry-After pauses a host for every worker
 

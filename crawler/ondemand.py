@@ -17,6 +17,7 @@ from scrapy import signals
 from scrapy.crawler import CrawlerRunner
 from scrapy.http import Response
 from scrapy.settings import Settings
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.defer import Deferred, DeferredList
 
 from crawler.api.guard import refusal_for
@@ -134,9 +135,12 @@ class OnDemand:
         return fetched, DeferredList(runs, consumeErrors=True)
 
     def stop(self, fetched: Fetched) -> None:
+        """Stop the fetch's crawls that are still fetching; one whose pages are all in goes on to
+        store what it has (its articles are counted: they are stored, spooled or said)."""
         for crawler in fetched.crawlers:
-            if crawler.crawling:
-                crawler.stop()
+            engine = crawler.engine
+            if crawler.crawling and engine is not None and not engine.spider_is_idle():
+                deferred_from_coro(crawler.stop_async())
 
     def limit(self, fetched: Fetched, seconds: float, why: str) -> None:
         """The fetch's whole budget, retries and later pages included: once `seconds` have passed

@@ -26,15 +26,16 @@ ANSWERED = ("downloader/response_status_count/200", "downloader/response_status_
 
 
 def run_status(reason: str, failures: bool, spooled: bool, answered: bool, unsaved: bool = False) -> str:
-    """ok; degraded when pages failed, articles were spooled or a per-run cap (CLOSESPIDER_*) cut
-    the run short; interrupted by SIGTERM / Ctrl-C (what was fetched is stored); failed when the
-    run did not finish otherwise (the store down past its limit, its disk full), nothing came
-    back but errors, or articles could be neither stored nor spooled."""
+    """ok; degraded when pages failed, articles were spooled, or a per-run cap (CLOSESPIDER_*) or a
+    distributed round's ROUND_DEADLINE cut the run short; interrupted by SIGTERM / Ctrl-C (what
+    was fetched is stored); failed when the run did not finish otherwise (the store down past its
+    limit, its disk full), nothing came back but errors, or articles could be neither stored nor
+    spooled."""
     if unsaved:
         return "failed"
     if reason == "shutdown":
         return "interrupted"
-    if reason.startswith("closespider_"):
+    if reason.startswith("closespider_") or reason == "round_deadline":
         return "degraded"
     if reason != "finished" or (failures and not answered):
         return "failed"
@@ -171,6 +172,11 @@ class RunRecorder:
         crawl waits for before it ends."""
         if getattr(spider, "urls", None):  # an on-demand fetch, not a run of the source
             return
+        from crawler.frontier.scheduler import seeds_discovery  # which imports this module's judge
+
+        if seeds_discovery(self.crawler):
+            self.crawler.stats.set_value("run/status", "ok")  # its rounds are the runs (rounds.py)
+            return
         assert self.crawler.stats is not None
         record = run_record(
             spider.name, self.started, datetime.now(UTC), reason, self.crawler.stats.get_stats()
@@ -189,6 +195,11 @@ class RunRecorder:
         await self.crawler.signals.send_catch_log_async(run_recorded, record=record)
 
     def monitor(self, record: dict[str, Any], history: list[dict[str, Any]]) -> None:
-        record["degraded_by"] = check_run(record, history, self.floors)
-        if record["degraded_by"] and record["status"] == "ok":
-            record["status"] = "degraded"
+        judge(record, history, self.floors)
+
+
+def judge(record: dict[str, Any], history: list[dict[str, Any]], floors: Floors) -> None:
+    """The drift checks against the source's recent runs: a run that fails one is degraded."""
+    record["degraded_by"] = check_run(record, history, floors)
+    if record["degraded_by"] and record["status"] == "ok":
+        record["status"] = "degraded"

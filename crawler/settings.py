@@ -68,6 +68,7 @@ EXTENSIONS = {
     "crawler.logs.QuietExpectedErrors": 0,  # expected failures logged in one line, no traceback
     # with REDIS_URL: what this worker holds, shared by the frontier's parts
     "crawler.frontier.scheduler.Leases": 0,
+    "crawler.frontier.rounds.RoundRecorder": 505,  # with REDIS_URL: a round is recorded as a run when over
     "crawler.gcfreeze.FreezeStartupObjects": 0,  # GC_FREEZE_AT_START
 }
 

@@ -192,3 +192,16 @@ def api_env(mongo_server, tmp_path_factory) -> dict[str, str]:
         API_ALLOW="127.0.0.2",
     )
     return env
+
+
+@pytest.fixture
+def cluster(crawler_env, site: Site, redis_server, tmp_path: Path) -> Iterator:
+    """The workers of one distributed-crawl test, sharing its Redis, store and site."""
+    from tests.cluster import Cluster  # it imports this module
+
+    workers = Cluster(crawler_env | {"http_proxy": site.base}, tmp_path, redis_server.url)
+    yield workers
+    workers.stop()
+
+
+from tests.receiver import receiver  # noqa: E402, F401 - the webhook receiver, for every test module

@@ -13,13 +13,9 @@ import logging
 import re
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -34,6 +30,7 @@ from crawler.alerts.delivery import deliver
 from crawler.alerts.messages import Alert, Endpoint, endpoints
 from tests.commands import free_port
 from tests.conftest import run_crawler, scrapy_crawl
+from tests.receiver import Receiver
 from tests.site import Page, Site
 from tests.test_runs import ARTICLE, article, listing
 
@@ -42,63 +39,6 @@ AT = datetime(
     2026, 12, 2, 16, 30, tzinfo=ZoneInfo("Asia/Shanghai")
 )  # DISPLAY_TIMEZONE, as the notifier makes it
 FAILED = Alert("netease", "failed", "firing", ("1 × http_500",), "failed", AT)
-
-
-@dataclass
-class Received:
-    path: str
-    body: dict
-
-
-@dataclass
-class Receiver:
-    """A webhook receiver: answers as the service does (`answer`), or 500, or never (`hang`)."""
-
-    mode: str = "ok"
-    answer: bytes = b'{"errcode": 0, "errmsg": "ok"}'
-    got: list[Received] = field(default_factory=list)
-    attempts: int = 0
-    release: threading.Event = field(default_factory=threading.Event)
-    url: str = ""
-
-    def handler(self) -> type[BaseHTTPRequestHandler]:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                receiver.attempts += 1
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if receiver.mode == "hang":
-                    receiver.release.wait(30)
-                    return
-                if receiver.mode == "500":
-                    self.send_response(500)
-                    self.end_headers()
-                    return
-                receiver.got.append(Received(self.path, json.loads(body)))
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(receiver.answer)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), found.handler())
-    server.daemon_threads = True
-    found.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield found
-    found.release.set()
-    server.shutdown()
-    server.server_close()
 
 
 def dingtalk_sign(timestamp: str, secret: str) -> str:

@@ -7,81 +7,17 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-import redis
 
 from crawler.frontier.queue import Frontier
 from crawler.frontier.workers import live_workers
-from tests.cluster import ARTICLE, LISTING, STORED, article_fetches, news_site
-from tests.commands import overrides
+from tests.cluster import ARTICLE, LISTING, SETTINGS, STORED, Cluster, article_fetches, news_site
 from tests.conftest import run_crawler, wait_for
 from tests.site import Page, Site
-
-SETTINGS = overrides(
-    "AUTOTHROTTLE_ENABLED=0",
-    "DOWNLOAD_DELAY=0",
-    "FRONTIER_POLL_INTERVAL=0.2",
-    "FRONTIER_LEASE_TIMEOUT=3",
-    "MONGO_FLUSH_INTERVAL=0.5",
-    "RETRY_BACKOFF_BASE=0.5",
-    f'SOURCE_START_URLS={{"netease": ["{LISTING}"]}}',
-    "LOG_LEVEL=INFO",  # the tests read what the workers and the scheduler log
-)
-
-
-class Cluster:
-    """Workers and a scheduler of one test, sharing its Redis, store and site."""
-
-    def __init__(self, env: dict[str, str], folder: Path, redis_url: str) -> None:
-        self.env = env | {"REDIS_URL": redis_url}
-        self.folder = folder
-        self.workers: list[subprocess.Popen] = []
-        self.logs: list[Path] = []
-
-    def seed(self) -> None:
-        """What `crawler schedule` does on a source's turn (its own test is the first below)."""
-        assert (
-            Frontier(redis.Redis.from_url(self.env["REDIS_URL"]), "netease").seed("test", 60_000) == "seeded"
-        )
-
-    def worker(self, *options: str, settings: tuple[str, ...] = ()) -> subprocess.Popen:
-        self.logs.append(self.folder / f"worker{len(self.logs)}.log")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli.main", *SETTINGS, *settings, "worker", "netease", *options],
-            env=self.env,
-            cwd=self.folder,
-            stdout=subprocess.DEVNULL,
-            stderr=self.logs[-1].open("w"),
-        )
-        self.workers.append(process)
-        return process
-
-    def wait(self, timeout: float = 120) -> list[int]:
-        codes = [w.wait(timeout) for w in self.workers]
-        assert codes == [0] * len(codes), self.log_tails()
-        return codes
-
-    def log_tails(self) -> str:
-        return "\n".join(log.read_text(errors="replace")[-1500:] for log in self.logs)
-
-    def stop(self) -> None:
-        for w in self.workers:
-            if w.poll() is None:
-                w.kill()
-                w.wait()
-
-
-@pytest.fixture
-def cluster(crawler_env, site: Site, redis_server, tmp_path: Path):
-    c = Cluster(crawler_env | {"http_proxy": site.base}, tmp_path, redis_server.url)
-    yield c
-    c.stop()
 
 
 def stat(log: Path, name: str) -> int:

@@ -24,6 +24,7 @@ from crawler.api.http import query_arg
 from crawler.api.token import SESSION_COOKIE, authorised, matches, session
 from crawler.dashboard.pages import chart, render
 from crawler.display import display_zone
+from crawler.frontier.rounds import Round, rounds_under_way
 from crawler.frontier.workers import snapshot
 from crawler.pagework import PageWork
 from crawler.runs import STATUSES
@@ -107,12 +108,18 @@ def overview(settings: Settings) -> Build:
     def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
         db = store.database
         data = queries.overview(db, settings, datetime.now(UTC))
+        data["running"] = running_rounds(settings, list(SOURCES))
         svg = chart(data["days"], data["per_day"], list(ALL_SPIDERS))
         return (
             200,
             HTML,
             render(
-                "overview.html", display_zone(settings), sources=data["sources"], days=data["days"], chart=svg
+                "overview.html",
+                display_zone(settings),
+                sources=data["sources"],
+                days=data["days"],
+                chart=svg,
+                running=data["running"],
             ),
         )
 
@@ -131,6 +138,7 @@ def source(settings: Settings) -> Build:
             render(
                 "source.html",
                 display_zone(settings),
+                running=running_rounds(settings, [name]).get(name, []),
                 **queries.source_page(db, settings, name, datetime.now(UTC)),
             ),
         )
@@ -207,6 +215,18 @@ def metrics(settings: Settings, work: PageWork) -> Build:
     return build
 
 
+def running_rounds(settings: Settings, sources: list[str]) -> dict[str, list[Round]]:
+    """Each source's distributed rounds under way (REDIS_URL), with their counts so far; none
+    while Redis does not answer (the page says what the store says, and /metrics says Redis is down)."""
+    if not settings.get("REDIS_URL"):
+        return {}
+    try:
+        return {name: found for name in sources if (found := rounds_under_way(settings, name))}
+    except RedisError as exc:
+        logger.warning("dashboard: rounds under way not shown, redis unreachable (%s)", exc)
+        return {}
+
+
 class FrontierCollector:
     """A distributed crawl's frontier and workers, from Redis, read once per scrape: the backlog and
     leases an operator alerts on. `crawler_frontier_up` is 0 while Redis cannot be read."""
@@ -237,7 +257,23 @@ class FrontierCollector:
         for worker, beat in sorted(workers.items()):
             pages.add_metric([worker], sum(beat["pages"].values()))
         live = GaugeMetricFamily("crawler_workers", "Workers whose heartbeat is alive", value=len(workers))
-        yield from (up, requests, live, pages)
+        rounds = GaugeMetricFamily(
+            "crawler_round_in_progress", "The round of a source under way (its number)", labels=["source"]
+        )
+        round_pages = GaugeMetricFamily(
+            "crawler_round_pages", "Pages the round under way has fetched so far", labels=["source"]
+        )
+        round_new = GaugeMetricFamily(
+            "crawler_round_new_articles",
+            "New articles the round under way has stored so far",
+            labels=["source"],
+        )
+        for name, under_way in running_rounds(self.settings, list(depths)).items():
+            latest = under_way[-1]
+            rounds.add_metric([name], latest.number)
+            round_pages.add_metric([name], latest.stats.get("downloader/response_count", 0))
+            round_new.add_metric([name], latest.stats.get("store/new", 0))
+        yield from (up, requests, live, pages, rounds, round_pages, round_new)
 
 
 class PageWorkCollector:

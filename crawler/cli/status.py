@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 
 from crawler.cli.settings import load_settings, store_to_read
 from crawler.display import display_zone, shown
+from crawler.frontier.rounds import rounds_under_way
 from crawler.frontier.workers import snapshot
 from crawler.recurring import next_run, triggers
 from crawler.runs import problems
@@ -90,6 +91,15 @@ def cluster(settings: Any) -> int:
         ("source", "round", "queued", "leased", "dead"),
         [(name, d.round, d.queued, d.leased, d.dead) for name, d in depths.items()],
     )
+    zone = display_zone(settings)
+    for name, depth in depths.items():
+        for running in rounds_under_way(settings, name):
+            print(
+                f"{name}: round {running.number} in progress since {shown(running.started, zone)} — "
+                f"{running.stats.get('downloader/response_count', 0)} pages, "
+                f"{running.stats.get('store/new', 0)} new so far, queued {depth.queued}, "
+                f"leased {depth.leased}, dead {depth.dead}"
+            )
     print("workers")
     table(
         ("worker", "pid", "up (min)", "pages", "pages/min"),

@@ -38,7 +38,45 @@ redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[1])
 redis.call('DEL', KEYS[1] .. ':seen:' .. (redis.call('GET', KEYS[2]) or '0'))  -- the last round is done
 local round = redis.call('INCR', KEYS[2])
 redis.call('XADD', KEYS[1], '*', 'seed', round, 't', '0')
+local now = redis.call('TIME')
+redis.call('HSET', KEYS[1] .. ':round:' .. round, 'started', now[1] .. '.' .. string.format('%06d', now[2]))
+redis.call('SADD', KEYS[1] .. ':rounds', round)
 return 'seeded'
+"""
+
+# Leases done: acknowledged and deleted, and with them what the worker counted since its last
+# acknowledgement added to the round under way (ARGV: group, worker, n, n ids, then name/count
+# pairs), so a worker's counts are in the round exactly when its pages are done.
+_ACK = """
+local n = tonumber(ARGV[3])
+for i = 4, 3 + n do
+  redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
+  redis.call('XDEL', KEYS[1], ARGV[i])
+end
+local counts = KEYS[1] .. ':round:' .. (redis.call('GET', KEYS[2]) or '0')
+for i = 4 + n, #ARGV - 1, 2 do
+  redis.call('HINCRBY', counts, ARGV[i], ARGV[i + 1])
+end
+if n > 0 and redis.call('HEXISTS', counts, 'started') == 1 then
+  redis.call('HINCRBY', counts .. ':workers', ARGV[2], n)
+  local now = redis.call('TIME')
+  redis.call('HSET', counts, 'ended', now[1] .. '.' .. string.format('%06d', now[2]))
+end
+return n
+"""
+
+# A round past its deadline: what it still has queued or leased goes to the dead list.
+_END = """
+local moved = 0
+for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local flat = entry[2]
+  for i = 1, #flat, 2 do
+    if flat[i] == 'r' then redis.call('RPUSH', KEYS[2], flat[i + 1]); moved = moved + 1 end
+  end
+  redis.call('XACK', KEYS[1], ARGV[1], entry[1])
+  redis.call('XDEL', KEYS[1], entry[1])
+end
+return moved
 """
 
 # A stopped worker's leases go back to the end of the queue, each with one more delivery counted;
@@ -99,6 +137,7 @@ class Depth:
 class Frontier:
     def __init__(self, server: Redis, source: str) -> None:
         self.server = server
+        self.source = source
         self.stream = f"{PREFIX}:{{{source}}}:frontier"
         self.round_key = f"{self.stream}:round"
         self.lock_key = f"{self.stream}:seed-lock"
@@ -106,6 +145,8 @@ class Frontier:
         self._push = server.register_script(_PUSH)
         self._seed = server.register_script(_SEED)
         self._requeue = server.register_script(_REQUEUE)
+        self._ack = server.register_script(_ACK)
+        self._end = server.register_script(_END)
 
     def ensure(self) -> None:
         try:
@@ -140,12 +181,55 @@ class Frontier:
             pipe.xdel(self.stream, entry_id)
             pipe.execute()
 
-    def ack(self, ids: list[str]) -> None:
-        if ids:
-            with self.server.pipeline(transaction=False) as pipe:
-                pipe.xack(self.stream, GROUP, *ids)
-                pipe.xdel(self.stream, *ids)
-                pipe.execute()
+    def ack(self, ids: list[str], worker: str = "", counts: dict[str, int] | None = None) -> None:
+        """The leases done, and what `worker` counted since its last call, for the round."""
+        pairs = [value for name, n in (counts or {}).items() if n for value in (name, n)]
+        if ids or pairs:
+            self._ack(keys=[self.stream, self.round_key], args=[GROUP, worker, len(ids), *ids, *pairs])
+
+    # --- rounds (crawler/frontier/rounds.py) ----------------------------------------------------
+
+    def round_number(self) -> int:
+        return int(self.server.get(self.round_key) or 0)
+
+    def open_rounds(self) -> list[int]:
+        """Rounds seeded and not yet recorded."""
+        return sorted(int(n) for n in self.server.smembers(f"{self.stream}:rounds"))
+
+    def round_counts(self, number: int) -> tuple[dict[bytes, bytes], dict[bytes, bytes]]:
+        counts = f"{self.stream}:round:{number}"
+        with self.server.pipeline(transaction=False) as pipe:
+            pipe.hgetall(counts)
+            pipe.hgetall(f"{counts}:workers")
+            raw, workers = pipe.execute()
+        return raw, workers
+
+    def round_started(self, number: int) -> float | None:
+        started = self.server.hget(f"{self.stream}:round:{number}", "started")
+        return float(started) if started else None
+
+    def claim_round(self, number: int, worker: str, ms: int) -> bool:
+        """Whether `worker` is the one to record the round (for `ms`, unless it closes it first)."""
+        return bool(self.server.set(f"{self.stream}:round:{number}:claim", worker, nx=True, px=ms))
+
+    def release_round(self, number: int, worker: str) -> None:
+        claim = f"{self.stream}:round:{number}:claim"
+        if self.server.get(claim) == worker.encode():
+            self.server.delete(claim)
+
+    def close_round(self, number: int, keep_seconds: int) -> None:
+        """Recorded: no longer open; its counts stay a while for reading."""
+        counts = f"{self.stream}:round:{number}"
+        with self.server.pipeline(transaction=True) as pipe:
+            pipe.srem(f"{self.stream}:rounds", number)
+            pipe.expire(counts, keep_seconds)
+            pipe.expire(f"{counts}:workers", keep_seconds)
+            pipe.delete(f"{counts}:claim")
+            pipe.execute()
+
+    def end_round(self, number: int) -> int:
+        """A round past its deadline: what is left of it goes to the dead list; how many."""
+        return int(self._end(keys=[self.stream, self.dead_key], args=[GROUP]))
 
     def give_back(self, worker: str, max_deliveries: int, heartbeat_key: str = "") -> int:
         """Requeue what `worker` holds, unless its heartbeat key still exists; -1 when it does."""

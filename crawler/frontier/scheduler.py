@@ -30,6 +30,7 @@ from twisted.internet.task import LoopingCall, deferLater
 from crawler.frontier.codec import Unreadable, decode, encode
 from crawler.frontier.config import FrontierConfig
 from crawler.frontier.queue import Frontier
+from crawler.frontier.rounds import counted
 from crawler.frontier.workers import WORKER_ID, Heartbeat, heartbeat_key, redis_client
 from crawler.signals import articles_stored
 
@@ -162,6 +163,7 @@ class ClusterScheduler(BaseScheduler):
         self.outbox: deque[tuple[str, Any]] = deque()  # writes Redis could not take yet, in order
         self.down_since: float | None = None
         self.acked = 0
+        self.counted: dict[str, int] = {}  # the stats as last added to the round (rounds.py)
         self.last_beat = self.last_reap = 0.0
         crawler.signals.connect(self.idle, signal=signals.spider_idle)
 
@@ -335,9 +337,12 @@ class ClusterScheduler(BaseScheduler):
             elif kind == "set_aside":
                 self.frontier.set_aside(*value)
             else:
-                self.frontier.ack(value)
-                self.acked += len(value)
                 self.stats.inc_value("frontier/acked", len(value))
+                now = counted(self.stats.get_stats())
+                since = {k: n - self.counted.get(k, 0) for k, n in now.items() if n != self.counted.get(k, 0)}
+                self.frontier.ack(value, WORKER_ID, since)
+                self.counted = now
+                self.acked += len(value)
             self.outbox.popleft()
         if self.down_since is not None:
             logger.warning("redis is back after %.1f s", time.monotonic() - self.down_since)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import DESCENDING, UpdateOne
+from pymongo.errors import DuplicateKeyError
 
 from crawler.store.client import StoreClient
 from crawler.store.counters import Tallies
@@ -40,6 +41,16 @@ class Articles:
             {"_id": 0, "url": 1, "etag": 1, "last_modified": 1},
         )
         return list(found.sort("recheck_at", 1).limit(limit))
+
+    @translated
+    def new_between(self, source: str, start: datetime, end: datetime) -> tuple[int, int]:
+        """The source's articles first stored from `start` to `end`, and the copies among them: a
+        distributed round's new articles, counted where they are (index `source_first_seen`)."""
+        query = {"source": source, "first_seen": {"$gte": start, "$lte": end}}
+        articles = self.store.collection()
+        return articles.count_documents(query), articles.count_documents(
+            {**query, "duplicate_of": {"$ne": None}}
+        )
 
     @translated
     def as_json(self, urls: list[str]) -> dict[str, dict[str, Any]]:
@@ -79,6 +90,17 @@ class Runs:
         """The source's last `limit` runs, newest first."""
         runs = self.store.collection("MONGO_CRAWLS_COLLECTION")
         return list(runs.find({"source": source}, fields, sort=[("started_at", DESCENDING)], limit=limit))
+
+    @translated
+    def record_once(self, record: dict[str, Any]) -> bool:
+        """A distributed round's record, kept once however many workers write it (`round_id`)."""
+        runs = self.store.collection("MONGO_CRAWLS_COLLECTION")
+        runs.create_index("round_id", name="round_id", unique=True, sparse=True)
+        try:
+            self.record(record)
+        except DuplicateKeyError:
+            return False
+        return True
 
     @translated
     def record(self, record: dict[str, Any]) -> None:

@@ -150,6 +150,7 @@ INDEXES = [
     IndexModel([("url", ASCENDING)], unique=True, name="url_unique"),
     IndexModel([("published_at", DESCENDING)], name="published_at"),
     IndexModel([("source", ASCENDING), ("published_at", DESCENDING)], name="source_published_at"),
+    IndexModel([("source", ASCENDING), ("first_seen", ASCENDING)], name="source_first_seen"),  # rounds
     IndexModel(
         [("source", ASCENDING), ("recheck_at", ASCENDING)], name="source_recheck_at"
     ),  # a round's re-checks
