@@ -130,7 +130,8 @@ class SharedPolitenessMiddleware:
     def _down(self, exc: Exception) -> None:
         if not self.down:
             self.down = True
-            logger.warning("redis unreachable (%s): requests wait for their politeness slots", exc)
+            # the scheduler says the outage once, as a warning; this is what it means for downloads
+            logger.info("redis unreachable (%s): requests wait for their politeness slots", exc)
 
     def _up(self) -> None:
         self.down = False
