@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.settings import BaseSettings
+from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import LoopingCall
@@ -49,16 +51,16 @@ class CleanPipeline(PageWorkPipeline):
     """Turns the raw body container into clean text, lifting origin and original title; a title
     longer than TITLE_MAX_CHARS (a page that put its text in <title>) is cut, and the cut said."""
 
+    def __init__(self, stats: StatsCollector, work: PageWork, settings: BaseSettings) -> None:
+        super().__init__(stats, work, settings)
+        self.title_max = settings.getint("TITLE_MAX_CHARS")
+
     async def process_item(self, item: Any) -> Any:
-        item, audit = await worked(self.work, cleaned, item, spec_for(ItemAdapter(item)["source"]).noise)
+        noise = spec_for(ItemAdapter(item)["source"]).noise
+        item, audit, cut = await worked(self.work, cleaned, item, noise, self.title_max)
         for rule, entry in audit.rules.items():
             self.stats.inc_value(f"clean/removed/{rule}", entry["blocks"])
-        adapter = ItemAdapter(item)
-        title, most = adapter.get("title") or "", self.settings.getint("TITLE_MAX_CHARS")
-        if len(title) > most:
-            adapter["title"] = title[:most]
-            cut = f"title cut from {len(title)} to {most} characters"
-            adapter["extracted_why"] = "; ".join(filter(None, [adapter.get("extracted_why"), cut]))
+        if cut:
             self.stats.inc_value("clean/title_cut")
         return item
 

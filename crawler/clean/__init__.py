@@ -66,8 +66,21 @@ def clean_article(article: Any, noise_selectors: tuple[str, ...] = ()) -> Audit:
     return audit
 
 
-def cleaned(article: Any, noise_selectors: tuple[str, ...] = ()) -> tuple[Any, Audit]:
-    """`clean_article` as a page worker runs it: the article comes back with its audit (from a
-    worker process, as a copy)."""
+def cut_title(article: Any, most: int) -> bool:
+    """A title past `most` characters (a page that stuffed its <title>) is cut there, and
+    `extracted_why` says from how many; whether it was."""
+    adapter = ItemAdapter(article)
+    title = adapter.get("title") or ""
+    if len(title) <= most:
+        return False
+    adapter["title"] = title[:most]
+    cut = f"title cut from {len(title)} to {most} characters"
+    adapter["extracted_why"] = "; ".join(filter(None, [adapter.get("extracted_why"), cut]))
+    return True
+
+
+def cleaned(article: Any, noise_selectors: tuple[str, ...], title_max: int) -> tuple[Any, Audit, bool]:
+    """`clean_article` and `cut_title` as a page worker runs them: the article comes back (from a
+    worker process, as a copy) with its audit and whether its title was cut."""
     audit = clean_article(article, noise_selectors)
-    return article, audit
+    return article, audit, cut_title(article, title_max)
