@@ -81,7 +81,7 @@ SPOOL_PATH = "data/spool/articles.jsonl"
 # --- Extraction and cleaning --------------------------------------------------------------------
 CLEAN_MIN_BODY_CHARS = 40  # a cleaned body shorter than this is "no article text"
 TITLE_MAX_CHARS = 500  # a longer title is cut here, and extracted_why says so
-EXTRACT_THREADS = 2  # threads a crawl extracts, cleans and fingerprints pages in; 0: on the reactor thread
+EXTRACT_THREADS = 0  # threads a crawl extracts, cleans and fingerprints pages in; 0: on the reactor thread
 ARTICLE_MAX_PAGES = 20  # pages of one multi-page article fetched and stitched; the rest is left, and said
 
 # --- Near-duplicates (crawler/dedup/similarity.py explains how they were chosen) ---------------

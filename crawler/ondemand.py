@@ -106,7 +106,7 @@ class Fetched:
 
 class OnDemand:
     """Fetches URLs now, on a process's crawler runner, into its store (None: print only),
-    extracting in the process's page threads when it holds them (else each crawl has its own)."""
+    extracting in the process's page workers when it holds them (else each crawl has its own)."""
 
     def __init__(
         self, runner: CrawlerRunner, settings: Settings, store: Store | None, work: PageWork | None = None

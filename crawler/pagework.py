@@ -3,10 +3,11 @@ document) run in page workers, never on the reactor thread: a 5 MB page takes tw
 extract, and while it does the reactor answers nothing (the API's /health and dashboard, other
 downloads, the store's heartbeats).
 
-- A crawl (`crawl`, `schedule`, `worker`, `fetch`) uses EXTRACT_THREADS threads of its own: the
-  reactor goes on between the steps' Python bytecodes. Some steps hold the interpreter for a
-  tenth of a second in one C call (lxml over the whole tree, a regex over the whole text, OpenCC),
-  which a crawl does not notice.
+- A crawl (`crawl`, `schedule`, `worker`, `fetch`) works on the reactor thread by default
+  (EXTRACT_THREADS = 0): threads would let the reactor go on between the steps' bytecodes, but
+  add no speed (one interpreter lock) and cost ~40 MB of peak memory per crawl (malloc arenas;
+  `bench/crawl.py -s EXTRACT_THREADS=2`), and some steps hold the interpreter a tenth of a second
+  in one C call anyway (lxml over the whole tree, a regex over the whole text, OpenCC).
 - The API, which must answer /health and the dashboard within 100 ms while heavy fetches run,
   uses API_EXTRACT_PROCESSES processes (`bench/api.py`): nothing of the work touches its
   interpreter. They are forked from a server that has imported the crawler already
@@ -118,7 +119,7 @@ def leave_with(pid: int) -> None:
 
 class PageWorkExtension:
     """The crawl's page workers: the process's when it gave them (SharedCrawler), else its own
-    EXTRACT_THREADS threads, stopped once the engine has."""
+    EXTRACT_THREADS threads (none: inline), stopped once the engine has."""
 
     def __init__(self, work: PageWork) -> None:
         self.work = work

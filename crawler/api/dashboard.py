@@ -277,7 +277,7 @@ class FrontierCollector:
 
 
 class PageWorkCollector:
-    """The API's page threads: how many pages wait for one, and how many are being worked on."""
+    """The API's page workers: how many pages wait for one, and how many are being worked on."""
 
     def __init__(self, work: PageWork) -> None:
         self.work = work
@@ -285,11 +285,11 @@ class PageWorkCollector:
     def collect(self) -> Any:
         yield GaugeMetricFamily(
             "crawler_page_work_queued",
-            "Pages waiting for one of the API's page threads (EXTRACT_THREADS) to be extracted",
+            "Pages waiting for one of the API's page workers (API_EXTRACT_PROCESSES) to be extracted",
             value=self.work.queued(),
         )
         yield GaugeMetricFamily(
-            "crawler_page_work_busy", "The API's page threads working on a page now", value=self.work.busy()
+            "crawler_page_work_busy", "The API's page workers working on a page now", value=self.work.busy()
         )
 
 

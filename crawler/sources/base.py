@@ -171,7 +171,7 @@ class SourceSpider(scrapy.Spider):
     async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Article | scrapy.Request]:
         """One article page in, one Article out (or a recorded failure); a multi-page article's
         first page goes on to its next page, and the Article comes out of the last. The page is
-        extracted in the crawl's page threads (crawler/pagework.py), off the reactor."""
+        extracted by the crawl's page workers (crawler/pagework.py): the API's processes, off its reactor."""
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("monitor/article_pages")
         requested = response.meta.get("requested_url", response.url)
