@@ -4,6 +4,7 @@
         ../shared/bench-data/scrapinghub_aeb_en --fixtures
     python bench/extract.py --fixtures          # the per-source test pages only
     python bench/extract.py ../shared/bench-data/gne_zh --worst 5   # and the five worst pages
+    python bench/extract.py ../shared/bench-data/gne_zh --generic   # as a site without a module
 
 For each page set: token-level precision / recall / F1 of the body against the truth (a token is
 one Han character or one Latin word; bags compared, macro-averaged over pages with a truth), the
@@ -39,6 +40,11 @@ REPEAT = 3  # timing runs per page; the minimum is reported, as the least distur
 
 def ours(body: bytes, url: str) -> str:
     return process_page(body, url, spider_for_url(url).name).body
+
+
+def ours_generic(body: bytes, url: str) -> str:
+    """Every page as a site without a source module meets it: the generic path, whatever the URL."""
+    return process_page(body, url, "generic").body
 
 
 def theirs(body: bytes, url: str) -> str:
@@ -129,7 +135,14 @@ def main() -> None:
     parser.add_argument("folders", nargs="*", type=Path, help="bench-data folders with index.json")
     parser.add_argument("--fixtures", action="store_true", help="also (or only) the per-source test pages")
     parser.add_argument("--worst", type=int, default=0, help="list this many lowest-F1 pages of each set")
+    parser.add_argument(
+        "--generic",
+        action="store_true",
+        help="every page through the generic path, whatever source its URL belongs to",
+    )
     args = parser.parse_args()
+    if args.generic:
+        EXTRACTORS["this project"] = ours_generic
     for folder in args.folders:
         evaluate(folder.name, load_set(folder), worst=args.worst)
     if args.fixtures or not args.folders:

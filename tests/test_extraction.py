@@ -182,6 +182,64 @@ def test_the_generic_path_keeps_the_story_and_drops_what_trafilatura_kept_beside
     assert prf(article.body, real.truth or "")[2] > 0.92 > before
 
 
+@pytest.mark.parametrize(
+    ("page", "opening"),
+    [
+        ("tests__163__2", "姚明对周琦说了啥？大魔王上下半场判若两人"),
+        ("tests__163__5", "女民警1天拨100个电话，被电信停机"),
+    ],
+)
+def test_a_list_of_headlines_as_long_as_the_story_never_wins_over_the_story(page: str, opening: str) -> None:
+    """Two real 163.com pages under a URL no source owns: trafilatura picks the "+ 加载更多新闻"
+    list of ranked headlines (F1 0.15 and 0.17 before), whose links hold only part of each line;
+    the story's block holds the sentences."""
+    real = GNE[page]
+    article = process_page(real.html, f"https://reader.example/{page}.html", "generic")
+    assert article.body.startswith(opening)
+    assert "加载更多新闻" not in article.body and "跟贴排行" not in article.body
+    assert "sentences" in article.extracted_why
+    assert prf(article.body, real.truth or "")[2] > 0.93
+
+
+CWCE = {p.name: p for p in load_set(BENCH_DATA / "cwce_zh")}
+
+
+@pytest.mark.parametrize(
+    ("page", "first", "later"),
+    [
+        ("8f1cdd94-6326-49be-bfd0-f3681cc7e89d", "距墨爾本西北約110公里處", "头发留的很长很长了"),
+        ("59562291-5657-476d-9902-ad76b53ef82b", "湘菜粤菜兵分两路", "由海姑娘张贴"),
+    ],
+)
+def test_a_blog_front_page_gives_its_first_post_not_the_page(page: str, first: str, later: str) -> None:
+    """Real 2005 wenxuecity.com blog pages: dated posts in blocks of one kind, menus between;
+    trafilatura kept the whole page (F1 0.08 and 0.20 before)."""
+    real = CWCE[page]
+    article = process_page(real.html, real.url, "generic")
+    assert article.body.startswith(first) and later not in article.body
+    assert "文学城首页" not in article.body
+    assert "several posts" in article.extracted_why
+    assert prf(article.body, real.truth or "")[2] == 1.0
+
+
+AEB = {p.name: p for p in load_set(BENCH_DATA / "scrapinghub_aeb_en")}
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "374ac9a59a85196cdacc1679fb8993521a7b7d9d6533720f102300be1c7face4",  # cnbc.com: div.group
+        "702d1da63b8e064cb70617620e45c2d116b4912c9bc9d518dcf5ce54bb8057ed",  # nytimes.com
+    ],
+)
+def test_a_story_in_undated_sections_of_one_kind_is_not_taken_for_posts(page: str) -> None:
+    """Real pages whose story sits in repeated blocks with no date of their own: the whole story."""
+    real = AEB[page]
+    article = process_page(real.html, real.url, "generic")
+    assert "several posts" not in article.extracted_why
+    assert prf(article.body, real.truth or "")[2] > 0.95
+
+
 # --- Times ----------------------------------------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ from lxml.etree import _Element
 
 from crawler.default_settings import CLEAN_MIN_BODY_CHARS
 from crawler.extract.dates import FoundTime, find_datetime, implausible, url_date, zone
-from crawler.extract.density import ZERO, Counts, MainText, contains, density, visible_chars
+from crawler.extract.density import ZERO, Counts, MainText, contains, density, prose_chars, visible_chars
 from crawler.extract.html import (
     NotHTML,
     collapse,
@@ -46,6 +46,7 @@ from crawler.extract.meta import (
     meta_content,
 )
 from crawler.extract.pages import neighbours
+from crawler.extract.posts import opening, posts_like
 from crawler.extract.removal import DELETED_NOTICES, deleted_notice
 from crawler.items import Article
 from crawler.urls import normalise_url, site_of
@@ -54,6 +55,7 @@ TITLE_SEPARATORS = re.compile(r"\s*(?:[|_–—]|\s-\s)\s*")
 ORIGIN_PREFIX = re.compile(r"^.*?(?:来源|來源|稿源)\s*[:：]\s*")
 SWALLOWED_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 TITLE_KEY = re.compile(r"[\s\W_]+")
+SPACE = re.compile(r"\s+")
 TIME_ATTRIBUTES = ("datetime", "content", "data-time", "title")
 AUTHOR_LABEL = re.compile(r"^(?:责任编辑|責任編輯|作者|编辑|編輯|记者|記者|文)\s*[:：|]\s*|_[A-Z]{1,4}\d+$")
 DATELINE_CHARS = 600  # a dateline sits within this many characters after the headline (or the top)
@@ -253,7 +255,42 @@ def _generic_body(page: Page, fallback: str, why: str) -> Body:
             reason,
             container=main.element,
         )
+    if main.element is not None and (post := _first_of_posts(html, main.element, page.totals)) is not None:
+        block = lxml.html.tostring(post, encoding="unicode")
+        return Body(
+            block,
+            "generic",
+            f"{why}; trafilatura kept several posts of the page, the first is {css_path(post)}",
+            reason,
+            container=post,
+        )
+    if main.element is not None and (weak := _fewer_sentences(lines, main.element, page)):
+        block = lxml.html.tostring(main.element, encoding="unicode")
+        return Body(block, "generic", f"{why}; {weak}", reason, container=main.element)
     return Body(html, "generic", f"{why}; trafilatura", reason)
+
+
+def _first_of_posts(picked: str, main: _Element, totals: dict[_Element, Counts]) -> _Element | None:
+    """The page's first post when trafilatura's pick holds two posts or more (a blog's front page,
+    a forum thread), or None."""
+    posts = posts_like(main, totals)
+    if not posts:
+        return None
+    text = "".join(SPACE.split(text_of(parse_html(picked)))) if picked else ""
+    held = sum(opening(post) in text for post in posts)
+    return posts[0] if held > 1 else None
+
+
+def _fewer_sentences(lines: list[str], main: _Element, page: Page) -> str | None:
+    """Why trafilatura's pick loses to the densest block: it holds less than half the block's
+    sentences (a list of headlines as long as the story beside it), or None."""
+    picked = prose_chars("\n".join(lines))
+    if picked >= GENERIC_MAIN_SHARE * page.totals[main].chars:
+        return None  # the block cannot hold twice that: it is not read
+    in_main = prose_chars("".join(texts_within(main)))
+    if in_main < page.min_chars or picked >= GENERIC_MAIN_SHARE * in_main:
+        return None
+    return f"trafilatura's pick holds {picked} characters of sentences, the densest text block {in_main}"
 
 
 def _pick_lines(html: str) -> tuple[list[str], int]:
