@@ -60,6 +60,8 @@ class CleanPipeline(PageWorkPipeline):
         item, audit, cut = await worked(self.work, cleaned, item, noise, self.title_max)
         for rule, entry in audit.rules.items():
             self.stats.inc_value(f"clean/removed/{rule}", entry["blocks"])
+        if audit.spared:  # a rule matched the story's block: the run's fallback reasons say so
+            self.stats.inc_value("extraction/fallback/story_kept")
         if cut:
             self.stats.inc_value("clean/title_cut")
         return item

@@ -22,6 +22,15 @@ from tests.conftest import PAGES, expected_json, page_bytes
 from tests.evalsets import BENCH_DATA, load_set, markers_left, prf
 
 CST = timezone(timedelta(hours=8))
+COLUMN = (  # a finance column's opening lines, after the 2015 NetEase 亦观察 column
+    "[摘要：央行年内第三次降息，市场却并不买账，股市连续两日大跌。降息为何没能提振市场？]",
+    "5月10日晚间，央行宣布年内第三次降息，一年期贷款基准利率下调0.25个百分点至5.1%，一年期存款基准利率下调0.25个百分点至2.25%。",
+    "按照以往经验，降息对股市是利好消息，然而这一次市场的反应却出乎很多人的意料：消息公布后的第一个交易日，上证综指低开高走，"
+    "最终仅微涨0.5%，随后两个交易日连续大跌。",
+    "为什么降息没能提振市场？我们认为，原因主要有三点。第一，降息早在市场预期之中，利好已经提前消化；第二，经济下行压力仍然很大，"
+    "企业盈利短期内难以好转；第三，前期涨幅过大，获利盘有强烈的兑现需求。",
+    "从历史数据来看，在降息周期的初期，股市往往表现较好，而在降息周期的后期，股市的表现则取决于经济基本面能否企稳。当前的情况更接近后者。",
+)
 NETEASE_2019 = "gne_163_1"  # a real 163.com page of the 2019 template (#epContentLeft, #endText)
 GNE = {page.name: page for page in load_set(BENCH_DATA / "gne_zh")}
 
@@ -180,6 +189,41 @@ def test_the_generic_path_keeps_the_story_and_drops_what_trafilatura_kept_beside
     real = {p.name: p for p in load_set(BENCH_DATA / set_name)}[page]
     article = process_page(real.html, real.url, "generic")
     assert prf(article.body, real.truth or "")[2] > 0.92 > before
+
+
+def test_no_noise_rule_removes_the_block_that_holds_the_story() -> None:
+    """Hand-built after a 2015 money.163.com column page (no layout of the netease source matches
+    it; the real page is not among our saved ones): the story's paragraphs sit directly in a wrapper
+    whose id says "social", beside a gallery list; the generic path chose that wrapper, and the
+    generic noise rule used to remove it whole, leaving "no article text"."""
+    gallery = "".join(
+        f'<li><a href="#p=AP6K{i:04d}"><img src="/catchpic/{i}.jpg"></a></li>' for i in range(6)
+    )
+    paragraphs = "".join(f"<p>{line}</p>" for line in COLUMN)
+    html = (
+        f'<div class="col-main" id="js_social_share_wrap"><ul class="nph_list">{gallery}</ul>{paragraphs}'
+        '<div class="share-bar"><a href="#">分享到微博</a></div></div>'
+    )
+    cleaned = clean_body(html)
+    assert cleaned.body == "\n".join(COLUMN)
+    assert cleaned.audit.spared_why() == (
+        "generic_noise matched a block of 363 characters holding the story: kept"
+    )
+    assert cleaned.audit.rules["generic_noise"]["cut"] == ["分享到微博"]  # the share bar inside it goes
+
+
+def test_a_source_noise_selector_around_the_whole_story_is_overruled_and_said() -> None:
+    """The real 2019 NetEase page with its whole story wrapped in `.f_center` (a noise selector of the
+    source, for centred captions), as editors do: the story stays, and the article says why."""
+    page = page_bytes(NETEASE_2019).decode("utf-8")
+    page = page.replace("<p><!--StartFragment--></p>", '<div class="f_center"><p><!--StartFragment--></p>', 1)
+    page = page.replace("<p><!--EndFragment--></p>", "<p><!--EndFragment--></p></div>", 1)
+    article = process_page(page.encode(), PAGES[NETEASE_2019]["url"], "netease")
+    assert article.body == expected_json(NETEASE_2019)["body"]
+    assert article.extracted_why.endswith(
+        "source_noise matched a block of 4178 characters holding the story: kept"
+    )
+    assert article.clean_audit["spared"] == {"source_noise": 4178}
 
 
 @pytest.mark.parametrize(

@@ -74,6 +74,13 @@ def redesigned(ident: str, scripted: bool) -> str:
     return page[:cut] + page[page.index("</div>", cut) :]
 
 
+def wrapped(page: str) -> str:
+    """The article with its whole story inside `.js-open-app` (a noise selector of the source), as
+    an editor's app-promotion wrapper would put it: the rule is overruled, the run says so."""
+    page = page.replace('<div class="post_body">', '<div class="post_body"><div class="js-open-app">', 1)
+    return page.replace("可持续的AI生态环境。</p>\n</div>", "可持续的AI生态环境。</p>\n</div></div>", 1)
+
+
 def test_a_template_change_marks_the_run_degraded_and_says_why(
     site: Site, crawler_env, articles, mongo_uri, db_name, tmp_path: Path
 ) -> None:
@@ -91,8 +98,9 @@ def test_a_template_change_marks_the_run_degraded_and_says_why(
     ]
     healthy = [f"H{n:015d}" for n in range(6)]
     listing(site, healthy)
-    for ident in healthy:
+    for ident in healthy[1:]:
         site.add(ARTICLE.format(ident), article(ident))
+    site.add(ARTICLE.format(healthy[0]), wrapped(article(healthy[0])))
     first = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stderr[-2000:]
 
@@ -115,7 +123,12 @@ def test_a_template_change_marks_the_run_degraded_and_says_why(
         f"median body {runs[1]['extraction']['median_body_chars']} chars, under 50% of the usual {usual}",
     ]
     assert runs[1]["extraction"]["fallbacks"] == {"empty": 3}  # the scripted pages: nothing in .post_body
-    assert runs[0]["extraction"]["fallbacks"] == {}
+    assert runs[0]["extraction"]["fallbacks"] == {"story_kept": 1}  # the wrapped story: stored whole
+    kept = articles.find_one({"url": f"https://www.163.com/dy/article/{healthy[0]}.html"})
+    assert kept["body"].endswith("更加健康、开放和可持续的AI生态环境。")
+    assert kept["extracted_why"].endswith(
+        "source_noise matched a block of 1597 characters holding the story: kept"
+    )
     assert runs[1]["extraction"]["noise_removed"]  # which cleaning rules fired, for the operator
 
     status = run_crawler(["status"], crawler_env, tmp_path)

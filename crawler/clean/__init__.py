@@ -63,6 +63,8 @@ def clean_article(article: Any, noise_selectors: tuple[str, ...] = ()) -> Audit:
     adapter["original_title"] = next((r.original_title for r in results if r.original_title), None)
     adapter["lang"] = detect_lang(f"{title}\n{body}")
     adapter["clean_audit"] = audit.as_dict()
+    if spared := audit.spared_why():
+        adapter["extracted_why"] = "; ".join(filter(None, [adapter.get("extracted_why"), spared]))
     return audit
 
 

@@ -19,6 +19,7 @@ from crawler.clean.text import Line
 from crawler.extract.density import contains, density
 from crawler.extract.html import collapse, css, text_of
 
+STORY_MIN_CHARS = 200  # a block with less text than this cannot hold a story worth sparing
 BLOCK_TAGS = frozenset(
     (
         "p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 br tr table blockquote "
@@ -27,14 +28,43 @@ BLOCK_TAGS = frozenset(
 )
 
 
-def remove_blocks(root: _Element, selectors: tuple[str, ...], rule: str, audit: Audit) -> None:
+class Story:
+    """The block of the body that holds the story's text (its densest block of paragraphs), found
+    once and only when a rule is about to drop a block long enough to hold it: no rule may drop
+    that block or an ancestor of it (a gallery or "share" wrapper around a whole column)."""
+
+    def __init__(self, root: _Element) -> None:
+        self.root = root
+        self._block: _Element | None = None
+        self._measured = False
+
+    def held_by(self, element: _Element, text: str) -> bool:
+        if len(text) < STORY_MIN_CHARS:
+            return False
+        if not self._measured:
+            self._block, self._measured = density(self.root).main.element, True
+        return self._block is not None and contains(element, self._block)
+
+
+def _drop(element: _Element, rule: str, audit: Audit, story: Story) -> bool:
+    """Drop a block a rule matched, unless it holds the story: then it stays, and the audit says
+    which rule would have taken how much; whether it was dropped."""
+    text = text_of(element)
+    if story.held_by(element, text):
+        audit.spare(rule, text)
+        return False
+    audit.cut(rule, [text])
+    element.drop_tree()
+    return True
+
+
+def remove_blocks(root: _Element, selectors: tuple[str, ...], rule: str, audit: Audit, story: Story) -> None:
     if not selectors:
         return
     for element in css(", ".join(selectors))(root):  # document order: an ancestor before its descendants
         if element is root or element.getparent() is None or _detached(element, root):
             continue
-        audit.cut(rule, [text_of(element)])
-        element.drop_tree()
+        _drop(element, rule, audit, story)
 
 
 def _detached(element: _Element, root: _Element) -> bool:
@@ -52,17 +82,15 @@ def is_generic_noise(element: _Element) -> bool:
     return bool(names.strip()) and bool(NOISE_CLASS_ID.search(names))
 
 
-def remove_generic_noise(root: _Element, audit: Audit) -> None:
-    """Drop generic noise blocks in one walk, never descending into what was dropped."""
+def remove_generic_noise(root: _Element, audit: Audit, story: Story) -> None:
+    """Drop generic noise blocks in one walk, never descending into what was dropped (a spared
+    block holding the story is walked into: the share bar inside it still goes)."""
     stack = [root]
     while stack:
         for child in list(stack.pop()):
             if not isinstance(child.tag, str):
                 continue
-            if is_generic_noise(child):
-                audit.cut("generic_noise", [text_of(child)])
-                child.drop_tree()
-            else:
+            if not is_generic_noise(child) or not _drop(child, "generic_noise", audit, story):
                 stack.append(child)
 
 
@@ -130,7 +158,8 @@ def linearise(root: _Element) -> list[Line]:
 
 def clean_blocks(root: _Element, noise_selectors: tuple[str, ...], audit: Audit) -> list[Line]:
     """Source noise first (it is the most precise), then generic noise and link farms."""
-    remove_blocks(root, noise_selectors, "source_noise", audit)
-    remove_generic_noise(root, audit)
+    story = Story(root)
+    remove_blocks(root, noise_selectors, "source_noise", audit, story)
+    remove_generic_noise(root, audit, story)
     remove_link_farms(root, audit)
     return linearise(root)
