@@ -26,7 +26,6 @@ class Reason(StrEnum):
     EMPTY_PAGE = "empty_page"
     NO_ARTICLE_TEXT = "no_article_text"
     NO_TITLE = "no_title"
-    INCOMPLETE = "incomplete"  # a later page of a multi-page article failed: not stored, tried again next run
     REMOVED = "removed"  # the article page redirects home or to a channel, or says the article was deleted
     NO_ARTICLE = "no_article"  # nothing came back: skipped (robots.txt, offsite) or redirected off the site
     NOT_STORED = "not_stored"  # extracted, but the store did not take it: spooled, or neither

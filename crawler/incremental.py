@@ -49,8 +49,8 @@ class IncrementalMiddleware:
             yield output
 
     def unstored(self, outputs: list[Any]) -> list[Any]:
-        """The outputs minus article requests for pages stored before the re-check window and not
-        changed since they were last fetched (as far as the listing's lastmod says)."""
+        """The outputs minus article requests for pages stored before the re-check window, not
+        changed since they were last fetched (as far as the listing's lastmod says) and whole."""
         article_urls = {id(o): url for o in outputs if (url := self.article_url(o))}
         if not article_urls:
             return outputs
@@ -67,7 +67,11 @@ class IncrementalMiddleware:
                 kept.append(output)
                 continue
             stats.inc_value(f"discovery/{output.meta.get('discovered_by', 'listing')}/stored")
-            if self.recent(doc) or changed_since(doc, output.meta.get("listed_modified")):
+            if (
+                doc.get("pages_missing")
+                or self.recent(doc)
+                or changed_since(doc, output.meta.get("listed_modified"))
+            ):
                 stats.inc_value("incremental/rechecked")
                 kept.append(output)
         stats.inc_value("incremental/skipped", len(outputs) - len(kept))

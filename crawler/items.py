@@ -56,6 +56,16 @@ class Article:
         "How many pages the article was served on: their bodies are stitched into `body`, in order.",
         default=1,
     )
+    pages_missing: list[int] = _f(
+        "Pages of the article that did not come (`[3]`: page 3, and any after it, which only page 3 could "
+        "name): the pages that came are stored; a re-check fetches the article again, without validators, "
+        "until they come, and the article then gets a new version with them. Empty when whole.",
+        default_factory=list,
+    )
+    pages_missing_why: str | None = _f(
+        "Why the first missing page did not come (`page 3 of the article (URL) failed: HTTP 404`); null "
+        "when whole."
+    )
     etag: str | None = _f(
         "The page's ETag header when it was fetched: a re-check sends it back (If-None-Match)."
     )

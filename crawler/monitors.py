@@ -54,6 +54,7 @@ def extraction(stats: dict[str, Any]) -> dict[str, Any]:
             f: round(int(stats.get(f"monitor/with_{f}", 0)) / items, 3) if items else None for f in FIELDS
         },
         "median_body_chars": stats.get("monitor/median_body_chars"),
+        "pages_missing": int(stats.get("extraction/pages_missing", 0)),
         "noise_removed": {
             k.removeprefix("clean/removed/"): int(v)
             for k, v in stats.items()

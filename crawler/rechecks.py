@@ -40,8 +40,11 @@ def due(crawler: Crawler, source: str, now: datetime | None = None) -> list[dict
 
 
 def conditional_headers(doc: dict[str, Any]) -> dict[str, str]:
-    """The validators of an article's last response, sent back so an unchanged page answers 304."""
-    headers = {}
+    """The validators of an article's last response, sent back so an unchanged page answers 304;
+    none for an article missing a later page: its first page is read again, so its pager is."""
+    headers: dict[str, str] = {}
+    if doc.get("pages_missing"):
+        return headers
     if doc.get("etag"):
         headers["If-None-Match"] = doc["etag"]
     if doc.get("last_modified"):

@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
         for outcome in ondemand.outcomes(args.urls, fetched):
             if outcome.article is not None:
                 print(json.dumps(outcome.article, ensure_ascii=False), flush=True)
+                if why := outcome.article.get("pages_missing_why"):
+                    print(f"crawler: {outcome.url}: {why}; stored without it", file=sys.stderr)
             else:
                 failed += 1
                 print(f"crawler: {outcome.url}: {outcome.problem}", file=sys.stderr)

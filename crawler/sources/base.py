@@ -219,7 +219,7 @@ class SourceSpider(scrapy.Spider):
         try:
             page = await self.extracted(response)
         except Failed as exc:
-            self.fail(requested, incomplete(len(seen) + 1, response.url, exc.problem))
+            yield self.without_rest(article, len(seen) + 1, response.url, exc.problem)
             return
         article.more_pages.append(page.body_html or "")
         article.images = list(dict.fromkeys([*article.images, *page.images]))
@@ -252,12 +252,24 @@ class SourceSpider(scrapy.Spider):
             article.extracted_why += f"; stopped at ARTICLE_MAX_PAGES ({most}) pages, more follow"
         yield article
 
-    def on_page_error(self, failure: Failure) -> None:
-        """A later page that could not be fetched: the article is not whole, so it is not stored
-        (the next run tries it again), and the failure names the page."""
+    def on_page_error(self, failure: Failure) -> Iterator[Article]:
+        """A later page that could not be fetched: the pages that came are the article."""
         request = failure.request  # type: ignore[attr-defined]
         page = len(request.meta["pages_seen"]) + 1
-        self.fail(request.meta["requested_url"], incomplete(page, request.url, describe_failure(failure)))
+        yield self.without_rest(request.meta["article"], page, request.url, describe_failure(failure))
+
+    def without_rest(self, article: Article, page: int, url: str, problem: Problem) -> Article:
+        """The article as far as its pages came: a later page that failed (a 404, a page gone for
+        good) never costs the pages before it. The article says which page is missing and why, the
+        run counts it, and re-checks fetch the article again until the page comes."""
+        why = f"page {page} of the article ({url}) failed: {problem.message}"
+        article.pages_missing = [page]
+        article.pages_missing_why = why
+        article.next_page = None
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("extraction/pages_missing")
+        self.logger.warning("%s: %s; stored without it, re-checks try it again", article.url, why)
+        return article
 
     def extract(self, response: Response) -> Article:
         """The page's article, extracted here (process_page, fixtures); a crawl extracts in its
@@ -433,14 +445,6 @@ def extract_page(
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
-
-
-def incomplete(page: int, url: str, problem: Problem) -> Problem:
-    return Problem(
-        Reason.INCOMPLETE,
-        f"page {page} of the article ({url}) failed: {problem.message}; not stored, "
-        "so the next run tries it again",
-    )
 
 
 def describe_failure(failure: Failure) -> Problem:

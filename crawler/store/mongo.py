@@ -135,6 +135,8 @@ TEXT_FIELDS = (
     "lang",
     "images",
     "pages",
+    "pages_missing",
+    "pages_missing_why",
 )
 STATE_FIELDS = ("url", "content_hash", "version", "first_seen", "removed_at", "removals", *GROUPED_BY)
 TEXT_READ = (

@@ -15,7 +15,7 @@ from crawler.store.counters import Tallies
 from crawler.store.jsonout import article_json
 from crawler.store.mongo import translated
 
-SEEN_FIELDS = {"url": 1, "published_at": 1, "first_seen": 1, "last_seen": 1}
+SEEN_FIELDS = {"url": 1, "published_at": 1, "first_seen": 1, "last_seen": 1, "pages_missing": 1}
 RECHECK_FIELDS = {"_id": 0, "url": 1, "etag": 1, "last_modified": 1}
 
 
@@ -35,10 +35,10 @@ class Articles:
     @translated
     def due(self, source: str, now: datetime, limit: int) -> list[dict[str, Any]]:
         """The source's articles whose re-check is due, the longest due first, with the
-        validators of their last response."""
+        validators of their last response and the pages they miss."""
         found = self.store.collection().find(
             {"source": source, "recheck_at": {"$lte": now}},
-            {"_id": 0, "url": 1, "etag": 1, "last_modified": 1},
+            {"_id": 0, "url": 1, "etag": 1, "last_modified": 1, "pages_missing": 1},
         )
         return list(found.sort("recheck_at", 1).limit(limit))
 
