@@ -133,3 +133,20 @@ def test_broken_html_still_gives_the_story() -> None:
         clean_body(html).body
         == "第一段没有闭合标签的新闻正文内容，依然应该被完整地提取出来。\n第二段加粗未闭合，也含有空字节。"
     )
+
+
+def test_an_outlets_own_app_or_channel_promotion_flattened_into_the_story_is_cut() -> None:
+    """The lines closing 2015 NetEase stories (the real pages are not among ours; the lines are
+    theirs), and a story sentence that introduces a list with a colon, which stays."""
+    intro = "网易方面回应称："
+    result = clean_lines(
+        lines(
+            *STORY,
+            intro,
+            "网易财经 会赚钱的客户端：",
+            '网易携手华泰证券推出"打新神器"：',
+            "更多精彩资讯请点击 网易股票",
+        )
+    )
+    assert result.lines == [*STORY, intro]
+    assert result.audit.rules["app_promo"]["blocks"] == 3

@@ -93,6 +93,17 @@ NOISE_LINES: tuple[tuple[str, re.Pattern[str], int | None], ...] = (
         80,
     ),
     ("promo", re.compile(r"^[🔥👉📢▶►★☆]"), 80),
+    (
+        # an outlet's own app or channel, announced with a colon or a "click": 2015 NetEase stories
+        # end in "网易财经 会赚钱的客户端：", "网易携手华泰证券推出"打新神器"：",
+        # "更多精彩资讯请点击 网易股票"
+        "app_promo",
+        re.compile(
+            r"(客户端|APP|App|app|神器[\"”」]?)\s*[：:]$|携手.{1,12}推出.{0,12}[：:]$|"
+            r"^更多.{0,8}(资讯|内容|新闻|資訊|內容|新聞).{0,4}(请点击|請點擊|点击|點擊|请关注|請關注|尽在|盡在)"
+        ),
+        40,
+    ),
     ("player", re.compile(r"^您的浏览器(暂时)?(无法|不支持)播放|^您的浏览器不支持.{0,6}(视频|video)"), 40),
     (
         "disclaimer",
