@@ -57,6 +57,7 @@ KINDS = (
     "attribution_tail",
     "all_at_once",
     "same_tail",
+    "self_media",
 )
 SENTENCE = re.compile(r"(?<=[。！？!?])")
 CLAUSE = re.compile(r"(?<=[。！？!?，,；;\n])")
@@ -154,14 +155,17 @@ def variants(i: int, stories: list[str], shared_tail: list[str]) -> dict[str, st
         "attribution_tail": "\n".join([story, *tail]),
         "all_at_once": to_trad("\n".join([replaced(dropped(trimmed(story, rng), rng), other, rng), *tail])),
         "same_tail": "\n".join(["首页 > 新闻 > 正文", story, "来源：天天新闻网", *shared_tail]),
+        "self_media": "\n".join([story, "本文来源：金融圈内参"]),
     }
 
 
 # What each kind of copy stores, as (source, site, minutes after the original ran (a range), precision,
-# credit line): the original is a NetEase story to the minute; re-posting sites show the day only,
-# or their own later minute, and credit NetEase; portals that re-run it show a later minute.
+# credit line): the original is a NetEase money-channel story to the minute, crediting its own outlet
+# (网易财经); re-posting sites show the day only, or their own later minute, and credit NetEase;
+# portals that re-run it show a later minute; a NetEase self-media (dy) account re-posts it within
+# the same minute, crediting itself.
 ORIGINALS = {
-    "original": ("netease", "www.163.com", (0, 0), "minute", None),
+    "original": ("netease", "money.163.com", (0, 0), "minute", "网易财经"),
     "template": ("generic", "news.portal.example", (3, 240), "minute", None),
     "traditional": ("daydaynews", "daydaynews.cc", (0, 0), "day", None),
     "trimmed": ("generic", "m.portal.example", (10, 600), "minute", None),
@@ -170,6 +174,7 @@ ORIGINALS = {
     "attribution_tail": ("bannedbook", "www.bannedbook.org", (-600, 600), "minute", "网易"),
     "all_at_once": ("daydaynews", "daydaynews.cc", (0, 0), "day", "网易"),
     "same_tail": ("generic", "news.tiantian.example", (60, 1440), "minute", None),
+    "self_media": ("netease", "www.163.com", (0, 0), "minute", "金融圈内参"),
 }
 RAN = datetime(2024, 6, 26, 5, 3, tzinfo=timezone(timedelta(hours=8)))  # each original's time, to the minute
 

@@ -95,3 +95,39 @@ def test_documents_stored_before_precision_was_kept_read_midnight_as_a_day() -> 
     assert precision_of({"published_at": DAY_0626, "timezone": "Asia/Shanghai"}) == "day"
     assert precision_of({"published_at": SHANGHAI_0503, "timezone": "Asia/Shanghai"}) == "minute"
     assert precision_of({"published_at": None}) is None
+
+
+def test_a_credit_naming_the_members_own_outlet_is_no_credit_and_a_self_media_repost_is_a_reposter() -> None:
+    """The issue's real group, in its fields: a NetEase money-channel original crediting 网易财经
+    (its own outlet), a NetEase self-media (dy) re-post of the same minute crediting 金融圈内参, and
+    a trimmed mirror on another site 1 h 40 later. The original used to defer to the re-post, and
+    the mirror became the group's original."""
+    original = member(
+        "https://www.163.com/dy/article/AP6K4U5C00253G87.html",
+        "netease",
+        "money.163.com",
+        SHANGHAI_0503,
+        "minute",
+        origin="网易财经",
+        first_seen=9,
+    )
+    repost = member(
+        "https://www.163.com/dy/article/AP6K9R1E0519QIKK.html",
+        "netease",
+        "www.163.com",
+        SHANGHAI_0503,
+        "minute",
+        origin="金融圈内参",
+        first_seen=1,
+    )
+    mirror = member(
+        "https://news.portal.example/2024/0626/1.html",
+        "generic",
+        "news.portal.example",
+        datetime(2024, 6, 25, 22, 43, tzinfo=UTC),
+        "minute",
+        first_seen=2,
+    )
+    choice = choose_original([mirror, repost, original], OUTLETS)
+    assert (choice.original["url"], choice.by) == (original["url"], "not_repost")
+    assert choose_original([mirror, original], OUTLETS).original["url"] == original["url"]

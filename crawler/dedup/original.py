@@ -3,12 +3,15 @@ regrouping and the evaluation choose alike.
 
 The original is the copy that ran first, as far as the evidence says:
 - a member whose `origin` ("来源：网易") names another member's outlet defers to it (`credited`);
+  a credit naming the member's own outlet (a NetEase story's "来源：网易财经") is no credit;
 - times are compared with their precision: a time is the interval it stands for (a day-only
   time, stored as 00:00, covers the whole day), and one member ran first only when its interval
   ends before the other's begins; a member with no time never beats one with a time (`earliest`);
-- among members no time tells apart, a re-posting site (`reposts=True` in its SourceSpec) never
-  wins against one that is not (`not_repost`), the more precise time wins (`precise`), then the
-  first stored (`first_seen`), then the URL, so the choice never depends on the order read.
+- among members no time tells apart, a re-poster never wins against one that is not
+  (`not_repost`): a re-posting site (`reposts=True` in its SourceSpec), or a member crediting an
+  outlet other than its own (a NetEase self-media re-post under another account's credit); then
+  the more precise time wins (`precise`), then the first stored (`first_seen`), then the URL, so
+  the choice never depends on the order read.
 """
 
 from __future__ import annotations
@@ -61,12 +64,25 @@ def interval(member: Mapping[str, Any]) -> tuple[datetime, datetime] | None:
 
 
 def credits(member: Mapping[str, Any], other: Mapping[str, Any], outlets: Outlets) -> bool:
-    """True when `member`'s origin line names `other`'s outlet (its site or a name of its source)."""
+    """True when `member`'s origin line names `other`'s outlet (its site or a name of its source),
+    and not its own: a credit to itself says nothing of who ran the story first."""
     origin = member.get("origin")
     if not origin or member.get("source") == other.get("source") and member.get("site") == other.get("site"):
         return False
-    names = (other.get("site") or "", *outlets.names.get(other.get("source") or "", ()))
+    return _names(origin, other, outlets) and not _names(origin, member, outlets)
+
+
+def _names(origin: str, member: Mapping[str, Any], outlets: Outlets) -> bool:
+    names = (member.get("site") or "", *outlets.names.get(member.get("source") or "", ()))
     return any(name and (name in origin or origin in name) for name in names)
+
+
+def reposts(member: Mapping[str, Any], outlets: Outlets) -> bool:
+    """A re-poster: a site that re-posts by trade, or a member crediting an outlet not its own."""
+    origin = member.get("origin")
+    return member.get("source") in outlets.reposting or (
+        bool(origin) and not _names(str(origin), member, outlets)
+    )
 
 
 def choose_original(members: Iterable[dict[str, Any]], outlets: Outlets) -> Choice:
@@ -105,7 +121,7 @@ def _tie_key(
 ) -> tuple[Any, ...]:
     width = span[1] - span[0] if span else timedelta.max
     return (
-        member.get("source") in outlets.reposting,
+        reposts(member, outlets),
         width,
         _aware(member["first_seen"]) if member.get("first_seen") else _NEVER,
         member["url"],
