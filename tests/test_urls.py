@@ -1,5 +1,6 @@
 import pytest
 
+from crawler.sources import ALL_SPIDERS
 from crawler.sources.netease import SPEC as NETEASE
 from crawler.urls import BadURL, check_url, normalise_url
 
@@ -81,3 +82,62 @@ def test_download_failures_are_described_in_one_actionable_line() -> None:
         "timed out",
         504,
     )
+
+
+@pytest.mark.parametrize(
+    ("source", "forms", "stored"),
+    [
+        (
+            "solidot",
+            [
+                "https://www.solidot.org/story?sid=79532",
+                "https://solidot.org/story?sid=79532",
+                "https://m.solidot.org/story?sid=79532",
+                "https://www.solidot.org/story?from=rss&sid=79532",
+            ],
+            "https://www.solidot.org/story?sid=79532",
+        ),
+        (
+            "bannedbook",
+            [
+                "https://www.bannedbook.org/bnews/itnews/20240625/2054400.html",
+                "https://bannedbook.org/bnews/itnews/20240625/2054400.html",
+                "https://m.bannedbook.org/bnews/itnews/20240625/2054400.html?amp=1",
+            ],
+            "https://www.bannedbook.org/bnews/itnews/20240625/2054400.html",
+        ),
+        (
+            "daydaynews",
+            [
+                "https://daydaynews.cc/zh-hant/technology/8372641.html",
+                "https://www.daydaynews.cc/zh-hant/technology/8372641.html",
+                "https://m.daydaynews.cc/zh-hant/technology/8372641.html?from=home",
+            ],
+            "https://daydaynews.cc/zh-hant/technology/8372641.html",
+        ),
+        (
+            "aibase",
+            [
+                "https://www.aibase.com/zh/news/26345",
+                "https://aibase.com/zh/news/26345",
+                "https://www.aibase.com/zh/news/26345/?ref=list",
+            ],
+            "https://www.aibase.com/zh/news/26345",
+        ),
+    ],
+)
+def test_every_url_form_of_one_article_id_is_one_document(source: str, forms: list[str], stored: str) -> None:
+    spec = ALL_SPIDERS[source].spec
+    assert {spec.canonical(normalise_url(url)) for url in forms} == {stored}
+
+
+def test_a_scheme_is_kept_and_another_language_is_another_article() -> None:
+    solidot, aibase = ALL_SPIDERS["solidot"].spec, ALL_SPIDERS["aibase"].spec
+    assert solidot.canonical("http://solidot.org/story?sid=7") == "http://www.solidot.org/story?sid=7"
+    assert aibase.canonical("https://www.aibase.com/news/26345") != aibase.canonical(
+        "https://www.aibase.com/zh/news/26345"
+    )
+
+
+def test_every_source_whose_article_urls_carry_an_id_declares_it() -> None:
+    assert [name for name, spider in ALL_SPIDERS.items() if not spider.spec.article_id] == ["generic"]

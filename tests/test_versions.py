@@ -240,3 +240,16 @@ def test_a_distributed_round_rechecks_through_the_workers(
     assert [articles.find_one({"url": u}).get("removed_how") for u in urls] == [None, "http_410", None]
     assert articles.find_one({"url": urls[0]})["recheck_at"] == seen + timedelta(hours=6)
     assert "'recheck/due': 2" in run.stderr and "'recheck/not_modified': 1" in run.stderr
+
+
+def test_two_url_forms_of_one_solidot_story_are_one_document_not_a_mirror_of_itself(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
+    """The same story stored under two URLs was shown on /stories as a mirror of itself (1.00)."""
+    env = crawler_env | {"http_proxy": site.base}
+    forms = ["http://www.solidot.org/story?sid=500", "http://solidot.org/story?from=rss&sid=500"]
+    for url in forms:
+        site.add(url, solidot(500))
+        assert run_crawler(["fetch", url], env, tmp_path).returncode == 0
+    stored = list(articles.find({}, {"url": 1, "fetch_count": 1, "cluster_size": 1, "_id": 0}))
+    assert stored == [{"url": forms[0], "fetch_count": 2, "cluster_size": 1}]

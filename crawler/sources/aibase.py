@@ -12,6 +12,10 @@ SPEC = SourceSpec(
     domains=("aibase.com",),
     start_urls=("https://www.aibase.com/zh/news", "https://www.aibase.com/zh/sitemap.xml"),
     article_pattern=r"aibase\.com/(?:zh/)?news/\d+",
+    # one story, one document: with or without www., a trailing slash, any parameters; /news/ID
+    # (English) and /zh/news/ID (Chinese) are two articles
+    article_id=r"^(?P<scheme>https?)://(?:[a-z0-9-]+\.)*aibase\.com/(?P<lang>(?:zh/)?)news/(?P<id>\d+)(?![\d])",
+    canonical_url="{scheme}://www.aibase.com/{lang}news/{id}",
     layouts=(
         Layout(
             "2024",

@@ -13,6 +13,11 @@ SPEC = SourceSpec(
     domains=("bannedbook.org",),
     start_urls=("https://www.bannedbook.org/bnews/feed", "https://www.bannedbook.org/bnews/itnews/"),
     article_pattern=r"bannedbook\.org/bnews/[a-z]+/\d{8}/\d+\.html",
+    # one story, one document: with or without www., the mobile host, an ?amp parameter
+    article_id=(
+        r"^(?P<scheme>https?)://(?:[a-z0-9-]+\.)*bannedbook\.org/bnews/(?P<path>[a-z]+/\d{8})/(?P<id>\d+)\.html"
+    ),
+    canonical_url="{scheme}://www.bannedbook.org/bnews/{path}/{id}.html",
     layouts=(
         Layout(
             "2024",

@@ -94,7 +94,7 @@ class SourceSpec:
         """The URL the article at `url` is stored under: the same for its mobile, desktop and
         channel URLs, so they are one document and never an original and its mirror."""
         match = self.article_id_re.search(url) if self.article_id_re else None
-        return self.canonical_url.format(id=match.group("id")) if match else url
+        return self.canonical_url.format(**match.groupdict()) if match else url
 
     def owns(self, host: str) -> bool:
         host = host.lower()

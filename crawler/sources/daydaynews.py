@@ -13,6 +13,11 @@ SPEC = SourceSpec(
     domains=("daydaynews.cc",),
     start_urls=("https://daydaynews.cc/zh-hant/technology/", "https://daydaynews.cc/zh-hant/"),
     article_pattern=r"daydaynews\.cc/(?:zh-han[st]/)?[a-z]+/\d+\.html",
+    # one story, one document: any host of the site and any parameters; each script its own page
+    article_id=(
+        r"^(?P<scheme>https?)://(?:[a-z0-9-]+\.)*daydaynews\.cc/(?P<path>(?:zh-han[st]/)?[a-z]+)/(?P<id>\d+)\.html"
+    ),
+    canonical_url="{scheme}://daydaynews.cc/{path}/{id}.html",
     layouts=(
         Layout(
             "2024",
