@@ -46,7 +46,14 @@ class Article:
         "(before 1990)`: before 1990, or after the fetch plus a day); null when none."
     )
     timezone: str | None = _f("Time zone published_at is expressed in (IANA name or `+08:00` style offset).")
-    author: str | None = _f("Author or editor named by the page.")
+    author: str | None = _f(
+        "Author or editor named by the page: names of people or desks only (`author_raw` keeps the value "
+        "as stated); null when the page names none."
+    )
+    author_raw: str | None = _f(
+        "The author value as the page states it, before `author` kept its names of people or desks (an "
+        "email, a user id, a URL, software credits or the site's own name dropped); null when none."
+    )
     origin: str | None = _f("Original publisher a mirror or re-post names (`来源：中时` gives `中时`).")
     original_title: str | None = _f("Title the page says the story originally had (`(原标题:…)`).")
     lang: str = _f("`zh-Hans`, `zh-Hant`, or another BCP 47 tag / `und` for non-Chinese text.", default="und")

@@ -14,10 +14,12 @@ import pytest
 from crawler.clean import clean_body
 from crawler.clean.text import Line, clean_lines
 from crawler.extract.article import Layout, Selectors, extract_article
+from crawler.extract.authors import person_author
 from crawler.extract.charset import page_text
 from crawler.extract.html import parse_html, texts_after, texts_within
 from crawler.extract.lang import detect_lang
 from crawler.process import process_page
+from crawler.sources import spider_for_url
 from tests.conftest import PAGES, expected_json, page_bytes
 from tests.evalsets import BENCH_DATA, load_set, markers_left, prf
 
@@ -415,3 +417,46 @@ def test_a_text_that_is_not_mostly_chinese_has_no_script(text: str) -> None:
 def test_the_script_is_told_by_what_a_conversion_to_simplified_would_change() -> None:
     assert detect_lang("華為手機發布會在臺北舉行，現場展示了新款摺疊機。") == "zh-Hant"
     assert detect_lang("华为手机发布会在北京举行，现场展示了新款折叠机。") == "zh-Hans"
+
+
+# --- Authors --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "site_names", "author"),
+    [  # the values real bench pages state (gne_zh, cwce_zh, scrapinghub_aeb_en)
+        ("name, email@gmail.com", [], None),
+        ("104363", [], None),
+        ("L_104485", [], None),
+        ("https://www.facebook.com/RFI-%E5%8D%8E%E8%AF%AD", [], None),
+        ("https://www.latimes.com/people/meg-james", [], None),
+        ("Discuz! Team and Comsenz UI Team", [], None),
+        ("维基媒体项目贡献者", [], None),
+        ("51offer.com", [], None),
+        ("admin", [], None),
+        ("网易", ["网易科技"], None),
+        ("www.yunnan.cn,云南日报报业集团,云南网", [], "云南日报报业集团, 云南网"),
+        ("By TOM KRISHER, AP Auto Writer", [], "TOM KRISHER, AP Auto Writer"),
+        ("张三/李四", [], "张三, 李四"),
+        ("杨倩", ["网易财经"], "杨倩"),
+        ("News Nation Bureau", [], "News Nation Bureau"),
+    ],
+)
+def test_an_author_keeps_names_of_people_or_desks_only(
+    raw: str, site_names: list[str], author: str | None
+) -> None:
+    assert person_author(raw, site_names) == author
+
+
+@pytest.mark.parametrize(
+    ("page", "raw"),
+    [
+        ("tests__people__1", "104363"),
+        ("tests__guancha__2", "name, email@gmail.com"),
+        ("tests__163__9", "网易"),
+    ],
+)
+def test_a_real_pages_author_that_names_no_one_is_null_with_the_raw_value_kept(page: str, raw: str) -> None:
+    real = GNE[page]
+    article = process_page(real.html, real.url, spider_for_url(real.url).name)
+    assert (article.author, article.author_raw) == (None, raw)

@@ -24,6 +24,7 @@ import trafilatura
 from lxml.etree import _Element
 
 from crawler.default_settings import CLEAN_MIN_BODY_CHARS
+from crawler.extract.authors import person_author
 from crawler.extract.dates import FoundTime, find_datetime, implausible, url_date, zone
 from crawler.extract.density import ZERO, Counts, MainText, contains, density, prose_chars, visible_chars
 from crawler.extract.html import (
@@ -131,9 +132,11 @@ def extract_article(
     min_chars: int = CLEAN_MIN_BODY_CHARS,
     notices: tuple[str, ...] = DELETED_NOTICES,
     fetched_at: datetime | None = None,
+    outlet_names: tuple[str, ...] = (),
 ) -> Article:
     """The article's fields with `body_html` set to its body container (cleaned later); a time
-    stated after `fetched_at` (default now) plus a day is not taken for the publication time."""
+    stated after `fetched_at` (default now) plus a day is not taken for the publication time;
+    `outlet_names` (the source's) are the site's own names, never its author."""
     root = parse_html(html)
     ld = next(json_ld_articles(root), {})
     measured = density(root)
@@ -141,9 +144,11 @@ def extract_article(
     layout = choose_layout(root, layouts)
     selectors = layout.selectors if layout else GENERIC
     body = _body(Page(root, url, measured.totals, measured.main, links, min_chars), source, layouts, layout)
-    headline = _title(root, selectors, ld)
+    naming = _naming(root, outlet_names)
+    headline = _title(root, selectors, ld, naming)
     evidence = TimeEvidence(fetched_at or datetime.now(UTC))
     found = _published(root, body.container, selectors, ld, tz, url, headline, evidence)
+    raw_author = _author(root, selectors, ld)
     pages = neighbours(root, url)
     return Article(
         url=normalise_url(url),
@@ -159,7 +164,8 @@ def extract_article(
         published_precision=found.precision if found else None,
         published_ignored="; ".join(evidence.ignored) or None,
         timezone=_tz_name(found.value, tz) if found else None,
-        author=_author(root, selectors, ld),
+        author=person_author(raw_author, naming.site_names),
+        author_raw=raw_author,
         origin=_origin(root, selectors),
         images=_images(body.container, url) if body.container is not None else [],
         link_texts=links,
@@ -366,11 +372,16 @@ class Headline:
     element: _Element | None = None
 
 
-def _title(root: _Element, selectors: Selectors, ld: dict) -> Headline:
-    """The candidate most of the page's title evidence agrees on: the layout's title selector,
-    og:title, JSON-LD headline, the headline elements, and <title> with the site's name taken off.
-    A candidate that is the site's own name (a logo <h1>) never wins, and on equal agreement the one
-    <title> names whole wins, then the first: a broken og:title, cut at a quote, loses to both."""
+@dataclass(frozen=True)
+class Naming:
+    """The page's <title> without the site's name, and the site's names (comparison keys): the
+    other parts of the <title>, og:site_name, and the names the source knows its outlet by."""
+
+    page_title: str
+    site_names: frozenset[str]
+
+
+def _naming(root: _Element, outlet_names: tuple[str, ...]) -> Naming:
     title_element = root.find(".//title")
     parts = (
         [p for p in TITLE_SEPARATORS.split(_document_title(title_element)) if p]
@@ -378,8 +389,16 @@ def _title(root: _Element, selectors: Selectors, ld: dict) -> Headline:
         else []
     )
     page_title = max(parts, key=len) if parts else ""
-    site_names = {title_key(p) for p in parts if p != page_title}
-    site_names |= {title_key(n) for n in [meta_content(root, SITE_NAME_META) or ""] if n}
+    names = [*(p for p in parts if p != page_title), meta_content(root, SITE_NAME_META) or "", *outlet_names]
+    return Naming(page_title, frozenset(key for name in names if (key := title_key(name))))
+
+
+def _title(root: _Element, selectors: Selectors, ld: dict, naming: Naming) -> Headline:
+    """The candidate most of the page's title evidence agrees on: the layout's title selector,
+    og:title, JSON-LD headline, the headline elements, and <title> with the site's name taken off.
+    A candidate that is the site's own name (a logo <h1>) never wins, and on equal agreement the one
+    <title> names whole wins, then the first: a broken og:title, cut at a quote, loses to both."""
+    page_title, site_names = naming.page_title, naming.site_names
     candidates: list[tuple[str, _Element | None]] = []
     element = select_first(root, selectors.title) if selectors.title else None
     if element is not None:

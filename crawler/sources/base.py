@@ -435,6 +435,7 @@ def extract_page(
             spec.timezone,
             min_chars,
             spec.deleted_notices,
+            outlet_names=spec.names,
         )
     except NotHTML as exc:
         raise FetchFailed(Reason.NOT_HTML, str(exc)) from None

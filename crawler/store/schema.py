@@ -90,6 +90,7 @@ VALIDATOR: dict[str, Any] = {
             },
             "timezone": _STRING_OR_NULL,
             "author": _STRING_OR_NULL,
+            "author_raw": _STRING_OR_NULL,
             "origin": _STRING_OR_NULL,
             "original_title": _STRING_OR_NULL,
             "lang": {"bsonType": "string"},
