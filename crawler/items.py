@@ -39,7 +39,8 @@ class Article:
     )
     published_raw: str | None = _f("The text or attribute value published_at was read from.")
     published_precision: str | None = _f(
-        "How precise published_at is: `second`, `minute` or `day`; null with published_at."
+        "How precise published_at is: `second`, `minute`, `hour` (`3小时前`) or `day`; null with "
+        "published_at."
     )
     published_ignored: str | None = _f(
         "Times the page states that cannot be its publication time, each with why (`0001-01-01T00:00:00 "

@@ -2,7 +2,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from crawler.extract.dates import parse_datetime
+from crawler.extract.article import extract_article
+from crawler.extract.dates import parse_datetime, relative_time
 
 CST = timezone(timedelta(hours=8))
 
@@ -66,3 +67,54 @@ def test_a_time_after_the_fetch_is_no_evidence_but_one_within_a_day_is() -> None
     assert implausible(at(datetime(1, 1, 1, tzinfo=CST)), fetched) == "before 1990"  # year 0 in UTC
     last = datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-5)))
     assert implausible(at(last), fetched) == "after the fetch"  # year 10000 in UTC
+
+
+FETCHED = datetime(2026, 12, 5, 2, 47, 30, tzinfo=UTC)  # 10:47 in Shanghai
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "precision"),
+    [
+        ("刚刚", datetime(2026, 12, 5, 10, 47, tzinfo=CST), "minute"),
+        ("5分钟前", datetime(2026, 12, 5, 10, 42, tzinfo=CST), "minute"),
+        ("3小时前", datetime(2026, 12, 5, 7, 47, tzinfo=CST), "hour"),
+        ("发布于 3 小時前", datetime(2026, 12, 5, 7, 47, tzinfo=CST), "hour"),
+        ("2天前", datetime(2026, 12, 3, tzinfo=CST), "day"),
+        ("昨天 10:20", datetime(2026, 12, 4, 10, 20, tzinfo=CST), "minute"),
+        ("昨天", datetime(2026, 12, 4, tzinfo=CST), "day"),
+        ("前天 23:59", datetime(2026, 12, 3, 23, 59, tzinfo=CST), "minute"),
+        ("今日头条 2小时前", datetime(2026, 12, 5, 8, 47, tzinfo=CST), "hour"),
+        ("3 hours ago", datetime(2026, 12, 5, 7, 47, tzinfo=CST), "hour"),
+    ],
+)
+def test_a_time_stated_against_the_reading_is_read_against_the_fetch_with_its_precision(
+    text: str, value: datetime, precision: str
+) -> None:
+    found = relative_time(text, FETCHED, "Asia/Shanghai")
+    assert found is not None and (found.value, found.precision) == (value, precision)
+
+
+@pytest.mark.parametrize("text", ["今天 11:20", "今日头条", "昨天上午", "3 个月前", "第3天"])
+def test_no_relative_time_after_the_fetch_and_none_in_names_or_phrases(text: str) -> None:
+    assert relative_time(text, FETCHED, "Asia/Shanghai") is None
+
+
+def test_an_article_page_that_says_3_hours_ago_gets_the_hour_before_the_fetch_not_a_date() -> None:
+    """Hand-built after AIbase's list-style bylines (its saved page states an absolute time)."""
+    html = (
+        "<html><head><title>OpenAI 发布新模型 | AIbase</title></head><body><h1>OpenAI 发布新模型</h1>"
+        "<div class='meta'><span class='author'>AIbase基地</span> <span class='time'>3小时前</span></div>"
+        "<div class='post-content'><p>"
+        + "OpenAI 今天发布了新的推理模型，在多项基准测试中取得了领先成绩。"
+        * 3
+        + "</p></div>"
+        "</body></html>"
+    )
+    article = extract_article(
+        html, "https://example.com/n/1", "generic", (), "Asia/Shanghai", fetched_at=FETCHED
+    )
+    assert (article.published_at, article.published_raw, article.published_precision) == (
+        datetime(2026, 12, 5, 7, 47, tzinfo=CST),
+        "3小时前",
+        "hour",
+    )

@@ -22,7 +22,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-SPANS = {"second": timedelta(seconds=1), "minute": timedelta(minutes=1), "day": timedelta(days=1)}
+SPANS = {
+    "second": timedelta(seconds=1),
+    "minute": timedelta(minutes=1),
+    "hour": timedelta(hours=1),  # "3小时前": three hours before the fetch, to the hour
+    "day": timedelta(days=1),
+}
 _NEVER = datetime.max.replace(tzinfo=UTC)
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler.discovery.entries import Entry, Listing
-from crawler.extract.dates import find_datetime, zone
+from crawler.extract.dates import find_datetime, relative_time, zone
 
 # a JavaScript callback (or `a.b.c`) around the JSON, with an optional trailing semicolon
 JSONP = re.compile(r"\A\s*[A-Za-z_$][\w$.]*\s*\((?P<json>.*)\)\s*;?\s*\Z", re.S)
@@ -87,5 +87,5 @@ def _time(value: Any, time_format: str, tz: str) -> tuple[datetime | None, str]:
             return parsed, "second" if "%H" in time_format else "day"
         except ValueError:
             pass
-    found = find_datetime(value, tz)
+    found = find_datetime(value, tz) or relative_time(value, datetime.now(UTC), tz)
     return (found.value, found.precision) if found else (None, "second")

@@ -25,7 +25,7 @@ from lxml.etree import _Element
 
 from crawler.default_settings import CLEAN_MIN_BODY_CHARS
 from crawler.extract.authors import person_author
-from crawler.extract.dates import FoundTime, find_datetime, implausible, url_date, zone
+from crawler.extract.dates import FoundTime, find_datetime, implausible, relative_time, url_date, zone
 from crawler.extract.density import ZERO, Counts, MainText, contains, density, prose_chars, visible_chars
 from crawler.extract.html import (
     NotHTML,
@@ -61,6 +61,7 @@ TIME_ATTRIBUTES = ("datetime", "content", "data-time", "title")
 AUTHOR_LABEL = re.compile(r"^(?:责任编辑|責任編輯|作者|编辑|編輯|记者|記者|文)\s*[:：|]\s*|_[A-Z]{1,4}\d+$")
 DATELINE_CHARS = 600  # a dateline sits within this many characters after the headline (or the top)
 DATELINE_MAX_CHARS = 80  # a text this long that holds a date is a dateline; a longer one is prose...
+RELATIVE_WORDS = re.compile(r"刚刚|剛剛|今天|今日|昨天|昨日|前天")  # a dateline of these has no digit
 SENTENCE_MARKS = frozenset("。，；！？")  # ...and so is one with the punctuation of a sentence
 FALLBACK_MAIN_SHARE = 0.5  # a source's body block with less of the page's main text is not the story
 GENERIC_MAIN_SHARE = 0.5  # trafilatura's text below this share of the main text block is a wrong pick
@@ -460,7 +461,7 @@ def _published(
     on that day the most precise: a day-only byline never turns a minute-precise meta into
     midnight. A date inside the story text counts only when the page states none elsewhere. Times
     no article can have (`implausible`) are no evidence: `evidence` notes them and why."""
-    stated = [t for text in _time_texts(root, selectors, ld, headline) if (t := find_datetime(text, tz))]
+    stated = [t for text in _time_texts(root, selectors, ld, headline) if (t := evidence.read(text, tz))]
     found = evidence.keep(stated)
     in_url = evidence.first([t] if (t := url_date(url, tz)) else [])
     if found:
@@ -471,7 +472,7 @@ def _published(
         return in_url
     if container is None:
         return None
-    return evidence.first(t for text in _datelines(texts_within(container)) if (t := find_datetime(text, tz)))
+    return evidence.first(t for text in _datelines(texts_within(container)) if (t := evidence.read(text, tz)))
 
 
 @dataclass
@@ -480,6 +481,10 @@ class TimeEvidence:
 
     fetched_at: datetime
     ignored: list[str] = field(default_factory=list)
+
+    def read(self, text: str, tz: str) -> FoundTime | None:
+        """The time a text states: a date, or a time stated against the fetch ("3小时前")."""
+        return find_datetime(text, tz) or relative_time(text, self.fetched_at, tz)
 
     def keep(self, found: Iterable[FoundTime]) -> list[FoundTime]:
         return [time for time in found if self._plausible(time)]
@@ -531,7 +536,7 @@ def _datelines(nodes: Iterable[str]) -> Iterator[str]:
         if (
             chars
             and len(chars) <= DATELINE_MAX_CHARS
-            and any(c.isdigit() for c in chars)
+            and (any(c.isdigit() for c in chars) or RELATIVE_WORDS.search(chars))
             and not SENTENCE_MARKS & set(chars)
         ):
             yield chars

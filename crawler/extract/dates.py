@@ -19,7 +19,35 @@ DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
 )
 # A date in an article URL: /2019/09/07/, /20190907/, /2019-09/07/ (day precision at best)
 URL_DATE = re.compile(r"/(?P<y>20\d{2})[/-]?(?P<m>[01]\d)[/-]?(?P<d>[0-3]\d)(?=[/_.])")
-PRECISIONS = ("day", "minute", "second")  # from least to most precise
+PRECISIONS = ("day", "hour", "minute", "second")  # from least to most precise
+# Times stated against the moment a page is read: "刚刚", "5分钟前", "3小时前", "2天前", "昨天 10:20"
+# (list pages and some article pages); read against the fetch time, each as precise as it says
+AGO = re.compile(
+    r"(?P<now>刚刚|剛剛|just now)"
+    r"|(?P<n>\d{1,3})\s*(?P<unit>秒钟?|秒鐘?|分钟|分鐘|小时|小時|天|日|周|週|星期)\s*前"
+    r"|(?P<en>\d{1,3})\s+(?P<enunit>second|minute|hour|day|week)s?\s+ago",
+    re.I,
+)
+# a day word alone or with a time, never one inside a name ("今日头条") or a phrase ("昨天上午")
+DAY_WORD = re.compile(
+    r"(?P<day>今天|今日|昨天|昨日|前天)(?:\s*(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2}))?(?![\u4e00-\u9fff])"
+)
+_UNITS = {  # a unit's length and the precision a count of it gives
+    "秒": (timedelta(seconds=1), "minute"),
+    "分": (timedelta(minutes=1), "minute"),
+    "小": (timedelta(hours=1), "hour"),
+    "天": (timedelta(days=1), "day"),
+    "日": (timedelta(days=1), "day"),
+    "周": (timedelta(weeks=1), "day"),
+    "週": (timedelta(weeks=1), "day"),
+    "星": (timedelta(weeks=1), "day"),
+    "s": (timedelta(seconds=1), "minute"),
+    "m": (timedelta(minutes=1), "minute"),
+    "h": (timedelta(hours=1), "hour"),
+    "d": (timedelta(days=1), "day"),
+    "w": (timedelta(weeks=1), "day"),
+}
+_DAYS_BACK = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
 # No news page we crawl was published before the web was; a time before this, or after the fetch
 # plus a day, is a placeholder (the .NET default 0001-01-01, 9999-12-31) or a typo, never evidence.
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -82,6 +110,35 @@ def find_datetime(
         precision = "second" if parts.get("S") else "minute" if parts.get("M") else "day"
         return FoundTime(value.replace(tzinfo=tz), match.group(0).strip(), precision)
     return None
+
+
+def relative_time(text: str, fetched_at: datetime, default_tz: str) -> FoundTime | None:
+    """A time stated against the reading ("3小时前", "昨天 10:20"), as of `fetched_at`, with the
+    precision it has: an hour ago is the hour, two days ago the day, never a minute; or None."""
+    if not text:
+        return None
+    tz = zone(default_tz)
+    local = fetched_at.astimezone(tz).replace(second=0, microsecond=0)
+    if match := AGO.search(text):
+        if match["now"]:
+            return FoundTime(local, match.group(0), "minute")
+        count, unit = (match["n"], match["unit"]) if match["n"] else (match["en"], match["enunit"])
+        length, precision = _UNITS[unit[0].lower()]
+        value = local - int(count) * length
+        if precision == "day":
+            value = value.replace(hour=0, minute=0)
+        return FoundTime(value, match.group(0), precision)
+    match = DAY_WORD.search(text)
+    if match is None:
+        return None
+    day = local.date() - timedelta(days=_DAYS_BACK[match["day"]])
+    if match["H"] is None:
+        return FoundTime(datetime(day.year, day.month, day.day, tzinfo=tz), match.group(0), "day")
+    try:
+        value = datetime(day.year, day.month, day.day, int(match["H"]), int(match["M"]), tzinfo=tz)
+    except ValueError:
+        return None
+    return FoundTime(value, match.group(0), "minute") if value <= local else None
 
 
 def implausible(found: FoundTime, fetched_at: datetime) -> str | None:

@@ -86,7 +86,7 @@ VALIDATOR: dict[str, Any] = {
             "published_ignored": _STRING_OR_NULL,
             "published_precision": {
                 "bsonType": ["string", "null"],
-                "enum": ["second", "minute", "day", None],
+                "enum": ["second", "minute", "hour", "day", None],
             },
             "timezone": _STRING_OR_NULL,
             "author": _STRING_OR_NULL,
