@@ -7,6 +7,7 @@ saved from gne_zh; where a case has no real page, the markup is hand-built and s
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -460,3 +461,59 @@ def test_a_real_pages_author_that_names_no_one_is_null_with_the_raw_value_kept(p
     real = GNE[page]
     article = process_page(real.html, real.url, spider_for_url(real.url).name)
     assert (article.author, article.author_raw) == (None, raw)
+
+
+# --- Embedded state -------------------------------------------------------------------------------
+
+NEWS_STATE = {  # the shape of AIbase's Next.js page data (props.pageProps), with one of its stories
+    "props": {
+        "pageProps": {
+            "newsInfo": {
+                "id": 26345,
+                "title": "微软警告OpenAI:与亚马逊的云协议可能引发法律战",
+                "author": {"name": "AIbase基地"},
+                "createTime": 1773801000000,  # 2026-03-18 10:30 +08:00, as epoch milliseconds
+                "content": "<p>据报道，微软已向OpenAI发出警告，"
+                "称其与亚马逊之间的云服务协议可能违反双方的合作条款。</p><p>知情人士表示，微软认为OpenAI在亚马逊云上运行部分模型，与其独家云服务安排相冲突，"
+                "双方的法务团队正在就此进行沟通。</p><p>相关文章</p><p>OpenAI 发布新一代推理模型</p>",
+            },
+            "relatedNews": [{"id": 26346, "title": "OpenAI 发布新一代推理模型"}],
+        }
+    },
+    "page": "/zh/news/[id]",
+    "query": {"id": "26345"},
+}
+
+
+@pytest.mark.parametrize(
+    ("script", "where"),
+    [
+        (
+            '<script id="__NEXT_DATA__" type="application/json">{state}</script>',
+            "__NEXT_DATA__.props.pageProps.newsInfo.content",
+        ),
+        (
+            "<script>window.__INITIAL_STATE__ = {state};</script>",
+            "__INITIAL_STATE__.props.pageProps.newsInfo.content",
+        ),
+    ],
+)
+def test_a_page_whose_article_lives_in_its_embedded_state_gives_that_article(script: str, where: str) -> None:
+    """Hand-built after AIbase's Next.js pages: a shell whose markup holds no story, and the
+    article in the page data the browser renders it from; read without a browser."""
+    state = json.dumps(NEWS_STATE, ensure_ascii=False)
+    html = (
+        "<!DOCTYPE html><html lang='zh'><head><meta charset='utf-8'><title>AIbase</title></head><body>"
+        "<div id='__next'><div class='loading'>加载中...</div></div>"
+        + script.format(state=state)
+        + "</body></html>"
+    )
+    article = process_page(html.encode(), "https://www.aibase.com/zh/news/26345", "aibase")
+    assert article.title == "微软警告OpenAI:与亚马逊的云协议可能引发法律战"
+    assert article.body.split("\n") == [
+        "据报道，微软已向OpenAI发出警告，称其与亚马逊之间的云服务协议可能违反双方的合作条款。",
+        "知情人士表示，微软认为OpenAI在亚马逊云上运行部分模型，与其独家云服务安排相冲突，双方的法务团队正在就此进行沟通。",
+    ]  # the "相关文章" list inside the state's HTML is cut like any farm
+    assert article.published_at == datetime(2026, 3, 18, 10, 30, tzinfo=CST)
+    assert article.author == "AIbase基地"
+    assert article.extracted_why.endswith(f"the markup holds no article, the page's {where} does")

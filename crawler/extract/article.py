@@ -49,6 +49,7 @@ from crawler.extract.meta import (
 from crawler.extract.pages import neighbours
 from crawler.extract.posts import opening, posts_like
 from crawler.extract.removal import DELETED_NOTICES, deleted_notice
+from crawler.extract.state import StateArticle, has_state, state_article
 from crawler.items import Article
 from crawler.urls import normalise_url, site_of
 
@@ -145,11 +146,16 @@ def extract_article(
     layout = choose_layout(root, layouts)
     selectors = layout.selectors if layout else GENERIC
     body = _body(Page(root, url, measured.totals, measured.main, links, min_chars), source, layouts, layout)
+    state = _state_article(root, body, min_chars)
     naming = _naming(root, outlet_names)
     headline = _title(root, selectors, ld, naming)
     evidence = TimeEvidence(fetched_at or datetime.now(UTC))
     found = _published(root, body.container, selectors, ld, tz, url, headline, evidence)
     raw_author = _author(root, selectors, ld)
+    if state is not None:
+        body, headline = _state_body(state, body), Headline(state.title) if state.title else headline
+        found = found or (evidence.first([t]) if (t := evidence.read(state.time or "", tz)) else None)
+        raw_author = raw_author or state.author
     pages = neighbours(root, url)
     return Article(
         url=normalise_url(url),
@@ -298,6 +304,19 @@ def _fewer_sentences(lines: list[str], main: _Element, page: Page) -> str | None
     if in_main < page.min_chars or picked >= GENERIC_MAIN_SHARE * in_main:
         return None
     return f"trafilatura's pick holds {picked} characters of sentences, the densest text block {in_main}"
+
+
+def _state_article(root: _Element, body: Body, min_chars: int) -> StateArticle | None:
+    """The article of the page's embedded state (Next.js, Nuxt, a store of its own) when the
+    markup's body holds less than a story: a page the browser draws from that state."""
+    if not has_state(root) or _chars_of(body.html) >= min_chars:
+        return None
+    return state_article(root, min_chars)
+
+
+def _state_body(state: StateArticle, body: Body) -> Body:
+    why = f"{body.why}; the markup holds no article, the page's {state.where} does"
+    return Body(state.body_html, body.extracted_by, why, body.fallback)
 
 
 def _pick_lines(html: str) -> tuple[list[str], int]:
