@@ -4,6 +4,7 @@ from the crawler's own stats, so operators see what every run did."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -158,6 +159,8 @@ class RunRecorder:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunRecorder:
         if not crawler.settings.get("MONGO_CRAWLS_COLLECTION"):
+            raise NotConfigured
+        if os.environ.get("SCRAPY_CHECK"):  # `scrapy check` reads fixture pages: no run, no store
             raise NotConfigured
         recorder = cls(crawler)
         crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)

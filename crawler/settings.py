@@ -72,6 +72,9 @@ EXTENSIONS = {
     "crawler.gcfreeze.FreezeStartupObjects": 0,  # GC_FREEZE_AT_START
 }
 
+# `scrapy check`: each source's fixture pages, read offline, against their expected JSON
+SPIDER_CONTRACTS = {"crawler.contracts.FixtureContract": 10}
+
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 100,
     "crawler.monitors.MonitorPipeline": 150,  # field coverage and body lengths, before any drop

@@ -3,6 +3,8 @@
 import ast
 import importlib
 import inspect
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,18 +13,15 @@ from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.misc import is_generator_with_return_value
 from scrapy.utils.project import get_project_settings
 
+from crawler.contracts import FixtureContract, reviewed
 from crawler.process import process_page
 from crawler.sources import ALL_SPIDERS, SOURCES, spider_for_url
-from crawler.store.jsonout import article_json
 from tests.conftest import FIXTURES, PAGES, expected_json, page_bytes
-
-VOLATILE = ("fetched_at", "clean_audit")
 
 
 def extracted(name: str) -> dict:
     entry = PAGES[name]
-    article = article_json(process_page(page_bytes(name), entry["url"], entry["source"]))
-    return {k: v for k, v in article.items() if k not in VOLATILE}
+    return reviewed(process_page(page_bytes(name), entry["url"], entry["source"]))
 
 
 @pytest.mark.parametrize("source", sorted(ALL_SPIDERS))
@@ -149,3 +148,34 @@ def test_a_broken_page_gives_the_same_article() -> None:
     article = process_page(broken.encode(), entry["url"], "bannedbook")
     assert article.body == expected_json("bannedbook")["body"]
     assert article.origin == "中时"
+
+
+def test_scrapy_check_reads_every_sources_fixture_pages_offline_and_finds_them_right(
+    crawler_env, tmp_path: Path
+) -> None:
+    """`scrapy check`, as a Scrapy user runs it: one contract per fixture page, each page handed to
+    the spider's article callback (no download: the proxy is a closed port) and its article
+    compared with the expected JSON; no run is recorded and no store is made."""
+    (tmp_path / "scrapy.cfg").write_text((FIXTURES.parent.parent / "scrapy.cfg").read_text())
+    env = crawler_env | {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "check"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"Ran {3 * len(PAGES)} contracts" in done.stderr and done.stderr.rstrip().endswith("OK")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scrapy.cfg"]
+
+
+def test_a_fixture_contract_fails_naming_the_fields_that_differ() -> None:
+    """What `scrapy check` says when a layout stops reading its page: the solidot page's article
+    checked against the aibase page's expected JSON."""
+    contract = FixtureContract(ALL_SPIDERS["aibase"]().check_aibase, "aibase")
+    article = process_page(page_bytes("solidot"), PAGES["solidot"]["url"], "solidot")
+    article.body_html, article.body = "<p>" + article.body + "</p>", ""  # as the spider yields it
+    with pytest.raises(AssertionError, match=r"^aibase: author, author_raw, body, .*title, url differ from"):
+        contract.post_process([article])

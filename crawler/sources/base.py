@@ -25,6 +25,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from twisted.python.failure import Failure
 
 from crawler.conditional import NotModified
+from crawler.contracts import contract_methods
 from crawler.default_settings import CLEAN_MIN_BODY_CHARS
 from crawler.discovery.documents import read_document, recognise
 from crawler.discovery.entries import Entry, Listing
@@ -118,7 +119,8 @@ class SourceSpider(scrapy.Spider):
     def of(cls, spec: SourceSpec) -> type[SourceSpider]:
         """The spider of a source, made from its spec: Scrapy's `name` is the spec's."""
         title = "".join(part.capitalize() for part in spec.name.split("_"))
-        return type(f"{title}Spider", (cls,), {"name": spec.name, "spec": spec, "__module__": cls.__module__})
+        members = {"name": spec.name, "spec": spec, "__module__": cls.__module__}
+        return type(f"{title}Spider", (cls,), members | contract_methods(spec.name, cls.parse))
 
     @classmethod
     def handles_request(cls, request: scrapy.Request) -> bool:
