@@ -131,3 +131,21 @@ def test_a_credit_naming_the_members_own_outlet_is_no_credit_and_a_self_media_re
     choice = choose_original([mirror, repost, original], OUTLETS)
     assert (choice.original["url"], choice.by) == (original["url"], "not_repost")
     assert choose_original([mirror, original], OUTLETS).original["url"] == original["url"]
+
+
+def test_a_credit_to_an_outlet_outside_the_group_never_makes_a_member_lose_to_its_uncredited_copy() -> None:
+    """A NetEase re-post of 澎湃新闻 and a converted copy of that NetEase page on another site, stamped
+    with the same second: the copy credits no one, yet NetEase's page ran first (stored first)."""
+    netease = member(
+        "https://www.163.com/dy/article/IMD8QD1L0511B8LM.html",
+        "netease",
+        "www.163.com",
+        SHANGHAI_0503,
+        "minute",
+        origin="澎湃新闻",
+        first_seen=1,
+    )
+    copy = member(
+        "http://mirror.example/1.html", "generic", "mirror.example", SHANGHAI_0503, "minute", first_seen=2
+    )
+    assert choose_original([copy, netease], OUTLETS).original["url"] == netease["url"]

@@ -9,7 +9,8 @@ The original is the copy that ran first, as far as the evidence says:
   ends before the other's begins; a member with no time never beats one with a time (`earliest`);
 - among members no time tells apart, a re-poster never wins against one that is not
   (`not_repost`): a re-posting site (`reposts=True` in its SourceSpec), or a member crediting an
-  outlet other than its own (a NetEase self-media re-post under another account's credit); then
+  outlet not its own beside a member of its own outlet that does not (a NetEase self-media
+  re-post under another account's credit, beside NetEase's story); then
   the more precise time wins (`precise`), then the first stored (`first_seen`), then the URL, so
   the choice never depends on the order read.
 """
@@ -82,12 +83,19 @@ def _names(origin: str, member: Mapping[str, Any], outlets: Outlets) -> bool:
     return any(name and (name in origin or origin in name) for name in names)
 
 
-def reposts(member: Mapping[str, Any], outlets: Outlets) -> bool:
-    """A re-poster: a site that re-posts by trade, or a member crediting an outlet not its own."""
-    origin = member.get("origin")
-    return member.get("source") in outlets.reposting or (
-        bool(origin) and not _names(str(origin), member, outlets)
-    )
+def reposters(members: list[dict[str, Any]], outlets: Outlets) -> set[int]:
+    """The ids of the re-posters among members: sites that re-post by trade, and a member crediting
+    an outlet not its own beside a member of its outlet that does not (a NetEase self-media re-post
+    under another account's credit, beside NetEase's own story). A credit to an outlet outside the
+    group says nothing against a member that credits no one: that one may be its copy."""
+    elsewhere = {id(m) for m in members if m.get("origin") and not _names(str(m["origin"]), m, outlets)}
+    return {
+        id(m)
+        for m in members
+        if m.get("source") in outlets.reposting
+        or id(m) in elsewhere
+        and any(o.get("source") == m.get("source") and id(o) not in elsewhere for o in members)
+    }
 
 
 def choose_original(members: Iterable[dict[str, Any]], outlets: Outlets) -> Choice:
@@ -101,7 +109,8 @@ def choose_original(members: Iterable[dict[str, Any]], outlets: Outlets) -> Choi
     first = (
         [m for m in timed if not any(_before(spans[id(o)], spans[id(m)]) for o in timed)] if timed else pool
     )
-    ranked = sorted(first, key=lambda m: _tie_key(m, spans[id(m)], outlets))
+    reposting = reposters(members, outlets)
+    ranked = sorted(first, key=lambda m: _tie_key(m, spans[id(m)], reposting))
     original = ranked[0]
     if len(credited) < len(members) and _credited_by_others(original, members, outlets):
         return Choice(original, "credited")
@@ -110,8 +119,8 @@ def choose_original(members: Iterable[dict[str, Any]], outlets: Outlets) -> Choi
     runner_up = ranked[1]
     for rank, reason in ((0, "not_repost"), (1, "precise")):
         if (
-            _tie_key(original, spans[id(original)], outlets)[rank]
-            != _tie_key(runner_up, spans[id(runner_up)], outlets)[rank]
+            _tie_key(original, spans[id(original)], reposting)[rank]
+            != _tie_key(runner_up, spans[id(runner_up)], reposting)[rank]
         ):
             return Choice(original, reason)
     return Choice(original, "first_seen")
@@ -122,11 +131,11 @@ def _before(a: tuple[datetime, datetime] | None, b: tuple[datetime, datetime] | 
 
 
 def _tie_key(
-    member: Mapping[str, Any], span: tuple[datetime, datetime] | None, outlets: Outlets
+    member: Mapping[str, Any], span: tuple[datetime, datetime] | None, reposting: set[int]
 ) -> tuple[Any, ...]:
     width = span[1] - span[0] if span else timedelta.max
     return (
-        reposts(member, outlets),
+        id(member) in reposting,
         width,
         _aware(member["first_seen"]) if member.get("first_seen") else _NEVER,
         member["url"],
