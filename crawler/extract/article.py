@@ -66,6 +66,7 @@ RELATIVE_WORDS = re.compile(r"刚刚|剛剛|今天|今日|昨天|昨日|前天")
 SENTENCE_MARKS = frozenset("。，；！？")  # ...and so is one with the punctuation of a sentence
 FALLBACK_MAIN_SHARE = 0.5  # a source's body block with less of the page's main text is not the story
 GENERIC_MAIN_SHARE = 0.5  # trafilatura's text below this share of the main text block is a wrong pick
+POSTS_PICK_SHARE = 1.0  # a trafilatura pick holding more than the main block may hold several posts
 LINK_LIST_SHARE = 0.5  # trafilatura output more than half made of the page's link texts is a link list
 LINK_TEXT_MIN_CHARS = 6  # shorter link texts ("更多", "下一页") say nothing about a body
 HEADLINE_TAGS = ("h1", "h2", "h3")
@@ -268,7 +269,11 @@ def _generic_body(page: Page, fallback: str, why: str) -> Body:
             reason,
             container=main.element,
         )
-    if main.element is not None and (post := _first_of_posts(html, main.element, page.totals)) is not None:
+    if (
+        main.element is not None
+        and chars > POSTS_PICK_SHARE * page.totals[main.element].chars
+        and (post := _first_of_posts(html, main.element, page.totals)) is not None
+    ):
         block = lxml.html.tostring(post, encoding="unicode")
         return Body(
             block,
