@@ -78,6 +78,11 @@ POLITENESS_MAX_PAUSE = 300.0  # seconds, the longest a 429/503 Retry-After pause
 # --- Spool: writes the store could not take ---------------------------------------------------
 SPOOL_PATH = "data/spool/articles.jsonl"
 
+# --- Evidence: every page kept as fetched -------------------------------------------------------
+WARC_CAPTURE = True  # every HTTP response a crawl, re-check or fetch receives, written to WARC as received
+WARC_DIR = "data/warc"  # this machine's WARC files, one writer's files per process (compose: a volume)
+WARC_MAX_BYTES = 1_000_000_000  # a WARC file is finished at this size and the next one begun
+
 # --- Extraction and cleaning --------------------------------------------------------------------
 CLEAN_MIN_BODY_CHARS = 40  # a cleaned body shorter than this is "no article text"
 TITLE_MAX_CHARS = 500  # a longer title is cut here, and extracted_why says so
@@ -114,6 +119,7 @@ ENV_SETTINGS = (
     "MONGO_EMBEDDED_PATH",
     "MONGO_EMBEDDED_IDLE_EXIT",
     "SPOOL_PATH",
+    "WARC_DIR",
     "API_TOKEN",
     "API_ALLOW",
     "REDIS_URL",

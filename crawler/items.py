@@ -74,6 +74,10 @@ class Article:
         "Why the first missing page did not come (`page 3 of the article (URL) failed: HTTP 404`); null "
         "when whole."
     )
+    capture: dict[str, Any] | None = _f(
+        "Where the response this article was made of is kept (WARC_CAPTURE): {file: a WARC file in "
+        "WARC_DIR, offset, length: its response record's bytes in it}; null when not captured."
+    )
     etag: str | None = _f(
         "The page's ETag header when it was fetched: a re-check sends it back (If-None-Match)."
     )

@@ -71,17 +71,25 @@ class ValidatePipeline(BodyFloorPipeline):
     """Drops what is not an article: no title, or too little text after cleaning."""
 
     def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        if len(adapter.get("body") or "") < self.min_body_chars:
-            self._drop(Problem(Reason.NO_ARTICLE_TEXT, f"no article text on {adapter['url']}"))
-        if not adapter.get("title"):
-            self._drop(Problem(Reason.NO_TITLE, f"no title on {adapter['url']}"))
+        problem = unfit(item, self.min_body_chars)
+        if problem is not None:
+            self._drop(problem)
         self.stats.inc_value("validate/ok")
         return item
 
     def _drop(self, problem: Problem) -> None:
         self.stats.inc_value(f"validate/dropped/{problem.reason}")
         raise NotAnArticle(problem)
+
+
+def unfit(item: Any, min_body_chars: int) -> Problem | None:
+    """Why a cleaned item is not an article (too little text, no title), or None."""
+    adapter = ItemAdapter(item)
+    if len(adapter.get("body") or "") < min_body_chars:
+        return Problem(Reason.NO_ARTICLE_TEXT, f"no article text on {adapter['url']}")
+    if not adapter.get("title"):
+        return Problem(Reason.NO_TITLE, f"no title on {adapter['url']}")
+    return None
 
 
 class NotAnArticle(DropItem):

@@ -1,13 +1,29 @@
 """A stored page through the real spider's extraction and the cleaning step, without a crawl:
-for fixtures, benchmarks and tests. Bytes go through Scrapy's own decoding, as in a crawl."""
+for fixtures, benchmarks and tests (`process_page`), and for `crawler extract` and re-extraction
+(`offline_article`: every step a crawl's pipelines take before the store, as plain calls). Bytes
+go through Scrapy's own decoding, as in a crawl."""
 
 from __future__ import annotations
 
-from scrapy.http import HtmlResponse
+from pathlib import PurePath
 
-from crawler.clean import clean_article
+from scrapy.http import HtmlResponse
+from scrapy.responsetypes import responsetypes
+from scrapy.settings import BaseSettings
+
+from crawler.clean import clean_article, cleaned
+from crawler.dedup.fingerprint import fingerprint
+from crawler.dedup.index import as_document
+from crawler.extract.html import NotHTML, css, parse_html
+from crawler.failures import Failed
 from crawler.items import Article
-from crawler.sources import ALL_SPIDERS
+from crawler.pipelines import unfit
+from crawler.sources import ALL_SPIDERS, spec_for
+from crawler.sources.base import extract_page, page_of
+from crawler.urls import BadURL, check_url
+
+OFFLINE_HOST = "https://offline.invalid/"  # a saved page that names no URL of its own (RFC 2606)
+OWN_URL = ("link[rel=canonical]", "meta[property='og:url']")
 
 
 def process_page(body: bytes, url: str, source: str, content_type: str = "text/html") -> Article:
@@ -16,3 +32,38 @@ def process_page(body: bytes, url: str, source: str, content_type: str = "text/h
     article = spider.extract(response)
     clean_article(article, spider.spec.noise)
     return article
+
+
+def offline_article(
+    body: bytes, url: str, source: str, content_type: str | None, settings: BaseSettings
+) -> Article:
+    """The article a crawl's spider and pipelines make of a page, before the store: extracted,
+    cleaned, checked and fingerprinted; `Failed` says why a page gives none."""
+    headers = {b"Content-Type": content_type.encode("latin-1")} if content_type else {}
+    kind = responsetypes.from_args(headers=headers, url=url, body=body)
+    response = kind(url=url, body=body, headers=headers)
+    min_chars = settings.getint("CLEAN_MIN_BODY_CHARS")
+    spec = spec_for(source)
+    article = extract_page(spec, *page_of(response), min_chars)
+    article, _, _ = cleaned(article, spec.noise, settings.getint("TITLE_MAX_CHARS"))
+    problem = unfit(article, min_chars)
+    if problem is not None:
+        raise Failed(problem.reason, problem.message)
+    article.dedup = as_document(fingerprint(article.body))
+    return article
+
+
+def saved_page_url(body: bytes, name: str) -> str:
+    """The URL a saved page names for itself (its canonical link, og:url), else one under
+    offline.invalid after its file name."""
+    try:
+        root = parse_html(body.decode("utf-8", "replace"))
+    except NotHTML:
+        root = None
+    for selector in OWN_URL if root is not None else ():
+        for element in css(selector)(root):
+            try:
+                return check_url((element.get("href") or element.get("content") or "").strip())
+            except BadURL:
+                continue
+    return OFFLINE_HOST + PurePath(name).name

@@ -37,6 +37,7 @@ POSITIVE = frozenset(
         "FRONTIER_MAX_DELIVERIES",
         "MONITOR_HISTORY_RUNS",
         "TITLE_MAX_CHARS",
+        "WARC_MAX_BYTES",
         "API_SESSION_HOURS",
         "API_HEADER_TIMEOUT",
         "API_MAX_CONNECTIONS",

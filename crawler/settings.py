@@ -50,6 +50,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.backoff.BackoffRetryMiddleware": 550,  # the same retries, with waits that double
     "crawler.frontier.politeness.SharedPolitenessMiddleware": 960,  # with REDIS_URL: limits for all workers
+    # next to the downloader: the WARC record of what came over the wire; WARC_CAPTURE
+    "crawler.archive.capture.CaptureMiddleware": 990,
 }
 
 SPIDER_MIDDLEWARES = {

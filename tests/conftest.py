@@ -205,3 +205,4 @@ def cluster(crawler_env, site: Site, redis_server, tmp_path: Path) -> Iterator:
 
 
 from tests.receiver import receiver  # noqa: E402, F401 - the webhook receiver, for every test module
+from tests.test_disk_full import tmpfs  # noqa: E402, F401 - a small tmpfs, mounted for a test

@@ -23,7 +23,7 @@ from tests.conftest import expected_json, page_bytes, run_crawler
 from tests.site import Page, Site
 from tests.test_multipage import LATER, PAGE_ONE, STITCHED_TITLE, gamersky
 
-VOLATILE = ("fetched_at", "last_seen", "fetch_count")
+VOLATILE = ("fetched_at", "last_seen", "fetch_count", "capture")  # capture: each fetch its own record
 
 
 class Api:

@@ -25,6 +25,7 @@ VOLATILE = (
     "cluster_size",
     "original_by",
     "recheck_at",
+    "capture",  # the WARC record of this fetch (tests/test_archive.py)
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli import api, crawl, db, export, fetch, history, schedule, status, worker
+from crawler.cli import api, crawl, db, export, extract, fetch, history, schedule, status, worker
 from crawler.cli.settings import BadSetting, CannotStart
 from crawler.logs import reader_left
 
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     fetch.add_parser(commands)
+    extract.add_parser(commands)
     crawl.add_parser(commands)
     db.add_parser(commands)
     export.add_parser(commands)

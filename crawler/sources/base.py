@@ -194,6 +194,7 @@ class SourceSpider(scrapy.Spider):
             self.removed(requested, "deleted_page", response, f"the page says {article.deleted_notice}")
             return
         article.etag = _header(response, b"ETag")
+        article.capture = response.meta.get("capture")  # the WARC record of this page (WARC_CAPTURE)
         article.last_modified = _header(response, b"Last-Modified")
         back = response.meta.get("pages_back", 0)
         if article.earlier_page and back < self.settings.getint("ARTICLE_MAX_PAGES"):

@@ -99,6 +99,7 @@ VALIDATOR: dict[str, Any] = {
             "pages": {"bsonType": ["int", "long"], "minimum": 1},
             "pages_missing": {"bsonType": "array", "items": {"bsonType": "int", "minimum": 2}},
             "pages_missing_why": _STRING_OR_NULL,
+            "capture": {"bsonType": ["object", "null"]},
             "clean_audit": {"bsonType": "object"},
             "content_hash": {"bsonType": "string", "minLength": 40, "maxLength": 40},
             "version": {"bsonType": ["int", "long"], "minimum": 1},

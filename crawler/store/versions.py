@@ -30,11 +30,13 @@ VERSION_FIELDS: dict[str, str] = {
     "fetched_at": "When this version was first fetched (UTC).",
     "change": "Against the version before (nothing, for version 1): {added, removed: characters; "
     "paragraphs: added, changed or removed}.",
+    "capture": "The WARC record this version was made of, as `articles.capture`; null when not captured "
+    "(absent on versions stored before capture existed).",
 }
 VERSIONS_VALIDATOR: dict[str, Any] = {
     "$jsonSchema": {
         "bsonType": "object",
-        "required": list(VERSION_FIELDS),
+        "required": [name for name in VERSION_FIELDS if name != "capture"],
         "properties": {
             "url": {"bsonType": "string", "pattern": "^https?://"},
             "version": {"bsonType": ["int", "long"], "minimum": 1},
@@ -44,6 +46,7 @@ VERSIONS_VALIDATOR: dict[str, Any] = {
             "published_at": {"bsonType": ["date", "null"]},
             "content_hash": {"bsonType": "string", "minLength": 40, "maxLength": 40},
             "fetched_at": {"bsonType": "date"},
+            "capture": {"bsonType": ["object", "null"]},
             "change": {
                 "bsonType": "object",
                 "required": ["added", "removed", "paragraphs"],
@@ -86,6 +89,7 @@ def version_op(doc: dict[str, Any], version: int, before: str | None) -> UpdateO
         "content_hash": doc["content_hash"],
         "fetched_at": doc["fetched_at"],
         "change": change(before or "", doc["body"]).as_dict(),
+        "capture": doc.get("capture"),
     }
     return UpdateOne({"url": doc["url"], "version": version}, {"$set": fields}, upsert=True)
 
@@ -114,6 +118,7 @@ def current_version(stored: dict[str, Any]) -> dict[str, Any]:
         "change": change("", stored["body"]).as_dict()
         if stored["version"] == 1
         else {"added": 0, "removed": 0, "paragraphs": 0},
+        "capture": stored.get("capture"),
     }
 
 
