@@ -22,7 +22,7 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.utils.asyncgen import collect_asyncgen
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
-VOLATILE = ("fetched_at", "clean_audit")  # differ per run or per rule tweak; not part of the contract
+VOLATILE = ("fetched_at", "clean_audit", "capture")  # differ per fetch or per rule tweak: no part of it
 NOTHING = "data:text/html,"  # the request a contract makes: answered in memory, no network
 
 
