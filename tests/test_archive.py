@@ -189,3 +189,45 @@ def test_crawler_extract_says_which_saved_page_gave_no_article_and_exits_1(
         "http://www.solidot.org/story?sid=79532",
         "solidot",
     )  # its own URL
+
+
+def test_reextract_gives_new_versions_marked_reextract_where_a_changed_rule_changes_the_article_only(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
+    """A rule changed between the fetch and `crawler db reextract` (TITLE_MAX_CHARS, a setting):
+    the article it changes gets a new version marked `reextract`, made from its WARC record with
+    no network (the site is gone by then); the other gets nothing. Run again, nothing changes."""
+    page = page_bytes("solidot")
+    long_url = site.add("/r/long.html", page)
+    short_url = site.add(
+        "/r/short.html", page.replace("OpenAI 和微软的紧密关系出现裂缝".encode(), "微软与OpenAI".encode())
+    )
+    assert run_crawler(["fetch", long_url, short_url], crawler_env, tmp_path).returncode == 0
+    before = {d["url"]: d for d in articles.find()}
+    site.pages.clear()  # nothing is fetched again: every answer would be a 404 now
+
+    cut = ["-s", "TITLE_MAX_CHARS=12"]
+    done = run_crawler([*cut, "db", "reextract"], crawler_env, tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (
+        done.stdout
+        == "reextracted 2 article(s): 1 changed (new versions), 1 unchanged, 0 skipped, 0 failed\n"
+    )
+    after = {d["url"]: d for d in articles.find()}
+    assert (after[long_url]["title"], after[long_url]["version"]) == ("OpenAI 和微软的紧", 2)
+    assert after[short_url] == before[short_url]
+    for field in ("fetch_count", "last_seen", "capture", "body"):  # no fetch counted, the same record
+        assert after[long_url][field] == before[long_url][field]
+    version = articles.database["article_versions"].find_one({"url": long_url, "version": 2})
+    assert (version["cause"], version["capture"]) == ("reextract", before[long_url]["capture"])
+    timeline = [
+        json.loads(line)
+        for line in run_crawler(["history", long_url], crawler_env, tmp_path).stdout.splitlines()
+    ]
+    assert [(e["version"], e["cause"]) for e in timeline] == [(1, "fetch"), (2, "reextract")]
+
+    again = run_crawler([*cut, "db", "reextract", "--url", long_url], crawler_env, tmp_path)
+    assert (
+        again.stdout
+        == "reextracted 1 article(s): 0 changed (new versions), 1 unchanged, 0 skipped, 0 failed\n"
+    )

@@ -1,5 +1,6 @@
 """`crawler db serve` shares the embedded store with readers; `crawler db replay` empties the spool;
-`crawler db regroup` settles stored story groups again with today's rules and fingerprints."""
+`crawler db regroup` settles stored story groups again with today's rules and fingerprints;
+`crawler db reextract` derives stored articles again from their kept pages with today's code."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Any
 from crawler.cli.export import moment
 from crawler.cli.settings import known_sources, load_settings
 from crawler.logs import announce
+from crawler.reextract import Selection as Derived
+from crawler.reextract import reextract
 from crawler.sources import ALL_SPIDERS, OUTLETS
 from crawler.store.client import StoreClient
 from crawler.store.embedded import AlreadyServed, NotStarted, last_port, serve, stop
@@ -54,6 +57,18 @@ def add_parser(commands: Any) -> None:
         "--restart", action="store_true", help="start over instead of going on from the checkpoint"
     )
     again.set_defaults(run=run_regroup)
+    derive = actions.add_parser(
+        "reextract", help="derive stored articles again from their kept pages (WARC) with today's code"
+    )
+    derive.add_argument("--source", help="only articles of this source")
+    derive.add_argument(
+        "--since", type=moment, help="only articles first stored at or after (ISO 8601; UTC if no offset)"
+    )
+    derive.add_argument("--url", help="only the article stored under this URL")
+    derive.add_argument(
+        "--restart", action="store_true", help="start over instead of going on from the checkpoint"
+    )
+    derive.set_defaults(run=run_reextract)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -144,5 +159,39 @@ def run_regroup(args: argparse.Namespace) -> int:
     print(
         f"regrouped {done.seen} article(s): {done.renewed} fingerprint(s) renewed, "
         f"{len(done.changed)} group(s) changed"
+    )
+    return 0
+
+
+def run_reextract(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    settings = load_settings(args)
+    known_sources([args.source] if args.source else [], ALL_SPIDERS)
+    store = Store(StoreClient(settings), OUTLETS)
+    checkpoint = Checkpoint(Path(f"{settings.get('SPOOL_PATH')}.reextract"))
+    if args.restart:
+        checkpoint.clear()
+    selection = Derived(args.source, args.since, args.url)
+    try:
+        store.prepare()
+        total = store.articles.count_documents(selection.query())
+        before = (checkpoint.saved(selection.key()) or {}).get("seen", 0)
+        with tqdm(total=total, initial=before, unit=" articles", file=sys.stderr, mininterval=0.5) as bar:
+            done = reextract(store, settings, selection, checkpoint, bar.update)
+    except StoreUnavailable as exc:
+        print(
+            f"crawler: store {store.uri} unavailable ({exc}); run the same command again to go on from "
+            f"{checkpoint.path}",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        store.close()
+    why = ", ".join(f"{n} {reason}" for reason, n in sorted({**done.skipped, **done.failed}.items()))
+    print(
+        f"reextracted {done.seen} article(s): {done.changed} changed (new versions), {done.unchanged} "
+        f"unchanged, {sum(done.skipped.values())} skipped, {sum(done.failed.values())} failed"
+        + (f" ({why})" if why else "")
     )
     return 0

@@ -49,6 +49,7 @@ def history(
             "event": "version",
             "at": _iso(version["fetched_at"]),
             "version": number,
+            "cause": version.get("cause", "fetch"),
             "title": version["title"],
             "published_at": _iso(version.get("published_at")),
             "content_hash": version["content_hash"],

@@ -26,7 +26,7 @@ from pymongo.monitoring import ServerHeartbeatListener
 from crawler.changes import substantive
 from crawler.store.groups import STORY_FIELDS, own_cluster_id
 from crawler.store.schema import INDEXES, VALIDATOR
-from crawler.store.versions import backfill_op, next_check, returned, version_op
+from crawler.store.versions import CAUSE, backfill_op, next_check, returned, version_op
 
 logger = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -158,7 +158,7 @@ def first_version(doc: dict[str, Any], recheck_at: datetime | None = None) -> di
     its copies."""
     now = doc["fetched_at"]
     return {
-        **doc,
+        **{k: v for k, v in doc.items() if k != CAUSE},
         "version": 1,
         "updated_at": now,
         "first_seen": now,
@@ -184,7 +184,7 @@ def upsert_op(
     `keep_text`, the stored text stays (a cosmetic change); `also` sets further fields as given."""
     now = doc["fetched_at"]
     first = first_version(doc, recheck_at)
-    written = {k: v for k, v in doc.items() if not (keep_text and k in TEXT_FIELDS)}
+    written = {k: v for k, v in doc.items() if not (keep_text and k in TEXT_FIELDS) and k != CAUSE}
     changed = {"$ne": ["$content_hash", written.get("content_hash", "$content_hash")]}
     new = {"$eq": [{"$type": "$cluster_id"}, "missing"]}
     # the same fetch written twice (a write retried, or replayed from the spool, after it had landed)

@@ -68,18 +68,21 @@ class Checkpoint:
 
     def load(self, selection: Selection) -> Regrouped:
         """Where the last regroup of this selection stopped; a fresh start for any other."""
+        saved = self.saved(selection.key())
         try:
-            saved = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return Regrouped(selection.key())
-        if not isinstance(saved, dict) or saved.get("selection") != selection.key():
-            return Regrouped(selection.key())
-        try:
-            return Regrouped(**saved)
+            return Regrouped(**saved) if saved else Regrouped(selection.key())
         except TypeError:  # written by another version: start over, which is always safe
             return Regrouped(selection.key())
 
-    def save(self, progress: Regrouped) -> None:
+    def saved(self, key: str) -> dict[str, Any] | None:
+        """The progress saved for the selection `key`, as written; None for another or none."""
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return saved if isinstance(saved, dict) and saved.get("selection") == key else None
+
+    def save(self, progress: Any) -> None:
         temporary = self.path.with_name(self.path.name + ".tmp")
         temporary.write_text(json.dumps(asdict(progress)), encoding="utf-8")
         os.replace(temporary, self.path)

@@ -19,6 +19,8 @@ from pymongo.errors import CollectionInvalid, OperationFailure
 
 from crawler.changes import change
 
+CAUSES = ("fetch", "reextract")  # what made a version
+CAUSE = "cause"  # a document to write may say what made it; the article itself never keeps it
 VERSION_FIELDS: dict[str, str] = {
     "url": "The article's URL, as in `articles`.",
     "version": "The article's `version` this text was: 1, 2, ...",
@@ -32,11 +34,13 @@ VERSION_FIELDS: dict[str, str] = {
     "paragraphs: added, changed or removed}.",
     "capture": "The WARC record this version was made of, as `articles.capture`; null when not captured "
     "(absent on versions stored before capture existed).",
+    "cause": "What made this version: `fetch` (the page, fetched), or `reextract` (`crawler db reextract`: "
+    "today's extraction of the page as kept); absent on versions stored before it existed (a fetch).",
 }
 VERSIONS_VALIDATOR: dict[str, Any] = {
     "$jsonSchema": {
         "bsonType": "object",
-        "required": [name for name in VERSION_FIELDS if name != "capture"],
+        "required": [name for name in VERSION_FIELDS if name not in ("capture", "cause")],
         "properties": {
             "url": {"bsonType": "string", "pattern": "^https?://"},
             "version": {"bsonType": ["int", "long"], "minimum": 1},
@@ -47,6 +51,7 @@ VERSIONS_VALIDATOR: dict[str, Any] = {
             "content_hash": {"bsonType": "string", "minLength": 40, "maxLength": 40},
             "fetched_at": {"bsonType": "date"},
             "capture": {"bsonType": ["object", "null"]},
+            "cause": {"enum": list(CAUSES)},
             "change": {
                 "bsonType": "object",
                 "required": ["added", "removed", "paragraphs"],
@@ -90,6 +95,7 @@ def version_op(doc: dict[str, Any], version: int, before: str | None) -> UpdateO
         "fetched_at": doc["fetched_at"],
         "change": change(before or "", doc["body"]).as_dict(),
         "capture": doc.get("capture"),
+        "cause": doc.get(CAUSE, "fetch"),
     }
     return UpdateOne({"url": doc["url"], "version": version}, {"$set": fields}, upsert=True)
 
