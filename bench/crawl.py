@@ -4,6 +4,7 @@ with them switched off (Scrapy's own ceiling on this machine), as the site grows
     python bench/crawl.py --sizes 1000 3000
     python bench/crawl.py --sizes 1000 3000 --rounds 5   # the on/off ratio as a median of 5
     python bench/crawl.py --sizes 3000 -s WARN_ON_GENERATOR_RETURN_VALUE=True   # a setting A/B
+    python bench/crawl.py --sizes 1000 3000 --rounds 3 -s WARC_CAPTURE=False     # capture off (on: default)
 
 A local site (a thread in this process, reached as the crawler's HTTP proxy, so the crawler sees
 www.163.com URLs) serves listing pages of 50 links with pagination and that many NetEase-template
@@ -233,6 +234,7 @@ class Run(NamedTuple):
     store_cpu: float
     collector: float
     stages: str
+    warc_bytes: int  # bytes of the response records the crawl wrote to WARC (WARC_CAPTURE)
 
 
 def crawl(
@@ -269,7 +271,18 @@ def crawl(
     collector = float(re.search(r"GC_SECONDS (\S+)", run.stderr).group(1))
     spent = re.search(r"STAGES (.*)", run.stderr)
     stored = int(scraped.group(1)) if scraped else 0
-    return Run(seconds, stored, rss, child_cpu, own_cpu, store, collector, spent.group(1) if spent else "")
+    warc = re.search(r"'warc/bytes': (\d+)", run.stderr)
+    return Run(
+        seconds,
+        stored,
+        rss,
+        child_cpu,
+        own_cpu,
+        store,
+        collector,
+        spent.group(1) if spent else "",
+        int(warc.group(1)) if warc else 0,
+    )
 
 
 def process_cpu(pid: int) -> float:
@@ -348,7 +361,7 @@ def main() -> None:
         work = Path(folder)
         print(
             f"{'articles':>9}{'pipelines':>11}{'seconds':>9}{'stored':>8}{'pages/min':>11}{'peak MB':>9}"
-            f"{'crawler CPU s':>15}{'site CPU s':>12}{'store CPU s':>13}{'GC s':>7}"
+            f"{'crawler CPU s':>15}{'site CPU s':>12}{'store CPU s':>13}{'GC s':>7}{'WARC B/art':>11}"
         )
         rates: dict[tuple[int, bool], list[float]] = {}
         for round_ in range(args.rounds):
@@ -369,7 +382,8 @@ def main() -> None:
                     print(
                         f"{size:>9}{'on' if pipelines else 'off':>11}{done.seconds:>9.1f}{done.stored:>8}"
                         f"{rate:>11.0f}{done.rss:>9}{done.crawler_cpu:>15.1f}{done.site_cpu:>12.1f}"
-                        f"{done.store_cpu:>13.1f}{done.collector:>7.2f}",
+                        f"{done.store_cpu:>13.1f}{done.collector:>7.2f}"
+                        f"{done.warc_bytes // max(done.stored, 1):>11}",
                         flush=True,
                     )
                     if args.stages:
