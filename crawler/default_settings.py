@@ -82,6 +82,7 @@ SPOOL_PATH = "data/spool/articles.jsonl"
 WARC_CAPTURE = True  # every HTTP response a crawl, re-check or fetch receives, written to WARC as received
 WARC_DIR = "data/warc"  # this machine's WARC files, one writer's files per process (compose: a volume)
 WARC_MAX_BYTES = 1_000_000_000  # a WARC file is finished at this size and the next one begun
+WARC_KEEP_DAYS = 0  # finished WARC files older than this many days are deleted, whole; 0: kept for good
 
 # --- Extraction and cleaning --------------------------------------------------------------------
 CLEAN_MIN_BODY_CHARS = 40  # a cleaned body shorter than this is "no article text"

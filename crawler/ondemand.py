@@ -21,6 +21,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.defer import Deferred, DeferredList
 
 from crawler.api.guard import refusal_for
+from crawler.archive.capture import Capture
 from crawler.failures import NO_ARTICLE, Problem, Reason
 from crawler.pagework import PageWork
 from crawler.shared import SharedCrawler
@@ -109,12 +110,18 @@ class OnDemand:
     extracting in the process's page workers when it holds them (else each crawl has its own)."""
 
     def __init__(
-        self, runner: CrawlerRunner, settings: Settings, store: Store | None, work: PageWork | None = None
+        self,
+        runner: CrawlerRunner,
+        settings: Settings,
+        store: Store | None,
+        work: PageWork | None = None,
+        capture: Capture | None = None,
     ) -> None:
         self.runner = runner
         self.settings = fetch_settings(settings, store is not None)
         self.store = store
         self.work = work
+        self.capture = capture
 
     def crawl(self, urls: list[str]) -> tuple[Fetched, Deferred[Any]]:
         """Start the crawls; the Deferred fires when they are all done."""
@@ -130,6 +137,7 @@ class OnDemand:
             crawler = SharedCrawler(spider_cls, self.settings)
             crawler.store = self.store
             crawler.page_work = self.work
+            crawler.capture = self.capture
             fetched.watch(crawler)
             runs.append(self.runner.crawl(crawler, urls=group))
         return fetched, DeferredList(runs, consumeErrors=True)

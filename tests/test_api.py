@@ -96,6 +96,10 @@ def test_get_and_post_answer_with_the_stored_article(api: Api, intranet: Site) -
     assert (article["version"], article["duplicate_of"]) == (1, None) and len(article["cluster_id"]) == 20
     status, again = api.call("/fetch", body={"url": url})
     assert status == 200 and again["fetch_count"] == 2
+    assert (
+        again["capture"]["file"] == article["capture"]["file"]
+    )  # the API's one WARC writer, not one per fetch
+    assert again["capture"]["offset"] > article["capture"]["offset"]
 
 
 def test_the_endpoint_and_crawler_fetch_give_identical_json(

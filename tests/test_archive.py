@@ -12,12 +12,14 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.archive.warcfiles import Captured, Fetch, WarcFiles, fetches, read_fetch, recover
+from crawler.archive.capture import prune
+from crawler.archive.warcfiles import Captured, Fetch, WarcFiles, fetches, read_fetch, recover, writer_name
 from tests.conftest import page_bytes, run_crawler
 from tests.site import Site
 from tests.test_disk_full import fill
@@ -231,3 +233,19 @@ def test_reextract_gives_new_versions_marked_reextract_where_a_changed_rule_chan
         again.stdout
         == "reextracted 1 article(s): 0 changed (new versions), 1 unchanged, 0 skipped, 0 failed\n"
     )
+
+
+def test_warc_keep_days_deletes_whole_finished_files_past_it_and_nothing_else(tmp_path: Path) -> None:
+    folder = tmp_path / "warc"
+    files = WarcFiles(folder, writer_name(), 10**9)
+    files.write(Fetch("http://127.0.0.1/old.html", datetime.now(UTC), 200, [], b"<html></html>"))
+    files.close()
+    [old] = folder.glob("*.warc.gz")
+    ten_days_ago = time.time() - 10 * 86400
+    os.utime(old, (ten_days_ago, ten_days_ago))
+    files.write(Fetch("http://127.0.0.1/new.html", datetime.now(UTC), 200, [], b"<html></html>"))
+    files.close()
+    assert prune(folder, 0) == [] and len(list(folder.glob("*.warc.gz"))) == 2  # 0: kept for good
+    assert prune(folder, 7) == ["1 file(s) older than 7 day(s) removed (WARC_KEEP_DAYS)"]
+    assert [p.name for p in folder.glob("*.warc.gz")] != [old.name] and not old.exists()
+    assert len(list(folder.glob("*.warc.gz"))) == 1

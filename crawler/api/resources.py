@@ -32,6 +32,7 @@ from crawler.api.dashboard import dashboard_children
 from crawler.api.guard import allowed_from
 from crawler.api.http import query_arg
 from crawler.api.token import authorised
+from crawler.archive.capture import Capture
 from crawler.failures import Problem, Reason
 from crawler.netguard import Refused, check_target
 from crawler.ondemand import Fetched, OnDemand
@@ -272,7 +273,10 @@ class FetchResource(StoreResource):
         super().__init__(settings, calls)
         self.allowed = allowed_from(settings.get("API_ALLOW", ""))
         self.timeout = settings.getfloat("API_TIMEOUT")
-        self.ondemand = OnDemand(CrawlerRunner(settings), settings, calls.store, work)
+        capture = Capture(settings) if settings.getbool("WARC_CAPTURE") else None  # the process's one
+        if capture is not None:
+            reactor.addSystemEventTrigger("during", "shutdown", capture.close)
+        self.ondemand = OnDemand(CrawlerRunner(settings), settings, calls.store, work, capture)
 
     def render_GET(self, request: Request) -> defer.Deferred[Encoded]:  # noqa: N802 - Twisted's name
         self.authorise(request)

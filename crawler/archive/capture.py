@@ -5,12 +5,15 @@ the record it came from (`capture: {file, offset, length}`).
 
 A downloader middleware next to the downloader (so it sees what came over the wire, every retry
 included), writing through one thread: the response goes on once its record is in the kernel's
-hands, so a crawl killed at any point loses no record it reported. WARC_CAPTURE turns it off."""
+hands, so a crawl killed at any point loses no record it reported. One `Capture` per process: a
+crawl makes its own; the API gives its one to every fetch's crawl (SharedCrawler), so that its
+fetches fill one file instead of a file each. WARC_CAPTURE turns it off."""
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,32 +23,67 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
 from crawler.archive.warcfiles import Captured, Fetch, WarcFiles, recover, writer_name
+from crawler.shared import SharedCrawler
 
 logger = logging.getLogger(__name__)
+DAY = 86400
 
 
-class CaptureMiddleware:
-    def __init__(self, crawler: Crawler, files: WarcFiles) -> None:
-        self.crawler = crawler
-        self.files = files
-        self.pool = ThreadPool(1, 1, name="warc-capture")
+class Capture:
+    """A process's WARC writer and the one thread it writes in."""
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CaptureMiddleware:
-        settings = crawler.settings
-        if not settings.getbool("WARC_CAPTURE") or os.environ.get("SCRAPY_CHECK"):
-            raise NotConfigured
+    def __init__(self, settings: BaseSettings) -> None:
         folder = Path(settings.get("WARC_DIR"))
         for line in recover(folder):
             logger.warning("WARC: %s", line)
-        middleware = cls(crawler, WarcFiles(folder, writer_name(), settings.getint("WARC_MAX_BYTES")))
-        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
-        middleware.pool.start()
+        for line in prune(folder, settings.getint("WARC_KEEP_DAYS")):
+            logger.info("WARC: %s", line)
+        self.files = WarcFiles(folder, writer_name(), settings.getint("WARC_MAX_BYTES"))
+        self.pool = ThreadPool(1, 1, name="warc-capture")
+        self.pool.start()
+
+    def write(self, fetch: Fetch) -> Deferred[Captured]:
+        from twisted.internet import reactor  # the one Scrapy installed
+
+        return deferToThreadPool(reactor, self.pool, self.files.write, fetch)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Wait for the write under way, then finish the file."""
+        self.pool.stop()
+        self.files.close()
+
+
+def prune(folder: Path, keep_days: int) -> list[str]:
+    """Delete finished WARC files older than `keep_days` (0: keep them all), whole files only."""
+    if keep_days <= 0 or not folder.is_dir():
+        return []
+    oldest = time.time() - keep_days * DAY
+    gone = [path for path in folder.glob("*.warc.gz") if path.stat().st_mtime < oldest]
+    for path in gone:
+        path.unlink(missing_ok=True)
+    return [f"{len(gone)} file(s) older than {keep_days} day(s) removed (WARC_KEEP_DAYS)"] if gone else []
+
+
+class CaptureMiddleware:
+    def __init__(self, crawler: Crawler, capture: Capture) -> None:
+        self.crawler = crawler
+        self.capture = capture
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CaptureMiddleware:
+        if not crawler.settings.getbool("WARC_CAPTURE") or os.environ.get("SCRAPY_CHECK"):
+            raise NotConfigured
+        given = crawler.capture if isinstance(crawler, SharedCrawler) else None
+        middleware = cls(crawler, given or Capture(crawler.settings))
+        if given is None:
+            crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     async def process_response(  # type: ignore[override]  # Scrapy awaits a coroutine here
@@ -61,12 +99,8 @@ class CaptureMiddleware:
             body=response.body,
             request_headers=tuple(_pairs(request.headers)),
         )
-        from twisted.internet import reactor  # the one Scrapy installed
-
         try:
-            captured: Captured = await maybe_deferred_to_future(
-                deferToThreadPool(reactor, self.pool, self.files.write, fetch)  # type: ignore[arg-type]
-            )
+            captured = await maybe_deferred_to_future(self.capture.write(fetch))
         except OSError as exc:  # a full disk: the page goes on, said and counted, never a lost article
             self._stats("warc/failed")
             logger.warning("WARC: %s not captured: %s", response.url, exc)
@@ -77,8 +111,7 @@ class CaptureMiddleware:
         return response
 
     def spider_closed(self, spider: Spider) -> None:
-        self.pool.stop()  # waits for the write under way
-        self.files.close()
+        self.capture.close()
 
     def _stats(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
@@ -86,8 +119,4 @@ class CaptureMiddleware:
 
 
 def _pairs(headers: Any) -> list[tuple[str, str]]:
-    return [
-        (name.decode("latin-1"), value.decode("latin-1"))
-        for name, values in headers.items()
-        for value in values
-    ]
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items() for v in values]

@@ -81,28 +81,24 @@ class WarcFiles:
         self.handle: BinaryIO | None = None
 
     def write(self, fetch: Fetch) -> Captured:
-        """Write the fetch; on an error (a full disk) the file is cut back to where the record
-        began, so that it stays whole records only, and the error is raised."""
+        """Write the fetch's records in one go; on an error (a full disk) the file is cut back to
+        where they began, so that it holds whole records only, and the error is raised."""
         handle, path = self._open()
-        offset = handle.tell()
+        records = BytesIO()
+        length = _write_pair(WARCWriter(records, gzip=True, warc_version="1.1"), fetch, records)
+        data = records.getvalue()
+        offset = handle.seek(0, os.SEEK_END)
+        written = 0
         try:
-            length = _write_pair(WARCWriter(handle, gzip=True, warc_version="1.1"), fetch, handle)
-            handle.flush()  # in the kernel's hands: a killed process loses nothing it wrote
+            while written < len(data):  # an unbuffered file: each write is a system call
+                written += handle.write(data[written:]) or 0
         except OSError:
-            self._cut(handle, offset)
+            os.ftruncate(handle.fileno(), offset)
             raise
         captured = Captured(path.name.removesuffix(OPEN), offset, length)
-        if handle.tell() >= self.max_bytes:
+        if offset + written >= self.max_bytes:
             self.close()
         return captured
-
-    def _cut(self, handle: BinaryIO, offset: int) -> None:
-        try:
-            handle.seek(offset)
-            handle.truncate(offset)
-            handle.flush()
-        except OSError:  # the file cannot even be cut: finish it; `recover` handles the tail
-            self.handle, self.path = None, None
 
     def close(self) -> None:
         """Finish the current file: it loses its `.open`."""
@@ -118,12 +114,13 @@ class WarcFiles:
             self.count += 1
             stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
             self.path = self.folder / f"crawler-{self.writer}-{stamp}-{self.count:05d}.warc.gz{OPEN}"
-            self.handle = self.path.open("ab")
+            self.handle = self.path.open("ab", buffering=0)  # each write in the kernel's hands at once
         return self.handle, self.path
 
 
-def _write_pair(warc: WARCWriter, fetch: Fetch, handle: BinaryIO) -> int:
-    """The response record, then its request record; the response record's length in bytes."""
+def _write_pair(warc: WARCWriter, fetch: Fetch, handle: BytesIO) -> int:
+    """The response record, then its request record, into an empty buffer; the response
+    record's length in bytes."""
     date = fetch.fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     status = StatusAndHeaders(_status_line(fetch.status), fetch.headers, "HTTP/1.1")
     response = warc.create_warc_record(
@@ -134,9 +131,8 @@ def _write_pair(warc: WARCWriter, fetch: Fetch, handle: BinaryIO) -> int:
         http_headers=status,
         warc_headers_dict={"WARC-Date": date},
     )
-    start = handle.tell()
     warc.write_record(response)
-    length = handle.tell() - start
+    length = handle.tell()
     asked = StatusAndHeaders(
         f"GET {_target(fetch.url)} HTTP/1.1", list(fetch.request_headers), is_http_request=True
     )
