@@ -18,6 +18,7 @@ rotation, no per-record index and nothing for a crawl killed midway.
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import socket
@@ -35,6 +36,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+GZIP_LEVEL = 3  # per record (see _records)
 OPEN = ".open"  # a file being written
 TORN = ".torn"  # the torn tail a killed writer left, set aside
 OPEN_NAME = re.compile(r"^crawler-(?P<host>.+)-(?P<pid>\d+)-[0-9a-f]{6}-\d{14}-\d{5}\.warc\.gz\.open$")
@@ -84,9 +86,9 @@ class WarcFiles:
         """Write the fetch's records in one go; on an error (a full disk) the file is cut back to
         where they began, so that it holds whole records only, and the error is raised."""
         handle, path = self._open()
-        records = BytesIO()
-        length = _write_pair(WARCWriter(records, gzip=True, warc_version="1.1"), fetch, records)
-        data = records.getvalue()
+        response, request = _records(fetch)
+        length = len(response)
+        data = response + request
         offset = handle.seek(0, os.SEEK_END)
         written = 0
         try:
@@ -118,11 +120,15 @@ class WarcFiles:
         return self.handle, self.path
 
 
-def _write_pair(warc: WARCWriter, fetch: Fetch, handle: BytesIO) -> int:
-    """The response record, then its request record, into an empty buffer; the response
-    record's length in bytes."""
+def _records(fetch: Fetch) -> tuple[bytes, bytes]:
+    """The response record and its request record, each a gzip member of its own. warcio writes
+    the records; the compression is ours, at GZIP_LEVEL: warcio's level 9 took 5.8 ms for a
+    370 KB NetEase page where level 3 takes 1.9 ms for a file 10 % larger (and zlib lets other
+    threads run meanwhile)."""
     date = fetch.fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     status = StatusAndHeaders(_status_line(fetch.status), fetch.headers, "HTTP/1.1")
+    buffer = BytesIO()
+    warc = WARCWriter(buffer, gzip=False, warc_version="1.1")
     response = warc.create_warc_record(
         fetch.url,
         "response",
@@ -132,7 +138,7 @@ def _write_pair(warc: WARCWriter, fetch: Fetch, handle: BytesIO) -> int:
         warc_headers_dict={"WARC-Date": date},
     )
     warc.write_record(response)
-    length = handle.tell()
+    first = buffer.tell()
     asked = StatusAndHeaders(
         f"GET {_target(fetch.url)} HTTP/1.1", list(fetch.request_headers), is_http_request=True
     )
@@ -145,7 +151,13 @@ def _write_pair(warc: WARCWriter, fetch: Fetch, handle: BytesIO) -> int:
         warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response.rec_headers["WARC-Record-ID"]},
     )
     warc.write_record(request)
-    return length
+    raw = buffer.getbuffer()
+    try:
+        return gzip.compress(raw[:first], GZIP_LEVEL, mtime=0), gzip.compress(
+            raw[first:], GZIP_LEVEL, mtime=0
+        )
+    finally:
+        raw.release()
 
 
 def recover(folder: Path) -> list[str]:

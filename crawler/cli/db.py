@@ -8,8 +8,11 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from scrapy.settings import Settings
 
 from crawler.cli.export import moment
 from crawler.cli.settings import known_sources, load_settings
@@ -24,6 +27,7 @@ from crawler.store.mongo import StoreUnavailable
 from crawler.store.regroup import Checkpoint, Selection, regroup, selected
 from crawler.urls import is_loopback
 
+T = TypeVar("T")
 STOP_POLL_SECONDS = 0.5
 DEFAULT_PORT = 27018  # `crawler db serve`'s port for a folder never served before
 
@@ -130,32 +134,17 @@ def run_replay(args: argparse.Namespace) -> int:
 
 
 def run_regroup(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    settings = load_settings(args)
-    known_sources([args.source] if args.source else [], ALL_SPIDERS)
-    store = Store(StoreClient(settings), OUTLETS)
-    checkpoint = Checkpoint(Path(f"{settings.get('SPOOL_PATH')}.regroup"))
-    if args.restart:
-        checkpoint.clear()
-    try:
-        store.prepare()
-        selection = Selection(args.source, args.since)
-        total = selected(store.articles, selection)
-        done_before = checkpoint.load(selection).seen  # a resumed regroup's bar starts where it stopped
-        with tqdm(
-            total=total, initial=done_before, unit=" articles", file=sys.stderr, mininterval=0.5
-        ) as bar:
-            done = regroup(store.articles, store.outlets, store.thresholds, selection, checkpoint, bar.update)
-    except StoreUnavailable as exc:
-        print(
-            f"crawler: store {store.uri} unavailable ({exc}); run the same command again to go on from "
-            f"{checkpoint.path}",
-            file=sys.stderr,
-        )
+    selection = Selection(args.source, args.since)
+    done = resumable(
+        args,
+        "regroup",
+        lambda store, checkpoint: (selected(store.articles, selection), checkpoint.load(selection).seen),
+        lambda store, settings, checkpoint, advance: regroup(
+            store.articles, store.outlets, store.thresholds, selection, checkpoint, advance
+        ),
+    )
+    if done is None:
         return 1
-    finally:
-        store.close()
     print(
         f"regrouped {done.seen} article(s): {done.renewed} fingerprint(s) renewed, "
         f"{len(done.changed)} group(s) changed"
@@ -164,30 +153,20 @@ def run_regroup(args: argparse.Namespace) -> int:
 
 
 def run_reextract(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    settings = load_settings(args)
-    known_sources([args.source] if args.source else [], ALL_SPIDERS)
-    store = Store(StoreClient(settings), OUTLETS)
-    checkpoint = Checkpoint(Path(f"{settings.get('SPOOL_PATH')}.reextract"))
-    if args.restart:
-        checkpoint.clear()
     selection = Derived(args.source, args.since, args.url)
-    try:
-        store.prepare()
-        total = store.articles.count_documents(selection.query())
-        before = (checkpoint.saved(selection.key()) or {}).get("seen", 0)
-        with tqdm(total=total, initial=before, unit=" articles", file=sys.stderr, mininterval=0.5) as bar:
-            done = reextract(store, settings, selection, checkpoint, bar.update)
-    except StoreUnavailable as exc:
-        print(
-            f"crawler: store {store.uri} unavailable ({exc}); run the same command again to go on from "
-            f"{checkpoint.path}",
-            file=sys.stderr,
-        )
+    done = resumable(
+        args,
+        "reextract",
+        lambda store, checkpoint: (
+            store.articles.count_documents(selection.query()),
+            (checkpoint.saved(selection.key()) or {}).get("seen", 0),
+        ),
+        lambda store, settings, checkpoint, advance: reextract(
+            store, settings, selection, checkpoint, advance
+        ),
+    )
+    if done is None:
         return 1
-    finally:
-        store.close()
     why = ", ".join(f"{n} {reason}" for reason, n in sorted({**done.skipped, **done.failed}.items()))
     print(
         f"reextracted {done.seen} article(s): {done.changed} changed (new versions), {done.unchanged} "
@@ -195,3 +174,39 @@ def run_reextract(args: argparse.Namespace) -> int:
         + (f" ({why})" if why else "")
     )
     return 0
+
+
+def resumable(
+    args: argparse.Namespace,
+    name: str,
+    size: Callable[[Store, Checkpoint], tuple[int, int]],
+    work: Callable[[Store, Settings, Checkpoint, Callable[[int], None]], T],
+) -> T | None:
+    """A pass over stored articles that goes on from its checkpoint (`SPOOL_PATH.<name>`) when run
+    again (`db regroup`, `db reextract`), with a progress bar on stderr: `size` says how many the
+    selection holds and how many are done, `work` does them. None, said in one line, when the
+    store is unavailable."""
+    from tqdm import tqdm
+
+    settings = load_settings(args)
+    known_sources([args.source] if args.source else [], ALL_SPIDERS)
+    store = Store(StoreClient(settings), OUTLETS)
+    checkpoint = Checkpoint(Path(f"{settings.get('SPOOL_PATH')}.{name}"))
+    if args.restart:
+        checkpoint.clear()
+    try:
+        store.prepare()
+        total, done_before = size(store, checkpoint)  # a resumed pass's bar starts where it stopped
+        with tqdm(
+            total=total, initial=done_before, unit=" articles", file=sys.stderr, mininterval=0.5
+        ) as bar:
+            return work(store, settings, checkpoint, bar.update)
+    except StoreUnavailable as exc:
+        print(
+            f"crawler: store {store.uri} unavailable ({exc}); run the same command again to go on from "
+            f"{checkpoint.path}",
+            file=sys.stderr,
+        )
+        return None
+    finally:
+        store.close()
