@@ -13,6 +13,8 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.parse
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from crawler.archive.capture import prune
 from crawler.archive.warcfiles import Captured, Fetch, WarcFiles, fetches, read_fetch, recover, writer_name
 from tests.conftest import page_bytes, run_crawler
 from tests.site import Site
+from tests.test_dashboard import serving
 from tests.test_disk_full import fill
 from tests.test_runs import ARTICLE, article, listing
 
@@ -194,7 +197,7 @@ def test_crawler_extract_says_which_saved_page_gave_no_article_and_exits_1(
 
 
 def test_reextract_gives_new_versions_marked_reextract_where_a_changed_rule_changes_the_article_only(
-    site: Site, crawler_env, articles, tmp_path: Path
+    site: Site, crawler_env, articles, unused_loopback_port: int, tmp_path: Path
 ) -> None:
     """A rule changed between the fetch and `crawler db reextract` (TITLE_MAX_CHARS, a setting):
     the article it changes gets a new version marked `reextract`, made from its WARC record with
@@ -227,6 +230,11 @@ def test_reextract_gives_new_versions_marked_reextract_where_a_changed_rule_chan
         for line in run_crawler(["history", long_url], crawler_env, tmp_path).stdout.splitlines()
     ]
     assert [(e["version"], e["cause"]) for e in timeline] == [(1, "fetch"), (2, "reextract")]
+    with serving(crawler_env, unused_loopback_port, tmp_path) as base:  # the dashboard says it too
+        with urllib.request.urlopen(
+            f"{base}/article?url={urllib.parse.quote(long_url)}", timeout=30
+        ) as shown:
+            assert "version 2 (reextract): OpenAI 和微软的紧" in shown.read().decode()
 
     again = run_crawler([*cut, "db", "reextract", "--url", long_url], crawler_env, tmp_path)
     assert (
