@@ -14,6 +14,7 @@ from scrapy.settings import BaseSettings
 from crawler.clean import clean_article, cleaned
 from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.index import as_document
+from crawler.extract.charset import page_text
 from crawler.extract.html import NotHTML, css, parse_html
 from crawler.failures import Failed
 from crawler.items import Article
@@ -57,7 +58,7 @@ def saved_page_url(body: bytes, name: str) -> str:
     """The URL a saved page names for itself (its canonical link, og:url), else one under
     offline.invalid after its file name."""
     try:
-        root = parse_html(body.decode("utf-8", "replace"))
+        root = parse_html(page_text(body, None))  # a GBK page as a crawl reads it
     except NotHTML:
         root = None
     for selector in OWN_URL if root is not None else ():

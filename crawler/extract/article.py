@@ -272,7 +272,7 @@ def _generic_body(page: Page, fallback: str, why: str) -> Body:
     if (
         main.element is not None
         and chars > POSTS_PICK_SHARE * page.totals[main.element].chars
-        and (post := _first_of_posts(html, main.element, page.totals)) is not None
+        and (post := _first_of_posts(lines, main.element, page.totals)) is not None
     ):
         block = lxml.html.tostring(post, encoding="unicode")
         return Body(
@@ -288,13 +288,13 @@ def _generic_body(page: Page, fallback: str, why: str) -> Body:
     return Body(html, "generic", f"{why}; trafilatura", reason)
 
 
-def _first_of_posts(picked: str, main: _Element, totals: dict[_Element, Counts]) -> _Element | None:
-    """The page's first post when trafilatura's pick holds two posts or more (a blog's front page,
-    a forum thread), or None."""
+def _first_of_posts(lines: list[str], main: _Element, totals: dict[_Element, Counts]) -> _Element | None:
+    """The page's first post when trafilatura's pick (its lines) holds two posts or more (a blog's
+    front page, a forum thread), or None."""
     posts = posts_like(main, totals)
     if not posts:
         return None
-    text = "".join(SPACE.split(text_of(parse_html(picked)))) if picked else ""
+    text = "".join(SPACE.split("".join(lines)))
     held = sum(opening(post) in text for post in posts)
     return posts[0] if held > 1 else None
 
