@@ -20,6 +20,7 @@ MONGO_COUNTERS_COLLECTION = "daily_counts"  # per source and day: articles store
 MONGO_SOURCES_COLLECTION = "sources"  # per source: its last run, and totals since the store began
 MONGO_VALIDATORS_COLLECTION = "http_validators"  # ETag / Last-Modified of listing pages, per URL
 MONGO_VERSIONS_COLLECTION = "article_versions"  # one document per stored version of an article
+MONGO_CAPTURES_COLLECTION = "captures"  # one document per WARC record kept: URL and time to file and offset
 
 # --- Incremental crawling -------------------------------------------------------------------------
 INCREMENTAL_ENABLED = True  # discovery skips article pages already stored...

@@ -72,6 +72,7 @@ EXTENSIONS = {
     "crawler.frontier.scheduler.Leases": 0,
     "crawler.frontier.rounds.RoundRecorder": 505,  # with REDIS_URL: a round is recorded as a run when over
     "crawler.gcfreeze.FreezeStartupObjects": 0,  # GC_FREEZE_AT_START
+    "crawler.archive.index.CaptureIndex": 0,  # WARC_CAPTURE: the store's index of the records kept
 }
 
 # `scrapy check`: each source's fixture pages, read offline, against their expected JSON

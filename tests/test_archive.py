@@ -27,6 +27,7 @@ from tests.site import Site
 from tests.test_dashboard import serving
 from tests.test_disk_full import fill
 from tests.test_runs import ARTICLE, article, listing
+from tests.test_versions import crawl_solidot, empty_feed
 
 VARIES = ("fetched_at", "capture")  # when and where a page was read: the only fields that may differ
 
@@ -62,9 +63,54 @@ def test_a_crawl_keeps_every_response_as_received_and_each_article_names_its_rec
     assert {url: kept[url] for url in pages} == pages  # byte for byte, as served
     assert "http://www.163.com/news/" in kept  # the listing too
     assert not list(warc.glob("*.open"))  # every file finished when the crawl ended
+    index = {d["url"]: d for d in articles.database["captures"].find({}, {"_id": 0})}
     for url, body in pages.items():
         stored = articles.find_one({"url": url.replace("http://", "https://")})
         assert read_fetch(warc, Captured(**stored["capture"])).body == body
+        assert {k: index[url][k] for k in ("file", "offset", "length", "status")} == {
+            **stored["capture"],
+            "status": 200,
+        }  # the store's index says where each page's record is
+    assert index["http://www.163.com/news/"]["content_type"].startswith("text/html")
+
+
+def test_records_the_store_missed_are_indexed_from_the_files_by_db_index_warc(
+    site: Site, crawler_env, articles, unused_loopback_port: int, tmp_path: Path
+) -> None:
+    """A round while the store is down (a closed port): its pages are kept, the index it could
+    not write is said in one line, and `crawler db index-warc` makes it from the files, once."""
+    empty_feed(site)
+    down = crawler_env | {
+        "http_proxy": site.base,
+        "MONGO_URI": f"mongodb://127.0.0.1:{unused_loopback_port}/",
+    }
+    crawled = crawl_solidot(down | {"MONGO_TIMEOUT_MS": "300"}, tmp_path)
+    said = [line for line in crawled.stderr.splitlines() if "WARC index" in line]
+    assert [line.split("WARNING: ", 1)[1] for line in said][-1] == (
+        "WARC index: 2 record(s) are kept in WARC_DIR but not in the store's index; "
+        "`crawler db index-warc` adds them from the files"
+    )  # robots.txt and the feed
+    captures = articles.database["captures"]
+    assert captures.count_documents({}) == 0
+
+    first = run_crawler(["db", "index-warc"], crawler_env, tmp_path)
+    assert (first.returncode, first.stderr) == (0, "")
+    assert first.stdout == "indexed 2 record(s) of 1 file(s) in data/warc: 2 new, 0 already indexed\n"
+    kept = {f.url: (where, f) for where, f in fetches(next((tmp_path / "data" / "warc").glob("*.warc.gz")))}
+    where, feed = kept["http://www.solidot.org/index.rss"]
+    assert captures.find_one({"url": feed.url}, {"_id": 0}) == {
+        "url": feed.url,
+        "fetched_at": feed.fetched_at.replace(
+            microsecond=feed.fetched_at.microsecond // 1000 * 1000
+        ),  # BSON: ms
+        "status": 200,
+        "content_type": "application/rss+xml",
+        "file": where.file,
+        "offset": where.offset,
+        "length": where.length,
+    }
+    again = run_crawler(["db", "index-warc"], crawler_env, tmp_path)
+    assert again.stdout == "indexed 2 record(s) of 1 file(s) in data/warc: 0 new, 2 already indexed\n"
 
 
 WRITER = textwrap.dedent(
@@ -257,3 +303,27 @@ def test_warc_keep_days_deletes_whole_finished_files_past_it_and_nothing_else(tm
     assert prune(folder, 7) == ["1 file(s) older than 7 day(s) removed (WARC_KEEP_DAYS)"]
     assert [p.name for p in folder.glob("*.warc.gz")] != [old.name] and not old.exists()
     assert len(list(folder.glob("*.warc.gz"))) == 1
+
+
+def test_db_index_warc_names_a_damaged_file_keeps_what_came_before_and_exits_1(
+    crawler_env, articles, tmp_path: Path
+) -> None:
+    warc = tmp_path / "data" / "warc"
+    files = WarcFiles(warc, writer_name(), 10**9)
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    first = files.write(
+        Fetch("http://www.solidot.org/a", at, 200, [("Content-Type", "text/html")], b"<p>a</p>")
+    )
+    second = files.write(
+        Fetch("http://www.solidot.org/b", at, 200, [("Content-Type", "text/html")], b"<p>b</p>")
+    )
+    files.close()
+    path = warc / first.file
+    data = bytearray(path.read_bytes())
+    data[second.offset + 10 : second.offset + 30] = b"\xff" * 20  # the second record's gzip member broken
+    path.write_bytes(bytes(data))
+    done = run_crawler(["db", "index-warc"], crawler_env, tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"crawler: data/warc/{first.file}: unreadable after 1 record(s) (")
+    assert done.stdout == "indexed 1 record(s) of 1 file(s) in data/warc: 1 new, 0 already indexed\n"
+    assert [d["url"] for d in articles.database["captures"].find()] == ["http://www.solidot.org/a"]

@@ -4,6 +4,7 @@ their original first, scraped text stays text, and nothing leaves 127.0.0.1."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -23,6 +24,7 @@ from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from warcio.archiveiterator import ArchiveIterator
 
 from crawler.api.token import session
 from crawler.extract.lang import converter
@@ -355,9 +357,9 @@ def test_the_article_page_shows_its_versions_with_escaped_diffs_and_its_removal(
         rows = browser.find_elements(By.CSS_SELECTOR, "#timeline tr")[1:]
         assert [r.get_attribute("class") for r in rows] == ["version", "version", "removed"]
         assert [r.find_elements(By.TAG_NAME, "td")[1].text for r in rows] == [
-            "version 1: 寒潮来袭",
-            "version 2: 寒潮来袭",
-            "removed (http_404)",
+            "version 1: 寒潮来袭 (kept page)",
+            "version 2: 寒潮来袭 (kept page)",
+            "removed (http_404) (the answer that showed it)",
         ]
         assert rows[0].find_elements(By.CSS_SELECTOR, "pre.diff") == []  # nothing before it to differ from
         diff = rows[1].find_element(By.CSS_SELECTOR, "pre.diff").text.splitlines()
@@ -368,3 +370,24 @@ def test_the_article_page_shows_its_versions_with_escaped_diffs_and_its_removal(
         assert "removed" in browser.find_element(By.ID, "removed").text
         assert "(http_404)" in browser.find_element(By.ID, "removed").text
         assert browser.find_element(By.ID, "body").text.endswith(STORY[-1])  # the last version stays shown
+        # the evidence: the record of the version shown, and of the 404 that showed the removal
+        last_version = browser.find_element(By.ID, "capture").get_attribute("href")
+        assert rows[1].find_element(By.LINK_TEXT, "kept page").get_attribute("href") == last_version
+        removal = rows[2].find_element(By.CSS_SELECTOR, "a.evidence").get_attribute("href")
+        visit(browser, removal, "removal-evidence")
+        assert browser.find_element(By.ID, "status").text == "HTTP 404"
+        assert browser.find_element(By.ID, "page").text == "<html><body>not found</body></html>"
+        raw = urllib.request.urlopen(browser.find_element(By.ID, "raw").get_attribute("href")).read()
+        [record] = list(ArchiveIterator(io.BytesIO(raw)))  # the record itself, one WARC record
+        assert (record.http_headers.get_statuscode(), record.rec_headers.get_header("WARC-Target-URI")) == (
+            "404",
+            url,
+        )
+        visit(browser, last_version, "version-evidence")
+        assert browser.find_element(By.ID, "status").text == "HTTP 200"
+        assert (
+            escaped(SCRIPT_TITLE) in browser.find_element(By.ID, "page").text
+        )  # version 2's source, as text
+        for name in ("../mongo/WiredTiger", "x.warc.gz"):  # only a kept file of WARC_DIR, by its bare name
+            browser.get(f"{base}/capture?file={urllib.parse.quote(name)}&offset=0")
+            assert browser.find_element(By.TAG_NAME, "h1").text == "404"

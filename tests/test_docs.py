@@ -129,3 +129,10 @@ def test_ci_and_pre_commit_make_the_same_checks_with_the_pinned_ruff() -> None:
     assert "id: ruff-check" in hooks and "id: ruff-format" in hooks and "args: [--check]" in hooks
     assert "ruff check ." in ci and "ruff format --check ." in ci
     assert "entry: python -m mypy crawler" in hooks and "python -m mypy crawler" in ci
+
+
+def test_the_index_of_kept_pages_is_documented_with_the_fields_it_validates() -> None:
+    from crawler.store.captures import CAPTURE_FIELDS, CAPTURES_VALIDATOR
+
+    [listed] = re.findall(r"one document\s+per response record, `\{([a-z_, ]+)\}`", README)
+    assert listed.split(", ") == list(CAPTURE_FIELDS) == list(CAPTURES_VALIDATOR["$jsonSchema"]["properties"])

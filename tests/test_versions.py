@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from crawler.archive.warcfiles import Captured, read_fetch
 from tests.commands import no_delays
 from tests.conftest import page_bytes, run_crawler
 from tests.site import Page, Site
@@ -52,15 +53,26 @@ def test_five_fetches_of_one_url_keep_two_versions_and_one_removal_that_ends(
     removed = articles.find_one({"url": url})
     assert (removed["removed_how"], removed["version"]) == ("http_404", 2)
     assert "将来,随着" in removed["body"]  # its last version is kept
+    assert run_crawler(["fetch", url], crawler_env, tmp_path).returncode != 0  # still gone: confirmed
+    confirmed = articles.find_one({"url": url})["removals"][0]["confirmed_at"]
 
     site.add("/reader/000.html", EDITED)
     back = run_crawler(["fetch", url], crawler_env, tmp_path)
     assert back.returncode == 0, back.stderr
     doc = articles.find_one({"url": url})
     assert (doc["removed_at"], doc["removed_how"], doc["version"], doc["fetch_count"]) == (None, None, 2, 4)
+    evidence = removed["removals"][0]["capture"]  # the 404 as it came, kept
     assert doc["removals"] == [
-        {"removed_at": removed["removed_at"], "how": "http_404", "returned_at": doc["last_seen"]}
+        {
+            "removed_at": removed["removed_at"],
+            "how": "http_404",
+            "returned_at": doc["last_seen"],
+            "confirmed_at": confirmed,
+            "capture": evidence,
+        }
     ]
+    assert confirmed > removed["removed_at"] and doc["outages"] == []
+    assert read_fetch(tmp_path / "data" / "warc", Captured(**evidence)).status == 404
 
     stored = list(versions.find({"url": url}, {"_id": 0}).sort("version", 1))
     assert [(v["version"], "将来,随着" in v["body"]) for v in stored] == [(1, False), (2, True)]
@@ -87,6 +99,36 @@ def test_five_fetches_of_one_url_keep_two_versions_and_one_removal_that_ends(
     exported = run_crawler(["export", "--removed"], crawler_env, tmp_path)
     assert exported.stdout == ""  # it came back
     assert run_crawler(["history", site.base + "/reader/none.html"], crawler_env, tmp_path).returncode == 1
+
+
+def test_a_404_and_a_200_at_the_next_look_is_an_outage_not_a_removal(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
+    """A flapping server: the page answers 404 once, and the next fetch finds it as it was."""
+    url = site.add("/reader/flap.html", FLAT)
+    assert run_crawler(["fetch", url], crawler_env, tmp_path).returncode == 0
+    site.add("/reader/flap.html", Page(b"<html><body>busy</body></html>", status=404))
+    assert run_crawler(["fetch", url], crawler_env, tmp_path).returncode != 0
+    gone = articles.find_one({"url": url})
+    assert gone["removed_how"] == "http_404"  # what one look can tell: gone, for now
+    site.add("/reader/flap.html", FLAT)
+    assert run_crawler(["fetch", url], crawler_env, tmp_path).returncode == 0
+
+    doc = articles.find_one({"url": url})
+    assert (doc["removed_at"], doc["removals"], doc["version"]) == (None, [], 1)
+    assert doc["outages"] == [
+        {
+            "gone_at": gone["removed_at"],
+            "back_at": doc["last_seen"],
+            "how": "http_404",
+            "capture": gone["removals"][0]["capture"],
+        }
+    ]
+    assert [(e["event"], e.get("how")) for e in history_of(url, crawler_env, tmp_path)] == [
+        ("version", None),
+        ("outage", "http_404"),
+    ]
+    assert run_crawler(["export", "--removed"], crawler_env, tmp_path).stdout == ""
 
 
 def solidot(sid: int) -> str:

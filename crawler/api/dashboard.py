@@ -9,12 +9,14 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from redis.exceptions import RedisError
+from scrapy.http import TextResponse
 from scrapy.settings import Settings
 from twisted.python.failure import Failure
 from twisted.web.resource import Resource
@@ -22,6 +24,7 @@ from twisted.web.server import NOT_DONE_YET, Request
 
 from crawler.api.http import query_arg
 from crawler.api.token import SESSION_COOKIE, authorised, matches, session
+from crawler.archive.warcfiles import Captured, kept_file, read_fetch, record_bytes
 from crawler.dashboard.pages import chart, render
 from crawler.display import display_zone
 from crawler.frontier.rounds import Round, rounds_under_way
@@ -193,6 +196,28 @@ def article(settings: Settings) -> Build:
                 "article.html", display_zone(settings), a=found, timeline=queries.timeline(db, settings, url)
             ),
         )
+
+    return build
+
+
+def capture(settings: Settings) -> Build:
+    """A kept page (a WARC record of WARC_DIR): its answer as text, or `raw=1` the record itself."""
+
+    def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
+        name, offset = query_arg(request, b"file"), query_arg(request, b"offset")
+        path = kept_file(Path(settings.get("WARC_DIR")), name)
+        if path is None or not offset.isdigit():
+            why = f"no WARC file {name!r} in WARC_DIR (removed by WARC_KEEP_DAYS, or another machine's)"
+            return 404, HTML, render("message.html", heading="404", text=why)
+        try:
+            if query_arg(request, b"raw"):
+                return 200, b"application/warc", record_bytes(path, int(offset))
+            fetch = read_fetch(path.parent, Captured(path.name, int(offset), 0))
+        except Exception:  # noqa: BLE001 - warcio raises many kinds where no record begins
+            return 404, HTML, render("message.html", heading="404", text=f"no WARC record at {name}@{offset}")
+        text = TextResponse(fetch.url, body=fetch.body, headers=dict(fetch.headers)).text
+        page = render("capture.html", display_zone(settings), f=fetch, file=name, offset=offset, text=text)
+        return 200, HTML, page
 
     return build
 
@@ -379,6 +404,7 @@ def dashboard_children(settings: Settings, calls: StoreCalls, work: PageWork) ->
             (b"stories", stories),
             (b"article", article),
             (b"search", search),
+            (b"capture", capture),
         )
     }
     return pages | {b"metrics": Page(settings, calls, metrics(settings, work), cookies=False)}

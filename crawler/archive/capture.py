@@ -31,6 +31,8 @@ from twisted.python.threadpool import ThreadPool
 
 from crawler.archive.warcfiles import Captured, Fetch, WarcFiles, recover, writer_name
 from crawler.shared import SharedCrawler
+from crawler.signals import page_captured
+from crawler.store.captures import capture_entry
 
 logger = logging.getLogger(__name__)
 DAY = 86400
@@ -105,7 +107,9 @@ class CaptureMiddleware:
             self._stats("warc/failed")
             logger.warning("WARC: %s not captured: %s", response.url, exc)
             return response
-        request.meta["capture"] = asdict(captured)
+        request.meta["capture"] = where = asdict(captured)
+        entry = capture_entry(fetch.url, fetch.fetched_at, fetch.status, fetch.content_type, where)
+        self.crawler.signals.send_catch_log(signal=page_captured, entry=entry)
         self._stats("warc/records")
         self._stats("warc/bytes", captured.length)
         return response

@@ -39,6 +39,7 @@ from warcio.warcwriter import WARCWriter
 GZIP_LEVEL = 3  # per record (see _records)
 OPEN = ".open"  # a file being written
 TORN = ".torn"  # the torn tail a killed writer left, set aside
+KEPT_NAME = re.compile(r"[\w.\-]+\.warc\.gz")  # a finished file's bare name
 OPEN_NAME = re.compile(r"^crawler-(?P<host>.+)-(?P<pid>\d+)-[0-9a-f]{6}-\d{14}-\d{5}\.warc\.gz\.open$")
 
 
@@ -213,6 +214,26 @@ def read_fetch(folder: Path, captured: Captured) -> Fetch:
     with (folder / captured.file).open("rb") as stream:
         stream.seek(captured.offset)
         return _fetch_of(next(iter(ArchiveIterator(stream))))
+
+
+def kept_file(folder: Path, name: str) -> Path | None:
+    """The WARC file of that name in `folder`, or None: a bare name of a finished file only (no
+    path, no `..`), so a name from a URL never reaches a file elsewhere."""
+    if not KEPT_NAME.fullmatch(name):
+        return None
+    path = folder / name
+    return path if path.is_file() else None
+
+
+def record_bytes(path: Path, offset: int) -> bytes:
+    """The record at `offset` as it is in the file (its gzip member): a WARC file of one record."""
+    with path.open("rb") as stream:
+        stream.seek(offset)
+        records = ArchiveIterator(stream)
+        next(iter(records)).content_stream().read()
+        length = records.get_record_length()
+        stream.seek(offset)
+        return stream.read(length)
 
 
 def fetches(path: Path) -> Iterator[tuple[Captured, Fetch]]:

@@ -1,6 +1,7 @@
 """`crawler db serve` shares the embedded store with readers; `crawler db replay` empties the spool;
 `crawler db regroup` settles stored story groups again with today's rules and fingerprints;
-`crawler db reextract` derives stored articles again from their kept pages with today's code."""
+`crawler db reextract` derives stored articles again from their kept pages with today's code;
+`crawler db index-warc` indexes the kept pages from their files."""
 
 from __future__ import annotations
 
@@ -14,16 +15,18 @@ from typing import Any, TypeVar
 
 from scrapy.settings import Settings
 
+from crawler.archive.index import reindex
 from crawler.cli.export import moment
 from crawler.cli.settings import known_sources, load_settings
 from crawler.logs import announce
 from crawler.reextract import Selection as Derived
 from crawler.reextract import reextract
 from crawler.sources import ALL_SPIDERS, OUTLETS
+from crawler.store.captures import Captures
 from crawler.store.client import StoreClient
 from crawler.store.embedded import AlreadyServed, NotStarted, last_port, serve, stop
 from crawler.store.ingest import Store
-from crawler.store.mongo import StoreUnavailable
+from crawler.store.mongo import StoreUnavailable, redact
 from crawler.store.regroup import Checkpoint, Selection, regroup, selected
 from crawler.urls import is_loopback
 
@@ -73,6 +76,10 @@ def add_parser(commands: Any) -> None:
         "--restart", action="store_true", help="start over instead of going on from the checkpoint"
     )
     derive.set_defaults(run=run_reextract)
+    index = actions.add_parser(
+        "index-warc", help="add to the store's index (captures) every record of WARC_DIR's finished files"
+    )
+    index.set_defaults(run=run_index_warc)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -174,6 +181,29 @@ def run_reextract(args: argparse.Namespace) -> int:
         + (f" ({why})" if why else "")
     )
     return 0
+
+
+def run_index_warc(args: argparse.Namespace) -> int:
+    settings = load_settings(args)
+    folder = Path(settings.get("WARC_DIR"))
+    client = StoreClient(settings)
+    try:
+        done = reindex(folder, Captures(client))
+    except StoreUnavailable as exc:
+        print(
+            f"crawler: store {client.name} unavailable ({redact(str(exc))}); nothing indexed", file=sys.stderr
+        )
+        return 1
+    finally:
+        client.close()
+    for line in done.unreadable:
+        print(f"crawler: {folder / line}", file=sys.stderr)
+    print(
+        f"indexed {done.records} record(s) of {done.files} file(s) in {folder}: {done.new} new, "
+        f"{done.records - done.new} already indexed"
+        + (f"; {done.writing} file(s) still being written, indexed by their writer" if done.writing else "")
+    )
+    return 1 if done.unreadable else 0
 
 
 def resumable(

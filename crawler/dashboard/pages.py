@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
@@ -37,6 +38,9 @@ env.filters["local_iso"] = pass_context(
     lambda context, text: shown(datetime.fromisoformat(text) if text else None, context["zone"])
 )  # a history entry's time
 env.filters["why"] = lambda run: "; ".join(problems(run))
+env.globals["kept"] = lambda capture: (
+    "/capture?" + urlencode({"file": capture["file"], "offset": capture["offset"]})
+)  # a kept page's (a WARC record's) page: crawler/api/dashboard.py `capture`
 
 
 def render(template: str, zone: tzinfo = UTC, **values: Any) -> bytes:

@@ -384,7 +384,8 @@ class SourceSpider(scrapy.Spider):
             self.check(Check(url, datetime.now(UTC), "not_modified"))
             return
         if article and status in GONE:
-            self.check(Check(url, datetime.now(UTC), "removed", GONE[status]))
+            evidence = failure.value.response.meta.get("capture")  # the 404's own record
+            self.check(Check(url, datetime.now(UTC), "removed", GONE[status], evidence))
             if request is not None and request.meta.get("recheck"):
                 return  # the article a round re-checked is gone: recorded, and not a failure of the round
         if article:
@@ -395,7 +396,7 @@ class SourceSpider(scrapy.Spider):
     def removed(self, url: str, how: str, response: Response, why: str = "") -> None:
         """An article page that says the article is gone: a removal of the stored article, and for
         a page asked for by hand, a failure that says so."""
-        self.check(Check(url, datetime.now(UTC), "removed", how))
+        self.check(Check(url, datetime.now(UTC), "removed", how, response.meta.get("capture")))
         if not response.meta.get("recheck"):
             where = why or f"it redirects to {response.url}"
             self.fail(url, Problem(Reason.REMOVED, f"the article is gone ({how}): {where}"))

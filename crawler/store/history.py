@@ -25,6 +25,8 @@ TIMELINE_FIELDS = {
     "first_seen": 1,
     "updated_at": 1,
     "removals": 1,
+    "outages": 1,
+    "capture": 1,
 }
 
 
@@ -55,6 +57,7 @@ def history(
             "content_hash": version["content_hash"],
             "change": version["change"],
             "body": version["body"],
+            "capture": version.get("capture"),
         }
         if diff and previous is not None:
             entry["diff"] = unified(
@@ -63,9 +66,27 @@ def history(
         entries.append(entry)
         previous = version
     for removal in article.get("removals") or []:
-        entries.append({"event": "removed", "at": _iso(removal["removed_at"]), "how": removal["how"]})
+        entries.append(
+            {
+                "event": "removed",
+                "at": _iso(removal["removed_at"]),
+                "how": removal["how"],
+                "confirmed_at": _iso(removal.get("confirmed_at")),
+                "capture": removal.get("capture"),
+            }
+        )
         if removal.get("returned_at"):
             entries.append({"event": "returned", "at": _iso(removal["returned_at"])})
+    for outage in article.get("outages") or []:
+        entries.append(
+            {
+                "event": "outage",
+                "at": _iso(outage["gone_at"]),
+                "back_at": _iso(outage["back_at"]),
+                "how": outage["how"],
+                "capture": outage.get("capture"),
+            }
+        )
     entries.sort(key=lambda e: e["at"])  # stable: a version and a removal at one moment keep that order
     return [{"url": url, **e} for e in entries]
 

@@ -34,7 +34,7 @@ def article_json(doc: Any) -> dict[str, Any]:
         value = data[name]
         if isinstance(value, datetime):
             value = _iso(value, data.get("timezone") if name == "published_at" else None)
-        elif name == "removals":  # [{removed_at, how, returned_at}]: its times in UTC too
+        elif name in ("removals", "outages"):  # lists of events: their times in UTC too
             value = [
                 {k: _iso(v, None) if isinstance(v, datetime) else v for k, v in event.items()}
                 for event in value

@@ -138,7 +138,16 @@ TEXT_FIELDS = (
     "pages_missing",
     "pages_missing_why",
 )
-STATE_FIELDS = ("url", "content_hash", "version", "first_seen", "removed_at", "removals", *GROUPED_BY)
+STATE_FIELDS = (
+    "url",
+    "content_hash",
+    "version",
+    "first_seen",
+    "removed_at",
+    "removals",
+    "outages",
+    *GROUPED_BY,
+)
 TEXT_READ = (
     "url",
     "source",
@@ -347,7 +356,7 @@ def _plan(
             texts[doc["url"]] = latest[doc["url"]]
             continue
         recheck_at = next_check(before["first_seen"], now, schedule) if before.get("first_seen") else None
-        also = returned(before.get("removals") or [], now) if before.get("removed_at") is not None else {}
+        also = returned(before, now) if before.get("removed_at") is not None else {}
         kind, keep_text = "unchanged", False
         if before.get("content_hash") != doc["content_hash"]:
             old = texts.get(doc["url"]) or {}
@@ -368,6 +377,7 @@ def _plan(
             "version": int(before.get("version") or 0) + (kind == "updated"),
             "removed_at": None,
             "removals": also.get("removals", before.get("removals")),
+            "outages": also.get("outages", before.get("outages")),
         }
     return Plan(items, version_ops)
 

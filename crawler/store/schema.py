@@ -36,7 +36,13 @@ STORE_FIELDS: dict[str, str] = {
         "with removed_at."
     ),
     "removals": (
-        "Every removal and return: [{removed_at, how, returned_at}], returned_at null while still gone."
+        "Every removal and return: [{removed_at, how, returned_at, confirmed_at, capture}], returned_at null "
+        "while still gone; confirmed_at when a later check found it still gone; capture the WARC record of "
+        "the answer that showed it."
+    ),
+    "outages": (
+        "Removals that were a flapping server: gone at one check, back at the next, with no check between "
+        "confirming it: [{gone_at, back_at, how, capture}]."
     ),
     "cluster_id": (
         "Story group: the same for every copy of one story; 20 hex characters, the oldest group's id wins a "
@@ -119,6 +125,21 @@ VALIDATOR: dict[str, Any] = {
                         "removed_at": {"bsonType": "date"},
                         "how": {"enum": list(REMOVED_HOW)},
                         "returned_at": {"bsonType": ["date", "null"]},
+                        "confirmed_at": {"bsonType": ["date", "null"]},
+                        "capture": {"bsonType": ["object", "null"]},
+                    },
+                },
+            },
+            "outages": {
+                "bsonType": "array",
+                "items": {
+                    "bsonType": "object",
+                    "required": ["gone_at", "back_at", "how"],
+                    "properties": {
+                        "gone_at": {"bsonType": "date"},
+                        "back_at": {"bsonType": "date"},
+                        "how": {"enum": list(REMOVED_HOW)},
+                        "capture": {"bsonType": ["object", "null"]},
                     },
                 },
             },

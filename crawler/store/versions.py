@@ -2,8 +2,10 @@
 
 `article_versions` holds one document per substantive version of a URL, written in the same
 transaction as the article's update (crawler/store/mongo.py), so the two never disagree. Removals
-and returns are kept on the article itself (`removed_at`, `removed_how`, `removals`), written by
-`check_ops` in one update each. README.md ("Versions and removals") is the contract for readers.
+and returns are kept on the article itself (`removed_at`, `removed_how`, `removals`, `outages`),
+written by `check_ops` in one update each: a removal that no later check confirms and that the next
+look at the page finds undone was a flapping server, and is moved to `outages`. README.md
+("Versions and removals") is the contract for readers.
 """
 
 from __future__ import annotations
@@ -150,20 +152,22 @@ def next_check(first_seen: datetime, now: datetime, schedule: tuple[timedelta, .
 @dataclass(frozen=True)
 class Check:
     """A re-check that stored no text: the page had not changed (`not_modified`), or it is gone
-    (`removed`, with how)."""
+    (`removed`, with how, and the WARC record of the answer that showed it)."""
 
     url: str
     at: datetime
     outcome: str  # "not_modified" or "removed"
     how: str | None = None
+    capture: dict[str, Any] | None = None  # {file, offset, length}: the answer as kept (WARC_CAPTURE)
 
 
 def check_ops(
     checks: list[Check], stored: dict[str, dict[str, Any]], schedule: tuple[timedelta, ...]
 ) -> list[UpdateOne]:
     """One update per check of a stored article (a URL never stored is not an article to check).
-    A removal is recorded once, with its first sighting, until the article comes back; a page
-    answering 304 is there, so it clears a removal like a fetch does."""
+    A removal is recorded once, with its first sighting and the record of the answer, until the
+    article comes back; the next check that finds it still gone confirms it; a page answering 304
+    is there, so it clears a removal like a fetch does."""
     ops = []
     for check in checks:
         doc = stored.get(check.url)
@@ -173,22 +177,41 @@ def check_ops(
             "last_seen": check.at,
             "recheck_at": next_check(doc["first_seen"], check.at, schedule),
         }
-        removals = list(doc.get("removals") or [])
+        removals = [dict(r) for r in doc.get("removals") or []]
         if check.outcome == "removed" and doc.get("removed_at") is None:
-            fields.update(
-                removed_at=check.at,
-                removed_how=check.how,
-                removals=[*removals, {"removed_at": check.at, "how": check.how, "returned_at": None}],
-            )
+            removal = {
+                "removed_at": check.at,
+                "how": check.how,
+                "returned_at": None,
+                "confirmed_at": None,
+                "capture": check.capture,
+            }
+            fields.update(removed_at=check.at, removed_how=check.how, removals=[*removals, removal])
+        elif check.outcome == "removed" and removals and removals[-1].get("confirmed_at", True) is None:
+            removals[-1]["confirmed_at"] = check.at
+            fields.update(removals=removals)
         elif check.outcome == "not_modified" and doc.get("removed_at") is not None:
-            fields.update(returned(removals, check.at))
+            fields.update(returned(doc, check.at))
         ops.append(UpdateOne({"url": check.url}, {"$set": fields}))
     return ops
 
 
-def returned(removals: list[dict[str, Any]], at: datetime) -> dict[str, Any]:
-    """The fields of an article seen again after a removal: the removal cleared, its event closed."""
-    events = [dict(r) for r in removals]
+def returned(doc: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """The fields of an article seen again after a removal: the removal cleared and its event
+    closed; an event no check confirmed (gone once, back at the next look: a flapping server) is
+    an outage, moved from `removals` to `outages`."""
+    events = [dict(r) for r in doc.get("removals") or []]
+    outages = [dict(o) for o in doc.get("outages") or []]
     if events and events[-1].get("returned_at") is None:
         events[-1]["returned_at"] = at
-    return {"removed_at": None, "removed_how": None, "removals": events}
+        if "confirmed_at" in events[-1] and events[-1]["confirmed_at"] is None:
+            last = events.pop()
+            outages.append(
+                {
+                    "gone_at": last["removed_at"],
+                    "back_at": at,
+                    "how": last["how"],
+                    "capture": last.get("capture"),
+                }
+            )
+    return {"removed_at": None, "removed_how": None, "removals": events, "outages": outages}
