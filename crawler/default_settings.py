@@ -1,6 +1,6 @@
 """Every project setting's default, grouped by prefix.
 
-README.md ("Settings") documents each name; tests/test_docs.py fails when the two lists differ.
+docs/settings.md documents each name; tests/test_docs.py fails when the two lists differ.
 Settings named in ENV_SETTINGS can also be given as environment variables of the same name.
 """
 
@@ -100,7 +100,7 @@ DEDUP_COMMON_UNIT_CLUSTERS = 20  # a unit found in this many story groups is boi
 # --- On-demand fetch ----------------------------------------------------------------------------
 FETCH_TIMEOUT = 30  # seconds `crawler fetch` may take in all, retries included (also each download's limit)
 
-# --- HTTP front: `crawler api` (safe to expose only with API_TOKEN set; see README) ----------------
+# --- HTTP front: `crawler api` (safe to expose only with API_TOKEN set; see docs/http-api.md) ------
 API_HOST = "127.0.0.1"  # address to bind; 0.0.0.0 exposes it to the network
 API_PORT = 9080
 API_TOKEN: str | None = None  # when set, requests need `Authorization: Bearer <token>`

@@ -1,6 +1,6 @@
 """The Article item: the contract between spiders, pipelines, the store and its readers.
 
-Each field's `doc` metadata is its meaning and exact format; README.md's schema table is checked
+Each field's `doc` metadata is its meaning and exact format; docs/schema.md's table is checked
 against these names by tests/test_docs.py.
 """
 

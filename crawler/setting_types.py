@@ -81,7 +81,7 @@ def check(settings: BaseSettings, given: list[str], defined: set[str]) -> list[s
 
 
 def described(name: str) -> str:
-    """A project setting's type and range in words, as README.md's settings table gives them."""
+    """A project setting's type and range in words, as docs/settings.md's table gives them."""
     default = project_defaults()[name]
     if isinstance(default, bool):
         return "true/false"

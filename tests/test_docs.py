@@ -1,4 +1,5 @@
-"""README documents exactly the settings and document fields the code has."""
+"""The docs say what the code does: docs/settings.md documents exactly the settings, docs/schema.md
+exactly the document fields; the README stays a newcomer's page that links every docs page."""
 
 import re
 from pathlib import Path
@@ -9,41 +10,73 @@ from crawler.store.schema import STORE_FIELDS, VALIDATOR
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = ROOT / "docs"
+SETTINGS = (DOCS / "settings.md").read_text(encoding="utf-8")
+SCHEMA = (DOCS / "schema.md").read_text(encoding="utf-8")
+SCHEMA_TABLE = SCHEMA.split("## MongoDB document schema", 1)[1].split("\n## ", 1)[0]
+LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
-def table_names(heading: str) -> list[str]:
-    section = README.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"^\| `([A-Za-z_]+)`", section, flags=re.M)
+def table_names(text: str) -> list[str]:
+    return re.findall(r"^\| `([A-Za-z_]+)`", text, flags=re.M)
+
+
+def test_the_readme_is_a_newcomers_page_that_links_every_docs_page() -> None:
+    assert len(README.encode()) <= 15 * 1024
+    linked = {target.split("#")[0] for target in LINK.findall(README)}
+    assert {f"docs/{p.name}" for p in DOCS.glob("*.md")} <= linked
+
+
+def anchors(text: str) -> set[str]:
+    """GitHub's anchors of a page's headings (code blocks' `#` lines are no headings)."""
+    text = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)
+    return {
+        re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
+        for title in re.findall(r"^#{1,4} (.+)$", text, flags=re.M)
+    }
+
+
+def test_every_link_between_the_pages_reaches_a_page_and_a_heading_there() -> None:
+    pages = [ROOT / "README.md", *DOCS.glob("*.md")]
+    broken = []
+    for page in pages:
+        for target in LINK.findall(page.read_text(encoding="utf-8")):
+            if target.startswith(("http://", "https://")):
+                continue
+            path, _, anchor = target.partition("#")
+            found = (page.parent / path).resolve() if path else page
+            if not found.exists() or (anchor and anchor not in anchors(found.read_text(encoding="utf-8"))):
+                broken.append(f"{page.name}: {target}")
+    assert broken == []
 
 
 def test_every_setting_is_documented_once_and_only_those() -> None:
     names = [n for n in vars(default_settings) if n.isupper() and n != "ENV_SETTINGS"]
-    assert sorted(table_names("Settings")) == sorted(names)
+    assert sorted(table_names(SETTINGS)) == sorted(names)
 
 
 def test_each_settings_type_and_range_is_the_one_the_commands_check() -> None:
     from crawler.setting_types import described
 
-    section = README.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    section = SETTINGS
     documented = dict(re.findall(r"^\| `([A-Z_]+)`(?: \*env\*)? \| ([^|]+?) \|", section, flags=re.M))
     assert documented == {name: described(name) for name in documented}
     assert documented["MONGO_BATCH_SIZE"] == "whole number, > 0"
 
 
-def test_env_settings_are_marked_env_in_readme() -> None:
-    marked = re.findall(r"^\| `([A-Z_]+)` \*env\*", README, flags=re.M)
+def test_env_settings_are_marked_env_in_the_settings_page() -> None:
+    marked = re.findall(r"^\| `([A-Z_]+)` \*env\*", SETTINGS, flags=re.M)
     assert sorted(marked) == sorted(default_settings.ENV_SETTINGS)
 
 
 def test_every_document_field_is_documented_and_validated() -> None:
     fields = [*STORED_FIELDS, *STORE_FIELDS]
-    assert table_names("MongoDB document schema") == fields
+    assert table_names(SCHEMA_TABLE) == fields
     assert sorted(VALIDATOR["$jsonSchema"]["properties"]) == sorted(fields)
 
 
-def readme_types() -> dict[str, str]:
-    section = README.split("## MongoDB document schema", 1)[1].split("\n## ", 1)[0]
-    return dict(re.findall(r"^\| `([a-z_]+)` \| ([^|]+?) \|", section, flags=re.M))
+def documented_types() -> dict[str, str]:
+    return dict(re.findall(r"^\| `([a-z_]+)` \| ([^|]+?) \|", SCHEMA_TABLE, flags=re.M))
 
 
 def validator_words(spec: dict) -> str:
@@ -64,9 +97,9 @@ def validator_words(spec: dict) -> str:
     return text + (" or null" if "null" in kinds else "")
 
 
-def test_readme_types_are_the_validators_types() -> None:
+def test_documented_types_are_the_validators_types() -> None:
     properties = VALIDATOR["$jsonSchema"]["properties"]
-    documented = readme_types()
+    documented = documented_types()
     assert {name: validator_words(spec) for name, spec in properties.items()} == {
         name: documented[name] for name in properties
     }
@@ -110,7 +143,7 @@ def test_the_image_runs_unprivileged_and_the_api_service_checks_its_health() -> 
 
 
 def test_the_layout_names_every_module_and_package_of_crawler() -> None:
-    layout = README[README.index("## Layout") :].split("\n## ")[0]
+    layout = (DOCS / "design.md").read_text(encoding="utf-8")
     parts = [
         p.name
         for p in (ROOT / "crawler").iterdir()
@@ -134,5 +167,6 @@ def test_ci_and_pre_commit_make_the_same_checks_with_the_pinned_ruff() -> None:
 def test_the_index_of_kept_pages_is_documented_with_the_fields_it_validates() -> None:
     from crawler.store.captures import CAPTURE_FIELDS, CAPTURES_VALIDATOR
 
-    [listed] = re.findall(r"one document\s+per response record, `\{([a-z_, ]+)\}`", README)
+    evidence = (DOCS / "evidence.md").read_text(encoding="utf-8")
+    [listed] = re.findall(r"one document\s+per response record, `\{([a-z_, ]+)\}`", evidence)
     assert listed.split(", ") == list(CAPTURE_FIELDS) == list(CAPTURES_VALIDATOR["$jsonSchema"]["properties"])

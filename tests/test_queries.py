@@ -1,4 +1,4 @@
-"""The queries README shows consumers are answered from an index, not a collection scan."""
+"""The queries docs/schema.md shows consumers are answered from an index, not a collection scan."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -60,7 +60,7 @@ def test_consumer_query_uses_an_index(articles, name: str) -> None:
 
 
 def test_consumers_can_follow_new_articles_with_a_change_stream(articles) -> None:
-    """README's consumer example: watch the collection, see each stored article as it arrives."""
+    """docs/schema.md's consumer example: watch the collection, see each stored article as it arrives."""
     ensure_collection(articles)
     with articles.watch(
         [{"$match": {"operationType": {"$in": ["insert", "update"]}}}], full_document="updateLookup"

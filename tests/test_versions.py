@@ -228,7 +228,7 @@ def test_a_round_rechecks_due_articles_conditionally_and_finds_the_deleted_and_t
 def test_a_consumer_following_the_change_stream_sees_a_version_and_a_removal_as_updates_of_the_article(
     site: Site, crawler_env, articles, tmp_path: Path
 ) -> None:
-    """README's consumer loop: the new version and the removal arrive as updates of the one article
+    """docs/schema.md's consumer loop: the new version and the removal arrive as updates of the one article
     document, with the fields that changed; `article_versions` is not needed to follow them."""
     url = site.add("/reader/watched.html", FLAT)
     assert run_crawler(["fetch", url], crawler_env, tmp_path).returncode == 0

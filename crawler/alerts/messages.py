@@ -1,7 +1,7 @@
 """An alert and its request body in each service's own webhook format, with its signing.
 
 Formats, from each service's documentation of its incoming ("custom robot") webhooks:
-- `json`: this project's own body (documented in the README), for any receiver;
+- `json`: this project's own body (documented in docs/operations.md), for any receiver;
 - `slack`: an incoming webhook's `{"text": ...}` (mrkdwn);
 - `dingtalk`: `{"msgtype": "markdown", ...}`; with a secret, `timestamp` (ms) and
   `sign` = base64(HMAC-SHA256(key=secret, msg=f"{timestamp}\\n{secret}")) in the URL's query;

@@ -1,5 +1,5 @@
 """The `articles` collection: its JSON-schema validator, its indexes, and the document an Article
-becomes. README.md ("MongoDB document schema") describes every field listed here."""
+becomes. docs/schema.md describes every field listed here."""
 
 from __future__ import annotations
 

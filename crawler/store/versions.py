@@ -4,7 +4,7 @@
 transaction as the article's update (crawler/store/mongo.py), so the two never disagree. Removals
 and returns are kept on the article itself (`removed_at`, `removed_how`, `removals`, `outages`),
 written by `check_ops` in one update each: a removal that no later check confirms and that the next
-look at the page finds undone was a flapping server, and is moved to `outages`. README.md
+look at the page finds undone was a flapping server, and is moved to `outages`. docs/schema.md
 ("Versions and removals") is the contract for readers.
 """
 
