@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.collection import Collection
-from pymongo.errors import CollectionInvalid, OperationFailure
+from pymongo.errors import BulkWriteError, CollectionInvalid, OperationFailure
 
 from crawler.store.client import StoreClient
-from crawler.store.mongo import translated
+from crawler.store.mongo import DUPLICATE_KEY, translated
 
 CAPTURE_FIELDS: dict[str, str] = {
     "url": "The URL fetched (after redirects: the one that answered).",
@@ -56,7 +56,8 @@ class Captures:
 
     @translated
     def add(self, entries: list[dict[str, Any]]) -> int:
-        """Write index documents, each once however often it is given; returns how many were new.
+        """Write index documents, each once however often it is given (the unique index refuses a
+        second); returns how many were new.
         The collection, its validator and indexes are made on the first write."""
         if not entries:
             return 0
@@ -64,11 +65,13 @@ class Captures:
         if not self.ensured:
             _ensure(captures)
             self.ensured = True
-        ops = [
-            UpdateOne({"file": e["file"], "offset": e["offset"]}, {"$setOnInsert": e}, upsert=True)
-            for e in entries
-        ]
-        return captures.bulk_write(ops, ordered=False).upserted_count
+        try:
+            return len(captures.insert_many(entries, ordered=False).inserted_ids)
+        except BulkWriteError as exc:  # some were there already (a second `db index-warc`): not an error
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            return int(exc.details.get("nInserted", 0))
 
 
 def capture_entry(
