@@ -33,10 +33,11 @@ from secantus import SecantusDBServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crawler import default_settings  # noqa: E402
-from crawler.api.dashboard import StoreCollector  # noqa: E402
+from crawler.api.dashboard import StoreCollector, overview_of  # noqa: E402
 from crawler.dashboard.pages import chart, render  # noqa: E402
-from crawler.sources import SOURCES  # noqa: E402
+from crawler.sources import SPECS  # noqa: E402
 from crawler.store import dashboard as queries  # noqa: E402
+from crawler.store.client import StoreClient  # noqa: E402
 from crawler.store.counters import Tallies, day_of  # noqa: E402
 from crawler.store.mongo import ensure_collection  # noqa: E402
 from crawler.store.search import title_terms  # noqa: E402
@@ -47,7 +48,7 @@ NOW = datetime.now(UTC)
 
 def seed_runs_and_counters(db: pymongo.database.Database) -> None:
     runs = []
-    for name in SOURCES:
+    for name in SPECS:
         for n in range(30 * 48):
             started = NOW - timedelta(minutes=30 * n)
             runs.append(
@@ -83,7 +84,7 @@ def seed_runs_and_counters(db: pymongo.database.Database) -> None:
     tallies = Tallies(db.daily_counts, db.sources)
     for record in sorted(runs, key=lambda r: r["started_at"]):  # as RunRecorder keeps them, run by run
         tallies.record_run(record)
-    per_day = STORED // (len(SOURCES) * 365)
+    per_day = STORED // (len(SPECS) * 365)
     db.daily_counts.insert_many(
         [
             {
@@ -92,11 +93,11 @@ def seed_runs_and_counters(db: pymongo.database.Database) -> None:
                 "articles": per_day,
                 "duplicates": per_day // 5,
             }
-            for name in SOURCES
+            for name in SPECS
             for d in range(365)
         ]
     )
-    for name in SOURCES:
+    for name in SPECS:
         db.sources.update_one(
             {"_id": name}, {"$inc": {"articles": per_day * 365, "duplicates": per_day // 5 * 365}}
         )
@@ -127,7 +128,7 @@ def seed_articles(collection: pymongo.collection.Collection, count: int, start: 
         docs.append(
             {
                 "url": url,
-                "source": list(SOURCES)[story % len(SOURCES)],
+                "source": list(SPECS)[story % len(SPECS)],
                 "site": "example.com",
                 "title": title,
                 "title_terms": title_terms(title),
@@ -177,6 +178,8 @@ def main() -> None:
         server = SecantusDBServer(storage_path=str(Path(folder) / "mongo"))
         server.start()
         db = pymongo.MongoClient(server.uri, tz_aware=True)["bench"]
+        settings.setdict({"MONGO_URI": server.uri, "MONGO_DATABASE": "bench"})
+        client = StoreClient(settings)  # the dashboard's way to the same database
         ensure_collection(db.articles)
         Tallies(db.daily_counts, db.sources).ensure()
         seed_runs_and_counters(db)
@@ -190,12 +193,12 @@ def main() -> None:
             seeded = size
 
             def overview() -> bytes:
-                data = queries.overview(db, settings, datetime.now(UTC))
+                data = overview_of(client, settings, datetime.now(UTC))
                 return render(
                     "overview.html",
                     sources=data["sources"],
                     days=data["days"],
-                    chart=chart(data["days"], data["per_day"], list(SOURCES)),
+                    chart=chart(data["days"], data["per_day"], list(SPECS)),
                 )
 
             words = title_of(size // 8)[4:8]  # two words of a story stored a while ago
@@ -206,7 +209,7 @@ def main() -> None:
                 lambda: render(
                     "article.html", a=queries.article(db, settings, "https://example.com/7/1.html")
                 ),
-                lambda: list(StoreCollector(queries.metric_counts(db, settings)).collect()),
+                lambda: list(StoreCollector(queries.metric_counts(db, settings, list(SPECS))).collect()),
                 lambda words=words: render(
                     "search.html",
                     query="q",

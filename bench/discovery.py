@@ -30,7 +30,7 @@ from scrapy.utils.test import get_crawler
 from secantus import SecantusDBServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout, not an installed one
-from crawler.sources import SOURCES  # noqa: E402
+from crawler.spiders import SOURCES  # noqa: E402
 from tests.commands import no_delays  # noqa: E402
 from tests.conftest import page_bytes  # noqa: E402
 from tests.site import Page, Site  # noqa: E402

@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import ResponseDataLossError
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.python.failure import Failure
+
+from crawler.urls import BadURL
 
 
 class Reason(StrEnum):
@@ -77,3 +85,45 @@ class Failed(Exception):
     def __reduce__(self) -> tuple[type[Failed], tuple[Reason, str]]:
         """Pickled with its reason: raised in a page worker process, it arrives whole."""
         return type(self), (self.problem.reason, self.problem.message)
+
+
+class FetchFailed(Failed):
+    """A page that was fetched but holds nothing to extract; the message says why."""
+
+
+def describe_failure(failure: Failure) -> Problem:
+    """Its reason, and one line a user can act on, for any download failure Scrapy (old or new) reports."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return Problem(Reason.HTTP_ERROR, f"HTTP {exc.response.status}")
+    name = type(exc).__name__
+    if isinstance(exc, DNSLookupError) or name == "CannotResolveHostError":
+        request = getattr(failure, "request", None)
+        host = f" for {urlsplit(request.url).hostname}" if request is not None else ""
+        return Problem(Reason.DNS_FAILED, f"DNS lookup failed{host}")
+    if isinstance(exc, (TimeoutError, TCPTimedOutError)) or name == "DownloadTimeoutError":
+        return Problem(Reason.TIMED_OUT, f"timed out ({exc})")
+    if isinstance(exc, ConnectionRefusedError) or name == "DownloadConnectionRefusedError":
+        return Problem(Reason.CONNECTION_REFUSED, "connection refused")
+    if isinstance(exc, ResponseDataLossError):  # fewer bytes than its Content-Length, then the end
+        return Problem(Reason.CONNECTION_CLOSED, "connection closed before the page ended")
+    if name in ("ResponseNeverReceived", "ConnectionLost", "ConnectionDone", "ResponseFailed"):
+        return Problem(Reason.CONNECTION_CLOSED, "connection closed before a response")
+    if name == "DownloadFailedError":  # Scrapy >= 2.14 wraps the transport's own error in it
+        return Problem(Reason.DOWNLOAD_FAILED, f"download failed ({exc})")
+    if isinstance(exc, BadURL):
+        return Problem(Reason.BAD_URL, str(exc))
+    if isinstance(exc, Failed):  # the API's guard, refusing a target
+        return exc.problem
+    if name == "DownloadCancelledError" or "DOWNLOAD_MAXSIZE" in str(exc):  # sent, or inflated, past the cap
+        return Problem(
+            Reason.TOO_LARGE,
+            "response too large: past the download size limit (counted after decompression), not read "
+            "further",
+        )
+    if str(exc) == "max redirections reached":
+        return Problem(
+            Reason.TOO_MANY_REDIRECTS,
+            "too many redirects (a loop, or a chain longer than REDIRECT_MAX_TIMES)",
+        )
+    return Problem(Reason.DOWNLOAD_FAILED, f"{name}: {exc}".strip())

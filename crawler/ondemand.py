@@ -20,14 +20,13 @@ from scrapy.settings import Settings
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.defer import Deferred, DeferredList
 
-from crawler.api.guard import refusal_for
 from crawler.archive.capture import Capture
 from crawler.failures import NO_ARTICLE, Problem, Reason
 from crawler.pagework import PageWork
 from crawler.shared import SharedCrawler
 from crawler.signals import articles_spooled, articles_unsaved
-from crawler.sources import spider_for_url
-from crawler.sources.base import SourceSpider
+from crawler.spiders import spider_for_url
+from crawler.spiders.source import SourceSpider
 from crawler.store.ingest import Store
 from crawler.store.jsonout import article_json
 from crawler.store.mongo import StoreUnavailable
@@ -102,7 +101,7 @@ class Fetched:
     def collect_failures(self) -> None:
         for crawler in self.crawlers:
             for url, problem in getattr(crawler.spider, "failures", []):
-                self.problems[url] = refusal_for(problem)
+                self.problems[url] = problem
 
 
 class OnDemand:

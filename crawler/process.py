@@ -7,31 +7,36 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, Response, XmlResponse
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
 
 from crawler.clean import clean_article, cleaned
 from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.index import as_document
-from crawler.extract.charset import page_text
+from crawler.default_settings import CLEAN_MIN_BODY_CHARS
+from crawler.extract.article import extract_article
+from crawler.extract.charset import looks_binary, page_text
 from crawler.extract.html import NotHTML, css, parse_html
-from crawler.failures import Failed
+from crawler.failures import Failed, FetchFailed, Reason
 from crawler.items import Article
 from crawler.pipelines import unfit
-from crawler.sources import ALL_SPIDERS, spec_for
-from crawler.sources.base import extract_page, page_of
+from crawler.sources import spec_for
+from crawler.sources.spec import SourceSpec
 from crawler.urls import BadURL, check_url
 
 OFFLINE_HOST = "https://offline.invalid/"  # a saved page that names no URL of its own (RFC 2606)
 OWN_URL = ("link[rel=canonical]", "meta[property='og:url']")
 
 
-def process_page(body: bytes, url: str, source: str, content_type: str = "text/html") -> Article:
-    spider = ALL_SPIDERS[source]()
+def process_page(
+    body: bytes, url: str, source: str, content_type: str = "text/html", min_chars: int = CLEAN_MIN_BODY_CHARS
+) -> Article:
+    """The page's article as the source's spider extracts it, cleaned: no spider, no crawl."""
+    spec = spec_for(source)
     response = HtmlResponse(url=url, body=body, headers={"Content-Type": content_type})
-    article = spider.extract(response)
-    clean_article(article, spider.spec.noise)
+    article = extract_page(spec, *page_of(response), min_chars)
+    clean_article(article, spec.noise)
     return article
 
 
@@ -52,6 +57,45 @@ def offline_article(
         raise Failed(problem.reason, problem.message)
     article.dedup = as_document(fingerprint(article.body))
     return article
+
+
+def page_of(response: Response) -> tuple[str, bytes, str | None, bool]:
+    """What extraction needs of a response, and nothing that cannot go to another process."""
+    html = isinstance(response, HtmlResponse) and not isinstance(response, XmlResponse)
+    return response.url, response.body, header(response, b"Content-Type"), html
+
+
+def extract_page(
+    spec: SourceSpec, url: str, body: bytes, content_type: str | None, html: bool, min_chars: int
+) -> Article:
+    """One page's article by the source's layouts (else the generic path): a plain function of
+    plain values, so that it runs in a page worker, thread or process (crawler/pagework.py)."""
+    if not html:
+        raise FetchFailed(Reason.NOT_HTML, f"not an HTML page (Content-Type: {content_type or 'unknown'})")
+    if not body.strip():
+        raise FetchFailed(Reason.EMPTY_PAGE, "empty page")
+    if looks_binary(body, content_type):
+        raise FetchFailed(Reason.NOT_HTML, "not an HTML page (binary content served as text/html)")
+    try:
+        article = extract_article(
+            page_text(body, content_type),
+            url,
+            spec.name,
+            spec.layouts,
+            spec.timezone,
+            min_chars,
+            spec.deleted_notices,
+            outlet_names=spec.names,
+        )
+    except NotHTML as exc:
+        raise FetchFailed(Reason.NOT_HTML, str(exc)) from None
+    article.url = spec.canonical(article.url)
+    return article
+
+
+def header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def saved_page_url(body: bytes, name: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.misc import load_object
 
 from crawler.logs import RUN_LINES
 from crawler.monitors import Floors, check_run, extraction
@@ -175,8 +176,6 @@ class RunRecorder:
         crawl waits for before it ends."""
         if getattr(spider, "urls", None):  # an on-demand fetch, not a run of the source
             return
-        from crawler.frontier.scheduler import seeds_discovery  # which imports this module's judge
-
         if seeds_discovery(self.crawler):
             self.crawler.stats.set_value("run/status", "ok")  # its rounds are the runs (rounds.py)
             return
@@ -206,3 +205,15 @@ def judge(record: dict[str, Any], history: list[dict[str, Any]], floors: Floors)
     record["degraded_by"] = check_run(record, history, floors)
     if record["degraded_by"] and record["status"] == "ok":
         record["status"] = "degraded"
+
+
+def seeds_discovery(crawler: Crawler) -> bool:
+    """Whether the crawl's discovery starts from its round's seed in the shared frontier (whichever
+    worker takes it), not from the spider's start: with REDIS_URL, a scheduler that seeds rounds
+    (the frontier's ClusterScheduler), and no URLs given. Its rounds, not its crawls, are runs."""
+    scheduler = load_object(crawler.settings["SCHEDULER"])
+    return (
+        bool(crawler.settings.get("REDIS_URL"))
+        and not getattr(crawler.spider, "urls", None)
+        and getattr(scheduler, "seeds_rounds", False) is True
+    )  # an attribute, not issubclass: Scrapy's schedulers duck-type it

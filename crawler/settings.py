@@ -7,9 +7,9 @@ from crawler.default_settings import *  # noqa: F403
 from crawler.default_settings import ENV_SETTINGS
 
 BOT_NAME = "news-crawler"
-SPIDER_LOADER_CLASS = "crawler.sources.RegistrySpiderLoader"  # each source's spider, made from its spec
+SPIDER_LOADER_CLASS = "crawler.spiders.RegistrySpiderLoader"  # each source's spider, made from its spec
 SPIDER_MODULES: list[str] = []  # spiders of your own: their modules here, beside the registry's
-NEWSPIDER_MODULE = "crawler.sources"
+NEWSPIDER_MODULE = "crawler.spiders"
 
 USER_AGENT = "news-crawler/0.1 (Scrapy; operators: put your contact URL here)"
 ROBOTSTXT_OBEY = True

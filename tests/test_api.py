@@ -13,10 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from scrapy import Request
 from twisted.internet import defer
+from twisted.internet.error import DNSLookupError
+from twisted.python.failure import Failure
 
-from crawler.api.guard import GuardedResolver, refusal_for
-from crawler.failures import Problem, Reason
+from crawler.api.guard import GuardedResolver, TargetGuardMiddleware, TargetRefused
+from crawler.failures import Problem, Reason, describe_failure
 from crawler.netguard import Allowed, Refused
 from tests.commands import free_port, overrides
 from tests.conftest import expected_json, page_bytes, run_crawler
@@ -200,15 +203,17 @@ def test_a_name_resolving_to_a_refused_address_fails_at_resolution() -> None:
     resolver.getHostByName("rebind.example").addErrback(lambda f: results.append(f.value))
     assert results[0] == "93.184.215.14"
     assert isinstance(results[1], Refused) and "loopback address 127.0.0.1" in str(results[1])
-    # Twisted then reports a plain DNS failure; the endpoint gives it back its reason and 403
-    rebound = refusal_for(Problem(Reason.DNS_FAILED, "DNS lookup failed for rebind.example"))
-    assert rebound == Problem(
+    # Twisted then reports a plain DNS failure; the guard middleware gives it back its reason, as
+    # the failure's own type (a 403 at the API), and leaves any other DNS failure as it is
+    guard = TargetGuardMiddleware(Allowed(), resolver.refusal)
+    with pytest.raises(TargetRefused) as refused:
+        guard.process_exception(Request("http://rebind.example/a"), DNSLookupError("rebind.example"))
+    assert describe_failure(Failure(refused.value)) == Problem(
         Reason.REFUSED_TARGET, "refused target: loopback address 127.0.0.1 (resolved from rebind.example)"
     )
-    assert rebound.reason.http_status == 403
+    assert Reason.REFUSED_TARGET.http_status == 403
     assert (
-        refusal_for(Problem(Reason.DNS_FAILED, "DNS lookup failed for nowhere.example")).reason.http_status
-        == 502
+        guard.process_exception(Request("http://nowhere.example/"), DNSLookupError("nowhere.example")) is None
     )
 
 

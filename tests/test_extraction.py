@@ -20,7 +20,7 @@ from crawler.extract.charset import page_text
 from crawler.extract.html import parse_html, texts_after, texts_within
 from crawler.extract.lang import detect_lang
 from crawler.process import process_page
-from crawler.sources import spider_for_url
+from crawler.sources import spec_for_url
 from tests.conftest import PAGES, expected_json, page_bytes
 from tests.evalsets import BENCH_DATA, load_set, markers_left, prf
 
@@ -87,7 +87,7 @@ def test_the_real_pages_of_each_netease_layout_use_that_layout_without_fallback(
 
 
 def test_every_layout_of_every_source_has_a_fixture_page_that_uses_it() -> None:
-    from crawler.sources import SOURCES
+    from crawler.spiders import SOURCES
 
     used = {expected_json(name)["extracted_by"] for name in PAGES}
     missing = [
@@ -459,7 +459,7 @@ def test_an_author_keeps_names_of_people_or_desks_only(
 )
 def test_a_real_pages_author_that_names_no_one_is_null_with_the_raw_value_kept(page: str, raw: str) -> None:
     real = GNE[page]
-    article = process_page(real.html, real.url, spider_for_url(real.url).name)
+    article = process_page(real.html, real.url, spec_for_url(real.url).name)
     assert (article.author, article.author_raw) == (None, raw)
 
 

@@ -17,7 +17,7 @@ from crawler import default_settings
 from crawler.frontier.codec import Unreadable, _plain, _tagged, decode, encode
 from crawler.items import Article
 from crawler.rechecks import recheck_requests
-from crawler.sources import SOURCES
+from crawler.spiders import SOURCES
 
 
 @pytest.fixture

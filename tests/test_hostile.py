@@ -16,8 +16,8 @@ from crawler.clean import clean_article
 from crawler.extract.article import extract_article
 from crawler.extract.charset import page_text
 from crawler.extract.html import NotHTML
+from crawler.failures import FetchFailed
 from crawler.process import process_page
-from crawler.sources.base import FetchFailed
 from tests.commands import no_delays, scrapy_command
 from tests.conftest import expected_json, page_bytes, run_crawler
 from tests.hostile import Respond, drip, endless, gzip_bomb, silent

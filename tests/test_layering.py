@@ -1,43 +1,201 @@
-"""The floors of the code: the stages' plain functions and the store know nothing of the crawl that
-uses them. No module of frontier/, store/, dedup/, extract/, clean/, nor monitors.py, imports the
-item pipelines or what is built on them (on-demand fetch, the CLI, the API), even inside a function."""
+"""The shape of the code: the import graph of `crawler` has no circle, and every module imports
+only from its own layer or the layers below it. Imports inside functions count; imports under
+`if TYPE_CHECKING:` (annotations only, never run) do not. A source module is a declaration: importing
+one loads no Scrapy engine, no store and no Redis."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
 CRAWLER = Path(__file__).resolve().parent.parent / "crawler"
-LOWER = [
-    *(p for d in ("frontier", "store", "dedup", "extract", "clean") for p in (CRAWLER / d).rglob("*.py")),
-    CRAWLER / "monitors.py",
-]
-ABOVE = ("crawler.pipelines", "crawler.ondemand", "crawler.cli", "crawler.api")
+# lowest first; a package or module of crawler/ by its name under crawler/
+LAYERS = (
+    # the vocabulary: settings, items, failures, URLs, signals, times
+    {
+        "",
+        "backoff",
+        "changes",
+        "default_settings",
+        "display",
+        "failures",
+        "gcfreeze",
+        "items",
+        "logs",
+        "netguard",
+        "recurring",
+        "settings",
+        "shared",
+        "signals",
+        "urls",
+    },
+    # plain functions over pages and texts, no I/O
+    {"extract", "clean", "dedup", "discovery"},
+    # the sources: declarations over those functions
+    {"sources"},
+    # the store, and the threads and processes pages are worked in
+    {"store", "pagework", "stages", "setting_types"},
+    # the crawl's components: capture, pipelines, monitors, run records, extraction without a crawl
+    {
+        "archive",
+        "conditional",
+        "contracts",
+        "incremental",
+        "monitors",
+        "pipelines",
+        "rechecks",
+        "process",
+        "runs",
+    },
+    # the spiders, the distributed frontier, re-extraction, the dashboard's pages, alerts
+    {"spiders", "frontier", "reextract", "dashboard", "alerts"},
+    # fetching on demand, for the API and the CLI
+    {"ondemand"},
+    # the front ends
+    {"api", "cli"},
+)
+SOURCES = sorted(p.stem for p in (CRAWLER / "sources").glob("*.py") if p.stem not in ("__init__", "spec"))
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in CRAWLER.rglob("*.py"):
+        parts = path.relative_to(CRAWLER.parent).with_suffix("").parts
+        found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
 
 
 def imported(path: Path) -> set[str]:
+    """The crawler modules and names a module imports when it runs."""
+    tree = ast.parse(path.read_text(), str(path))
+    typing_only = {
+        id(node)
+        for branch in ast.walk(tree)
+        if isinstance(branch, ast.If) and "TYPE_CHECKING" in ast.unparse(branch.test)
+        for statement in branch.body
+        for node in ast.walk(statement)
+    }
     names = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
+    return {name for name in names if name == "crawler" or name.startswith("crawler.")}
 
 
-def test_lower_floors_never_import_the_pipelines_or_what_is_built_on_them() -> None:
-    assert len(LOWER) > 30  # the packages are where this test looks for them
-    crossing = {
-        f"{path.relative_to(CRAWLER)}: {name}"
-        for path in LOWER
-        for name in imported(path)
-        if name in ABOVE or name.startswith(tuple(f"{a}." for a in ABOVE))
-    }
-    assert crossing == set()
+def graph() -> dict[str, set[str]]:
+    """Module -> the crawler modules it imports (a name imported from a module is that module)."""
+    known = modules()
+
+    def module_of(name: str) -> str:
+        while name not in known:
+            name = name.rsplit(".", 1)[0]
+        return name
+
+    return {name: {module_of(n) for n in imported(path)} - {name} for name, path in known.items()}
 
 
-def test_the_check_sees_an_import_from_above_even_inside_a_function(tmp_path: Path) -> None:
+def unit(module: str) -> str:
+    """A module's package or module directly under crawler/ ("" for crawler itself)."""
+    return module.split(".")[1] if "." in module else ""
+
+
+def layer(module: str) -> int:
+    return next(n for n, members in enumerate(LAYERS) if unit(module) in members)
+
+
+def circle(edges: dict[str, set[str]]) -> list[str]:
+    """One circle of the graph, or []."""
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        state[node] = 2
+        path.pop()
+        return []
+
+    for start in sorted(edges):
+        if start not in state and (found := visit(start)):
+            return found
+    return []
+
+
+def test_every_module_is_in_one_layer() -> None:
+    units = {unit(m) for m in modules()}
+    placed = [u for members in LAYERS for u in members]
+    assert len(placed) == len(set(placed))  # in one layer only
+    assert sorted(units - set(placed)) == [] and sorted(set(placed) - units) == []
+
+
+def test_no_module_imports_one_from_a_layer_above_it() -> None:
+    upward = sorted(
+        f"{module} (layer {layer(module)}) imports {other} (layer {layer(other)})"
+        for module, imports in graph().items()
+        for other in imports
+        if layer(other) > layer(module)
+    )
+    assert upward == []
+
+
+def test_the_import_graph_has_no_circle_between_modules_or_between_packages() -> None:
+    edges = graph()
+    assert circle(edges) == []
+    packages: dict[str, set[str]] = {}
+    for module, imports in edges.items():
+        packages.setdefault(unit(module), set()).update(unit(i) for i in imports if unit(i) != unit(module))
+    assert circle(packages) == []
+
+
+def test_the_checks_see_a_circle_and_an_import_inside_a_function(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from crawler.cli import main\n"
         "def f():\n    from crawler.pipelines import MongoPipeline\n    from crawler import api\n"
     )
-    assert {"crawler.pipelines", "crawler.pipelines.MongoPipeline", "crawler.api"} <= imported(module)
+    assert imported(module) == {
+        "crawler.pipelines",
+        "crawler.pipelines.MongoPipeline",
+        "crawler",
+        "crawler.api",
+    }
+    assert circle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert circle({"a": {"b"}, "b": {"c"}}) == []
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_a_source_module_is_a_declaration_that_loads_no_crawl_machinery(source: str) -> None:
+    check = (
+        f"import sys, crawler.sources.{source}\n"
+        "loaded = {'pymongo', 'redis', 'twisted.internet.reactor', 'scrapy.crawler'} & set(sys.modules)\n"
+        "assert not loaded, sorted(loaded)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_the_frontier_and_the_floors_never_import_the_pipelines_or_what_is_built_on_them() -> None:
+    """Within its layer too: the distributed frontier schedules requests and records rounds; the
+    item pipelines are none of its business."""
+    floors = ("frontier", "store", "dedup", "extract", "clean", "monitors")
+    above = ("crawler.pipelines", "crawler.ondemand", "crawler.cli", "crawler.api", "crawler.spiders")
+    crossing = sorted(
+        f"{module}: {other}"
+        for module, imports in graph().items()
+        if unit(module) in floors
+        for other in imports
+        if other in above or other.startswith(tuple(f"{a}." for a in above))
+    )
+    assert crossing == []

@@ -15,7 +15,7 @@ from scrapy.utils.project import get_project_settings
 
 from crawler.contracts import FixtureContract, reviewed
 from crawler.process import process_page
-from crawler.sources import ALL_SPIDERS, SOURCES, spider_for_url
+from crawler.spiders import ALL_SPIDERS, SOURCES, spider_for_url
 from tests.conftest import FIXTURES, PAGES, expected_json, page_bytes
 
 

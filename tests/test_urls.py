@@ -1,7 +1,7 @@
 import pytest
 
-from crawler.sources import ALL_SPIDERS
 from crawler.sources.netease import SPEC as NETEASE
+from crawler.spiders import ALL_SPIDERS
 from crawler.urls import BadURL, check_url, normalise_url
 
 
@@ -67,8 +67,7 @@ def test_download_failures_are_described_in_one_actionable_line() -> None:
     from twisted.internet.error import DNSLookupError
     from twisted.python.failure import Failure
 
-    from crawler.failures import Problem, Reason
-    from crawler.sources.base import describe_failure
+    from crawler.failures import Problem, Reason, describe_failure
 
     assert describe_failure(Failure(DNSLookupError("no.such.host"))) == Problem(
         Reason.DNS_FAILED, "DNS lookup failed"

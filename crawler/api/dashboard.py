@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from redis.exceptions import RedisError
 from scrapy.http import TextResponse
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
 from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
@@ -30,8 +30,9 @@ from crawler.display import display_zone
 from crawler.frontier.rounds import Round, rounds_under_way
 from crawler.frontier.workers import snapshot
 from crawler.pagework import PageWork
+from crawler.recurring import next_run, triggers
 from crawler.runs import STATUSES
-from crawler.sources import ALL_SPIDERS, SOURCES
+from crawler.sources import ALL_SPECS, SPECS
 from crawler.store import dashboard as queries
 from crawler.store.client import StoreClient
 from crawler.store.mongo import StoreUnavailable
@@ -107,12 +108,21 @@ class Page(Resource):
         request.finish()
 
 
+def overview_of(store: StoreClient, settings: BaseSettings, now: datetime) -> dict[str, Any]:
+    """The overview's figures: every source's row, with when its schedule runs it next."""
+    plan = triggers(list(SPECS), settings)  # `generic` has none: it runs on demand only
+
+    def next_run_of(name: str, last: datetime | None) -> datetime | None:
+        return next_run(plan[name], last, now) if name in plan else None
+
+    return queries.overview(store.database, settings, now, list(ALL_SPECS), next_run_of)
+
+
 def overview(settings: Settings) -> Build:
     def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
-        db = store.database
-        data = queries.overview(db, settings, datetime.now(UTC))
-        data["running"] = running_rounds(settings, list(SOURCES))
-        svg = chart(data["days"], data["per_day"], list(ALL_SPIDERS))
+        data = overview_of(store, settings, datetime.now(UTC))
+        data["running"] = running_rounds(settings, list(SPECS))
+        svg = chart(data["days"], data["per_day"], list(ALL_SPECS))
         return (
             200,
             HTML,
@@ -133,7 +143,7 @@ def source(settings: Settings) -> Build:
     def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
         db = store.database
         name = (request.postpath or [b""])[0].decode("utf-8", "replace")
-        if name not in ALL_SPIDERS:
+        if name not in ALL_SPECS:
             return 404, HTML, render("message.html", heading="404", text=f"no source named {name}")
         return (
             200,
@@ -227,7 +237,9 @@ def metrics(settings: Settings, work: PageWork) -> Build:
         registry = CollectorRegistry()
         registry.register(PageWorkCollector(work))
         try:
-            counts: dict[str, dict[str, Any]] | None = queries.metric_counts(store.database, settings)
+            counts: dict[str, dict[str, Any]] | None = queries.metric_counts(
+                store.database, settings, list(ALL_SPECS)
+            )
         except StoreUnavailable as exc:  # /metrics still answers, so that the store being down is alerted on
             logger.warning("/metrics: the store is unreachable (%s)", exc)
             counts = None
@@ -270,7 +282,7 @@ class FrontierCollector:
             "crawler_worker_pages", "Pages handled by each live worker", labels=["worker"]
         )
         try:
-            depths, workers = snapshot(self.settings, list(SOURCES))
+            depths, workers = snapshot(self.settings, list(SPECS))
         except RedisError:
             up.add_metric([], 0)
             yield up

@@ -10,7 +10,7 @@ from scrapy.crawler import CrawlerProcess
 from crawler.cli.settings import frontier_reachable, known_sources, load_settings, verbose_option
 from crawler.logs import command_logging
 from crawler.runs import exit_code
-from crawler.sources import SOURCES
+from crawler.spiders import SOURCES
 
 
 def add_parser(commands: Any) -> None:

@@ -21,7 +21,7 @@ from crawler.cli.settings import known_sources, load_settings
 from crawler.logs import announce
 from crawler.reextract import Selection as Derived
 from crawler.reextract import reextract
-from crawler.sources import ALL_SPIDERS, OUTLETS
+from crawler.sources import ALL_SPECS, OUTLETS
 from crawler.store.captures import Captures
 from crawler.store.client import StoreClient
 from crawler.store.embedded import AlreadyServed, NotStarted, last_port, serve, stop
@@ -219,7 +219,7 @@ def resumable(
     from tqdm import tqdm
 
     settings = load_settings(args)
-    known_sources([args.source] if args.source else [], ALL_SPIDERS)
+    known_sources([args.source] if args.source else [], ALL_SPECS)
     store = Store(StoreClient(settings), OUTLETS)
     checkpoint = Checkpoint(Path(f"{settings.get('SPOOL_PATH')}.{name}"))
     if args.restart:

@@ -20,7 +20,7 @@ from crawler.archive.warcfiles import fetches
 from crawler.cli.settings import BadSetting, load_settings
 from crawler.failures import Failed
 from crawler.process import offline_article, saved_page_url
-from crawler.sources import SOURCES, spider_for_url
+from crawler.sources import SPECS, spec_for_url
 from crawler.store.jsonout import article_json
 from crawler.urls import BadURL, check_url
 
@@ -40,8 +40,8 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    if args.source and args.source not in SOURCES:
-        raise BadSetting(f"--source {args.source}: no such source (known: {', '.join(sorted(SOURCES))})")
+    if args.source and args.source not in SPECS:
+        raise BadSetting(f"--source {args.source}: no such source (known: {', '.join(sorted(SPECS))})")
     if args.url:
         try:
             check_url(args.url)
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             raise BadSetting(f"--url {args.url}: {exc}") from None
     failed = 0
     for name, url, body, content_type in _pages(args.paths, args.url):
-        source = args.source or spider_for_url(url).name
+        source = args.source or spec_for_url(url).name
         try:
             article = offline_article(body, url, source, content_type, settings)
         except Failed as exc:

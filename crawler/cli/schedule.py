@@ -19,7 +19,7 @@ from crawler.frontier.workers import redis_client
 from crawler.logs import command_logging
 from crawler.recurring import Runs, scheduler, triggers
 from crawler.runs import exit_code
-from crawler.sources import SOURCES
+from crawler.spiders import SOURCES
 from crawler.store.client import StoreClient
 from crawler.store.counters import Tallies
 from crawler.store.mongo import StoreUnavailable

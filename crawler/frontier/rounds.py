@@ -37,7 +37,7 @@ from crawler.frontier.queue import Frontier
 from crawler.frontier.workers import WORKER_ID, redis_client
 from crawler.logs import RUN_LINES
 from crawler.monitors import Floors
-from crawler.runs import judge, run_line, run_record
+from crawler.runs import judge, run_line, run_record, seeds_discovery
 from crawler.signals import run_recorded
 from crawler.store.extension import store_of
 from crawler.store.mongo import StoreUnavailable
@@ -146,8 +146,6 @@ class RoundRecorder:
         return cls(crawler, redis_client(crawler.settings))
 
     def opened(self, spider: Any) -> None:
-        from crawler.frontier.scheduler import seeds_discovery  # the scheduler imports this module
-
         if seeds_discovery(self.crawler):
             self.frontier = Frontier(self.server, spider.name)
             self.timer.start(LOOK_SECONDS, now=False)

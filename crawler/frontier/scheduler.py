@@ -23,7 +23,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
-from scrapy.utils.misc import load_object
 from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall, deferLater
 
@@ -32,6 +31,7 @@ from crawler.frontier.config import FrontierConfig
 from crawler.frontier.queue import Frontier
 from crawler.frontier.rounds import counted
 from crawler.frontier.workers import WORKER_ID, Heartbeat, heartbeat_key, redis_client
+from crawler.runs import seeds_discovery
 from crawler.signals import articles_stored
 
 logger = logging.getLogger(__name__)
@@ -126,18 +126,9 @@ class LeaseMiddleware:
             yield self._note(response, output)
 
 
-def seeds_discovery(crawler: Crawler) -> bool:
-    """Whether the crawl's discovery starts from its round's seed in the shared frontier (whichever
-    worker takes it), not from the spider's start: with REDIS_URL, this scheduler, and no URLs given."""
-    scheduler = load_object(crawler.settings["SCHEDULER"])
-    return (
-        bool(crawler.settings.get("REDIS_URL"))
-        and not getattr(crawler.spider, "urls", None)
-        and ClusterScheduler in getattr(scheduler, "__mro__", ())
-    )  # not issubclass: Scrapy's schedulers duck-type it
-
-
 class ClusterScheduler(BaseScheduler):
+    seeds_rounds = True  # a crawl with it takes its discovery from its round's seed (runs.seeds_discovery)
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BaseScheduler:  # type: ignore[override]  # the local one, too
         return cls(crawler) if seeds_discovery(crawler) else LocalScheduler.from_crawler(crawler)

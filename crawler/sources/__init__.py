@@ -1,94 +1,56 @@
-"""The source registry: one module per site, which declares its SourceSpec; each source's spider
-class is made from its spec here, and Scrapy finds them through `RegistrySpiderLoader`
-(SPIDER_LOADER_CLASS), so `scrapy list`, `scrapy crawl SOURCE` and URL lookups see the same set.
+"""The sources: one module per site, each a declaration (its `SPEC`, a SourceSpec of
+crawler/sources/spec.py) and nothing else, so that reading, testing or listing one loads no crawl
+machinery (no Scrapy engine, no store, no Redis). This package lists them and answers what needs
+the declarations only: which source owns a URL, the URL an article is stored under, how outlets
+name one another. Their spiders are made from the specs in crawler/spiders/.
 
 Built at import, so a duplicate name fails before any crawl starts.
 """
 
 from __future__ import annotations
 
-import builtins
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
-from scrapy.settings import BaseSettings
-from scrapy.spiderloader import SpiderLoader
-
 from crawler.dedup.original import Outlets
-from crawler.sources import aibase, bannedbook, daydaynews, netease, solidot
-from crawler.sources.base import SourceSpec, SourceSpider
-from crawler.spiders import generic
+from crawler.sources import aibase, bannedbook, daydaynews, generic, netease, solidot
+from crawler.sources.spec import SourceSpec
 from crawler.urls import check_url, normalise_url
 
 
-def _registry(*specs: SourceSpec) -> dict[str, type[SourceSpider]]:
-    registry: dict[str, type[SourceSpider]] = {}
+def _registry(*specs: SourceSpec) -> dict[str, SourceSpec]:
+    registry: dict[str, SourceSpec] = {}
     for spec in specs:
         if spec.name in registry:
             raise ValueError(f"duplicate source name {spec.name!r}")
-        registry[spec.name] = SourceSpider.of(spec)
+        registry[spec.name] = spec
     return registry
 
 
-SOURCES: dict[str, type[SourceSpider]] = _registry(
+SPECS: dict[str, SourceSpec] = _registry(
     netease.SPEC, bannedbook.SPEC, daydaynews.SPEC, solidot.SPEC, aibase.SPEC
 )
-GenericSpider = SourceSpider.of(generic.SPEC)  # the fallback for a URL no source owns
-ALL_SPIDERS: dict[str, type[SourceSpider]] = {**SOURCES, "generic": GenericSpider}
+GENERIC = generic.SPEC  # the fallback for a URL no source owns
+ALL_SPECS: dict[str, SourceSpec] = {**SPECS, GENERIC.name: GENERIC}
+
+OUTLETS = Outlets(  # how the story groups tell an original from its re-posts
+    names={name: spec.names for name, spec in SPECS.items()},
+    reposting=frozenset(name for name, spec in SPECS.items() if spec.reposts),
+)
 
 
-class RegistrySpiderLoader:  # Scrapy's SpiderLoaderProtocol
-    """Scrapy's spider loader over the registry; spiders of any SPIDER_MODULES a deployment adds are
-    found as Scrapy's own loader finds them, beside the registry's (a name in both is an error)."""
-
-    def __init__(self, settings: BaseSettings) -> None:
-        modules = SpiderLoader.from_settings(settings)
-        both = set(modules.list()) & ALL_SPIDERS.keys()
-        if both:
-            raise ValueError(f"spider name(s) {sorted(both)} in SPIDER_MODULES are the registry's")
-        self.spiders: dict[str, type[Spider]] = {
-            **ALL_SPIDERS,
-            **{n: modules.load(n) for n in modules.list()},
-        }
-
-    @classmethod
-    def from_settings(cls, settings: BaseSettings) -> RegistrySpiderLoader:
-        return cls(settings)
-
-    def load(self, spider_name: str) -> type[Spider]:
-        try:
-            return self.spiders[spider_name]
-        except KeyError:
-            raise KeyError(f"Spider not found: {spider_name}") from None
-
-    def list(self) -> list[str]:
-        return list(self.spiders)
-
-    def find_by_request(self, request: Request) -> builtins.list[str]:
-        return [name for name, spider in self.spiders.items() if spider.handles_request(request)]
+def spec_for(name: str) -> SourceSpec:
+    """The source of that name; the generic fallback for a name no source has."""
+    return ALL_SPECS.get(name, GENERIC)
 
 
-def spider_for_url(url: str) -> type[SourceSpider]:
+def spec_for_url(url: str) -> SourceSpec:
     """The source whose domains own the URL's host, else the generic fallback."""
     host = urlsplit(url).hostname or ""
-    for spider in SOURCES.values():
-        if spider.spec.owns(host):
-            return spider
-    return GenericSpider
+    return next((spec for spec in SPECS.values() if spec.owns(host)), GENERIC)
 
 
 def stored_url(url: str) -> str:
     """The URL an article is stored under: checked, normalised, in its source's canonical form.
     Raises BadURL."""
     checked = check_url(url)
-    return spider_for_url(checked).spec.canonical(normalise_url(checked))
-
-
-OUTLETS = Outlets(  # how the story groups tell an original from its re-posts
-    names={name: spider.spec.names for name, spider in SOURCES.items()},
-    reposting=frozenset(name for name, spider in SOURCES.items() if spider.spec.reposts),
-)
-
-
-def spec_for(name: str) -> SourceSpec:
-    return ALL_SPIDERS[name].spec if name in ALL_SPIDERS else GenericSpider.spec
+    return spec_for_url(checked).canonical(normalise_url(checked))

@@ -4,7 +4,7 @@
 """
 
 from crawler.extract.article import Layout, Selectors
-from crawler.sources.base import SourceSpec
+from crawler.sources.spec import SourceSpec
 
 SPEC = SourceSpec(
     name="aibase",

@@ -4,7 +4,7 @@ Keyword links inside paragraphs keep their text; "来源：中时" (p.src-info) 
 """
 
 from crawler.extract.article import Layout, Selectors
-from crawler.sources.base import SourceSpec
+from crawler.sources.spec import SourceSpec
 
 SPEC = SourceSpec(
     name="bannedbook",

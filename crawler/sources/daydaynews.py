@@ -4,7 +4,7 @@ Image captions ("… - 天天要聞") and the "科技分類資訊推薦" block a
 """
 
 from crawler.extract.article import Layout, Selectors
-from crawler.sources.base import SourceSpec
+from crawler.sources.spec import SourceSpec
 
 SPEC = SourceSpec(
     name="daydaynews",

@@ -17,7 +17,7 @@ stored under www.163.com/dy/article/ID.html.
 
 from crawler.discovery.jsonlists import JsonFields
 from crawler.extract.article import Layout, Selectors
-from crawler.sources.base import SourceSpec
+from crawler.sources.spec import SourceSpec
 
 SPEC = SourceSpec(
     name="netease",

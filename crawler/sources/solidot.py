@@ -1,7 +1,7 @@
 """solidot.org (奇客): short technology stories with their source links; has an RSS feed."""
 
 from crawler.extract.article import Layout, Selectors
-from crawler.sources.base import SourceSpec
+from crawler.sources.spec import SourceSpec
 
 SPEC = SourceSpec(
     name="solidot",

@@ -17,8 +17,6 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from scrapy.settings import BaseSettings
 
-from crawler.recurring import next_run, triggers
-from crawler.sources import ALL_SPIDERS, SOURCES
 from crawler.store.counters import Tallies, day_of
 from crawler.store.history import history
 from crawler.store.search import Found, search
@@ -40,10 +38,17 @@ def tallies(db: Database, settings: BaseSettings) -> Tallies:
     return Tallies.of(db, settings)
 
 
-def overview(db: Database, settings: BaseSettings, now: datetime) -> dict[str, Any]:
-    plan = triggers(list(SOURCES), settings)  # `generic` has none: it runs on demand only
+def overview(
+    db: Database,
+    settings: BaseSettings,
+    now: datetime,
+    sources: list[str],
+    next_run: Callable[[str, datetime | None], datetime | None],
+) -> dict[str, Any]:
+    """Each source's row (its last run, when it runs next by `next_run(source, last start)`, the
+    articles stored) and the articles stored per day and source over DAYS days."""
     counted = tallies(db, settings)
-    tallied = counted.of_sources(list(ALL_SPIDERS))
+    tallied = counted.of_sources(sources)
     days = [day_of(now - timedelta(days=n)) for n in reversed(range(DAYS))]
     per_day: dict[str, dict[str, int]] = defaultdict(dict)
     recent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -52,16 +57,14 @@ def overview(db: Database, settings: BaseSettings, now: datetime) -> dict[str, A
         recent[doc["source"]][0] += doc["articles"]
         recent[doc["source"]][1] += doc.get("duplicates", 0)
     rows = []
-    for name in ALL_SPIDERS:
+    for name in sources:
         run = tallied.get(name, {}).get("last_run")
         articles, duplicates = recent[name]
         rows.append(
             {
                 "source": name,
                 "run": run,
-                "next_run": next_run(plan[name], run["started_at"] if run else None, now)
-                if name in plan
-                else None,
+                "next_run": next_run(name, run["started_at"] if run else None),
                 "stored": tallied.get(name, {}).get("articles", 0),
                 "duplicate_share": duplicates / articles if articles else None,
                 "alerts": tallied.get(name, {}).get("alerts") or {},
@@ -155,6 +158,6 @@ def timeline(db: Database, settings: BaseSettings, url: str) -> list[dict[str, A
     )
 
 
-def metric_counts(db: Database, settings: BaseSettings) -> dict[str, dict[str, Any]]:
+def metric_counts(db: Database, settings: BaseSettings, sources: list[str]) -> dict[str, dict[str, Any]]:
     """Totals since the store began, per source, as kept at write time: for /metrics."""
-    return tallies(db, settings).of_sources(list(ALL_SPIDERS))
+    return tallies(db, settings).of_sources(sources)

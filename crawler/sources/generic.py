@@ -1,5 +1,5 @@
 """The fallback for any URL no source module owns: trafilatura finds the body, cleaning does the rest."""
 
-from crawler.sources.base import SourceSpec
+from crawler.sources.spec import SourceSpec
 
 SPEC = SourceSpec(name="generic", domains=(), article_pattern=r"^https?://", layouts=())

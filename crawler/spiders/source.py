@@ -1,6 +1,5 @@
-"""The source spec (what differs between sites) and the spider machinery every source shares.
-
-A source module declares a SourceSpec and a tiny SourceSpider subclass; `parse` handles one
+"""The spider every source shares: a source's spider is `SourceSpider.of(its spec)`
+(crawler/sources/spec.py, what differs between sites). `parse` handles one
 article (its first page, then its next pages when it has them), so `scrapy crawl <source> -a url=...`,
 `crawler fetch URL` and an HTTP front need no extra arguments. Discovery starts from
 `spec.start_urls` (or `-a start_urls=URL,URL`): listing pages, feeds, sitemaps and sitemap indexes
@@ -10,39 +9,38 @@ article (its first page, then its next pages when it has them), so `scrapy crawl
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest, ResponseDataLossError
-from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
 from crawler.conditional import NotModified
 from crawler.contracts import contract_methods
-from crawler.default_settings import CLEAN_MIN_BODY_CHARS
 from crawler.discovery.documents import read_document, recognise
 from crawler.discovery.entries import Entry, Listing
-from crawler.discovery.jsonlists import JsonFields, NotJSON
+from crawler.discovery.jsonlists import NotJSON
 from crawler.discovery.sitemaps import TooLarge, unpacked
-from crawler.extract.article import Layout, extract_article
 from crawler.extract.charset import looks_binary, page_text
-from crawler.extract.html import NotHTML
-from crawler.extract.removal import DELETED_NOTICES, redirected_away
-from crawler.failures import Failed, Problem, Reason
-from crawler.frontier.scheduler import seeds_discovery
+from crawler.extract.removal import redirected_away
+from crawler.failures import Failed, Problem, Reason, describe_failure
 from crawler.items import Article
 from crawler.pagework import page_work
+from crawler.process import extract_page, header, page_of
 from crawler.rechecks import due, recheck_requests
+from crawler.runs import seeds_discovery
 from crawler.signals import article_checked
+from crawler.sources.spec import SourceSpec
 from crawler.store.versions import Check
-from crawler.urls import BadURL, check_url
+from crawler.urls import check_url
 
 # IgnoreRequest messages of Scrapy's own middlewares that mean "skipped on purpose", not a failure
 SKIPPED = ("Filtered offsite request", "Forbidden by robots.txt")
@@ -52,68 +50,36 @@ MAX_HOPS = 3  # robots.txt -> sitemap index -> sitemap is two; more is a loop or
 GONE = {404: "http_404", 410: "http_410"}  # an article page answering these is removed
 
 
-@dataclass(frozen=True)
-class SourceSpec:
-    """Everything that makes one news site different from another."""
-
-    name: str
-    domains: tuple[str, ...]
-    article_pattern: str  # regex searched in the absolute URL of an article page
-    layouts: tuple[Layout, ...]  # the site's templates, newest first; empty: the generic path only
-    start_urls: tuple[str, ...] = ()
-    noise: tuple[str, ...] = ()  # CSS selectors of this site's own noise blocks
-    pagination: tuple[str, ...] = ()  # CSS selectors of "next page" links on listing pages
-    timezone: str = "Asia/Shanghai"
-    names: tuple[str, ...] = ()  # how other sites name this publisher in "来源：X" lines
-    reposts: bool = False  # a site that re-posts other outlets' stories: never their original on a tie
-    json_fields: JsonFields = JsonFields()  # where the site's JSON/JSONP channel lists keep URL, time, title
-    deleted_notices: tuple[str, ...] = (
-        DELETED_NOTICES  # what the site's "deleted" page says (extract/removal.py)
-    )
-    # one article, one URL: the outlet's article id in any of its URLs (a regex with an `id` group),
-    # and the URL every form of it is stored under (`{id}` in it)
-    article_id: str = ""
-    canonical_url: str = ""
-    article_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    article_id_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", self.name):
-            raise ValueError(f"source name {self.name!r} must be a lower-case identifier")
-        object.__setattr__(self, "article_re", re.compile(self.article_pattern))
-        object.__setattr__(self, "article_id_re", re.compile(self.article_id) if self.article_id else None)
-        if bool(self.article_id) != ("{id}" in self.canonical_url):
-            raise ValueError(f"source {self.name!r}: article_id and a canonical_url with {{id}} go together")
-        names = [layout.name for layout in self.layouts]
-        if len(set(names)) != len(names):
-            raise ValueError(f"source {self.name!r}: layout names must be unique, got {names}")
-
-    def is_article(self, url: str) -> bool:
-        return bool(self.article_re.search(url))
-
-    def canonical(self, url: str) -> str:
-        """The URL the article at `url` is stored under: the same for its mobile, desktop and
-        channel URLs, so they are one document and never an original and its mirror."""
-        match = self.article_id_re.search(url) if self.article_id_re else None
-        return self.canonical_url.format(**match.groupdict()) if match else url
-
-    def owns(self, host: str) -> bool:
-        host = host.lower()
-        return any(host == d or host.endswith("." + d) for d in self.domains)
-
-
-class FetchFailed(Failed):
-    """A page that was fetched but holds nothing to extract; the message says why."""
-
-
 class NotListing(ValueError):
     """A discovery URL that answered with something no discovery reader takes."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What a crawl's settings tell its spider, read once when the spider is made."""
+
+    max_pages: int  # ARTICLE_MAX_PAGES
+    min_body_chars: int  # CLEAN_MIN_BODY_CHARS
+    max_age_hours: float  # DISCOVERY_MAX_AGE_HOURS
+    download_maxsize: int  # DOWNLOAD_MAXSIZE
+    start_urls: dict[str, list[str]]  # SOURCE_START_URLS
+
+    @classmethod
+    def of(cls, settings: BaseSettings) -> RunOptions:
+        return cls(
+            max_pages=settings.getint("ARTICLE_MAX_PAGES"),
+            min_body_chars=settings.getint("CLEAN_MIN_BODY_CHARS"),
+            max_age_hours=settings.getfloat("DISCOVERY_MAX_AGE_HOURS"),
+            download_maxsize=settings.getint("DOWNLOAD_MAXSIZE"),
+            start_urls=settings.getdict("SOURCE_START_URLS"),
+        )
 
 
 class SourceSpider(scrapy.Spider):
     """Shared discovery and article parsing; a source's spider is `SourceSpider.of(its spec)`."""
 
     spec: ClassVar[SourceSpec]
+    options: RunOptions  # the crawl's settings for it, read once (from_crawler)
 
     @classmethod
     def of(cls, spec: SourceSpec) -> type[SourceSpider]:
@@ -121,6 +87,12 @@ class SourceSpider(scrapy.Spider):
         title = "".join(part.capitalize() for part in spec.name.split("_"))
         members = {"name": spec.name, "spec": spec, "__module__": cls.__module__}
         return type(f"{title}Spider", (cls,), members | contract_methods(spec.name, cls.parse))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.options = RunOptions.of(crawler.settings)
+        return spider
 
     @classmethod
     def handles_request(cls, request: scrapy.Request) -> bool:
@@ -167,7 +139,7 @@ class SourceSpider(scrapy.Spider):
 
     def discovery_urls(self) -> list[str]:
         """`-a start_urls=...`, else SOURCE_START_URLS[name], else the spec's own."""
-        configured = self.settings.getdict("SOURCE_START_URLS").get(self.name)
+        configured = self.options.start_urls.get(self.name)
         return self.start_override or [check_url(u) for u in configured or self.spec.start_urls]
 
     async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Article | scrapy.Request]:
@@ -193,11 +165,11 @@ class SourceSpider(scrapy.Spider):
         if article.deleted_notice:
             self.removed(requested, "deleted_page", response, f"the page says {article.deleted_notice}")
             return
-        article.etag = _header(response, b"ETag")
+        article.etag = header(response, b"ETag")
         article.capture = response.meta.get("capture")  # the WARC record of this page (WARC_CAPTURE)
-        article.last_modified = _header(response, b"Last-Modified")
+        article.last_modified = header(response, b"Last-Modified")
         back = response.meta.get("pages_back", 0)
-        if article.earlier_page and back < self.settings.getint("ARTICLE_MAX_PAGES"):
+        if article.earlier_page and back < self.options.max_pages:
             yield scrapy.Request(
                 article.earlier_page,
                 callback=self.parse,
@@ -237,7 +209,7 @@ class SourceSpider(scrapy.Spider):
     ) -> Iterator[Article | scrapy.Request]:
         """The request for the article's next page, or the article when it has none, when the next
         page is one already read (a loop), or when ARTICLE_MAX_PAGES pages are read."""
-        most = self.settings.getint("ARTICLE_MAX_PAGES")
+        most = self.options.max_pages
         following = article.next_page
         article.next_page = None
         if following and following not in seen and article.pages < most:
@@ -274,18 +246,10 @@ class SourceSpider(scrapy.Spider):
         self.logger.warning("%s: %s; stored without it, re-checks try it again", article.url, why)
         return article
 
-    def extract(self, response: Response) -> Article:
-        """The page's article, extracted here (process_page, fixtures); a crawl extracts in its
-        page workers instead (`parse`)."""
-        return extract_page(self.spec, *page_of(response), self.min_body_chars())
-
     async def extracted(self, response: Response) -> Article:
+        """The page's article, extracted by the crawl's page workers (crawler/pagework.py)."""
         work = page_work(self.crawler)
-        return await work.run(extract_page, self.spec, *page_of(response), self.min_body_chars())
-
-    def min_body_chars(self) -> int:
-        settings = getattr(self, "settings", None)  # a spider built without a crawler (process_page)
-        return settings.getint("CLEAN_MIN_BODY_CHARS") if settings else CLEAN_MIN_BODY_CHARS
+        return await work.run(extract_page, self.spec, *page_of(response), self.options.min_body_chars)
 
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
         """Any discovery document, told by what it is: a listing page (its pagination followed
@@ -345,9 +309,7 @@ class SourceSpider(scrapy.Spider):
 
     def listing(self, response: Response) -> Listing:
         """What a discovery response lists; an HTML page's links, in page order, as a `listing`."""
-        body = unpacked(
-            response.body, response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE"))
-        )
+        body = unpacked(response.body, response.meta.get("download_maxsize", self.options.download_maxsize))
         kind = recognise(body)
         if kind != "html":
             text = (
@@ -368,7 +330,7 @@ class SourceSpider(scrapy.Spider):
 
     def cutoff(self) -> datetime | None:
         """Entries dated before this are not requested; None when DISCOVERY_MAX_AGE_HOURS is 0."""
-        hours = self.settings.getfloat("DISCOVERY_MAX_AGE_HOURS")
+        hours = self.options.max_age_hours
         return datetime.now(UTC) - timedelta(hours=hours) if hours > 0 else None
 
     def on_error(self, failure: Failure) -> None:
@@ -411,80 +373,3 @@ class SourceSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"fetch/failed/{problem.reason}")
         self.logger.warning("%s: %s", url, problem.message)
-
-
-def page_of(response: Response) -> tuple[str, bytes, str | None, bool]:
-    """What extraction needs of a response, and nothing that cannot go to another process."""
-    html = isinstance(response, HtmlResponse) and not isinstance(response, XmlResponse)
-    return response.url, response.body, _header(response, b"Content-Type"), html
-
-
-def extract_page(
-    spec: SourceSpec, url: str, body: bytes, content_type: str | None, html: bool, min_chars: int
-) -> Article:
-    """One page's article by the source's layouts (else the generic path): a plain function of
-    plain values, so that it runs in a page worker, thread or process (crawler/pagework.py)."""
-    if not html:
-        raise FetchFailed(Reason.NOT_HTML, f"not an HTML page (Content-Type: {content_type or 'unknown'})")
-    if not body.strip():
-        raise FetchFailed(Reason.EMPTY_PAGE, "empty page")
-    if looks_binary(body, content_type):
-        raise FetchFailed(Reason.NOT_HTML, "not an HTML page (binary content served as text/html)")
-    try:
-        article = extract_article(
-            page_text(body, content_type),
-            url,
-            spec.name,
-            spec.layouts,
-            spec.timezone,
-            min_chars,
-            spec.deleted_notices,
-            outlet_names=spec.names,
-        )
-    except NotHTML as exc:
-        raise FetchFailed(Reason.NOT_HTML, str(exc)) from None
-    article.url = spec.canonical(article.url)
-    return article
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
-
-
-def describe_failure(failure: Failure) -> Problem:
-    """Its reason, and one line a user can act on, for any download failure Scrapy (old or new) reports."""
-    exc = failure.value
-    if isinstance(exc, HttpError):
-        return Problem(Reason.HTTP_ERROR, f"HTTP {exc.response.status}")
-    name = type(exc).__name__
-    if isinstance(exc, DNSLookupError) or name == "CannotResolveHostError":
-        request = getattr(failure, "request", None)
-        host = f" for {urlsplit(request.url).hostname}" if request is not None else ""
-        return Problem(Reason.DNS_FAILED, f"DNS lookup failed{host}")
-    if isinstance(exc, (TimeoutError, TCPTimedOutError)) or name == "DownloadTimeoutError":
-        return Problem(Reason.TIMED_OUT, f"timed out ({exc})")
-    if isinstance(exc, ConnectionRefusedError) or name == "DownloadConnectionRefusedError":
-        return Problem(Reason.CONNECTION_REFUSED, "connection refused")
-    if isinstance(exc, ResponseDataLossError):  # fewer bytes than its Content-Length, then the end
-        return Problem(Reason.CONNECTION_CLOSED, "connection closed before the page ended")
-    if name in ("ResponseNeverReceived", "ConnectionLost", "ConnectionDone", "ResponseFailed"):
-        return Problem(Reason.CONNECTION_CLOSED, "connection closed before a response")
-    if name == "DownloadFailedError":  # Scrapy >= 2.14 wraps the transport's own error in it
-        return Problem(Reason.DOWNLOAD_FAILED, f"download failed ({exc})")
-    if isinstance(exc, BadURL):
-        return Problem(Reason.BAD_URL, str(exc))
-    if isinstance(exc, Failed):  # the API's guard, refusing a target
-        return exc.problem
-    if name == "DownloadCancelledError" or "DOWNLOAD_MAXSIZE" in str(exc):  # sent, or inflated, past the cap
-        return Problem(
-            Reason.TOO_LARGE,
-            "response too large: past the download size limit (counted after decompression), not read "
-            "further",
-        )
-    if str(exc) == "max redirections reached":
-        return Problem(
-            Reason.TOO_MANY_REDIRECTS,
-            "too many redirects (a loop, or a chain longer than REDIRECT_MAX_TIMES)",
-        )
-    return Problem(Reason.DOWNLOAD_FAILED, f"{name}: {exc}".strip())
