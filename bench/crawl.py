@@ -5,6 +5,7 @@ with them switched off (Scrapy's own ceiling on this machine), as the site grows
     python bench/crawl.py --sizes 1000 3000 --rounds 5   # the on/off ratio as a median of 5
     python bench/crawl.py --sizes 3000 -s WARN_ON_GENERATOR_RETURN_VALUE=True   # a setting A/B
     python bench/crawl.py --sizes 1000 3000 --rounds 3 -s WARC_CAPTURE=False     # capture off (on: default)
+    python bench/crawl.py --sizes 1000 3000 --rounds 5 --versus WARC_CAPTURE=False  # a setting's cost, A/B
 
 A local site (a thread in this process, reached as the crawler's HTTP proxy, so the crawler sees
 www.163.com URLs) serves listing pages of 50 links with pagination and that many NetEase-template
@@ -17,7 +18,9 @@ site slows as the store works: the layout of the figures before 2026-12-04).
 On a shared 2-vCPU machine one crawl's time drifts by up to 30 % from the next for the same work,
 so a single pair is no figure for the on/off ratio: `--rounds N` runs the off and on crawls of each
 size in turn N times and ends with each size's median seconds and the median of the rounds'
-ratios (each round's two crawls ran next to each other, under the same drift).
+ratios (each round's two crawls ran next to each other, under the same drift). `--versus
+NAME=VALUE` compares a setting the same way: each round crawls with the pipelines on, as set and
+then with NAME=VALUE, and the last column is the rate as set over the rate with it.
 """
 
 from __future__ import annotations
@@ -352,8 +355,19 @@ def main() -> None:
         metavar="NAME=VALUE",
         help="a setting for both crawls, e.g. -s WARN_ON_GENERATOR_RETURN_VALUE=True (repeatable)",
     )
+    parser.add_argument(
+        "--versus",
+        metavar="NAME=VALUE",
+        help="instead of pipelines off and on: pipelines on, as set and with this setting, in turn",
+    )
     args = parser.parse_args()
     extra = tuple(overrides(*args.set))
+    # (label, pipelines on, settings) of the two crawls each round makes of each size
+    pair = (
+        [("as set", True, extra), (args.versus, True, (*extra, *overrides(args.versus)))]
+        if args.versus
+        else [("off", False, extra), ("on", True, extra)]
+    )
     with (
         tempfile.TemporaryDirectory(prefix="bench-crawl-") as folder,
         store(args.store, Path(folder)) as (uri, store_cpu),
@@ -363,24 +377,24 @@ def main() -> None:
             f"{'articles':>9}{'pipelines':>11}{'seconds':>9}{'stored':>8}{'pages/min':>11}{'peak MB':>9}"
             f"{'crawler CPU s':>15}{'site CPU s':>12}{'store CPU s':>13}{'GC s':>7}{'WARC B/art':>11}"
         )
-        rates: dict[tuple[int, bool], list[float]] = {}
+        rates: dict[tuple[int, int], list[float]] = {}
         for round_ in range(args.rounds):
             for size in args.sizes:
-                for pipelines in (False, True):
+                for which, (label, pipelines, settings) in enumerate(pair):
                     done = crawl(
                         size,
                         pipelines,
                         uri,
-                        f"bench_{round_}_{size}_{int(pipelines)}",
+                        f"bench_{round_}_{size}_{which}",
                         work,
                         store_cpu,
-                        extra,
+                        settings,
                         args.stages,
                     )
                     rate = done.stored / done.seconds * 60
-                    rates.setdefault((size, pipelines), []).append(rate)
+                    rates.setdefault((size, which), []).append(rate)
                     print(
-                        f"{size:>9}{'on' if pipelines else 'off':>11}{done.seconds:>9.1f}{done.stored:>8}"
+                        f"{size:>9}{label[:10]:>11}{done.seconds:>9.1f}{done.stored:>8}"
                         f"{rate:>11.0f}{done.rss:>9}{done.crawler_cpu:>15.1f}{done.site_cpu:>12.1f}"
                         f"{done.store_cpu:>13.1f}{done.collector:>7.2f}"
                         f"{done.warc_bytes // max(done.stored, 1):>11}",
@@ -390,11 +404,18 @@ def main() -> None:
                         print(f"{'':>20}stages, CPU s: {done.stages}", flush=True)
         if args.rounds > 1:
             print(f"\nmedians of {args.rounds} rounds")
-            print(f"{'articles':>9}{'off pages/min':>15}{'on pages/min':>14}{'on/off':>8}")
+            (first, _, _), (second, _, _) = pair
+            ratio_of = f"{second}/{first}" if not args.versus else f"{first}/{second}"
+            print(f"{'articles':>9}{first[:12]:>15}{second[:12]:>14}   {ratio_of} (pages/min)")
             for size in args.sizes:
-                off, on = rates[size, False], rates[size, True]
-                ratio = statistics.median(b / a for a, b in zip(off, on, strict=True))
-                print(f"{size:>9}{statistics.median(off):>15.0f}{statistics.median(on):>14.0f}{ratio:>8.0%}")
+                a, b = rates[size, 0], rates[size, 1]
+                ratios = (
+                    (x / y for x, y in zip(a, b, strict=True))
+                    if args.versus
+                    else (y / x for x, y in zip(a, b, strict=True))
+                )
+                ratio = statistics.median(ratios)
+                print(f"{size:>9}{statistics.median(a):>15.0f}{statistics.median(b):>14.0f}   {ratio:.0%}")
 
 
 if __name__ == "__main__":
