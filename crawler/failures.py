@@ -11,12 +11,26 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import ResponseDataLossError
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.internet.error import (
+    ConnectionDone,
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
 from twisted.python.failure import Failure
-
-from crawler.urls import BadURL
+from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
 
 class Reason(StrEnum):
@@ -31,11 +45,14 @@ class Reason(StrEnum):
     TOO_MANY_REDIRECTS = "too_many_redirects"
     DOWNLOAD_FAILED = "download_failed"
     NOT_HTML = "not_html"
+    NOT_LISTING = "not_listing"  # a discovery URL answered with nothing a discovery reader takes
+    NOT_JSON = "not_json"  # a JSON list that is not JSON
     EMPTY_PAGE = "empty_page"
     NO_ARTICLE_TEXT = "no_article_text"
     NO_TITLE = "no_title"
     REMOVED = "removed"  # the article page redirects home or to a channel, or says the article was deleted
-    NO_ARTICLE = "no_article"  # nothing came back: skipped (robots.txt, offsite) or redirected off the site
+    NO_ARTICLE = "no_article"  # nothing came back: redirected off the site
+    SKIPPED = "skipped"  # not fetched on purpose: offsite, or forbidden by robots.txt
     NOT_STORED = "not_stored"  # extracted, but the store did not take it: spooled, or neither
     WORKER_DIED = "worker_died"  # the process extracting the page died (out of memory?); tried again next run
 
@@ -52,6 +69,7 @@ HTTP_STATUS = {
     Reason.NO_ARTICLE_TEXT: 422,
     Reason.NO_TITLE: 422,
     Reason.NO_ARTICLE: 422,
+    Reason.SKIPPED: 422,
     Reason.REMOVED: 410,
     Reason.NOT_STORED: 503,
     Reason.TIMED_OUT: 504,
@@ -92,38 +110,91 @@ class FetchFailed(Failed):
 
 
 def describe_failure(failure: Failure) -> Problem:
-    """Its reason, and one line a user can act on, for any download failure Scrapy (old or new) reports."""
+    """Its reason, and one line a user can act on, for any download failure, told by its type:
+    Scrapy's own, Twisted's, and ours (a `Failed` carries its problem: a request skipped on
+    purpose, refused by the guard, redirected too often, too large)."""
     exc = failure.value
+    if isinstance(exc, Failed):
+        return exc.problem
     if isinstance(exc, HttpError):
         return Problem(Reason.HTTP_ERROR, f"HTTP {exc.response.status}")
-    name = type(exc).__name__
-    if isinstance(exc, DNSLookupError) or name == "CannotResolveHostError":
+    if isinstance(exc, (DNSLookupError, CannotResolveHostError)):
         request = getattr(failure, "request", None)
         host = f" for {urlsplit(request.url).hostname}" if request is not None else ""
         return Problem(Reason.DNS_FAILED, f"DNS lookup failed{host}")
-    if isinstance(exc, (TimeoutError, TCPTimedOutError)) or name == "DownloadTimeoutError":
+    if isinstance(exc, (TimeoutError, TCPTimedOutError, DownloadTimeoutError)):
         return Problem(Reason.TIMED_OUT, f"timed out ({exc})")
-    if isinstance(exc, ConnectionRefusedError) or name == "DownloadConnectionRefusedError":
+    if isinstance(exc, (ConnectionRefusedError, DownloadConnectionRefusedError)):
         return Problem(Reason.CONNECTION_REFUSED, "connection refused")
     if isinstance(exc, ResponseDataLossError):  # fewer bytes than its Content-Length, then the end
         return Problem(Reason.CONNECTION_CLOSED, "connection closed before the page ended")
-    if name in ("ResponseNeverReceived", "ConnectionLost", "ConnectionDone", "ResponseFailed"):
+    if isinstance(exc, (ResponseNeverReceived, ConnectionLost, ConnectionDone, ResponseFailed)):
         return Problem(Reason.CONNECTION_CLOSED, "connection closed before a response")
-    if name == "DownloadFailedError":  # Scrapy >= 2.14 wraps the transport's own error in it
+    if isinstance(exc, DownloadCancelledError):  # the body sent past DOWNLOAD_MAXSIZE
+        return Problem(Reason.TOO_LARGE, TOO_LARGE)
+    if isinstance(exc, DownloadFailedError):  # Scrapy wraps the transport's own error in it
         return Problem(Reason.DOWNLOAD_FAILED, f"download failed ({exc})")
     if isinstance(exc, BadURL):
         return Problem(Reason.BAD_URL, str(exc))
-    if isinstance(exc, Failed):  # the API's guard, refusing a target
-        return exc.problem
-    if name == "DownloadCancelledError" or "DOWNLOAD_MAXSIZE" in str(exc):  # sent, or inflated, past the cap
-        return Problem(
-            Reason.TOO_LARGE,
-            "response too large: past the download size limit (counted after decompression), not read "
-            "further",
-        )
-    if str(exc) == "max redirections reached":
-        return Problem(
+    return Problem(Reason.DOWNLOAD_FAILED, f"{type(exc).__name__}: {exc}".strip())
+
+
+TOO_LARGE = "response too large: past the download size limit (counted after decompression), not read further"
+
+
+class Skipped(IgnoreRequest, Failed):
+    """A request not sent on purpose: offsite, or forbidden by robots.txt (crawler/downloads.py)."""
+
+    def __init__(self, message: str) -> None:
+        Failed.__init__(self, Reason.SKIPPED, message)
+
+
+class TooManyRedirects(IgnoreRequest, Failed):
+    def __init__(self) -> None:
+        Failed.__init__(
+            self,
             Reason.TOO_MANY_REDIRECTS,
             "too many redirects (a loop, or a chain longer than REDIRECT_MAX_TIMES)",
         )
-    return Problem(Reason.DOWNLOAD_FAILED, f"{name}: {exc}".strip())
+
+
+class InflatedTooLarge(IgnoreRequest, Failed):
+    """A compressed body that inflates past DOWNLOAD_MAXSIZE."""
+
+    def __init__(self) -> None:
+        Failed.__init__(self, Reason.TOO_LARGE, TOO_LARGE)
+
+
+class NotJSON(ValueError):
+    """A body that looked like a JSON list and is not one."""
+
+
+class TooLarge(ValueError):
+    """A gzipped document that inflates past the download size limit."""
+
+
+class NotHTML(ValueError):
+    """The document has no HTML element tree to read (empty, or not markup at all)."""
+
+
+class Unreadable(ValueError):
+    """A payload that is not a request in this form (one an older worker pickled, or garbage)."""
+
+
+class Refused(ValueError):
+    """The target is not one this endpoint fetches; the message says why."""
+
+
+class BadURL(ValueError):
+    """A URL the crawler cannot fetch: malformed, or not http(s)."""
+
+
+class TargetRefused(IgnoreRequest, Failed):
+    """A request the guard would not send; its message starts with "refused target"."""
+
+    def __init__(self, message: str) -> None:
+        Failed.__init__(self, Reason.REFUSED_TARGET, message)
+
+
+class NotListing(ValueError):
+    """A discovery URL that answered with something no discovery reader takes."""

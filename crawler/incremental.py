@@ -19,10 +19,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from crawler.failures import BadURL
 from crawler.store.extension import store_of
 from crawler.store.mongo import StoreUnavailable
 from crawler.store.repositories import Articles
-from crawler.urls import BadURL, normalise_url
+from crawler.urls import normalise_url
 
 
 class IncrementalMiddleware:

@@ -19,16 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from crawler.failures import Refused
 from crawler.urls import check_url
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".intranet", ".lan", ".home.arpa", ".localdomain")
 _NUMERIC_HOST = re.compile(r"^[0-9a-fA-FxX.]+$")  # what inet_aton may read as an IPv4 address
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-class Refused(ValueError):
-    """The target is not one this endpoint fetches; the message says why."""
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,13 @@ from crawler.dedup.index import as_document
 from crawler.default_settings import CLEAN_MIN_BODY_CHARS
 from crawler.extract.article import extract_article
 from crawler.extract.charset import looks_binary, page_text
-from crawler.extract.html import NotHTML, css, parse_html
-from crawler.failures import Failed, FetchFailed, Reason
+from crawler.extract.html import css, parse_html
+from crawler.failures import BadURL, Failed, FetchFailed, NotHTML, Reason
 from crawler.items import Article
 from crawler.pipelines import unfit
 from crawler.sources import spec_for
 from crawler.sources.spec import SourceSpec
-from crawler.urls import BadURL, check_url
+from crawler.urls import check_url
 
 OFFLINE_HOST = "https://offline.invalid/"  # a saved page that names no URL of its own (RFC 2606)
 OWN_URL = ("link[rel=canonical]", "meta[property='og:url']")

@@ -45,6 +45,15 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's own, raising their refusals as our failure types (crawler/downloads.py)
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.downloads.Offsite": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.downloads.Robots": 100,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.downloads.Decompression": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.downloads.Redirects": 600,
     "crawler.api.guard.TargetGuardMiddleware": 50,  # off unless API_GUARD_ENABLED
     "crawler.conditional.ConditionalListingMiddleware": 70,  # ETag / Last-Modified on listing pages
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

@@ -5,16 +5,14 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from crawler.failures import BadURL
+
 TRACKING_PREFIXES = ("utm_",)
 TRACKING_PARAMS = frozenset(
     {"spm", "fbclid", "gclid", "yclid", "msclkid", "mc_cid", "mc_eid", "_hsenc", "_hsmi", "ref_src", "igshid"}
 )
 ALLOWED_SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-class BadURL(ValueError):
-    """A URL the crawler cannot fetch: malformed, or not http(s)."""
 
 
 def check_url(url: str) -> str:

@@ -18,9 +18,9 @@ from twisted.internet import defer
 from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
-from crawler.api.guard import GuardedResolver, TargetGuardMiddleware, TargetRefused
-from crawler.failures import Problem, Reason, describe_failure
-from crawler.netguard import Allowed, Refused
+from crawler.api.guard import GuardedResolver, TargetGuardMiddleware
+from crawler.failures import Problem, Reason, Refused, TargetRefused, describe_failure
+from crawler.netguard import Allowed
 from tests.commands import free_port, overrides
 from tests.conftest import expected_json, page_bytes, run_crawler
 from tests.site import Page, Site

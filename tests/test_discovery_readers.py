@@ -10,8 +10,9 @@ import pytest
 
 from crawler.discovery.documents import read_document, recognise
 from crawler.discovery.entries import Entry
-from crawler.discovery.jsonlists import JsonFields, NotJSON, read_json
-from crawler.discovery.sitemaps import TooLarge, read_robots, read_sitemap, unpacked, w3c_datetime
+from crawler.discovery.jsonlists import JsonFields, read_json
+from crawler.discovery.sitemaps import read_robots, read_sitemap, unpacked, w3c_datetime
+from crawler.failures import NotJSON, TooLarge
 
 ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">

@@ -157,6 +157,17 @@ def test_bad_input_gives_one_clear_line_each_and_stores_nothing_half(
     assert [d["url"] for d in articles.find()] == [good]
 
 
+def test_a_page_robots_txt_forbids_is_not_fetched_and_the_fetch_says_why(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
+    site.add("/robots.txt", Page(b"User-agent: *\nDisallow: /private/\n", content_type="text/plain"))
+    url = site.add("/private/a.html", page_bytes("flat_002"))
+    run = run_crawler(["fetch", url], crawler_env, tmp_path)
+    assert (run.returncode, run.stdout) == (1, "")
+    assert run.stderr == f"crawler: {url}: Forbidden by robots.txt\n"
+    assert url not in site.requests and articles.count_documents({}) == 0
+
+
 def test_store_down_spools_and_replay_stores_once(
     site: Site, crawler_env, articles, tmp_path: Path, unused_loopback_port: int
 ) -> None:

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from scrapy.utils.test import get_crawler
 
 from crawler import default_settings
-from crawler.frontier.codec import Unreadable, _plain, _tagged, decode, encode
+from crawler.failures import Unreadable
+from crawler.frontier.codec import _plain, _tagged, decode, encode
 from crawler.items import Article
 from crawler.rechecks import recheck_requests
 from crawler.spiders import SOURCES

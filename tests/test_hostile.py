@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 from crawler.clean import clean_article
 from crawler.extract.article import extract_article
 from crawler.extract.charset import page_text
-from crawler.extract.html import NotHTML
-from crawler.failures import FetchFailed
+from crawler.failures import FetchFailed, NotHTML
 from crawler.process import process_page
 from tests.commands import no_delays, scrapy_command
 from tests.conftest import expected_json, page_bytes, run_crawler

@@ -40,6 +40,7 @@ LAYERS = (
     # the crawl's components: capture, pipelines, monitors, run records, extraction without a crawl
     {
         "archive",
+        "downloads",
         "conditional",
         "contracts",
         "incremental",
@@ -199,3 +200,79 @@ def test_the_frontier_and_the_floors_never_import_the_pipelines_or_what_is_built
         if other in above or other.startswith(tuple(f"{a}." for a in above))
     )
     assert crossing == []
+
+
+def matched_by_name_or_message(path: Path) -> list[str]:
+    """Lines that tell an exception by its class name (`type(exc).__name__ == ...`) or its text
+    (`"..." in str(exc)`, `str(failure.value).startswith(...)`, `failure.getErrorMessage() == ...`),
+    also through a name given to either (`exc = failure.value`, `name = type(exc).__name__`)."""
+    tree = ast.parse(path.read_text(), str(path))
+    scopes = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return sorted({line for scope in [tree, *scopes] for line in _matches(path.name, scope)})
+
+
+def _own(scope: ast.AST) -> list[ast.AST]:
+    """The nodes of a function (or the module) outside the functions defined in it."""
+    nodes, todo = [], list(ast.iter_child_nodes(scope))
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            todo.extend(ast.iter_child_nodes(node))
+    return nodes
+
+
+def _matches(name: str, scope: ast.AST) -> list[str]:
+    """matched_by_name_or_message within one function (or the module): names are its own."""
+    own = _own(scope)
+    exceptions = {h.name for h in own if isinstance(h, ast.ExceptHandler) and h.name}
+    texts: set[str] = set()
+
+    def is_exception(node: ast.AST) -> bool:
+        text = ast.unparse(node)
+        return text in exceptions or text in ("failure.value", "failure.value.args") or text.endswith(".args")
+
+    def is_text(node: ast.AST) -> bool:
+        return any(
+            (isinstance(p, ast.Call) and ast.unparse(p.func) == "str" and p.args and is_exception(p.args[0]))
+            or (isinstance(p, ast.Attribute) and p.attr == "__name__" and "type(" in ast.unparse(p.value))
+            or (isinstance(p, ast.Call) and ast.unparse(p.func).endswith("getErrorMessage"))
+            or (isinstance(p, ast.Name) and p.id in texts)
+            for p in ast.walk(node)
+        )
+
+    for node in own:  # names given to an exception, or to its text or class name
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if is_exception(node.value):
+                exceptions.add(node.targets[0].id)
+            elif is_text(node.value):
+                texts.add(node.targets[0].id)
+    found = []
+    for node in own:
+        if isinstance(node, ast.Compare) and any(is_text(n) for n in (node.left, *node.comparators)):
+            found.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("startswith", "endswith", "find", "index")
+            and is_text(node.func.value)
+        ):
+            found.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_no_code_tells_an_exception_by_its_name_or_its_message(tmp_path: Path) -> None:
+    assert [line for path in sorted(CRAWLER.rglob("*.py")) for line in matched_by_name_or_message(path)] == []
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "def f(failure):\n"
+        "    try:\n        g()\n    except ValueError as exc:\n"
+        "        if 'BUSY' in str(exc) or type(exc).__name__ == 'X':\n            pass\n"
+        "    if str(failure.value).startswith('Filtered'):\n        pass\n"
+        "    if failure.getErrorMessage() == 'x':\n        pass\n"
+        "    if __name__ == '__main__':\n        pass\n"
+        "    exc = failure.value\n    name = type(exc).__name__\n"
+        "    if name == 'DownloadTimeoutError' or 'MAXSIZE' in str(exc):\n        pass\n"
+    )
+    lines = sorted({int(line.split(":")[1]) for line in matched_by_name_or_message(sample)})
+    assert lines == [5, 7, 9, 15]

@@ -2,8 +2,8 @@
 
 import pytest
 
-from crawler.netguard import Allowed, Refused, check_address, check_target
-from crawler.urls import BadURL
+from crawler.failures import BadURL, Refused
+from crawler.netguard import Allowed, check_address, check_target
 
 REFUSED = [
     "http://127.0.0.1/",

@@ -1,8 +1,9 @@
 import pytest
 
+from crawler.failures import BadURL
 from crawler.sources.netease import SPEC as NETEASE
 from crawler.spiders import ALL_SPIDERS
-from crawler.urls import BadURL, check_url, normalise_url
+from crawler.urls import check_url, normalise_url
 
 
 @pytest.mark.parametrize(

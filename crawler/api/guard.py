@@ -11,21 +11,14 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CannotResolveHostError, IgnoreRequest, NotConfigured
+from scrapy.exceptions import CannotResolveHostError, NotConfigured
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IResolverSimple
 from zope.interface import implementer
 
-from crawler.failures import Failed, Reason
-from crawler.netguard import Allowed, Refused, check_address, check_target
-
-
-class TargetRefused(IgnoreRequest, Failed):
-    """A request the guard would not send; its message starts with "refused target"."""
-
-    def __init__(self, message: str) -> None:
-        Failed.__init__(self, Reason.REFUSED_TARGET, message)
+from crawler.failures import Refused, TargetRefused
+from crawler.netguard import Allowed, check_address, check_target
 
 
 def allowed_from(setting: str, proxies: bool = False) -> Allowed:

@@ -33,8 +33,8 @@ from crawler.api.guard import allowed_from
 from crawler.api.http import query_arg
 from crawler.api.token import authorised
 from crawler.archive.capture import Capture
-from crawler.failures import Problem, Reason
-from crawler.netguard import Refused, check_target
+from crawler.failures import BadURL, Problem, Reason, Refused
+from crawler.netguard import check_target
 from crawler.ondemand import Fetched, OnDemand
 from crawler.pagework import PageWork
 from crawler.sources import OUTLETS, stored_url
@@ -42,7 +42,6 @@ from crawler.store.client import StoreClient
 from crawler.store.history import history
 from crawler.store.ingest import Store
 from crawler.store.mongo import StoreUnavailable, translated
-from crawler.urls import BadURL
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -11,8 +11,9 @@ from itemadapter import ItemAdapter
 from crawler.clean.audit import Audit
 from crawler.clean.blocks import clean_blocks
 from crawler.clean.text import clean_lines
-from crawler.extract.html import NotHTML, parse_html
+from crawler.extract.html import parse_html
 from crawler.extract.lang import detect_lang
+from crawler.failures import NotHTML
 
 
 @dataclass

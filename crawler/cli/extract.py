@@ -18,11 +18,11 @@ from typing import Any
 
 from crawler.archive.warcfiles import fetches
 from crawler.cli.settings import BadSetting, load_settings
-from crawler.failures import Failed
+from crawler.failures import BadURL, Failed
 from crawler.process import offline_article, saved_page_url
 from crawler.sources import SPECS, spec_for_url
 from crawler.store.jsonout import article_json
-from crawler.urls import BadURL, check_url
+from crawler.urls import check_url
 
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz")

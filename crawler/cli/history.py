@@ -8,9 +8,9 @@ import sys
 from typing import Any
 
 from crawler.cli.settings import load_settings, store_to_read
+from crawler.failures import BadURL
 from crawler.sources import stored_url
 from crawler.store.history import history
-from crawler.urls import BadURL
 
 
 def add_parser(commands: Any) -> None:

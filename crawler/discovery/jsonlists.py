@@ -14,6 +14,7 @@ from typing import Any
 
 from crawler.discovery.entries import Entry, Listing
 from crawler.extract.dates import find_datetime, relative_time, zone
+from crawler.failures import NotJSON
 
 # a JavaScript callback (or `a.b.c`) around the JSON, with an optional trailing semicolon
 JSONP = re.compile(r"\A\s*[A-Za-z_$][\w$.]*\s*\((?P<json>.*)\)\s*;?\s*\Z", re.S)
@@ -29,10 +30,6 @@ class JsonFields:
     time: tuple[str, ...] = ("time", "ptime", "pubDate", "publish_time", "pubtime", "date", "ctime")
     title: tuple[str, ...] = ("title",)
     time_format: str = ""
-
-
-class NotJSON(ValueError):
-    """A body that looked like a JSON list and is not one."""
 
 
 def json_text(text: str) -> str:

@@ -17,14 +17,11 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler.discovery.entries import Entry, Listing
 from crawler.extract.dates import FoundTime, find_datetime, zone
+from crawler.failures import TooLarge
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 CLOCK = re.compile(r"[\d-]{8,10}[T ](?P<clock>\d.*)")  # the time of day after an ISO date
 SECONDS = re.compile(r"\d{2}:?\d{2}:?\d{2}")
-
-
-class TooLarge(ValueError):
-    """A gzipped document that inflates past the download size limit."""
 
 
 class NewsSitemap(Sitemap):

@@ -27,16 +27,7 @@ from crawler.default_settings import CLEAN_MIN_BODY_CHARS
 from crawler.extract.authors import person_author
 from crawler.extract.dates import FoundTime, find_datetime, implausible, relative_time, url_date, zone
 from crawler.extract.density import ZERO, Counts, MainText, contains, density, prose_chars, visible_chars
-from crawler.extract.html import (
-    NotHTML,
-    collapse,
-    css,
-    parse_html,
-    select_first,
-    text_of,
-    texts_after,
-    texts_within,
-)
+from crawler.extract.html import collapse, css, parse_html, select_first, text_of, texts_after, texts_within
 from crawler.extract.meta import (
     AUTHOR_META,
     SITE_NAME_META,
@@ -50,6 +41,7 @@ from crawler.extract.pages import neighbours
 from crawler.extract.posts import opening, posts_like
 from crawler.extract.removal import DELETED_NOTICES, deleted_notice
 from crawler.extract.state import StateArticle, has_state, state_article
+from crawler.failures import NotHTML
 from crawler.items import Article
 from crawler.urls import normalise_url, site_of
 

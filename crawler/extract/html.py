@@ -11,6 +11,8 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError, _Element
 
+from crawler.failures import NotHTML
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 
 
@@ -23,10 +25,6 @@ HTML_CLASSES = etree.ElementDefaultClassLookup(
     pi=lxml.html.HtmlProcessingInstruction,
     entity=lxml.html.HtmlEntity,
 )
-
-
-class NotHTML(ValueError):
-    """The document has no HTML element tree to read (empty, or not markup at all)."""
 
 
 def parse_html(html: str) -> _Element:

@@ -17,13 +17,10 @@ from typing import Any
 from scrapy import Request, Spider
 from scrapy.utils.request import request_from_dict
 
+from crawler.failures import Unreadable
 from crawler.items import Article
 
 TAGS = ("$bytes", "$tuple", "$frozenset", "$datetime", "$map", "$article")
-
-
-class Unreadable(ValueError):
-    """A payload that is not a request in this form (one an older worker pickled, or garbage)."""
 
 
 def encode(request: Request, spider: Spider) -> bytes:

@@ -149,11 +149,20 @@ class Frontier:
         self._end = server.register_script(_END)
 
     def ensure(self) -> None:
+        """The stream and its consumer group, made by whichever worker comes first."""
+        if self._has_group():
+            return
         try:
             self.server.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
+        except ResponseError:
+            if not self._has_group():  # not another worker's creation meanwhile
                 raise
+
+    def _has_group(self) -> bool:
+        if not self.server.exists(self.stream):
+            return False
+        groups = cast(list[dict[str, Any]], self.server.xinfo_groups(self.stream))
+        return any(group["name"] in (GROUP, GROUP.encode()) for group in groups)
 
     def push(self, payload: bytes, fingerprint: bytes | None, seen_ttl: int) -> bool:
         """False when the request was already seen this round."""

@@ -26,7 +26,8 @@ from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall, deferLater
 
-from crawler.frontier.codec import Unreadable, decode, encode
+from crawler.failures import Unreadable
+from crawler.frontier.codec import decode, encode
 from crawler.frontier.config import FrontierConfig
 from crawler.frontier.queue import Frontier
 from crawler.frontier.rounds import counted

@@ -17,7 +17,6 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -27,11 +26,10 @@ from crawler.conditional import NotModified
 from crawler.contracts import contract_methods
 from crawler.discovery.documents import read_document, recognise
 from crawler.discovery.entries import Entry, Listing
-from crawler.discovery.jsonlists import NotJSON
-from crawler.discovery.sitemaps import TooLarge, unpacked
+from crawler.discovery.sitemaps import unpacked
 from crawler.extract.charset import looks_binary, page_text
 from crawler.extract.removal import redirected_away
-from crawler.failures import Failed, Problem, Reason, describe_failure
+from crawler.failures import Failed, NotJSON, NotListing, Problem, Reason, Skipped, TooLarge, describe_failure
 from crawler.items import Article
 from crawler.pagework import page_work
 from crawler.process import extract_page, header, page_of
@@ -42,16 +40,10 @@ from crawler.sources.spec import SourceSpec
 from crawler.store.versions import Check
 from crawler.urls import check_url
 
-# IgnoreRequest messages of Scrapy's own middlewares that mean "skipped on purpose", not a failure
-SKIPPED = ("Filtered offsite request", "Forbidden by robots.txt")
 DEFAULT_MAX_DEPTH = 2  # listing pages followed through pagination, counted from a start URL
 ABSOLUTE = ("http://", "https://")
 MAX_HOPS = 3  # robots.txt -> sitemap index -> sitemap is two; more is a loop or a trap
 GONE = {404: "http_404", 410: "http_410"}  # an article page answering these is removed
-
-
-class NotListing(ValueError):
-    """A discovery URL that answered with something no discovery reader takes."""
 
 
 @dataclass(frozen=True)
@@ -261,8 +253,11 @@ class SourceSpider(scrapy.Spider):
         except TooLarge as exc:
             self.fail(response.url, Problem(Reason.TOO_LARGE, str(exc)))
             return
-        except (NotJSON, NotListing) as exc:
-            self.fail(response.url, Problem(Reason.NOT_HTML, str(exc)))
+        except NotJSON as exc:
+            self.fail(response.url, Problem(Reason.NOT_JSON, str(exc)))
+            return
+        except NotListing as exc:
+            self.fail(response.url, Problem(Reason.NOT_LISTING, str(exc)))
             return
         depth, hops = response.meta.get("listing_depth", 0), response.meta.get("discovery_hops", 0)
         cutoff = self.cutoff()
@@ -336,9 +331,9 @@ class SourceSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         if failure.check(NotModified):  # skipped on purpose, and counted, by a middleware
             return
-        if failure.check(IgnoreRequest) and str(failure.value).startswith(SKIPPED):
-            return  # offsite or robots.txt: Scrapy counts these, and the run record reports them
         request = getattr(failure, "request", None)
+        if failure.check(Skipped) and not (request is not None and request.meta.get("requested_url")):
+            return  # offsite or robots.txt in discovery: Scrapy counts these, the run record reports them
         url = request.meta.get("requested_url", request.url) if request is not None else "?"
         article = request is not None and request.callback == self.parse
         status = failure.value.response.status if failure.check(HttpError) else None

@@ -1,0 +1,55 @@
+"""Scrapy's own downloader middlewares, each raising what it refuses as a type of
+crawler/failures.py instead of a bare IgnoreRequest told apart by its message: a request skipped on
+purpose (offsite, robots.txt), a redirect chain past REDIRECT_MAX_TIMES, a body past
+DOWNLOAD_MAXSIZE once inflated. Each takes the place of Scrapy's in DOWNLOADER_MIDDLEWARES, at
+Scrapy's own order, and each catches the one refusal its parent raises."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+
+from crawler.failures import InflatedTooLarge, Skipped, TooManyRedirects
+
+
+class Offsite(OffsiteMiddleware):
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        try:
+            super().process_request(request)
+        except IgnoreRequest as exc:
+            raise Skipped(str(exc)) from None
+
+
+class Robots(RobotsTxtMiddleware):
+    async def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        try:
+            await super().process_request(request)
+        except IgnoreRequest as exc:
+            raise Skipped(str(exc)) from None
+
+
+class Redirects(RedirectMiddleware):
+    def process_response(  # type: ignore[override]  # the parent's, typed as Scrapy types it
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Any:
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest:  # its one refusal: REDIRECT_MAX_TIMES reached
+            raise TooManyRedirects() from None
+
+
+class Decompression(HttpCompressionMiddleware):
+    def process_response(  # type: ignore[override]  # the parent's, typed as Scrapy types it
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Any:
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest:  # its one refusal: inflated past DOWNLOAD_MAXSIZE
+            raise InflatedTooLarge() from None
