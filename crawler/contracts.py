@@ -99,9 +99,8 @@ class FixtureContract(Contract):
 
         name = self.args[0]
         expected = json.loads((FIXTURES / "expected" / f"{name}.json").read_text(encoding="utf-8"))
-        for article in (o for o in output if not isinstance(o, Request)):
-            article = deepcopy(article)
-            clean_article(article, spec_for(article.source).noise)
+        for raw in (o for o in output if not isinstance(o, Request)):
+            article, _ = clean_article(deepcopy(raw), spec_for(raw.article.source).noise)
             got = reviewed(article)
             differ = sorted(k for k in expected if got.get(k) != expected[k])
             assert not differ, f"{name}: {', '.join(differ)} differ from tests/fixtures/expected/{name}.json"

@@ -1,4 +1,5 @@
-"""The Article item: the contract between spiders, pipelines, the store and its readers.
+"""The Article item: the contract between the pipelines, the store and its readers, every field
+a stored one; and RawArticle, what a spider yields for cleaning.
 
 Each field's `doc` metadata is its meaning and exact format; docs/schema.md's table is checked
 against these names by tests/test_docs.py.
@@ -11,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 
-def _f(doc: str, default: Any = None, stored: bool = True, **kw: Any) -> Any:
-    meta = {"doc": doc, "stored": stored}
+def _f(doc: str, default: Any = None, **kw: Any) -> Any:
+    meta = {"doc": doc}
     if "default_factory" in kw:
         return field(default_factory=kw["default_factory"], metadata=meta)
     return field(default=default, metadata=meta)
@@ -93,41 +94,18 @@ class Article:
         "of the normalised body, keys: [int64 band keys, indexed]}.",
         default_factory=dict,
     )
-    body_html: str | None = _f(
-        "Body container HTML before cleaning; consumed by CleanPipeline, never stored.", stored=False
-    )
-    link_texts: frozenset[str] = _f(
-        "Comparison keys of the page's link texts, so cleaning can tell a link list from the story's own "
-        "short lines; consumed by CleanPipeline, never stored.",
-        default_factory=frozenset,
-        stored=False,
-    )
-    more_pages: list[str] = _f(
-        "Body container HTML of the article's later pages, in order; each cleaned on its own and appended to "
-        "`body` by CleanPipeline (a page's closing farm must not cut the pages after it); never stored.",
-        default_factory=list,
-        stored=False,
-    )
-    next_page: str | None = _f(
-        "URL of the article's next page (`下一页`, `ID_2.html`), which the spider fetches and stitches in; "
-        "never stored.",
-        stored=False,
-    )
-    earlier_page: str | None = _f(
-        "URL of an earlier page of the same article this page links to (the first, when it can): a later "
-        "page asked for leads there, so the article is stored whole under its first page; never stored.",
-        stored=False,
-    )
-    deleted_notice: str | None = _f(
-        'The notice of a site\'s "deleted" page (`该内容已被删除`) the page shows as its own message: '
-        "the spider records a removal instead of an article; never stored.",
-        stored=False,
-    )
-    extraction_fallback: str | None = _f(
-        "Why the source's layout was set aside (`no_layout`, `no_match`, `empty`, `weak`), counted in the "
-        "run's stats as extraction/fallback/<reason>; never stored (extracted_why says it in words).",
-        stored=False,
-    )
 
 
-STORED_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article) if f.metadata["stored"])
+@dataclass
+class RawArticle:
+    """What a source's spider yields: the article as extracted, and what cleaning needs of its
+    pages that is never stored. CleanPipeline turns it into the clean `Article` every later
+    pipeline, the store and the item_scraped signal see."""
+
+    article: Article
+    pages_html: list[str] = field(default_factory=list)  # each page's body container, in order
+    # comparison keys of the pages' link texts: cleaning tells a link list from the story's short lines
+    link_texts: frozenset[str] = frozenset()
+
+
+STORED_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))

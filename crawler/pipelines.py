@@ -23,6 +23,7 @@ from crawler.clean import cleaned
 from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.index import as_document
 from crawler.failures import Failed, Problem, Reason
+from crawler.items import Article, RawArticle
 from crawler.pagework import PageWork, page_work
 from crawler.shared import SharedCrawler
 from crawler.signals import article_checked, articles_spooled, articles_stored, articles_unsaved
@@ -48,23 +49,24 @@ async def worked(work: PageWork, function: Callable[..., T], *args: Any) -> T:
 
 
 class CleanPipeline(PageWorkPipeline):
-    """Turns the raw body container into clean text, lifting origin and original title; a title
-    longer than TITLE_MAX_CHARS (a page that put its text in <title>) is cut, and the cut said."""
+    """Turns what a spider yields (a RawArticle: the article and its pages' body containers) into
+    the clean Article, lifting origin and original title; a title longer than TITLE_MAX_CHARS (a
+    page that put its text in <title>) is cut, and the cut said."""
 
     def __init__(self, stats: StatsCollector, work: PageWork, settings: BaseSettings) -> None:
         super().__init__(stats, work, settings)
         self.title_max = settings.getint("TITLE_MAX_CHARS")
 
-    async def process_item(self, item: Any) -> Any:
-        noise = spec_for(ItemAdapter(item)["source"]).noise
-        item, audit, cut = await worked(self.work, cleaned, item, noise, self.title_max)
+    async def process_item(self, item: RawArticle) -> Article:
+        noise = spec_for(item.article.source).noise
+        article, audit, cut = await worked(self.work, cleaned, item, noise, self.title_max)
         for rule, entry in audit.rules.items():
             self.stats.inc_value(f"clean/removed/{rule}", entry["blocks"])
         if audit.spared:  # a rule matched the story's block: the run's fallback reasons say so
             self.stats.inc_value("extraction/fallback/story_kept")
         if cut:
             self.stats.inc_value("clean/title_cut")
-        return item
+        return article
 
 
 class ValidatePipeline(BodyFloorPipeline):

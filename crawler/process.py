@@ -15,11 +15,11 @@ from crawler.clean import clean_article, cleaned
 from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.index import as_document
 from crawler.default_settings import CLEAN_MIN_BODY_CHARS
-from crawler.extract.article import extract_article
+from crawler.extract.article import Extracted, extract_article
 from crawler.extract.charset import looks_binary, page_text
 from crawler.extract.html import css, parse_html
 from crawler.failures import BadURL, Failed, FetchFailed, NotHTML, Reason
-from crawler.items import Article
+from crawler.items import Article, RawArticle
 from crawler.pipelines import unfit
 from crawler.sources import spec_for
 from crawler.sources.spec import SourceSpec
@@ -35,8 +35,7 @@ def process_page(
     """The page's article as the source's spider extracts it, cleaned: no spider, no crawl."""
     spec = spec_for(source)
     response = HtmlResponse(url=url, body=body, headers={"Content-Type": content_type})
-    article = extract_page(spec, *page_of(response), min_chars)
-    clean_article(article, spec.noise)
+    article, _ = clean_article(raw_article(extract_page(spec, *page_of(response), min_chars)), spec.noise)
     return article
 
 
@@ -50,8 +49,8 @@ def offline_article(
     response = kind(url=url, body=body, headers=headers)
     min_chars = settings.getint("CLEAN_MIN_BODY_CHARS")
     spec = spec_for(source)
-    article = extract_page(spec, *page_of(response), min_chars)
-    article, _, _ = cleaned(article, spec.noise, settings.getint("TITLE_MAX_CHARS"))
+    page = extract_page(spec, *page_of(response), min_chars)
+    article, _, _ = cleaned(raw_article(page), spec.noise, settings.getint("TITLE_MAX_CHARS"))
     problem = unfit(article, min_chars)
     if problem is not None:
         raise Failed(problem.reason, problem.message)
@@ -67,7 +66,7 @@ def page_of(response: Response) -> tuple[str, bytes, str | None, bool]:
 
 def extract_page(
     spec: SourceSpec, url: str, body: bytes, content_type: str | None, html: bool, min_chars: int
-) -> Article:
+) -> Extracted:
     """One page's article by the source's layouts (else the generic path): a plain function of
     plain values, so that it runs in a page worker, thread or process (crawler/pagework.py)."""
     if not html:
@@ -77,7 +76,7 @@ def extract_page(
     if looks_binary(body, content_type):
         raise FetchFailed(Reason.NOT_HTML, "not an HTML page (binary content served as text/html)")
     try:
-        article = extract_article(
+        page = extract_article(
             page_text(body, content_type),
             url,
             spec.name,
@@ -89,8 +88,13 @@ def extract_page(
         )
     except NotHTML as exc:
         raise FetchFailed(Reason.NOT_HTML, str(exc)) from None
-    article.url = spec.canonical(article.url)
-    return article
+    page.article.url = spec.canonical(page.article.url)
+    return page
+
+
+def raw_article(page: Extracted) -> RawArticle:
+    """A one-page article as cleaning takes it."""
+    return RawArticle(page.article, [page.body_html], page.link_texts)
 
 
 def header(response: Response, name: bytes) -> str | None:

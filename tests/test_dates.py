@@ -112,7 +112,7 @@ def test_an_article_page_that_says_3_hours_ago_gets_the_hour_before_the_fetch_no
     )
     article = extract_article(
         html, "https://example.com/n/1", "generic", (), "Asia/Shanghai", fetched_at=FETCHED
-    )
+    ).article
     assert (article.published_at, article.published_raw, article.published_precision) == (
         datetime(2026, 12, 5, 7, 47, tzinfo=CST),
         "3小时前",

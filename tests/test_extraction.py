@@ -14,13 +14,15 @@ import pytest
 
 from crawler.clean import clean_body
 from crawler.clean.text import Line, clean_lines
+from crawler.default_settings import CLEAN_MIN_BODY_CHARS
 from crawler.extract.article import Layout, Selectors, extract_article
 from crawler.extract.authors import person_author
 from crawler.extract.charset import page_text
 from crawler.extract.html import parse_html, texts_after, texts_within
 from crawler.extract.lang import detect_lang
-from crawler.process import process_page
-from crawler.sources import spec_for_url
+from crawler.items import Article
+from crawler.process import extract_page, process_page
+from crawler.sources import spec_for, spec_for_url
 from tests.conftest import PAGES, expected_json, page_bytes
 from tests.evalsets import BENCH_DATA, load_set, markers_left, prf
 
@@ -49,6 +51,11 @@ def real_netease(replace: tuple[str, str]) -> tuple[bytes, str]:
 # --- Confidence and fallback (real page) ---------------------------------------------------------
 
 
+def fallback_of(body: bytes, url: str, source: str) -> str | None:
+    """Why the source's layout was set aside on the page (a stats key), or None."""
+    return extract_page(spec_for(source), url, body, "text/html", True, CLEAN_MIN_BODY_CHARS).fallback
+
+
 def test_an_empty_placeholder_matched_by_the_body_selector_falls_back_to_the_generic_path() -> None:
     """The template moved the story out of #endText and left an empty #endText beside it."""
     body, url = real_netease(
@@ -56,7 +63,7 @@ def test_an_empty_placeholder_matched_by_the_body_selector_falls_back_to_the_gen
     )
     article = process_page(body, url, "netease")
     story = expected_json(NETEASE_2019)["body"]
-    assert (article.extracted_by, article.extraction_fallback) == ("generic", "empty")
+    assert (article.extracted_by, fallback_of(body, url, "netease")) == ("generic", "empty")
     assert article.extracted_why.startswith("netease/2019: its body block holds 0 characters")
     assert prf(article.body, story)[2] > 0.95
     assert article.title == expected_json(NETEASE_2019)["title"]
@@ -71,7 +78,7 @@ def test_a_body_block_holding_only_the_columns_sign_off_falls_back_to_the_whole_
         ('<div class="post_text" id="endText"', f'<div id="endText">{signoff}</div><div class="post_text"')
     )
     article = process_page(body, url, "netease")
-    assert article.extraction_fallback == "weak"
+    assert fallback_of(body, url, "netease") == "weak"
     assert "of the page's" in article.extracted_why and "main-text characters" in article.extracted_why
     assert prf(article.body, expected_json(NETEASE_2019)["body"])[2] > 0.95
 
@@ -80,7 +87,7 @@ def test_the_real_pages_of_each_netease_layout_use_that_layout_without_fallback(
     by_layout = {expected_json(name)["extracted_by"] for name in PAGES if name.startswith("gne_163_")}
     assert by_layout == {"netease/2019", "netease/2021", "netease/dy2019"}
     assert all(
-        process_page(page_bytes(n), PAGES[n]["url"], "netease").extraction_fallback is None
+        fallback_of(page_bytes(n), PAGES[n]["url"], "netease") is None
         for n in PAGES
         if n.startswith("gne_163_")
     )
@@ -297,8 +304,10 @@ def page(head: str, body: str) -> str:
 ARTICLE = "<h1>欧盟裁定苹果补税</h1>{byline}<div class='text'><p>" + "</p><p>".join(STORY) + "</p></div>"
 
 
-def extract(html: str, layouts: tuple[Layout, ...] = ()) -> object:
-    return extract_article(html, "https://news.example.com/a.html", "generic", layouts, "Asia/Shanghai")
+def extract(html: str, layouts: tuple[Layout, ...] = ()) -> Article:
+    return extract_article(
+        html, "https://news.example.com/a.html", "generic", layouts, "Asia/Shanghai"
+    ).article
 
 
 def test_a_minute_precise_meta_time_beats_a_day_only_byline_of_the_same_day() -> None:
@@ -338,7 +347,7 @@ def test_a_date_inside_the_story_is_never_the_time_when_the_url_gives_one() -> N
     html = page("", f"<h1>欧盟裁定苹果补税</h1><div class='text'>{story}</div>")
     article = extract_article(
         html, "https://news.example.com/2019/09/07/a.html", "generic", (), "Asia/Shanghai"
-    )
+    ).article
     assert (article.published_at, article.published_precision) == (datetime(2019, 9, 7, tzinfo=CST), "day")
 
 

@@ -16,7 +16,7 @@ from scrapy.utils.test import get_crawler
 from crawler import default_settings
 from crawler.failures import Unreadable
 from crawler.frontier.codec import _plain, _tagged, decode, encode
-from crawler.items import Article
+from crawler.items import Article, RawArticle
 from crawler.rechecks import recheck_requests
 from crawler.spiders import SOURCES
 
@@ -31,18 +31,19 @@ def spider():
 
 
 def test_every_kind_of_request_a_crawl_queues_reads_back_exactly(spider) -> None:
-    article = Article(
-        url="https://www.163.com/dy/article/A.html",
-        source="netease",
-        site="www.163.com",
-        title="标题",
-        published_at=datetime(2024, 6, 25, 9, 30, tzinfo=timezone(timedelta(hours=8))),
-        images=["https://img/1.jpg"],
+    raw = RawArticle(
+        Article(
+            url="https://www.163.com/dy/article/A.html",
+            source="netease",
+            site="www.163.com",
+            title="标题",
+            published_at=datetime(2024, 6, 25, 9, 30, tzinfo=timezone(timedelta(hours=8))),
+            images=["https://img/1.jpg"],
+            clean_audit={"rules": {"farm": {"blocks": 1}}},
+            pages=2,
+        ),
+        pages_html=["<p>第一页</p>", "<p>第二页</p>"],
         link_texts=frozenset({"相关阅读", "热点推荐"}),
-        more_pages=["<p>第二页</p>"],
-        clean_audit={"rules": {"farm": {"blocks": 1}}},
-        pages=2,
-        next_page="https://www.163.com/dy/article/A_3.html",
     )
     made = [
         *spider.discovery_requests(),
@@ -58,7 +59,10 @@ def test_every_kind_of_request_a_crawl_queues_reads_back_exactly(spider) -> None
             spider.on_error,
         ),
         *spider.stitched(
-            article, ["https://www.163.com/dy/article/A.html"], "https://www.163.com/dy/article/A.html"
+            raw,
+            "https://www.163.com/dy/article/A_3.html",
+            ["https://www.163.com/dy/article/A.html"],
+            "https://www.163.com/dy/article/A.html",
         ),
     ]
     made[-1] = made[-1].replace(
@@ -72,16 +76,17 @@ def test_every_kind_of_request_a_crawl_queues_reads_back_exactly(spider) -> None
 
 
 def test_a_multi_page_articles_next_page_carries_its_article_whole(spider) -> None:
-    article = Article(
-        url="https://www.163.com/dy/article/A.html",
-        source="netease",
-        site="www.163.com",
-        next_page="https://www.163.com/dy/article/A_2.html",
+    raw = RawArticle(
+        Article(url="https://www.163.com/dy/article/A.html", source="netease", site="www.163.com"),
+        pages_html=["<p>第一页</p>"],
         link_texts=frozenset({"下一页"}),
     )
-    request = next(spider.stitched(article, ["https://www.163.com/dy/article/A.html"], article.url))
-    carried = decode(encode(request, spider), spider).meta["article"]
-    assert isinstance(carried, Article) and carried == request.meta["article"]
+    request = next(
+        spider.stitched(raw, "https://www.163.com/dy/article/A_2.html", [raw.article.url], raw.article.url)
+    )
+    carried = decode(encode(request, spider), spider).meta["raw_article"]
+    assert isinstance(carried, RawArticle) and isinstance(carried.article, Article)
+    assert carried == request.meta["raw_article"]
 
 
 def test_a_pickled_payload_is_refused_without_being_unpickled(spider, tmp_path: Path) -> None:

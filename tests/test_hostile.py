@@ -16,6 +16,7 @@ from crawler.clean import clean_article
 from crawler.extract.article import extract_article
 from crawler.extract.charset import page_text
 from crawler.failures import FetchFailed, NotHTML
+from crawler.items import RawArticle
 from crawler.process import process_page
 from tests.commands import no_delays, scrapy_command
 from tests.conftest import expected_json, page_bytes, run_crawler
@@ -147,10 +148,10 @@ def test_binary_served_as_html_is_refused_with_a_reason() -> None:
 def test_any_markup_extracts_and_cleans_without_raising_or_returning_markup(parts: list[str]) -> None:
     html = "".join(parts)
     try:
-        article = extract_article(html, "https://example.com/a.html", "generic", (), "Asia/Shanghai")
+        page = extract_article(html, "https://example.com/a.html", "generic", (), "Asia/Shanghai")
     except NotHTML:
         return  # refused with a reason: nothing to clean
-    clean_article(article, ())
+    article, _ = clean_article(RawArticle(page.article, [page.body_html], page.link_texts), ())
     for text in (article.title, article.body, article.author or "", article.origin or ""):
         assert not MARKUP.search(text), text
         assert "\0" not in text

@@ -14,6 +14,7 @@ from scrapy.utils.misc import is_generator_with_return_value
 from scrapy.utils.project import get_project_settings
 
 from crawler.contracts import FixtureContract, reviewed
+from crawler.items import RawArticle
 from crawler.process import process_page
 from crawler.spiders import ALL_SPIDERS, SOURCES, spider_for_url
 from tests.conftest import FIXTURES, PAGES, expected_json, page_bytes
@@ -176,6 +177,6 @@ def test_a_fixture_contract_fails_naming_the_fields_that_differ() -> None:
     checked against the aibase page's expected JSON."""
     contract = FixtureContract(ALL_SPIDERS["aibase"]().check_aibase, "aibase")
     article = process_page(page_bytes("solidot"), PAGES["solidot"]["url"], "solidot")
-    article.body_html, article.body = "<p>" + article.body + "</p>", ""  # as the spider yields it
+    raw = RawArticle(article, ["<p>" + article.body + "</p>"])  # as the spider yields it
     with pytest.raises(AssertionError, match=r"^aibase: author, author_raw, body, .*title, url differ from"):
-        contract.post_process([article])
+        contract.post_process([raw])

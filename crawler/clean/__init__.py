@@ -14,6 +14,7 @@ from crawler.clean.text import clean_lines
 from crawler.extract.html import parse_html
 from crawler.extract.lang import detect_lang
 from crawler.failures import NotHTML
+from crawler.items import Article, RawArticle
 
 
 @dataclass
@@ -44,29 +45,25 @@ def clean_body(
     return CleanBody("\n".join(text.lines), text.origin, text.original_title, audit)
 
 
-def clean_article(article: Any, noise_selectors: tuple[str, ...] = ()) -> Audit:
-    """Replace an item's raw `body_html` (and its later pages', each cleaned on its own) with clean
-    `body`, lifted origin/original title and lang."""
-    adapter = ItemAdapter(article)
-    title = adapter.get("title") or ""
-    links = adapter.get("link_texts") or frozenset()
-    pages = [adapter.get("body_html") or "", *(adapter.get("more_pages") or [])]
-    results = [clean_body(html, title, noise_selectors, links) for html in pages]
+def clean_article(raw: RawArticle, noise_selectors: tuple[str, ...] = ()) -> tuple[Article, Audit]:
+    """The article with clean `body` made of its pages' body containers (each page cleaned on its
+    own: a page's closing farm must not cut the pages after it), lifted origin/original title and
+    lang."""
+    article = raw.article
+    title = article.title or ""
+    results = [clean_body(html, title, noise_selectors, raw.link_texts) for html in raw.pages_html or [""]]
     audit = results[0].audit
     for later in results[1:]:
         audit.merge(later.audit)
     body = "\n".join(r.body for r in results if r.body)
-    adapter["body"] = body
-    adapter["body_html"] = None
-    adapter["more_pages"] = []
-    adapter["link_texts"] = frozenset()
-    adapter["origin"] = adapter.get("origin") or next((r.origin for r in results if r.origin), None)
-    adapter["original_title"] = next((r.original_title for r in results if r.original_title), None)
-    adapter["lang"] = detect_lang(f"{title}\n{body}")
-    adapter["clean_audit"] = audit.as_dict()
+    article.body = body
+    article.origin = article.origin or next((r.origin for r in results if r.origin), None)
+    article.original_title = next((r.original_title for r in results if r.original_title), None)
+    article.lang = detect_lang(f"{title}\n{body}")
+    article.clean_audit = audit.as_dict()
     if spared := audit.spared_why():
-        adapter["extracted_why"] = "; ".join(filter(None, [adapter.get("extracted_why"), spared]))
-    return audit
+        article.extracted_why = "; ".join(filter(None, [article.extracted_why, spared]))
+    return article, audit
 
 
 def cut_title(article: Any, most: int) -> bool:
@@ -82,8 +79,8 @@ def cut_title(article: Any, most: int) -> bool:
     return True
 
 
-def cleaned(article: Any, noise_selectors: tuple[str, ...], title_max: int) -> tuple[Any, Audit, bool]:
-    """`clean_article` and `cut_title` as a page worker runs them: the article comes back (from a
-    worker process, as a copy) with its audit and whether its title was cut."""
-    audit = clean_article(article, noise_selectors)
+def cleaned(raw: RawArticle, noise_selectors: tuple[str, ...], title_max: int) -> tuple[Article, Audit, bool]:
+    """`clean_article` and `cut_title` as a page worker runs them: the clean article comes back
+    (from a worker process, as a copy) with its audit and whether its title was cut."""
+    article, audit = clean_article(raw, noise_selectors)
     return article, audit, cut_title(article, title_max)

@@ -118,6 +118,20 @@ class Body:
     container: _Element | None = None
 
 
+@dataclass(frozen=True)
+class Extracted:
+    """One page as extraction leaves it: the article's fields, and what the spider and cleaning
+    need of the page that is never stored."""
+
+    article: Article
+    body_html: str  # the body container, before cleaning
+    link_texts: frozenset[str] = frozenset()  # comparison keys of the page's link texts
+    fallback: str | None = None  # why the source's layout was set aside (a stats key), or None
+    deleted_notice: str | None = None  # the site's "deleted" notice the page shows as its own message
+    next_page: str | None = None  # the article's next page (`下一页`, `ID_2.html`)
+    earlier_page: str | None = None  # an earlier page of the article (the first, when it can)
+
+
 def extract_article(
     html: str,
     url: str,
@@ -128,8 +142,8 @@ def extract_article(
     notices: tuple[str, ...] = DELETED_NOTICES,
     fetched_at: datetime | None = None,
     outlet_names: tuple[str, ...] = (),
-) -> Article:
-    """The article's fields with `body_html` set to its body container (cleaned later); a time
+) -> Extracted:
+    """The article's fields, and its body container (cleaned later); a time
     stated after `fetched_at` (default now) plus a day is not taken for the publication time;
     `outlet_names` (the source's) are the site's own names, never its author."""
     root = parse_html(html)
@@ -150,15 +164,13 @@ def extract_article(
         found = found or (evidence.first([t]) if (t := evidence.read(state.time or "", tz)) else None)
         raw_author = raw_author or state.author
     pages = neighbours(root, url)
-    return Article(
+    article = Article(
         url=normalise_url(url),
         source=source,
         site=site_of(url),
         title=headline.text,
-        body_html=body.html,
         extracted_by=body.extracted_by,
         extracted_why=body.why,
-        extraction_fallback=body.fallback,
         published_at=found.value if found else None,
         published_raw=found.raw if found else None,
         published_precision=found.precision if found else None,
@@ -168,7 +180,12 @@ def extract_article(
         author_raw=raw_author,
         origin=_origin(root, selectors),
         images=_images(body.container, url) if body.container is not None else [],
+    )
+    return Extracted(
+        article,
+        body_html=body.html,
         link_texts=links,
+        fallback=body.fallback,
         deleted_notice=deleted_notice(html, root, notices),
         next_page=pages.next,
         earlier_page=pages.earlier,

@@ -1,7 +1,7 @@
 """Requests as the frontier keeps them in Redis: JSON, never pickle. A pickled request is code: anyone
 who can write to Redis could run it in every worker that reads the queue. Scrapy's own
 `Request.to_dict` / `request_from_dict` give the request as plain values; the few that JSON has no
-word for (bytes, tuples and sets, dates, dicts keyed by bytes, the Article a multi-page article
+word for (bytes, tuples and sets, dates, dicts keyed by bytes, the RawArticle a multi-page article
 carries to its next page) are tagged, so that a request reads back exactly as it was written. Any
 other type is refused when the request is queued, never guessed at when it is read.
 """
@@ -18,9 +18,10 @@ from scrapy import Request, Spider
 from scrapy.utils.request import request_from_dict
 
 from crawler.failures import Unreadable
-from crawler.items import Article
+from crawler.items import Article, RawArticle
 
-TAGS = ("$bytes", "$tuple", "$frozenset", "$datetime", "$map", "$article")
+ITEMS: dict[str, type[Any]] = {"$article": Article, "$raw_article": RawArticle}  # dataclasses, by tag
+TAGS = ("$bytes", "$tuple", "$frozenset", "$datetime", "$map", *ITEMS)
 
 
 def encode(request: Request, spider: Spider) -> bytes:
@@ -53,8 +54,9 @@ def _plain(value: Any) -> Any:
         return {"$frozenset": [_plain(v) for v in sorted(value, key=repr)]}
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
-    if isinstance(value, Article):
-        return {"$article": {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    for tag, kind in ITEMS.items():
+        if type(value) is kind:
+            return {tag: {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}}
     if isinstance(value, dict):
         if all(isinstance(k, str) for k in value) and not any(k in TAGS for k in value):
             return {k: _plain(v) for k, v in value.items()}
@@ -76,4 +78,4 @@ def _tagged(obj: dict[str, Any]) -> Any:
         return datetime.fromisoformat(value)
     if tag == "$map":
         return {k: v for k, v in value}
-    return Article(**value)
+    return ITEMS[tag](**value)

@@ -32,6 +32,7 @@ from crawler.frontier.config import FrontierConfig
 from crawler.frontier.queue import Frontier
 from crawler.frontier.rounds import counted
 from crawler.frontier.workers import WORKER_ID, Heartbeat, heartbeat_key, redis_client
+from crawler.items import RawArticle
 from crawler.runs import seeds_discovery
 from crawler.signals import articles_stored
 
@@ -65,11 +66,11 @@ class Leases:
     def expect(self, item: Any, response: Response) -> None:
         entry = response.meta.get(ENTRY)
         if entry in self.held:
-            self.items[id(item)] = entry
+            self.items[id(_article_of(item))] = entry
             self.open[entry] += 1
 
     def item_done(self, item: Any) -> None:
-        entry = self.items.pop(id(item), None)
+        entry = self.items.pop(id(_article_of(item)), None)
         if entry is not None:
             self.open[entry] -= 1
 
@@ -80,6 +81,12 @@ class Leases:
             del self.held[entry]
             self.open.pop(entry, None)
         return done
+
+
+def _article_of(item: Any) -> Any:
+    """The article a spider's RawArticle holds: the object CleanPipeline cleans and hands on, so
+    that the stored item is known for the one the spider yielded."""
+    return item.article if isinstance(item, RawArticle) else item
 
 
 def leases_of(crawler: Crawler) -> Leases:
