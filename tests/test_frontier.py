@@ -21,7 +21,7 @@ from crawler.frontier.config import FrontierConfig
 from crawler.frontier.politeness import retry_after
 from crawler.frontier.queue import Frontier
 from crawler.frontier.seeding import lock_ms
-from crawler.frontier.workers import WORKER_ID, Heartbeat, heartbeat_key, live_workers
+from crawler.frontier.workers import Heartbeat, heartbeat_key, live_workers, worker_id
 from tests.commands import overrides
 from tests.conftest import run_crawler
 
@@ -97,16 +97,16 @@ def test_each_crawl_of_a_process_beats_for_its_own_source(redis_server) -> None:
     for queue in (netease, solidot):
         queue.ensure()
         queue.push(b"r1", b"r1", TTL)
-        queue.take(WORKER_ID)
+        queue.take(worker_id())
     beats = {name: Heartbeat(server, 30_000, name) for name in ("netease", "solidot")}
     beats["netease"].beat(3)
     beats["solidot"].beat(5)
-    assert live_workers(server)[WORKER_ID]["pages"] == {"netease": 3, "solidot": 5}
+    assert live_workers(server)[worker_id()]["pages"] == {"netease": 3, "solidot": 5}
 
     beats["netease"].stop()
-    assert netease.give_back(WORKER_ID, 3, heartbeat_key(WORKER_ID, "netease")) == 1
-    assert solidot.give_back(WORKER_ID, 3, heartbeat_key(WORKER_ID, "solidot")) == -1  # still beating
-    assert live_workers(server)[WORKER_ID]["pages"] == {"solidot": 5}
+    assert netease.give_back(worker_id(), 3, heartbeat_key(worker_id(), "netease")) == 1
+    assert solidot.give_back(worker_id(), 3, heartbeat_key(worker_id(), "solidot")) == -1  # still beating
+    assert live_workers(server)[worker_id()]["pages"] == {"solidot": 5}
     beats["solidot"].stop()
     assert live_workers(server) == {}
 
@@ -217,3 +217,18 @@ def test_redis_on_a_closed_port_is_one_line_exit_1_and_no_run(
         f"Error 111 connecting to 127.0.0.1:{unused_loopback_port}. Connection refused.\n"
     )
     assert articles.database["crawls"].count_documents({}) == 0
+
+
+def test_a_forked_process_is_a_worker_of_its_own() -> None:
+    """An id made at import was inherited by a fork: two processes would have taken and acked
+    entries as one consumer."""
+    import multiprocessing
+
+    from crawler.frontier.workers import worker_id
+
+    mine = worker_id()
+    fork = multiprocessing.get_context("fork")
+    with fork.Pool(1) as pool:
+        theirs = pool.apply(worker_id)
+    assert theirs != mine and theirs.split(":")[1] != mine.split(":")[1]
+    assert worker_id() == mine  # the same all the process long

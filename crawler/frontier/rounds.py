@@ -34,7 +34,7 @@ from twisted.internet import threads
 from twisted.internet.task import LoopingCall
 
 from crawler.frontier.queue import Frontier
-from crawler.frontier.workers import WORKER_ID, redis_client
+from crawler.frontier.workers import redis_client, worker_id
 from crawler.logs import RUN_LINES
 from crawler.monitors import Floors
 from crawler.runs import judge, run_line, run_record, seeds_discovery
@@ -161,7 +161,7 @@ class RoundRecorder:
         self.looking = True
         try:
             for number, how in over(self.frontier, self.deadline, time.time()):
-                if self.frontier.claim_round(number, WORKER_ID, CLAIM_MS):
+                if self.frontier.claim_round(number, worker_id(), CLAIM_MS):
                     await self.record(number, how)
         except RedisError as exc:
             logger.debug("rounds not looked at: redis unreachable (%s)", exc)
@@ -181,7 +181,7 @@ class RoundRecorder:
         try:
             record = await maybe_deferred_to_future(threads.deferToThread(self.store, name, found, how))
         except StoreUnavailable as exc:
-            self.frontier.release_round(number, WORKER_ID)  # the next look, here or elsewhere, tries again
+            self.frontier.release_round(number, worker_id())  # the next look, here or elsewhere, tries again
             logger.warning(
                 "round %d of %s not recorded yet: the store is unreachable (%s)", number, name, exc
             )

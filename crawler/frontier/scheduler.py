@@ -31,7 +31,7 @@ from crawler.frontier.codec import decode, encode
 from crawler.frontier.config import FrontierConfig
 from crawler.frontier.queue import Frontier
 from crawler.frontier.rounds import counted
-from crawler.frontier.workers import WORKER_ID, Heartbeat, heartbeat_key, redis_client
+from crawler.frontier.workers import Heartbeat, heartbeat_key, redis_client, worker_id
 from crawler.items import RawArticle
 from crawler.runs import seeds_discovery
 from crawler.signals import articles_stored
@@ -178,7 +178,7 @@ class ClusterScheduler(BaseScheduler):
         await self._until_reachable(self.frontier.ensure)
         await self._until_reachable(lambda: self.heartbeat.beat(0))  # alive before taking
         if self.seed_on_start:
-            outcome = await self._until_reachable(lambda: self.frontier.seed(WORKER_ID, 0, force=True))
+            outcome = await self._until_reachable(lambda: self.frontier.seed(worker_id(), 0, force=True))
             logger.info(
                 "frontier %s: %s",
                 self.frontier.stream,
@@ -197,7 +197,7 @@ class ClusterScheduler(BaseScheduler):
         for request in [*self.local, *self.waking]:
             self.leases.held.pop(request.meta.get(ENTRY, ""), None)  # never started: handed back below
         await self._until_reachable(self._drain)
-        given = await self._until_reachable(lambda: self.frontier.give_back(WORKER_ID, self.max_deliveries))
+        given = await self._until_reachable(lambda: self.frontier.give_back(worker_id(), self.max_deliveries))
         if given:
             logger.info("frontier: %d request(s) not finished here went back to the queue", given)
         self.stats.set_value("frontier/handed_back", given)
@@ -236,7 +236,7 @@ class ClusterScheduler(BaseScheduler):
                 None  # a request held here while the site's slots are busy is one other workers cannot have
             )
         try:
-            entries = self.frontier.take(WORKER_ID)
+            entries = self.frontier.take(worker_id())
         except RedisError as exc:
             self._down(exc)
             return None
@@ -339,7 +339,7 @@ class ClusterScheduler(BaseScheduler):
                 self.stats.inc_value("frontier/acked", len(value))
                 now = counted(self.stats.get_stats())
                 since = {k: n - self.counted.get(k, 0) for k, n in now.items() if n != self.counted.get(k, 0)}
-                self.frontier.ack(value, WORKER_ID, since)
+                self.frontier.ack(value, worker_id(), since)
                 self.counted = now
                 self.acked += len(value)
             self.outbox.popleft()
@@ -351,7 +351,7 @@ class ClusterScheduler(BaseScheduler):
 
     def reap(self) -> None:
         for worker in self.frontier.consumers():
-            if worker != WORKER_ID:
+            if worker != worker_id():
                 moved = self.frontier.give_back(
                     worker, self.max_deliveries, heartbeat_key(worker, self.spider.name)
                 )

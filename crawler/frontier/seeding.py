@@ -14,7 +14,7 @@ from redis.exceptions import RedisError
 from twisted.internet.defer import Deferred, fail, succeed
 
 from crawler.frontier.queue import Frontier
-from crawler.frontier.workers import WORKER_ID
+from crawler.frontier.workers import worker_id
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class Seeder:
         frontier = Frontier(self.server, source)
         try:
             frontier.ensure()
-            outcome = frontier.seed(WORKER_ID, lock_ms(self.plan[source]))
+            outcome = frontier.seed(worker_id(), lock_ms(self.plan[source]))
         except RedisError as exc:
             self.failed.append(source)
             return fail(exc)

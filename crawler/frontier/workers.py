@@ -10,6 +10,7 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,8 +20,23 @@ from scrapy.settings import BaseSettings
 
 from crawler.frontier.queue import PREFIX, Depth, Frontier
 
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"  # one per process
-STARTED = time.time()
+
+@cache
+def _identity(pid: int) -> tuple[str, float]:
+    return f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:6]}", time.time()
+
+
+def worker_id() -> str:
+    """This process's worker id, made on first use in each process: a forked child is a worker of
+    its own, never its parent's twin (an id made at import would be inherited)."""
+    return _identity(os.getpid())[0]
+
+
+def started() -> float:
+    """When this process's worker id was made (its pages per minute count from there)."""
+    return _identity(os.getpid())[1]
+
+
 START_WAIT = 5.0  # seconds a command waits for Redis to answer before it starts anything
 
 
@@ -69,11 +85,11 @@ class Heartbeat:
     source: str
 
     def beat(self, pages: int) -> None:
-        value = {"host": socket.gethostname(), "pid": os.getpid(), "started": STARTED, "pages": pages}
-        self.server.set(heartbeat_key(WORKER_ID, self.source), json.dumps(value), px=self.lease_ms)
+        value = {"host": socket.gethostname(), "pid": os.getpid(), "started": started(), "pages": pages}
+        self.server.set(heartbeat_key(worker_id(), self.source), json.dumps(value), px=self.lease_ms)
 
     def stop(self) -> None:
-        self.server.delete(heartbeat_key(WORKER_ID, self.source))
+        self.server.delete(heartbeat_key(worker_id(), self.source))
 
 
 def snapshot(
