@@ -35,21 +35,21 @@ class Robots(RobotsTxtMiddleware):
             raise Skipped(str(exc)) from None
 
 
-class Redirects(RedirectMiddleware):
-    def process_response(  # type: ignore[override]  # the parent's, typed as Scrapy types it
-        self, request: Request, response: Response, spider: Spider | None = None
-    ) -> Any:
+class _RefusesAs:
+    """A response middleware of Scrapy's whose one refusal (an IgnoreRequest) becomes `refusal`."""
+
+    refusal: type[Exception]
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Any:
         try:
-            return super().process_response(request, response)
-        except IgnoreRequest:  # its one refusal: REDIRECT_MAX_TIMES reached
-            raise TooManyRedirects() from None
+            return super().process_response(request, response)  # type: ignore[misc]  # the middleware's
+        except IgnoreRequest:
+            raise self.refusal() from None
 
 
-class Decompression(HttpCompressionMiddleware):
-    def process_response(  # type: ignore[override]  # the parent's, typed as Scrapy types it
-        self, request: Request, response: Response, spider: Spider | None = None
-    ) -> Any:
-        try:
-            return super().process_response(request, response)
-        except IgnoreRequest:  # its one refusal: inflated past DOWNLOAD_MAXSIZE
-            raise InflatedTooLarge() from None
+class Redirects(_RefusesAs, RedirectMiddleware):
+    refusal = TooManyRedirects  # REDIRECT_MAX_TIMES reached
+
+
+class Decompression(_RefusesAs, HttpCompressionMiddleware):
+    refusal = InflatedTooLarge  # inflated past DOWNLOAD_MAXSIZE

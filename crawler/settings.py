@@ -13,6 +13,7 @@ NEWSPIDER_MODULE = "crawler.spiders"
 
 USER_AGENT = "news-crawler/0.1 (Scrapy; operators: put your contact URL here)"
 ROBOTSTXT_OBEY = True
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"  # a download that failed after its retries: expected, one line
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25
 AUTOTHROTTLE_ENABLED = True
@@ -67,6 +68,8 @@ SPIDER_MIDDLEWARES = {
     "crawler.incremental.IncrementalMiddleware": 800,  # discovery only; INCREMENTAL_ENABLED
     # with REDIS_URL: a lease lasts until its article is stored
     "crawler.frontier.scheduler.LeaseMiddleware": 900,
+    # with REDIS_URL: a discovery crawl starts from its round's seed, not the spider's start
+    "crawler.frontier.scheduler.RoundSeedMiddleware": 950,
 }
 # With REDIS_URL set, discovery crawls share a frontier in Redis; otherwise this is Scrapy's scheduler.
 SCHEDULER = "crawler.frontier.scheduler.ClusterScheduler"

@@ -20,7 +20,8 @@ from crawler.extract.density import contains, density
 from crawler.extract.html import collapse, css, text_of
 
 STORY_MIN_CHARS = 200  # a block with less text than this cannot hold a story worth sparing
-BLOCK_TAGS = frozenset(
+# Elements that begin and end a line of the cleaned text (their text never runs on into a neighbour's)
+LINE_BREAKING_TAGS = frozenset(
     (
         "p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 br tr table blockquote "
         "section article figure header main pre hr center"
@@ -135,7 +136,7 @@ def linearise(root: _Element) -> list[Line]:
     def walk(element: _Element) -> None:
         nonlocal item_depth
         tag = element.tag if isinstance(element.tag, str) else ""
-        block = tag in BLOCK_TAGS
+        block = tag in LINE_BREAKING_TAGS
         if block:
             flush()
         if tag == "li":

@@ -20,7 +20,8 @@ from lxml.etree import _Element
 SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "title", "head"})
 # Paragraph-like elements: their unlinked text counts for the block they sit in
 PARAGRAPH_TAGS = frozenset("p div section td pre blockquote font span center article".split())
-BLOCK_TAGS = frozenset(
+# An element holding one of these is a container of blocks, not a paragraph of its own
+CONTAINER_TAGS = frozenset(
     (
         "p div section td tr table pre blockquote ul ol li dl article main h1 h2 h3 h4 h5 h6 "
         "form center header footer nav aside"
@@ -101,7 +102,7 @@ def density(root: _Element) -> Density:
             if c_block:
                 has_block = True
             else:
-                has_block = has_block or child_tag in BLOCK_TAGS
+                has_block = has_block or child_tag in CONTAINER_TAGS
                 if child_tag in PARAGRAPH_TAGS and c_linked <= PARAGRAPH_LINK_DENSITY_MAX * c_chars:
                     score += c_chars - c_linked
         if tag == "a":

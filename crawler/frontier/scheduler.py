@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -132,6 +132,27 @@ class LeaseMiddleware:
     ) -> Any:
         async for output in result:
             yield self._note(response, output)
+
+
+class RoundSeedMiddleware:
+    """Spider middleware: a discovery crawl of a distributed round starts from the round's seed in
+    the shared frontier (the worker that takes it asks the spider for its discovery requests), so
+    the spider's own start is held back, unread (it would ask the store for the due re-checks)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RoundSeedMiddleware:
+        if not crawler.settings.get("REDIS_URL"):
+            raise NotConfigured
+        return cls(crawler)
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        if seeds_discovery(self.crawler):
+            return
+        async for request in start:
+            yield request
 
 
 class ClusterScheduler(BaseScheduler):

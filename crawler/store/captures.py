@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
-from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError, CollectionInvalid, OperationFailure
+from pymongo.errors import BulkWriteError
 
 from crawler.store.client import StoreClient
 from crawler.store.mongo import DUPLICATE_KEY, translated
+from crawler.store.validated import ensure_validated
 
 CAPTURE_FIELDS: dict[str, str] = {
     "url": "The URL fetched (after redirects: the one that answered).",
@@ -63,7 +63,7 @@ class Captures:
             return 0
         captures = self.store.collection("MONGO_CAPTURES_COLLECTION")
         if not self.ensured:
-            _ensure(captures)
+            ensure_validated(captures, CAPTURES_VALIDATOR, CAPTURES_INDEXES)
             self.ensured = True
         try:
             return len(captures.insert_many(entries, ordered=False).inserted_ids)
@@ -87,14 +87,3 @@ def capture_entry(
         "offset": where["offset"],
         "length": where["length"],
     }
-
-
-def _ensure(captures: Collection) -> None:
-    db = captures.database
-    try:
-        db.create_collection(captures.name, validator=CAPTURES_VALIDATOR, validationLevel="strict")
-    except (CollectionInvalid, OperationFailure) as exc:
-        if isinstance(exc, OperationFailure) and exc.code != 48:  # NamespaceExists
-            raise
-        db.command("collMod", captures.name, validator=CAPTURES_VALIDATOR, validationLevel="strict")
-    captures.create_indexes(CAPTURES_INDEXES)

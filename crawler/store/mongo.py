@@ -20,12 +20,13 @@ from typing import Any, ParamSpec, TypeVar
 from pymongo import InsertOne, MongoClient, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError, CollectionInvalid, OperationFailure, PyMongoError
+from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 from pymongo.monitoring import ServerHeartbeatListener
 
 from crawler.changes import substantive
 from crawler.store.groups import STORY_FIELDS, own_cluster_id
 from crawler.store.schema import INDEXES, VALIDATOR
+from crawler.store.validated import ensure_validated
 from crawler.store.versions import CAUSE, backfill_op, next_check, returned, version_op
 
 logger = logging.getLogger(__name__)
@@ -104,17 +105,8 @@ def connect(uri: str, timeout_ms: int, listeners: Sequence[ServerHeartbeatListen
 
 
 def ensure_collection(collection: Collection) -> None:
-    """Create the collection with its validator (or update the validator) and its indexes."""
-    db = collection.database
-    try:
-        db.create_collection(collection.name, validator=VALIDATOR, validationLevel="strict")
-    except CollectionInvalid:
-        db.command("collMod", collection.name, validator=VALIDATOR, validationLevel="strict")
-    except OperationFailure as exc:
-        if exc.code != 48:  # NamespaceExists
-            raise
-        db.command("collMod", collection.name, validator=VALIDATOR, validationLevel="strict")
-    collection.create_indexes(INDEXES)
+    """Create the articles collection with its validator (or update the validator) and its indexes."""
+    ensure_validated(collection, VALIDATOR, INDEXES)
 
 
 GROUP_FIELDS = ("cluster_id", *STORY_FIELDS)  # set by grouping, never by a write of the article

@@ -65,6 +65,18 @@ STORE_FIELDS: dict[str, str] = {
 }
 
 _STRING_OR_NULL = {"bsonType": ["string", "null"]}
+
+
+def _events(required: list[str], **times: dict[str, Any]) -> dict[str, Any]:
+    """A list of removal-like events: each says how the page was found gone, its times, and the
+    WARC record of the answer that showed it."""
+    properties = {**times, "how": {"enum": list(REMOVED_HOW)}, "capture": {"bsonType": ["object", "null"]}}
+    return {
+        "bsonType": "array",
+        "items": {"bsonType": "object", "required": required, "properties": properties},
+    }
+
+
 VALIDATOR: dict[str, Any] = {
     "$jsonSchema": {
         "bsonType": "object",
@@ -116,33 +128,15 @@ VALIDATOR: dict[str, Any] = {
             "recheck_at": {"bsonType": ["date", "null"]},
             "removed_at": {"bsonType": ["date", "null"]},
             "removed_how": {"bsonType": ["string", "null"], "enum": [*REMOVED_HOW, None]},
-            "removals": {
-                "bsonType": "array",
-                "items": {
-                    "bsonType": "object",
-                    "required": ["removed_at", "how", "returned_at"],
-                    "properties": {
-                        "removed_at": {"bsonType": "date"},
-                        "how": {"enum": list(REMOVED_HOW)},
-                        "returned_at": {"bsonType": ["date", "null"]},
-                        "confirmed_at": {"bsonType": ["date", "null"]},
-                        "capture": {"bsonType": ["object", "null"]},
-                    },
-                },
-            },
-            "outages": {
-                "bsonType": "array",
-                "items": {
-                    "bsonType": "object",
-                    "required": ["gone_at", "back_at", "how"],
-                    "properties": {
-                        "gone_at": {"bsonType": "date"},
-                        "back_at": {"bsonType": "date"},
-                        "how": {"enum": list(REMOVED_HOW)},
-                        "capture": {"bsonType": ["object", "null"]},
-                    },
-                },
-            },
+            "removals": _events(
+                ["removed_at", "how", "returned_at"],
+                removed_at={"bsonType": "date"},
+                returned_at={"bsonType": ["date", "null"]},
+                confirmed_at={"bsonType": ["date", "null"]},
+            ),
+            "outages": _events(
+                ["gone_at", "back_at", "how"], gone_at={"bsonType": "date"}, back_at={"bsonType": "date"}
+            ),
             "etag": _STRING_OR_NULL,
             "last_modified": _STRING_OR_NULL,
             "dedup": {

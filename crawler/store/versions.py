@@ -17,9 +17,9 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.collection import Collection
-from pymongo.errors import CollectionInvalid, OperationFailure
 
 from crawler.changes import change
+from crawler.store.validated import ensure_validated
 
 CAUSES = ("fetch", "reextract")  # what made a version
 CAUSE = "cause"  # a document to write may say what made it; the article itself never keeps it
@@ -73,14 +73,7 @@ _UNIT = {"m": 60, "h": 3600, "d": 86400}
 
 
 def ensure_versions(versions: Collection) -> None:
-    db = versions.database
-    try:
-        db.create_collection(versions.name, validator=VERSIONS_VALIDATOR, validationLevel="strict")
-    except (CollectionInvalid, OperationFailure) as exc:
-        if isinstance(exc, OperationFailure) and exc.code != 48:  # NamespaceExists
-            raise
-        db.command("collMod", versions.name, validator=VERSIONS_VALIDATOR, validationLevel="strict")
-    versions.create_indexes(VERSIONS_INDEXES)
+    ensure_validated(versions, VERSIONS_VALIDATOR, VERSIONS_INDEXES)
 
 
 def version_op(doc: dict[str, Any], version: int, before: str | None) -> UpdateOne:
