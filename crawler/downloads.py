@@ -6,6 +6,7 @@ Scrapy's own order, and each catches the one refusal its parent raises."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from scrapy import Request, Spider
@@ -15,8 +16,11 @@ from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
-from crawler.failures import InflatedTooLarge, Skipped, TooManyRedirects
+from crawler.failures import InflatedTooLarge, Skipped, TooManyRedirects, describe_failure
+
+logger = logging.getLogger(__name__)
 
 
 class Offsite(OffsiteMiddleware):
@@ -28,11 +32,24 @@ class Offsite(OffsiteMiddleware):
 
 
 class Robots(RobotsTxtMiddleware):
+    """A site whose robots.txt cannot be fetched is crawled as if it had none, as Scrapy does;
+    the failure is said here in one line (Scrapy would log it with a traceback) and the robots.txt
+    request answered as a 404."""
+
     async def process_request(self, request: Request, spider: Spider | None = None) -> None:
         try:
             await super().process_request(request)
         except IgnoreRequest as exc:
             raise Skipped(str(exc)) from None
+
+    def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> Any:
+        if not (request.meta.get("dont_obey_robotstxt") and request.url.endswith("/robots.txt")):
+            return None
+        problem = describe_failure(Failure(exception))
+        logger.warning(
+            "%s unreachable (%s): the site is crawled as if it had none", request.url, problem.message
+        )
+        return Response(request.url, status=404, request=request)
 
 
 class _RefusesAs:

@@ -1,8 +1,9 @@
-"""How the commands log. Expected errors come in one line, without a traceback: a site without a
-reachable robots.txt, a download that failed after its retries. They are reported where they
-matter (the run record, `crawler fetch`'s line, the API's answer); a traceback in the log is kept
-for what nobody expected. A crawling command is quiet by default (a line per run), shows Scrapy's
-log with `-v`, and writes JSON lines with LOG_FORMAT=json.
+"""How the commands log. Expected errors come in one line, without a traceback, said where they are
+caught (a site without a reachable robots.txt: crawler/downloads.py; a download that failed after
+its retries: RETRY_GIVE_UP_LOG_LEVEL) and reported where they matter (the run record, `crawler
+fetch`'s line, the API's answer); a traceback in the log is kept for what nobody expected. A
+crawling command is quiet by default (a line per run), shows Scrapy's log with `-v`, and writes
+JSON lines with LOG_FORMAT=json.
 """
 
 from __future__ import annotations
@@ -11,43 +12,8 @@ import json
 import logging
 import os
 import sys
-from typing import Self
 
-from scrapy.crawler import Crawler
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
-
-# logger name -> the start of the messages it logs for an expected failure. A download that failed
-# after its retries is one line by Scrapy's own setting (RETRY_GIVE_UP_LOG_LEVEL, crawler/settings.py);
-# robots.txt unreachable (Scrapy fetches anyway) is logged with a traceback inside Scrapy's
-# RobotsTxtMiddleware.robot_parser, with no setting and no hook short of copying that method.
-EXPECTED = {"scrapy.downloadermiddlewares.robotstxt": "Error downloading"}
-
-
-class ExpectedErrors(logging.Filter):
-    """Turns an expected failure's ERROR with a traceback into a WARNING of one line."""
-
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self.prefix = prefix
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.ERROR and str(record.msg).startswith(self.prefix):
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
-            record.exc_info = record.exc_text = None
-        return True
-
-
-class QuietExpectedErrors:
-    """Extension: installs the filters once per process (loggers are the process's own)."""
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        for name, prefix in EXPECTED.items():
-            logger = logging.getLogger(name)
-            if not any(isinstance(f, ExpectedErrors) for f in logger.filters):
-                logger.addFilter(ExpectedErrors(prefix))
-        return cls()
-
 
 RUN_LINES = "crawler.run"  # the logger of each run's one line (crawler/runs.py)
 

@@ -89,7 +89,7 @@ def extract_page(
     except NotHTML as exc:
         raise FetchFailed(Reason.NOT_HTML, str(exc)) from None
     page.article.url = spec.canonical(page.article.url)
-    return page
+    return spec.after_extract(page) if spec.after_extract else page
 
 
 def raw_article(page: Extracted) -> RawArticle:

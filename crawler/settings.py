@@ -1,10 +1,7 @@
-"""Scrapy settings of this deployment: Scrapy's own knobs plus the project defaults, with the
-documented environment variables applied on top."""
-
-import os
+"""Scrapy settings of this deployment: Scrapy's own knobs plus the project defaults; the documented
+environment variables are applied on top by an add-on (crawler/environment.py)."""
 
 from crawler.default_settings import *  # noqa: F403
-from crawler.default_settings import ENV_SETTINGS
 
 BOT_NAME = "news-crawler"
 SPIDER_LOADER_CLASS = "crawler.spiders.RegistrySpiderLoader"  # each source's spider, made from its spec
@@ -70,6 +67,7 @@ SPIDER_MIDDLEWARES = {
     "crawler.frontier.scheduler.LeaseMiddleware": 900,
     # with REDIS_URL: a discovery crawl starts from its round's seed, not the spider's start
     "crawler.frontier.scheduler.RoundSeedMiddleware": 950,
+    "crawler.rechecks.RecheckMiddleware": 960,  # a discovery crawl's start: then the due re-checks
 }
 # With REDIS_URL set, discovery crawls share a frontier in Redis; otherwise this is Scrapy's scheduler.
 SCHEDULER = "crawler.frontier.scheduler.ClusterScheduler"
@@ -79,7 +77,6 @@ EXTENSIONS = {
     "crawler.pagework.PageWorkExtension": 0,  # the threads pages are extracted in; EXTRACT_THREADS
     "crawler.runs.RunRecorder": 500,
     "crawler.alerts.notifier.AlertNotifier": 510,  # alert conditions after each run; ALERT_WEBHOOKS
-    "crawler.logs.QuietExpectedErrors": 0,  # expected failures logged in one line, no traceback
     # with REDIS_URL: what this worker holds, shared by the frontier's parts
     "crawler.frontier.scheduler.Leases": 0,
     "crawler.frontier.rounds.RoundRecorder": 505,  # with REDIS_URL: a round is recorded as a run when over
@@ -98,6 +95,4 @@ ITEM_PIPELINES = {
     "crawler.pipelines.MongoPipeline": 900,
 }
 
-for _name in ENV_SETTINGS:
-    if os.environ.get(_name):
-        globals()[_name] = os.environ[_name]
+ADDONS = {"crawler.environment.EnvironmentSettings": 0}  # ENV_SETTINGS from the environment

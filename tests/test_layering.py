@@ -20,6 +20,7 @@ LAYERS = (
         "changes",
         "default_settings",
         "display",
+        "environment",
         "failures",
         "gcfreeze",
         "items",

@@ -14,6 +14,7 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from crawler.alerts.messages import endpoints
+from crawler.environment import EnvironmentSettings
 from crawler.frontier.config import FrontierConfig
 from crawler.frontier.workers import unreachable
 from crawler.setting_types import check
@@ -68,6 +69,7 @@ def known_sources(names: Iterable[str], known: Iterable[str]) -> None:
 def load_settings(args: argparse.Namespace) -> Settings:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     settings = get_project_settings()
+    EnvironmentSettings().update_settings(settings)  # as a crawler's add-ons will; before -s
     defined = set(settings.attributes)
     given = []
     for pair in args.set:

@@ -33,6 +33,7 @@ from crawler.frontier.queue import Frontier
 from crawler.frontier.rounds import counted
 from crawler.frontier.workers import Heartbeat, heartbeat_key, redis_client, worker_id
 from crawler.items import RawArticle
+from crawler.rechecks import round_rechecks
 from crawler.runs import seeds_discovery
 from crawler.signals import articles_stored
 
@@ -283,7 +284,10 @@ class ClusterScheduler(BaseScheduler):
 
     def _start_round(self, entry: str, round_: int) -> None:
         """A seed: this worker queues the source's discovery requests, then lets the seed go."""
-        requests = self.spider.discovery_requests()  # type: ignore[attr-defined]
+        requests = [
+            *self.spider.discovery_requests(),  # type: ignore[attr-defined]
+            *round_rechecks(self.crawler, self.spider),
+        ]
         logger.info(
             "frontier %s: round %d, %d discovery request(s)", self.frontier.stream, round_, len(requests)
         )

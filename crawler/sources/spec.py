@@ -5,10 +5,11 @@ it is made from the spec (crawler/spiders/)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crawler.discovery.jsonlists import JsonFields
-from crawler.extract.article import Layout
+from crawler.extract.article import Extracted, Layout
 from crawler.extract.removal import DELETED_NOTICES
 
 
@@ -34,6 +35,10 @@ class SourceSpec:
     # and the URL every form of it is stored under (`{id}` in it)
     article_id: str = ""
     canonical_url: str = ""
+    # the source's own step, when it needs one (Fundus' @attribute): a module-level function of each
+    # extracted page, returning it changed; it runs where extraction runs (a page worker), so the
+    # spider is never edited for one site
+    after_extract: Callable[[Extracted], Extracted] | None = None
     article_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
     article_id_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 

@@ -1,5 +1,5 @@
 """The discovery of a source's spider: its start URLs (`-a start_urls=`, SOURCE_START_URLS, the
-spec's own) and the stored articles due for a re-check, then any discovery document told by what
+spec's own), then any discovery document told by what
 it is (crawler/discovery/): a listing page (its pagination followed within `max_depth`), a feed, a
 sitemap or news sitemap, a sitemap index or robots.txt, a JSON/JSONP list."""
 
@@ -17,7 +17,6 @@ from crawler.discovery.entries import Entry, Listing
 from crawler.discovery.sitemaps import unpacked
 from crawler.extract.charset import looks_binary, page_text
 from crawler.failures import NotJSON, NotListing, Problem, Reason, TooLarge
-from crawler.rechecks import due, recheck_requests
 from crawler.spiders.base import SpiderBase
 from crawler.urls import check_url
 
@@ -31,17 +30,13 @@ class Discovery(SpiderBase):
     start_override: list[str] | None
 
     def discovery_requests(self) -> list[scrapy.Request]:
-        """The listing pages a discovery crawl starts from, and the stored articles due for a
-        re-check (crawler/rechecks.py); in a distributed crawl, the worker that takes the round's
-        seed entry calls this."""
-        listings = [
+        """The listing pages a discovery crawl starts from (the due re-checks are added to a
+        round's start by crawler/rechecks.py); in a distributed crawl, the worker that takes the
+        round's seed entry calls this."""
+        return [
             scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, meta={"listing_depth": 0})
             for url in self.discovery_urls()
         ]
-        rechecks = recheck_requests(due(self.crawler, self.name), self.parse, self.on_error)
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("recheck/due", len(rechecks))
-        return listings + rechecks
 
     def discovery_urls(self) -> list[str]:
         """`-a start_urls=...`, else SOURCE_START_URLS[name], else the spec's own."""
