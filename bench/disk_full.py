@@ -96,10 +96,10 @@ def engine_case() -> tuple[int, int]:
 def crawler_case() -> tuple[int, int]:
     from scrapy.settings import Settings
 
+    from crawler.failures import StoreUnavailable
     from crawler.sources import OUTLETS
     from crawler.store.client import StoreClient
     from crawler.store.ingest import Store
-    from crawler.store.mongo import StoreUnavailable
     from tests.conftest import article_document
 
     disk = mounted("40m")

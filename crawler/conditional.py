@@ -11,16 +11,12 @@ from typing import Any
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from crawler.failures import NotModified, StoreUnavailable
 from crawler.store.extension import store_of
-from crawler.store.mongo import StoreUnavailable
 from crawler.store.repositories import Validators
-
-
-class NotModified(IgnoreRequest):
-    """A listing page that has not changed since the last run."""
 
 
 class ConditionalListingMiddleware:

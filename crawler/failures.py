@@ -198,3 +198,49 @@ class TargetRefused(IgnoreRequest, Failed):
 
 class NotListing(ValueError):
     """A discovery URL that answered with something no discovery reader takes."""
+
+
+class StoreUnavailable(Exception):
+    """The store could not be reached or did not answer; the batch was not written. The message
+    is one line without credentials; `disk_full` says the server refused for want of space."""
+
+    def __init__(self, message: str, disk_full: bool = False) -> None:
+        super().__init__(message)
+        self.disk_full = disk_full
+
+
+class SpoolLineError(ValueError):
+    """A spool line that is not a spooled document (torn by a crash, or garbage)."""
+
+
+class AlreadyServed(Exception):
+    """The folder is served by another live process."""
+
+
+class NotStarted(Exception):
+    """The embedded server could not be started; the message says why, in one line."""
+
+
+class BadSetting(ValueError):
+    """A setting, or an argument, no command can run with; `crawler` prints it as one line and
+    exits 2."""
+
+
+class CannotStart(Exception):
+    """A command that cannot start its work (its frontier unreachable): one line, exit 1."""
+
+
+class ApiError(Exception):
+    """An answer other than 200, with its JSON body: {"status": "error", "code": ..., "message": ...}."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+    @classmethod
+    def of(cls, problem: Problem) -> ApiError:
+        return cls(problem.reason.http_status, problem.message)
+
+
+class NotModified(IgnoreRequest):
+    """A listing page that has not changed since the last run (crawler/conditional.py)."""

@@ -19,9 +19,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from crawler.failures import BadURL
+from crawler.failures import BadURL, StoreUnavailable
 from crawler.store.extension import store_of
-from crawler.store.mongo import StoreUnavailable
 from crawler.store.repositories import Articles
 from crawler.urls import normalise_url
 

@@ -21,7 +21,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.defer import Deferred, DeferredList
 
 from crawler.archive.capture import Capture
-from crawler.failures import NO_ARTICLE, BadURL, Problem, Reason
+from crawler.failures import NO_ARTICLE, BadURL, Problem, Reason, StoreUnavailable
 from crawler.pagework import PageWork
 from crawler.shared import SharedCrawler
 from crawler.signals import articles_spooled, articles_unsaved
@@ -29,7 +29,6 @@ from crawler.spiders import spider_for_url
 from crawler.spiders.source import SourceSpider
 from crawler.store.ingest import Store
 from crawler.store.jsonout import article_json
-from crawler.store.mongo import StoreUnavailable
 from crawler.store.repositories import Articles
 from crawler.urls import check_url
 

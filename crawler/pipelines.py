@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 from crawler.clean import cleaned
 from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.index import as_document
-from crawler.failures import Failed, Problem, Reason
+from crawler.failures import Failed, Problem, Reason, StoreUnavailable
 from crawler.items import Article, RawArticle
 from crawler.pagework import PageWork, page_work
 from crawler.shared import SharedCrawler
@@ -31,7 +31,6 @@ from crawler.sources import OUTLETS, spec_for
 from crawler.stages import BodyFloorPipeline, PageWorkPipeline
 from crawler.store.extension import store_of
 from crawler.store.ingest import Store
-from crawler.store.mongo import StoreUnavailable
 from crawler.store.schema import to_document
 from crawler.store.versions import Check
 from crawler.store.writer import Writer, Written

@@ -19,8 +19,8 @@ from typing import Any
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 
+from crawler.failures import StoreUnavailable
 from crawler.store.extension import store_of
-from crawler.store.mongo import StoreUnavailable
 from crawler.store.repositories import Articles
 
 logger = logging.getLogger(__name__)

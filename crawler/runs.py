@@ -14,11 +14,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import load_object
 
+from crawler.failures import StoreUnavailable
 from crawler.logs import RUN_LINES
 from crawler.monitors import Floors, check_run, extraction
 from crawler.signals import run_recorded
 from crawler.store.extension import store_of
-from crawler.store.mongo import StoreUnavailable
 from crawler.store.repositories import Runs
 
 logger = logging.getLogger(__name__)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from crawler.failures import StoreUnavailable
 from crawler.process import process_page
-from crawler.store.mongo import StoreUnavailable, WriteResult, ensure_collection, write_articles
+from crawler.store.mongo import WriteResult, ensure_collection, write_articles
 from crawler.store.schema import to_document
 from crawler.store.spool import Spool
 from tests.conftest import PAGES, page_bytes, run_crawler

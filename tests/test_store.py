@@ -5,15 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pymongo.errors import WriteError
 
+from crawler.failures import StoreUnavailable
 from crawler.process import process_page
-from crawler.store.mongo import (
-    StoreUnavailable,
-    connect,
-    ensure_collection,
-    first_version,
-    upsert_op,
-    write_articles,
-)
+from crawler.store.mongo import connect, ensure_collection, first_version, upsert_op, write_articles
 from crawler.store.schema import to_document
 from tests.conftest import PAGES, page_bytes
 

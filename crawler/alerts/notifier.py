@@ -22,10 +22,10 @@ from crawler.alerts.conditions import Observed, conditions, transitions
 from crawler.alerts.delivery import deliver
 from crawler.alerts.messages import Endpoint, endpoints
 from crawler.display import display_zone
+from crawler.failures import StoreUnavailable
 from crawler.frontier.workers import snapshot
 from crawler.signals import run_recorded
 from crawler.store.extension import store_of
-from crawler.store.mongo import StoreUnavailable
 from crawler.store.repositories import Runs
 from crawler.store.spool import Spool
 

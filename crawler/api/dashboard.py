@@ -27,6 +27,7 @@ from crawler.api.token import SESSION_COOKIE, authorised, matches, session
 from crawler.archive.warcfiles import Captured, kept_file, read_fetch, record_bytes
 from crawler.dashboard.pages import chart, render
 from crawler.display import display_zone
+from crawler.failures import StoreUnavailable
 from crawler.frontier.rounds import Round, rounds_under_way
 from crawler.frontier.workers import snapshot
 from crawler.pagework import PageWork
@@ -35,7 +36,6 @@ from crawler.runs import STATUSES
 from crawler.sources import ALL_SPECS, SPECS
 from crawler.store import dashboard as queries
 from crawler.store.client import StoreClient
-from crawler.store.mongo import StoreUnavailable
 from crawler.store.search import searchable
 from crawler.store.spool import Spool
 

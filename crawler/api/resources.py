@@ -33,7 +33,7 @@ from crawler.api.guard import allowed_from
 from crawler.api.http import query_arg
 from crawler.api.token import authorised
 from crawler.archive.capture import Capture
-from crawler.failures import BadURL, Problem, Reason, Refused
+from crawler.failures import ApiError, BadURL, Problem, Reason, Refused, StoreUnavailable
 from crawler.netguard import check_target
 from crawler.ondemand import Fetched, OnDemand
 from crawler.pagework import PageWork
@@ -41,7 +41,7 @@ from crawler.sources import OUTLETS, stored_url
 from crawler.store.client import StoreClient
 from crawler.store.history import history
 from crawler.store.ingest import Store
-from crawler.store.mongo import StoreUnavailable, translated
+from crawler.store.mongo import translated
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -54,18 +54,6 @@ class Encoded(bytes):
 
 def encoded(obj: Any) -> bytes:
     return (json.dumps(obj, ensure_ascii=False) + "\n").encode()
-
-
-class ApiError(Exception):
-    """An answer other than 200, with its JSON body: {"status": "error", "code": ..., "message": ...}."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
-
-    @classmethod
-    def of(cls, problem: Problem) -> ApiError:
-        return cls(problem.reason.http_status, problem.message)
 
 
 class StoreCalls:

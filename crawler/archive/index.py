@@ -23,10 +23,10 @@ from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
 from crawler.archive.warcfiles import fetches
+from crawler.failures import StoreUnavailable
 from crawler.signals import page_captured
 from crawler.store.captures import Captures, capture_entry
 from crawler.store.extension import store_of
-from crawler.store.mongo import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,8 @@ from typing import Any, cast
 from scrapy.utils.log import configure_logging
 from scrapy.utils.reactor import install_reactor
 
-from crawler.cli.settings import BadSetting, load_settings
+from crawler.cli.settings import load_settings
+from crawler.failures import BadSetting
 from crawler.logs import announce, json_logging
 from crawler.urls import is_loopback
 

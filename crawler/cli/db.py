@@ -18,15 +18,16 @@ from scrapy.settings import Settings
 from crawler.archive.index import reindex
 from crawler.cli.export import moment
 from crawler.cli.settings import known_sources, load_settings
+from crawler.failures import AlreadyServed, NotStarted, StoreUnavailable
 from crawler.logs import announce
 from crawler.reextract import Selection as Derived
 from crawler.reextract import reextract
 from crawler.sources import ALL_SPECS, OUTLETS
 from crawler.store.captures import Captures
 from crawler.store.client import StoreClient
-from crawler.store.embedded import AlreadyServed, NotStarted, last_port, serve, stop
+from crawler.store.embedded import last_port, serve, stop
 from crawler.store.ingest import Store
-from crawler.store.mongo import StoreUnavailable, redact
+from crawler.store.mongo import redact
 from crawler.store.regroup import Checkpoint, Selection, regroup, selected
 from crawler.urls import is_loopback
 

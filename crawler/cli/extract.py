@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from crawler.archive.warcfiles import fetches
-from crawler.cli.settings import BadSetting, load_settings
-from crawler.failures import BadURL, Failed
+from crawler.cli.settings import load_settings
+from crawler.failures import BadSetting, BadURL, Failed
 from crawler.process import offline_article, saved_page_url
 from crawler.sources import SPECS, spec_for_url
 from crawler.store.jsonout import article_json

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli import api, crawl, db, export, extract, fetch, history, schedule, status, worker
-from crawler.cli.settings import BadSetting, CannotStart
+from crawler.cli import api, crawl, db, export, extract, fetch, history, schedule, sources, status, worker
+from crawler.failures import BadSetting, CannotStart
 from crawler.logs import reader_left
 
 
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_parser(commands)
     api.add_parser(commands)
     status.add_parser(commands)
+    sources.add_parser(commands)
     schedule.add_parser(commands)
     worker.add_parser(commands)
     return parser

@@ -14,6 +14,7 @@ from scrapy.utils.reactor import install_reactor
 from twisted.internet.defer import Deferred, DeferredList
 
 from crawler.cli.settings import frontier_reachable, known_sources, load_settings, verbose_option
+from crawler.failures import StoreUnavailable
 from crawler.frontier.seeding import Seeder
 from crawler.frontier.workers import redis_client
 from crawler.logs import command_logging
@@ -22,7 +23,6 @@ from crawler.runs import exit_code
 from crawler.spiders import SOURCES
 from crawler.store.client import StoreClient
 from crawler.store.counters import Tallies
-from crawler.store.mongo import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -15,16 +15,11 @@ from scrapy.utils.project import get_project_settings
 
 from crawler.alerts.messages import endpoints
 from crawler.environment import EnvironmentSettings
+from crawler.failures import BadSetting, CannotStart, StoreUnavailable
 from crawler.frontier.config import FrontierConfig
 from crawler.frontier.workers import unreachable
 from crawler.setting_types import check
 from crawler.store.client import StoreClient
-from crawler.store.mongo import StoreUnavailable
-
-
-class BadSetting(ValueError):
-    """A setting, or an argument, no command can run with; `crawler` prints it as one line and
-    exits 2."""
 
 
 def verbose_option(parser: argparse.ArgumentParser) -> None:
@@ -32,10 +27,6 @@ def verbose_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="Scrapy's log on stderr, not a line per run"
     )
-
-
-class CannotStart(Exception):
-    """A command that cannot start its work (its frontier unreachable): one line, exit 1."""
 
 
 def frontier_reachable(settings: Settings) -> None:

@@ -33,6 +33,7 @@ from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import threads
 from twisted.internet.task import LoopingCall
 
+from crawler.failures import StoreUnavailable
 from crawler.frontier.queue import Frontier
 from crawler.frontier.workers import redis_client, worker_id
 from crawler.logs import RUN_LINES
@@ -40,7 +41,6 @@ from crawler.monitors import Floors
 from crawler.runs import judge, run_line, run_record, seeds_discovery
 from crawler.signals import run_recorded
 from crawler.store.extension import store_of
-from crawler.store.mongo import StoreUnavailable
 from crawler.store.repositories import Articles, Runs
 
 logger = logging.getLogger(__name__)

@@ -13,8 +13,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.conditional import NotModified
-from crawler.failures import Problem, Skipped, describe_failure
+from crawler.failures import NotModified, Problem, Skipped, describe_failure
 from crawler.signals import article_checked
 from crawler.sources.spec import SourceSpec
 from crawler.store.versions import Check

@@ -54,8 +54,10 @@ class SourceSpider(ArticlePages, Discovery):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.allowed_domains = list(self.spec.domains)
         self.start_override = [check_url(u) for u in start_urls.split(",")] if start_urls else None
+        # a source keeps to its domains; the generic one, started from given URLs, to their sites
+        given = sorted({urlsplit(u).hostname or "" for u in self.start_override or []} - {""})
+        self.allowed_domains = list(self.spec.domains) or given
         self.urls = [check_url(u) for u in ([url] if url else []) + (urls or [])]
         self.max_depth = int(max_depth)
         self.failures = []

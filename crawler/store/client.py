@@ -20,8 +20,9 @@ from pymongo.monitoring import ServerHeartbeatListener
 from pymongo.uri_parser import parse_uri
 from scrapy.settings import BaseSettings
 
-from crawler.store.embedded import NotStarted, Revive, ensure_served
-from crawler.store.mongo import StoreUnavailable, connect, redact
+from crawler.failures import NotStarted, StoreUnavailable
+from crawler.store.embedded import Revive, ensure_served
+from crawler.store.mongo import connect, redact, store_unavailable
 
 
 def uri_problem(uri: str) -> str | None:
@@ -83,11 +84,11 @@ class StoreClient:
         try:
             self.mongo.admin.command("ping")
         except PyMongoError as exc:
-            raise StoreUnavailable.from_error(exc) from exc
+            raise store_unavailable(exc) from exc
 
     def unavailable(self, exc: PyMongoError | StoreUnavailable) -> str:
         """One line naming the store and why it did not answer, without credentials."""
-        why = exc if isinstance(exc, StoreUnavailable) else StoreUnavailable.from_error(exc)
+        why = exc if isinstance(exc, StoreUnavailable) else store_unavailable(exc)
         return f"store {self.name} unavailable: {why}"
 
     def close(self) -> None:

@@ -43,6 +43,8 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 from pymongo.monitoring import ServerHeartbeatFailedEvent, ServerHeartbeatListener
 
+from crawler.failures import AlreadyServed, NotStarted
+
 logger = logging.getLogger(__name__)
 
 SERVING_FILE = "serving.json"
@@ -53,14 +55,6 @@ START_SECONDS = 60.0  # a server that has not said where it listens by then did 
 HEALTH_SECONDS = 1.0  # how often a detached server looks at its clients and its storage
 REVIVE_SECONDS = 2.0  # a client starts a server at most this often (a full disk fails each start)
 MIN_FREE_BYTES = 20 * 1024 * 1024  # WiredTiger writes its log in files of 10 MB: less, and it panics
-
-
-class AlreadyServed(Exception):
-    """The folder is served by another live process."""
-
-
-class NotStarted(Exception):
-    """The embedded server could not be started; the message says why, in one line."""
 
 
 @dataclass(frozen=True)

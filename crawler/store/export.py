@@ -14,7 +14,7 @@ from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
 
 from crawler.store.jsonout import FIELD_ORDER, article_json
-from crawler.store.mongo import StoreUnavailable
+from crawler.store.mongo import store_unavailable
 
 BATCH = 500  # documents per cursor batch
 
@@ -51,7 +51,7 @@ def documents(collection: Collection, selection: ExportFilter) -> Iterator[dict[
     try:
         yield from collection.find(selection.query(), {"_id": 0, "dedup": 0}, batch_size=BATCH)
     except PyMongoError as exc:
-        raise StoreUnavailable.from_error(exc) from exc
+        raise store_unavailable(exc) from exc
 
 
 def write_jsonl(docs: Iterable[dict[str, Any]], out: TextIO) -> int:

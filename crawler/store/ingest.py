@@ -20,11 +20,12 @@ from scrapy.settings import BaseSettings
 
 from crawler.dedup.original import Outlets
 from crawler.dedup.similarity import DEFAULT, Thresholds
+from crawler.failures import StoreUnavailable
 from crawler.store.client import StoreClient
 from crawler.store.counters import Tallies
 from crawler.store.embedded import disk_full
 from crawler.store.groups import alone, join
-from crawler.store.mongo import StoreUnavailable, WriteResult, ensure_collection, read_state, write_articles
+from crawler.store.mongo import WriteResult, ensure_collection, read_state, store_unavailable, write_articles
 from crawler.store.spool import Replayed, Spool
 from crawler.store.versions import Check, check_ops, ensure_versions, parse_schedule
 
@@ -138,7 +139,7 @@ class Store:
             self.tallies.ensure()
             replayed = self.spool.replay(lambda docs: self.write(docs).written)
         except PyMongoError as exc:
-            raise StoreUnavailable.from_error(exc) from exc
+            raise store_unavailable(exc) from exc
         self.prepared = True
         return replayed
 
@@ -167,7 +168,7 @@ class Store:
             if ops:
                 self.articles.bulk_write(ops, ordered=True)
         except PyMongoError as exc:
-            raise StoreUnavailable.from_error(exc) from exc
+            raise store_unavailable(exc) from exc
         return len(ops)
 
     def full_disk(self, exc: StoreUnavailable) -> str | None:

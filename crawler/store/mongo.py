@@ -24,6 +24,7 @@ from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 from pymongo.monitoring import ServerHeartbeatListener
 
 from crawler.changes import substantive
+from crawler.failures import StoreUnavailable
 from crawler.store.groups import STORY_FIELDS, own_cluster_id
 from crawler.store.schema import INDEXES, VALIDATOR
 from crawler.store.validated import ensure_validated
@@ -41,22 +42,11 @@ OUT_OF_DISK_SPACE = 14031  # MongoDB error code: the server's disk is full
 _USER_INFO = re.compile(r"(?<=://)[^/@\s]+@")  # mongodb://user:password@host: never printed
 
 
-class StoreUnavailable(Exception):
-    """The server could not be reached or did not answer; the batch was not written. The message
-    is one line without credentials; `disk_full` says the server refused for want of space."""
-
-    def __init__(self, message: str, disk_full: bool = False) -> None:
-        super().__init__(message)
-        self.disk_full = disk_full
-
-    @classmethod
-    def from_error(cls, exc: PyMongoError) -> StoreUnavailable:
-        """pymongo's error in one line: its first clause, with any URI's user info taken out."""
-        first = (
-            (str(exc).splitlines() or [type(exc).__name__])[0].split(",")[0].split(" (configured timeouts")[0]
-        )
-        code = exc.code if isinstance(exc, OperationFailure) else None
-        return cls(redact(first), disk_full=code == OUT_OF_DISK_SPACE)
+def store_unavailable(exc: PyMongoError) -> StoreUnavailable:
+    """pymongo's error in one line: its first clause, with any URI's user info taken out."""
+    first = (str(exc).splitlines() or [type(exc).__name__])[0].split(",")[0].split(" (configured timeouts")[0]
+    code = exc.code if isinstance(exc, OperationFailure) else None
+    return StoreUnavailable(redact(first), disk_full=code == OUT_OF_DISK_SPACE)
 
 
 def translated(function: Callable[P, T]) -> Callable[P, T]:
@@ -68,7 +58,7 @@ def translated(function: Callable[P, T]) -> Callable[P, T]:
         try:
             return function(*args, **kwargs)
         except PyMongoError as exc:
-            raise StoreUnavailable.from_error(exc) from exc
+            raise store_unavailable(exc) from exc
 
     return call
 
@@ -221,7 +211,7 @@ def supports_transactions(client: MongoClient) -> bool:
         if client.topology_description.topology_type_name == "Unknown":
             client.admin.command("ping")
     except PyMongoError as exc:
-        raise StoreUnavailable.from_error(exc) from exc
+        raise store_unavailable(exc) from exc
     return client.topology_description.topology_type_name in (
         "ReplicaSetWithPrimary",
         "Sharded",
@@ -261,7 +251,7 @@ def write_articles(
                     lambda s: _attempt(collection, versions, batch, schedule, s)  # noqa: B023 - called at once
                 )
             except PyMongoError as exc:
-                raise StoreUnavailable.from_error(exc) from exc
+                raise store_unavailable(exc) from exc
             except _Failed as failed:
                 result.refused.extend(failed.outcome.refused)
                 refused = {id(doc) for doc, _ in failed.outcome.refused}
@@ -382,7 +372,7 @@ def _execute(
         try:
             versions.bulk_write(plan.version_ops, ordered=False, session=session)
         except PyMongoError as exc:  # a version the validator refuses is a bug here, not a bad page
-            raise StoreUnavailable.from_error(exc) from exc
+            raise store_unavailable(exc) from exc
     ops = [item.op for item in plan.items]
     refused, raced = _write(collection, ops, [item.doc for item in plan.items], session)
     failed = {i for i in raced} | {i for i, _ in refused}
@@ -441,7 +431,7 @@ def _read(
         )
         return {d["url"]: d for d in found}
     except PyMongoError as exc:
-        raise StoreUnavailable.from_error(exc) from exc
+        raise store_unavailable(exc) from exc
 
 
 def _write(
@@ -467,4 +457,4 @@ def _write(
     except PyMongoError as exc:
         if session is not None and exc.has_error_label("TransientTransactionError"):
             raise  # with_transaction runs the whole attempt again
-        raise StoreUnavailable.from_error(exc) from exc
+        raise store_unavailable(exc) from exc

@@ -28,6 +28,8 @@ from typing import IO, Any, Protocol
 
 from bson import json_util
 
+from crawler.failures import SpoolLineError
+
 logger = logging.getLogger(__name__)
 
 # Canonical Extended JSON: int64 and dates come back with their BSON types, as the validator wants.
@@ -52,10 +54,6 @@ class Replayed:
     refused: int = 0  # refused again by the store: back in the spool
     quarantined: int = 0  # lines that could not be read: in the quarantine file
     busy: bool = False  # another replay was running: this one did nothing
-
-
-class SpoolLineError(ValueError):
-    """A spool line that is not a spooled document (torn by a crash, or garbage)."""
 
 
 def parse_line(line: str) -> dict[str, Any]:

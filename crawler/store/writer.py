@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from crawler.failures import StoreUnavailable
 from crawler.store.ingest import Ingested, Store
-from crawler.store.mongo import StoreUnavailable
 from crawler.store.versions import Check
 
 logger = logging.getLogger(__name__)
