@@ -132,10 +132,7 @@ class OnDemand:
                 fetched.problems[url] = Problem(Reason.BAD_URL, str(exc))
         runs = []
         for spider_cls, group in groups.items():
-            crawler = SharedCrawler(spider_cls, self.settings)
-            crawler.store = self.store
-            crawler.page_work = self.work
-            crawler.capture = self.capture
+            crawler = SharedCrawler(spider_cls, self.settings, given=(self.store, self.work, self.capture))
             fetched.watch(crawler)
             runs.append(self.runner.crawl(crawler, urls=group))
         return fetched, DeferredList(runs, consumeErrors=True)

@@ -34,7 +34,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler.failures import Failed, Reason
-from crawler.shared import SharedCrawler
+from crawler.shared import given
 
 T = TypeVar("T")
 PRELOAD = ["crawler.sources", "crawler.clean", "crawler.dedup.fingerprint", "crawler.store.schema"]
@@ -126,9 +126,9 @@ class PageWorkExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageWorkExtension:
-        given = crawler.page_work if isinstance(crawler, SharedCrawler) else None
-        extension = cls(given or PageWork(crawler.settings.getint("EXTRACT_THREADS")))
-        if given is None:
+        shared = given(crawler, PageWork)
+        extension = cls(shared or PageWork(crawler.settings.getint("EXTRACT_THREADS")))
+        if shared is None:
             crawler.signals.connect(extension.work.stop, signal=signals.engine_stopped)
         return extension
 

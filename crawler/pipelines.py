@@ -25,7 +25,7 @@ from crawler.dedup.index import as_document
 from crawler.failures import Failed, Problem, Reason, StoreUnavailable
 from crawler.items import Article, RawArticle
 from crawler.pagework import PageWork, page_work
-from crawler.shared import SharedCrawler
+from crawler.shared import given
 from crawler.signals import article_checked, articles_spooled, articles_stored, articles_unsaved
 from crawler.sources import OUTLETS, spec_for
 from crawler.stages import BodyFloorPipeline, PageWorkPipeline
@@ -140,8 +140,7 @@ class MongoPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> MongoPipeline:
-        given = crawler.store if isinstance(crawler, SharedCrawler) else None
-        return cls(crawler, given or Store(store_of(crawler), OUTLETS))
+        return cls(crawler, given(crawler, Store) or Store(store_of(crawler), OUTLETS))
 
     async def open_spider(self) -> None:
         """Prepare the store (in a thread: a store that is down never holds up the reactor),

@@ -1,21 +1,27 @@
 """A crawler that uses what its process holds already for every crawl it runs, instead of
 opening its own: the API serves each fetch with a crawl of its own, and all of them write with
-the process's one store client (crawler/store/extension.py), extract in its one pool of page
-threads (crawler/pagework.py) and keep their pages in its one WARC writer (crawler/archive)."""
+the process's one store (crawler/store/extension.py), extract in its one pool of page workers
+(crawler/pagework.py) and keep their pages in its one WARC writer (crawler/archive). Each
+component asks `given(crawler, ItsType)` and makes its own when nothing was given, so this module
+knows none of them."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import Any, TypeVar, cast
 
 from scrapy.crawler import Crawler
 
-if TYPE_CHECKING:  # annotations only: the extensions that read these import this module
-    from crawler.archive.capture import Capture
-    from crawler.pagework import PageWork
-    from crawler.store.ingest import Store
+T = TypeVar("T")
 
 
 class SharedCrawler(Crawler):
-    store: Store | None = None
-    page_work: PageWork | None = None
-    capture: Capture | None = None
+    def __init__(self, spidercls: Any, settings: Any, given: Iterable[object] = (), **kwargs: Any) -> None:
+        super().__init__(spidercls, settings, **kwargs)
+        self.given = {type(obj): obj for obj in given if obj is not None}
+
+
+def given(crawler: Crawler, kind: type[T]) -> T | None:
+    """What the crawler's process gave it of `kind` (a SharedCrawler's), else None."""
+    found = crawler.given.get(kind) if isinstance(crawler, SharedCrawler) else None
+    return cast("T | None", found)

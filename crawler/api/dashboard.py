@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -23,6 +23,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
 from crawler.api.http import query_arg
+from crawler.api.storecalls import StoreCalls
 from crawler.api.token import SESSION_COOKIE, authorised, matches, session
 from crawler.archive.warcfiles import Captured, kept_file, read_fetch, record_bytes
 from crawler.dashboard.pages import chart, render
@@ -38,9 +39,6 @@ from crawler.store import dashboard as queries
 from crawler.store.client import StoreClient
 from crawler.store.search import searchable
 from crawler.store.spool import Spool
-
-if TYPE_CHECKING:
-    from crawler.api.resources import StoreCalls
 
 HTML = b"text/html; charset=utf-8"
 Build = Callable[[StoreClient, Request], tuple[int, bytes, bytes]]  # a page: (status, content type, body)

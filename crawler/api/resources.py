@@ -16,36 +16,30 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar, cast
+from typing import Any, NoReturn, TypeVar
 
 from scrapy.crawler import CrawlerRunner
 from scrapy.settings import Settings
-from twisted.internet import defer, reactor, threads
-from twisted.internet.interfaces import IReactorFromThreads
+from twisted.internet import defer, reactor
 from twisted.python.failure import Failure
-from twisted.python.threadpool import ThreadPool
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
 from crawler.api.dashboard import dashboard_children
 from crawler.api.guard import allowed_from
 from crawler.api.http import query_arg
+from crawler.api.storecalls import HEALTH_DEADLINE, StoreCalls
 from crawler.api.token import authorised
 from crawler.archive.capture import Capture
 from crawler.failures import ApiError, BadURL, Problem, Reason, Refused, StoreUnavailable
 from crawler.netguard import check_target
 from crawler.ondemand import Fetched, OnDemand
 from crawler.pagework import PageWork
-from crawler.sources import OUTLETS, stored_url
-from crawler.store.client import StoreClient
+from crawler.sources import stored_url
 from crawler.store.history import history
-from crawler.store.ingest import Store
-from crawler.store.mongo import translated
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-HEALTH_DEADLINE = 2.0  # seconds /health waits for the store's answer before it says 503
 
 
 class Encoded(bytes):
@@ -54,58 +48,6 @@ class Encoded(bytes):
 
 def encoded(obj: Any) -> bytes:
     return (json.dumps(obj, ensure_ascii=False) + "\n").encode()
-
-
-class StoreCalls:
-    """The process's one store and the threads that talk to it."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.store = Store(StoreClient(settings), OUTLETS)
-        self.pool = ThreadPool(minthreads=1, maxthreads=8, name="store")
-        self.pool.start()
-        reactor.addSystemEventTrigger("during", "shutdown", self.pool.stop)
-        reactor.addSystemEventTrigger("after", "shutdown", self.store.close)
-        self.waiting: list[defer.Deferred[None]] = []  # /health calls waiting for the ping in flight
-
-    def call(self, function: Callable[..., T], *args: Any) -> defer.Deferred[T]:
-        """`function` in the store's threads; the store's own errors come as StoreUnavailable."""
-        pool = self.pool
-        return threads.deferToThreadPool(
-            cast(IReactorFromThreads, reactor), pool, translated(function), *args
-        )
-
-    def prepare(self) -> None:
-        """Validator, indexes and the spool's replay, once, off the reactor; a store that is down
-        now is prepared by the first fetch that finds it up."""
-
-        def unavailable(failure: Failure) -> None:
-            failure.trap(StoreUnavailable)
-            logger.warning(
-                "store %s unreachable at start (%s): fetched articles go to %s until it is back",
-                self.store.uri,
-                failure.value,
-                self.store.spool.path,
-            )
-
-        self.call(self.store.prepare).addErrback(unavailable)
-
-    def health(self) -> defer.Deferred[None]:
-        """One ping at a time however many ask; each asker waits at most HEALTH_DEADLINE."""
-        answer: defer.Deferred[None] = defer.Deferred()
-        self.waiting.append(answer)
-        if len(self.waiting) == 1:
-            self.call(self.store.client.ping).addBoth(self._answer_waiting)
-        return answer.addTimeout(HEALTH_DEADLINE, reactor)
-
-    def _answer_waiting(self, result: Any) -> None:
-        waiting, self.waiting = self.waiting, []
-        for answer in waiting:
-            if answer.called:  # gave up at its deadline
-                continue
-            if isinstance(result, Failure):
-                answer.errback(result)
-            else:
-                answer.callback(None)
 
 
 class ApiResource(Resource):

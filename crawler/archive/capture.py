@@ -30,7 +30,7 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
 from crawler.archive.warcfiles import Captured, Fetch, WarcFiles, recover, writer_name
-from crawler.shared import SharedCrawler
+from crawler.shared import given
 from crawler.signals import page_captured
 from crawler.store.captures import capture_entry
 
@@ -82,9 +82,9 @@ class CaptureMiddleware:
     def from_crawler(cls, crawler: Crawler) -> CaptureMiddleware:
         if not crawler.settings.getbool("WARC_CAPTURE") or os.environ.get("SCRAPY_CHECK"):
             raise NotConfigured
-        given = crawler.capture if isinstance(crawler, SharedCrawler) else None
-        middleware = cls(crawler, given or Capture(crawler.settings))
-        if given is None:
+        shared = given(crawler, Capture)
+        middleware = cls(crawler, shared or Capture(crawler.settings))
+        if shared is None:
             crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from crawler.shared import SharedCrawler
+from crawler.shared import given
 from crawler.store.client import StoreClient
+from crawler.store.ingest import Store
 
 
 class StoreExtension:
@@ -22,8 +23,8 @@ class StoreExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoreExtension:
-        given = crawler.store if isinstance(crawler, SharedCrawler) else None
-        extension = cls(given.client if given else StoreClient(crawler.settings), owned=given is None)
+        store = given(crawler, Store)
+        extension = cls(store.client if store else StoreClient(crawler.settings), owned=store is None)
         if extension.owned:
             crawler.signals.connect(extension.client.close, signal=signals.engine_stopped)
         return extension
