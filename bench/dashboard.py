@@ -199,12 +199,15 @@ def main() -> None:
                     sources=data["sources"],
                     days=data["days"],
                     chart=chart(data["days"], data["per_day"], list(SPECS)),
+                    running={},  # no distributed rounds here (no REDIS_URL)
                 )
 
             words = title_of(size // 8)[4:8]  # two words of a story stored a while ago
             pages = [
                 overview,
-                lambda: render("source.html", **queries.source_page(db, settings, "netease", NOW)),
+                lambda: render(
+                    "source.html", running=[], **queries.source_page(db, settings, "netease", NOW)
+                ),
                 lambda: render("stories.html", groups=queries.stories(db, settings, NOW)),
                 lambda: render(
                     "article.html", a=queries.article(db, settings, "https://example.com/7/1.html")
