@@ -327,3 +327,10 @@ def test_db_index_warc_names_a_damaged_file_keeps_what_came_before_and_exits_1(
     assert done.stderr.startswith(f"crawler: data/warc/{first.file}: unreadable after 1 record(s) (")
     assert done.stdout == "indexed 1 record(s) of 1 file(s) in data/warc: 1 new, 0 already indexed\n"
     assert [d["url"] for d in articles.database["captures"].find()] == ["http://www.solidot.org/a"]
+
+
+def test_db_index_warc_says_when_warc_dir_names_no_folder(crawler_env, tmp_path: Path) -> None:
+    """An operator's typo in WARC_DIR is not "0 records indexed": it is said, and exit 1."""
+    done = run_crawler(["-s", "WARC_DIR=data/wrac", "db", "index-warc"], crawler_env, tmp_path)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == "crawler: no WARC folder at data/wrac (WARC_DIR): nothing to index\n"

@@ -187,6 +187,9 @@ def run_reextract(args: argparse.Namespace) -> int:
 def run_index_warc(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     folder = Path(settings.get("WARC_DIR"))
+    if not folder.is_dir():  # a WARC_DIR spelt wrong, or a machine that never captured
+        print(f"crawler: no WARC folder at {folder} (WARC_DIR): nothing to index", file=sys.stderr)
+        return 1
     client = StoreClient(settings)
     try:
         done = reindex(folder, Captures(client))
