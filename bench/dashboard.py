@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crawler import default_settings  # noqa: E402
 from crawler.api.dashboard import StoreCollector, overview_of  # noqa: E402
 from crawler.dashboard.pages import chart, render  # noqa: E402
-from crawler.sources import SPECS  # noqa: E402
+from crawler.sources import BUILT_IN  # noqa: E402
 from crawler.store import dashboard as queries  # noqa: E402
 from crawler.store.client import StoreClient  # noqa: E402
 from crawler.store.counters import Tallies, day_of  # noqa: E402
@@ -48,7 +48,7 @@ NOW = datetime.now(UTC)
 
 def seed_runs_and_counters(db: pymongo.database.Database) -> None:
     runs = []
-    for name in SPECS:
+    for name in BUILT_IN.specs:
         for n in range(30 * 48):
             started = NOW - timedelta(minutes=30 * n)
             runs.append(
@@ -84,7 +84,7 @@ def seed_runs_and_counters(db: pymongo.database.Database) -> None:
     tallies = Tallies(db.daily_counts, db.sources)
     for record in sorted(runs, key=lambda r: r["started_at"]):  # as RunRecorder keeps them, run by run
         tallies.record_run(record)
-    per_day = STORED // (len(SPECS) * 365)
+    per_day = STORED // (len(BUILT_IN.specs) * 365)
     db.daily_counts.insert_many(
         [
             {
@@ -93,11 +93,11 @@ def seed_runs_and_counters(db: pymongo.database.Database) -> None:
                 "articles": per_day,
                 "duplicates": per_day // 5,
             }
-            for name in SPECS
+            for name in BUILT_IN.specs
             for d in range(365)
         ]
     )
-    for name in SPECS:
+    for name in BUILT_IN.specs:
         db.sources.update_one(
             {"_id": name}, {"$inc": {"articles": per_day * 365, "duplicates": per_day // 5 * 365}}
         )
@@ -128,7 +128,7 @@ def seed_articles(collection: pymongo.collection.Collection, count: int, start: 
         docs.append(
             {
                 "url": url,
-                "source": list(SPECS)[story % len(SPECS)],
+                "source": list(BUILT_IN.specs)[story % len(BUILT_IN.specs)],
                 "site": "example.com",
                 "title": title,
                 "title_terms": title_terms(title),
@@ -193,12 +193,12 @@ def main() -> None:
             seeded = size
 
             def overview() -> bytes:
-                data = overview_of(client, settings, datetime.now(UTC))
+                data = overview_of(client, settings, datetime.now(UTC), BUILT_IN)
                 return render(
                     "overview.html",
                     sources=data["sources"],
                     days=data["days"],
-                    chart=chart(data["days"], data["per_day"], list(SPECS)),
+                    chart=chart(data["days"], data["per_day"], list(BUILT_IN.specs)),
                     running={},  # no distributed rounds here (no REDIS_URL)
                 )
 
@@ -212,7 +212,9 @@ def main() -> None:
                 lambda: render(
                     "article.html", a=queries.article(db, settings, "https://example.com/7/1.html")
                 ),
-                lambda: list(StoreCollector(queries.metric_counts(db, settings, list(SPECS))).collect()),
+                lambda: list(
+                    StoreCollector(queries.metric_counts(db, settings, list(BUILT_IN.specs))).collect()
+                ),
                 lambda words=words: render(
                     "search.html",
                     query="q",

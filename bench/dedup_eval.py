@@ -44,7 +44,7 @@ from crawler.dedup.normalise import normalise  # noqa: E402
 from crawler.dedup.original import choose_original  # noqa: E402
 from crawler.dedup.similarity import similarity  # noqa: E402
 from crawler.extract.lang import converter  # noqa: E402
-from crawler.sources import OUTLETS as SOURCE_OUTLETS  # noqa: E402
+from crawler.sources import BUILT_IN  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "expected"
 MIN_STORY, PART = 400, 1500  # characters: shorter texts are skipped, longer ones cut in parts
@@ -227,7 +227,7 @@ def originals(found: set[tuple[int, int]], labels: list[tuple[int, str]]) -> Non
         copies = {i: stored_copy(labels[i][0], labels[i][1], rng) for i in members}
         truth = copies[with_original[0]]["url"]
         for name, chosen in (
-            ("this project", choose_original(list(copies.values()), SOURCE_OUTLETS).original),
+            ("this project", choose_original(list(copies.values()), BUILT_IN.outlets).original),
             ("the rule before", before(list(copies.values()))),
         ):
             right = chosen["url"] == truth
@@ -236,7 +236,7 @@ def originals(found: set[tuple[int, int]], labels: list[tuple[int, str]]) -> Non
                 if labels[i][1] != "original":
                     pair = [copies[with_original[0]], copies[i]]
                     pick = (
-                        choose_original(pair, SOURCE_OUTLETS).original
+                        choose_original(pair, BUILT_IN.outlets).original
                         if name == "this project"
                         else before(pair)
                     )

@@ -28,7 +28,7 @@ from crawler import default_settings  # noqa: E402
 from crawler.dedup.fingerprint import fingerprint  # noqa: E402
 from crawler.dedup.index import as_document  # noqa: E402
 from crawler.items import Article  # noqa: E402
-from crawler.sources import OUTLETS  # noqa: E402
+from crawler.sources import BUILT_IN  # noqa: E402
 from crawler.store.client import StoreClient  # noqa: E402
 from crawler.store.ingest import Store  # noqa: E402
 from crawler.store.schema import to_document  # noqa: E402
@@ -89,7 +89,7 @@ def main() -> None:
         settings = Settings({k: getattr(default_settings, k) for k in dir(default_settings) if k.isupper()})
         settings.set("MONGO_URI", server.uri)
         settings.set("SPOOL_PATH", str(Path(tmp) / "spool.jsonl"))
-        store = Store(StoreClient(settings), OUTLETS)
+        store = Store(StoreClient(settings), BUILT_IN.outlets)
         store.client = pymongo.MongoClient(server.uri, tz_aware=True, event_listeners=[counter])
         store.articles = store.client[settings.get("MONGO_DATABASE")][settings.get("MONGO_COLLECTION")]
         store.tallies = store.tallies.__class__.of(store.client, settings)

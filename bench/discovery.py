@@ -30,7 +30,8 @@ from scrapy.utils.test import get_crawler
 from secantus import SecantusDBServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout, not an installed one
-from crawler.spiders import SOURCES  # noqa: E402
+from crawler.sources import BUILT_IN
+from crawler.spiders.source import SourceSpider  # noqa: E402
 from tests.commands import no_delays  # noqa: E402
 from tests.conftest import page_bytes  # noqa: E402
 from tests.site import Page, Site  # noqa: E402
@@ -48,7 +49,7 @@ def urlset(ids: range, lastmod: str) -> bytes:
 
 def read_index(index: bytes, packed: list[bytes]) -> tuple[float, int]:
     """Seconds to read the index and its sitemaps into requests, and the article requests made."""
-    crawler = get_crawler(SOURCES["aibase"], {"DISCOVERY_MAX_AGE_HOURS": 72.0})
+    crawler = get_crawler(SourceSpider.of(BUILT_IN.specs["aibase"]), {"DISCOVERY_MAX_AGE_HOURS": 72.0})
     spider = crawler._create_spider()  # what Crawler.crawl does before the engine starts
     started = time.perf_counter()
     index_url = f"{SITE}/sitemap_index.xml"

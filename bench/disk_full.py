@@ -97,7 +97,7 @@ def crawler_case() -> tuple[int, int]:
     from scrapy.settings import Settings
 
     from crawler.failures import StoreUnavailable
-    from crawler.sources import OUTLETS
+    from crawler.sources import BUILT_IN
     from crawler.store.client import StoreClient
     from crawler.store.ingest import Store
     from tests.conftest import article_document
@@ -108,7 +108,7 @@ def crawler_case() -> tuple[int, int]:
         settings.setmodule("crawler.default_settings", priority="default")
         settings.set("MONGO_DATABASE", "db")
         settings.set("SPOOL_PATH", str(Path(tempfile.mkdtemp()) / "spool.jsonl"))
-        store = Store(StoreClient(settings), OUTLETS)
+        store = Store(StoreClient(settings), BUILT_IN.outlets)
         store.prepare()
         acked: list[str] = []
         try:

@@ -31,7 +31,7 @@ from scrapy.http import HtmlResponse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crawler.process import process_page  # noqa: E402
-from crawler.sources import spec_for_url  # noqa: E402
+from crawler.sources import BUILT_IN  # noqa: E402
 from tests.evalsets import Page, load_set, markers_left, prf  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
@@ -39,7 +39,7 @@ REPEAT = 3  # timing runs per page; the minimum is reported, as the least distur
 
 
 def ours(body: bytes, url: str) -> str:
-    return process_page(body, url, spec_for_url(url).name).body
+    return process_page(body, url, BUILT_IN.spec_for_url(url).name).body
 
 
 def ours_generic(body: bytes, url: str) -> str:

@@ -32,7 +32,7 @@ import crawler.default_settings  # noqa: E402
 from crawler.dedup.fingerprint import fingerprint  # noqa: E402
 from crawler.dedup.index import as_document, from_document  # noqa: E402
 from crawler.process import process_page  # noqa: E402
-from crawler.sources import OUTLETS  # noqa: E402
+from crawler.sources import BUILT_IN  # noqa: E402
 from crawler.store.counters import Tallies  # noqa: E402
 from crawler.store.groups import candidates  # noqa: E402
 from crawler.store.ingest import ingest  # noqa: E402
@@ -84,11 +84,11 @@ def main() -> None:
         rows = [
             (
                 "ingest, new articles",
-                per_article(docs, lambda b: ingest(collections["articles"], tallies, b, OUTLETS)),
+                per_article(docs, lambda b: ingest(collections["articles"], tallies, b, BUILT_IN.outlets)),
             ),
             (
                 "ingest, unchanged re-fetches",
-                per_article(docs, lambda b: ingest(collections["articles"], tallies, b, OUTLETS)),
+                per_article(docs, lambda b: ingest(collections["articles"], tallies, b, BUILT_IN.outlets)),
             ),
             (
                 "  write new: insert of its first version",

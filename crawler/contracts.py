@@ -95,12 +95,12 @@ class FixtureContract(Contract):
 
     def post_process(self, output: list[Any]) -> None:
         from crawler.clean import clean_article
-        from crawler.sources import spec_for
+        from crawler.sources import BUILT_IN
 
         name = self.args[0]
         expected = json.loads((FIXTURES / "expected" / f"{name}.json").read_text(encoding="utf-8"))
         for raw in (o for o in output if not isinstance(o, Request)):
-            article, _ = clean_article(deepcopy(raw), spec_for(raw.article.source).noise)
+            article, _ = clean_article(deepcopy(raw), BUILT_IN.spec_for(raw.article.source).noise)
             got = reviewed(article)
             differ = sorted(k for k in expected if got.get(k) != expected[k])
             assert not differ, f"{name}: {', '.join(differ)} differ from tests/fixtures/expected/{name}.json"

@@ -39,6 +39,11 @@ SCHEDULE_TIMEZONE = "Asia/Shanghai"  # zone of crontab lines
 DISPLAY_TIMEZONE = "Asia/Shanghai"  # zone of the times people read: crawler status, the dashboard, alerts
 SOURCE_START_URLS: dict[str, list[str]] = {}  # per source, discovery URLs instead of the module's own
 
+# --- Sources added as files: `crawler source add` (crawler/sources/files.py, crawler/learn/) -------
+SOURCES_DIR = "sources"  # the added sources' TOML files and their evidence; read by every command
+SOURCE_SAMPLE_PAGES = 40  # article pages `crawler source add` fetches at most to learn a site from
+SOURCE_LAYOUT_MIN_PAGES = 3  # sampled pages a template needs to become a layout; fewer: the generic path
+
 # --- Layout drift: checks on every run (crawler/monitors.py); a run below one is "degraded" ---------
 MONITOR_MIN_ARTICLES = 5  # article pages a run needs before it is judged
 MONITOR_MIN_STORED_SHARE = 0.8  # articles stored / article pages fetched
@@ -122,6 +127,7 @@ ENV_SETTINGS = (
     "MONGO_EMBEDDED_IDLE_EXIT",
     "SPOOL_PATH",
     "WARC_DIR",
+    "SOURCES_DIR",
     "API_TOKEN",
     "API_ALLOW",
     "REDIS_URL",

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from scrapy import signals
+from scrapy import Spider, signals
 from scrapy.crawler import CrawlerRunner
 from scrapy.http import Response
 from scrapy.settings import Settings
@@ -25,8 +25,7 @@ from crawler.failures import NO_ARTICLE, BadURL, Problem, Reason, StoreUnavailab
 from crawler.pagework import PageWork
 from crawler.shared import SharedCrawler
 from crawler.signals import articles_spooled, articles_unsaved
-from crawler.spiders import spider_for_url
-from crawler.spiders.source import SourceSpider
+from crawler.spiders import RegistrySpiderLoader
 from crawler.store.ingest import Store
 from crawler.store.jsonout import article_json
 from crawler.store.repositories import Articles
@@ -120,14 +119,15 @@ class OnDemand:
         self.store = store
         self.work = work
         self.capture = capture
+        self.spiders = RegistrySpiderLoader(settings)  # the sources this deployment has
 
     def crawl(self, urls: list[str]) -> tuple[Fetched, Deferred[Any]]:
         """Start the crawls; the Deferred fires when they are all done."""
         fetched = Fetched()
-        groups: dict[type[SourceSpider], list[str]] = defaultdict(list)
+        groups: dict[type[Spider], list[str]] = defaultdict(list)
         for url in urls:
             try:
-                groups[spider_for_url(check_url(url))].append(url)
+                groups[self.spiders.for_url(check_url(url))].append(url)
             except BadURL as exc:
                 fetched.problems[url] = Problem(Reason.BAD_URL, str(exc))
         runs = []

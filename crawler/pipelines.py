@@ -27,7 +27,7 @@ from crawler.items import Article, RawArticle
 from crawler.pagework import PageWork, page_work
 from crawler.shared import given
 from crawler.signals import article_checked, articles_spooled, articles_stored, articles_unsaved
-from crawler.sources import OUTLETS, spec_for
+from crawler.sources import registry_of
 from crawler.stages import BodyFloorPipeline, PageWorkPipeline
 from crawler.store.extension import store_of
 from crawler.store.ingest import Store
@@ -55,9 +55,10 @@ class CleanPipeline(PageWorkPipeline):
     def __init__(self, stats: StatsCollector, work: PageWork, settings: BaseSettings) -> None:
         super().__init__(stats, work, settings)
         self.title_max = settings.getint("TITLE_MAX_CHARS")
+        self.sources = registry_of(settings)
 
     async def process_item(self, item: RawArticle) -> Article:
-        noise = spec_for(item.article.source).noise
+        noise = self.sources.spec_for(item.article.source).noise
         article, audit, cut = await worked(self.work, cleaned, item, noise, self.title_max)
         for rule, entry in audit.rules.items():
             self.stats.inc_value(f"clean/removed/{rule}", entry["blocks"])
@@ -140,7 +141,9 @@ class MongoPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> MongoPipeline:
-        return cls(crawler, given(crawler, Store) or Store(store_of(crawler), OUTLETS))
+        return cls(
+            crawler, given(crawler, Store) or Store(store_of(crawler), registry_of(crawler.settings).outlets)
+        )
 
     async def open_spider(self) -> None:
         """Prepare the store (in a thread: a store that is down never holds up the reactor),

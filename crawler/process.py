@@ -21,7 +21,7 @@ from crawler.extract.html import css, parse_html
 from crawler.failures import BadURL, Failed, FetchFailed, NotHTML, Reason
 from crawler.items import Article, RawArticle
 from crawler.pipelines import unfit
-from crawler.sources import spec_for
+from crawler.sources import BUILT_IN, Registry
 from crawler.sources.spec import SourceSpec
 from crawler.urls import check_url
 
@@ -30,17 +30,22 @@ OWN_URL = ("link[rel=canonical]", "meta[property='og:url']")
 
 
 def process_page(
-    body: bytes, url: str, source: str, content_type: str = "text/html", min_chars: int = CLEAN_MIN_BODY_CHARS
+    body: bytes,
+    url: str,
+    source: str,
+    content_type: str = "text/html",
+    min_chars: int = CLEAN_MIN_BODY_CHARS,
+    sources: Registry = BUILT_IN,
 ) -> Article:
     """The page's article as the source's spider extracts it, cleaned: no spider, no crawl."""
-    spec = spec_for(source)
+    spec = sources.spec_for(source)
     response = HtmlResponse(url=url, body=body, headers={"Content-Type": content_type})
     article, _ = clean_article(raw_article(extract_page(spec, *page_of(response), min_chars)), spec.noise)
     return article
 
 
 def offline_article(
-    body: bytes, url: str, source: str, content_type: str | None, settings: BaseSettings
+    body: bytes, url: str, spec: SourceSpec, content_type: str | None, settings: BaseSettings
 ) -> Article:
     """The article a crawl's spider and pipelines make of a page, before the store: extracted,
     cleaned, checked and fingerprinted; `Failed` says why a page gives none."""
@@ -48,7 +53,6 @@ def offline_article(
     kind = responsetypes.from_args(headers=headers, url=url, body=body)
     response = kind(url=url, body=body, headers=headers)
     min_chars = settings.getint("CLEAN_MIN_BODY_CHARS")
-    spec = spec_for(source)
     page = extract_page(spec, *page_of(response), min_chars)
     article, _, _ = cleaned(raw_article(page), spec.noise, settings.getint("TITLE_MAX_CHARS"))
     problem = unfit(article, min_chars)

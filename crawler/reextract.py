@@ -24,6 +24,7 @@ from scrapy.settings import BaseSettings
 from crawler.archive.warcfiles import Captured, read_fetch
 from crawler.failures import Failed
 from crawler.process import offline_article
+from crawler.sources import Registry, registry_of
 from crawler.store.ingest import Store
 from crawler.store.regroup import Checkpoint
 from crawler.store.schema import to_document
@@ -76,6 +77,7 @@ def reextract(
     except TypeError:  # written by another version: start over, which is always safe
         progress = Reextracted(selection.key())
     folder = Path(settings.get("WARC_DIR"))
+    sources = registry_of(settings)
     articles = store.articles
     while True:
         query = {
@@ -88,7 +90,7 @@ def reextract(
         skipped, failed = Counter(progress.skipped), Counter(progress.failed)
         fresh = []
         for doc in batch:
-            outcome = _derive(doc, folder, settings)
+            outcome = _derive(doc, folder, settings, sources)
             if isinstance(outcome, str):
                 (failed if outcome.startswith("failed:") else skipped)[outcome.removeprefix("failed:")] += 1
             elif outcome["content_hash"] == doc["content_hash"]:
@@ -109,7 +111,9 @@ def reextract(
     return progress
 
 
-def _derive(doc: dict[str, Any], folder: Path, settings: BaseSettings) -> dict[str, Any] | str:
+def _derive(
+    doc: dict[str, Any], folder: Path, settings: BaseSettings, sources: Registry
+) -> dict[str, Any] | str:
     """The article document today's code makes of the record, or why there is none."""
     if int(doc.get("pages") or 1) > 1:
         return "multi_page"
@@ -119,7 +123,9 @@ def _derive(doc: dict[str, Any], folder: Path, settings: BaseSettings) -> dict[s
     except FileNotFoundError:
         return "warc_missing"
     try:
-        article = offline_article(fetch.body, fetch.url, doc["source"], fetch.content_type, settings)
+        article = offline_article(
+            fetch.body, fetch.url, sources.spec_for(doc["source"]), fetch.content_type, settings
+        )
     except Failed as exc:
         return f"failed:{exc.problem.reason}"
     article.url, article.capture = doc["url"], doc["capture"]  # the article as stored, from its record

@@ -20,7 +20,7 @@ from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.index import as_document
 from crawler.dedup.similarity import DEFAULT, Thresholds
 from crawler.items import Article
-from crawler.sources import OUTLETS
+from crawler.sources import BUILT_IN
 from crawler.store.counters import Tallies
 from crawler.store.ingest import ingest
 from crawler.store.schema import to_document
@@ -139,7 +139,7 @@ def store(
     grouping (crawler.store.ingest); returns its cluster id."""
     document = article_document(url, body, published, origin, source, precision)
     tallies = Tallies(collection.database["daily"], collection.database["sources"])
-    assert ingest(collection, tallies, [document], OUTLETS, thresholds).written.refused == []
+    assert ingest(collection, tallies, [document], BUILT_IN.outlets, thresholds).written.refused == []
     return collection.find_one({"url": url})["cluster_id"]
 
 

@@ -16,7 +16,7 @@ from crawler.dedup.index import LOOKUP_KEYS, candidate_query
 from crawler.dedup.normalise import normalise, sentence_units
 from crawler.dedup.similarity import similarity
 from crawler.extract.lang import converter
-from crawler.sources import OUTLETS
+from crawler.sources import BUILT_IN
 from crawler.store.counters import Tallies
 from crawler.store.groups import LOOKUP_CHUNK
 from crawler.store.ingest import ingest
@@ -442,7 +442,7 @@ def test_a_batch_looks_for_copies_once_per_chunk_and_joins_only_the_articles_tha
     with pymongo.MongoClient(mongo_uri, tz_aware=True, event_listeners=[lookups]) as client:
         watched = client[collection.database.name][collection.name]
         tallies = Tallies(watched.database["daily"], watched.database["sources"])
-        done = ingest(watched, tallies, docs, OUTLETS)
+        done = ingest(watched, tallies, docs, BUILT_IN.outlets)
 
     chunks = -(-len(docs) // LOOKUP_CHUNK)
     assert len(lookups.keys) == chunks + 3  # one lookup per chunk, then one per join

@@ -13,7 +13,7 @@ import statistics
 import pytest
 
 from crawler.process import process_page
-from crawler.sources import spec_for_url
+from crawler.sources import BUILT_IN
 from tests.evalsets import BENCH_DATA, load_set, markers_left, prf
 
 F1_FLOORS = {"cwce_zh": 0.946, "gne_zh": 0.971, "scrapinghub_aeb_en": 0.966, "newspaper4k_zh": 0.986}
@@ -28,7 +28,9 @@ def bodies(name: str) -> list[tuple[str, object]]:
     assert (folder / "index.json").exists(), (
         f"{folder} is missing: the shared/ folder must sit beside the repository"
     )
-    return [(process_page(p.html, p.url, spec_for_url(p.url).name).body, p) for p in load_set(folder)]
+    return [
+        (process_page(p.html, p.url, BUILT_IN.spec_for_url(p.url).name).body, p) for p in load_set(folder)
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(F1_FLOORS))

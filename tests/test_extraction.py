@@ -22,7 +22,7 @@ from crawler.extract.html import parse_html, texts_after, texts_within
 from crawler.extract.lang import detect_lang
 from crawler.items import Article
 from crawler.process import extract_page, process_page
-from crawler.sources import spec_for, spec_for_url
+from crawler.sources import BUILT_IN
 from tests.conftest import PAGES, expected_json, page_bytes
 from tests.evalsets import BENCH_DATA, load_set, markers_left, prf
 
@@ -53,7 +53,9 @@ def real_netease(replace: tuple[str, str]) -> tuple[bytes, str]:
 
 def fallback_of(body: bytes, url: str, source: str) -> str | None:
     """Why the source's layout was set aside on the page (a stats key), or None."""
-    return extract_page(spec_for(source), url, body, "text/html", True, CLEAN_MIN_BODY_CHARS).fallback
+    return extract_page(
+        BUILT_IN.spec_for(source), url, body, "text/html", True, CLEAN_MIN_BODY_CHARS
+    ).fallback
 
 
 def test_an_empty_placeholder_matched_by_the_body_selector_falls_back_to_the_generic_path() -> None:
@@ -94,13 +96,11 @@ def test_the_real_pages_of_each_netease_layout_use_that_layout_without_fallback(
 
 
 def test_every_layout_of_every_source_has_a_fixture_page_that_uses_it() -> None:
-    from crawler.spiders import SOURCES
-
     used = {expected_json(name)["extracted_by"] for name in PAGES}
     missing = [
         f"{s}/{lay.name}"
-        for s, spider in SOURCES.items()
-        for lay in spider.spec.layouts
+        for s, spec in BUILT_IN.specs.items()
+        for lay in spec.layouts
         if f"{s}/{lay.name}" not in used
     ]
     assert missing == [], (
@@ -468,7 +468,7 @@ def test_an_author_keeps_names_of_people_or_desks_only(
 )
 def test_a_real_pages_author_that_names_no_one_is_null_with_the_raw_value_kept(page: str, raw: str) -> None:
     real = GNE[page]
-    article = process_page(real.html, real.url, spec_for_url(real.url).name)
+    article = process_page(real.html, real.url, BUILT_IN.spec_for_url(real.url).name)
     assert (article.author, article.author_raw) == (None, raw)
 
 

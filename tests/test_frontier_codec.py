@@ -18,12 +18,13 @@ from crawler.failures import Unreadable
 from crawler.frontier.codec import _plain, _tagged, decode, encode
 from crawler.items import Article, RawArticle
 from crawler.rechecks import recheck_requests
-from crawler.spiders import SOURCES
+from crawler.sources import BUILT_IN
+from crawler.spiders.source import SourceSpider
 
 
 @pytest.fixture
 def spider():
-    cls = SOURCES["netease"]
+    cls = SourceSpider.of(BUILT_IN.specs["netease"])
     settings = {k: v for k, v in vars(default_settings).items() if k.isupper()} | {
         "RECHECK_MAX_PER_RUN": 0
     }  # no store

@@ -4,7 +4,7 @@ case is one the old rule got wrong (earliest to the minute, a day-only time read
 from datetime import UTC, datetime
 
 from crawler.dedup.original import choose_original, precision_of
-from crawler.sources import OUTLETS
+from crawler.sources import BUILT_IN
 
 SHANGHAI_0503 = datetime(2024, 6, 25, 21, 3, tzinfo=UTC)  # 2024-06-26 05:03 +08:00
 DAY_0626 = datetime(2024, 6, 25, 16, 0, tzinfo=UTC)  # 2024-06-26 00:00 +08:00: a day-only time
@@ -43,7 +43,7 @@ NETEASE = member(
 
 def test_a_reposters_day_only_time_does_not_beat_the_originals_minute_of_that_day() -> None:
     mirror = member("https://daydaynews.cc/zh-hant/1.html", "daydaynews", "daydaynews.cc", DAY_0626, "day")
-    choice = choose_original([mirror, NETEASE], OUTLETS)
+    choice = choose_original([mirror, NETEASE], BUILT_IN.outlets)
     assert (choice.original["url"], choice.by) == (NETEASE["url"], "not_repost")
 
 
@@ -57,7 +57,7 @@ def test_a_copy_crediting_another_members_outlet_defers_to_it_even_when_stamped_
         origin="网易",
         first_seen=1,
     )
-    choice = choose_original([credited, NETEASE], OUTLETS)
+    choice = choose_original([credited, NETEASE], BUILT_IN.outlets)
     assert (choice.original["url"], choice.by) == (NETEASE["url"], "credited")
 
 
@@ -70,24 +70,26 @@ def test_a_day_ending_before_the_other_time_begins_is_earlier() -> None:
         "day",
         first_seen=9,
     )
-    assert choose_original([NETEASE, yesterday], OUTLETS).by == "earliest"
-    assert choose_original([NETEASE, yesterday], OUTLETS).original is yesterday
+    assert choose_original([NETEASE, yesterday], BUILT_IN.outlets).by == "earliest"
+    assert choose_original([NETEASE, yesterday], BUILT_IN.outlets).original is yesterday
 
 
 def test_no_time_never_beats_a_time_and_a_tie_goes_to_the_first_stored() -> None:
     untimed = member("https://other.example/b.html", "generic", "other.example", None, None, first_seen=0)
-    assert choose_original([untimed, NETEASE], OUTLETS).original is NETEASE
+    assert choose_original([untimed, NETEASE], BUILT_IN.outlets).original is NETEASE
     twin = member(
         "https://other.example/c.html", "generic", "other.example", SHANGHAI_0503, "minute", first_seen=7
     )
-    choice = choose_original([twin, NETEASE], OUTLETS)
+    choice = choose_original([twin, NETEASE], BUILT_IN.outlets)
     assert (choice.original, choice.by) == (NETEASE, "first_seen")
-    assert choose_original([NETEASE, twin], OUTLETS).original is NETEASE  # whatever order they are read in
+    assert (
+        choose_original([NETEASE, twin], BUILT_IN.outlets).original is NETEASE
+    )  # whatever order they are read in
 
 
 def test_the_more_precise_time_wins_a_tie_between_outlets_that_do_not_repost() -> None:
     day = member("https://other.example/d.html", "generic", "other.example", DAY_0626, "day", first_seen=0)
-    choice = choose_original([day, NETEASE], OUTLETS)
+    choice = choose_original([day, NETEASE], BUILT_IN.outlets)
     assert (choice.original, choice.by) == (NETEASE, "precise")
 
 
@@ -128,9 +130,9 @@ def test_a_credit_naming_the_members_own_outlet_is_no_credit_and_a_self_media_re
         "minute",
         first_seen=2,
     )
-    choice = choose_original([mirror, repost, original], OUTLETS)
+    choice = choose_original([mirror, repost, original], BUILT_IN.outlets)
     assert (choice.original["url"], choice.by) == (original["url"], "not_repost")
-    assert choose_original([mirror, original], OUTLETS).original["url"] == original["url"]
+    assert choose_original([mirror, original], BUILT_IN.outlets).original["url"] == original["url"]
 
 
 def test_a_credit_to_an_outlet_outside_the_group_never_makes_a_member_lose_to_its_uncredited_copy() -> None:
@@ -148,4 +150,4 @@ def test_a_credit_to_an_outlet_outside_the_group_never_makes_a_member_lose_to_it
     copy = member(
         "http://mirror.example/1.html", "generic", "mirror.example", SHANGHAI_0503, "minute", first_seen=2
     )
-    assert choose_original([copy, netease], OUTLETS).original["url"] == netease["url"]
+    assert choose_original([copy, netease], BUILT_IN.outlets).original["url"] == netease["url"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.dedup.similarity import Thresholds
-from crawler.sources import OUTLETS
+from crawler.sources import BUILT_IN
 from crawler.store import regroup as regroup_module
 from crawler.store.mongo import ensure_collection
 from crawler.store.regroup import Checkpoint, Selection, regroup
@@ -103,11 +103,11 @@ def test_a_stopped_regroup_goes_on_from_its_checkpoint(collection, tmp_path: Pat
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        regroup(collection, OUTLETS, Thresholds(), Selection(), checkpoint, stop_after_two)
+        regroup(collection, BUILT_IN.outlets, Thresholds(), Selection(), checkpoint, stop_after_two)
     assert checkpoint.load(Selection()).seen == 2
     assert checkpoint.load(Selection(source="netease")).seen == 0  # another selection starts over
 
-    done = regroup(collection, OUTLETS, Thresholds(), Selection(), checkpoint)
+    done = regroup(collection, BUILT_IN.outlets, Thresholds(), Selection(), checkpoint)
     assert (done.seen, len(batches)) == (4, 2)  # the two done are not done again
     assert not checkpoint.path.exists()
     assert sorted(groups(collection).values(), key=str) == [None] + ["https://site0.example/a.html"] * 3
@@ -126,7 +126,7 @@ def test_a_resumed_regroup_command_ends_its_bar_at_100_percent(
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        regroup(collection, OUTLETS, Thresholds(), Selection(), checkpoint, stop_after_one)
+        regroup(collection, BUILT_IN.outlets, Thresholds(), Selection(), checkpoint, stop_after_one)
     run = run_crawler(["db", "regroup"], crawler_env, tmp_path)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("regrouped 4 article(s)")

@@ -6,7 +6,7 @@ through a proxy on 127.0.0.1 under a made-up host; the feed is hand-built around
 import json
 from pathlib import Path
 
-from crawler.sources import ALL_SPECS
+from crawler.sources import BUILT_IN
 from tests.commands import no_delays
 from tests.conftest import page_bytes, run_crawler
 from tests.site import Page, Site
@@ -26,12 +26,14 @@ def test_crawler_sources_lists_every_source_as_this_deployment_runs_it(crawler_e
     )
     assert (run.returncode, run.stderr) == (0, "")
     listed = {entry["source"]: entry for entry in map(json.loads, run.stdout.splitlines())}
-    assert list(listed) == list(ALL_SPECS)
+    assert list(listed) == list(BUILT_IN.all_specs)
     assert listed["solidot"] == {
         "source": "solidot",
+        "declared": "built in",
+        "enabled": True,
         "domains": ["solidot.org"],
         "schedule": "every 10m",
-        "start_urls": list(ALL_SPECS["solidot"].start_urls),
+        "start_urls": list(BUILT_IN.all_specs["solidot"].start_urls),
         "layouts": [{"name": "2024", "marker": None}],
         "last_run": None,
     }
@@ -39,8 +41,10 @@ def test_crawler_sources_lists_every_source_as_this_deployment_runs_it(crawler_e
     assert [layout["name"] for layout in listed["netease"]["layouts"]] == ["2021", "2019", "dy2019"]
     assert (listed["generic"]["schedule"], listed["generic"]["layouts"]) == ("on demand", [])
     shown = run_crawler(["sources"], crawler_env, tmp_path).stdout.splitlines()
-    assert shown[0].split() == ["source", "domains", "schedule", "discovery", "layouts", "last", "run"]
-    assert shown[-1].split() == ["generic", "any", "on", "demand", "-", "generic", "path", "never"]
+    header = ["source", "domains", "schedule", "discovery", "layouts", "last", "run", "declared"]
+    assert shown[0].split() == header
+    generic = ["generic", "any", "on", "demand", "-", "generic", "path", "never", "built", "in"]
+    assert shown[-1].split() == generic
 
 
 def test_crawler_sources_says_when_the_store_cannot_tell_the_last_runs(
@@ -49,7 +53,7 @@ def test_crawler_sources_says_when_the_store_cannot_tell_the_last_runs(
     down = crawler_env | {"MONGO_URI": f"mongodb://127.0.0.1:{unused_loopback_port}/"}
     run = run_crawler(["-s", "MONGO_TIMEOUT_MS=300", "sources", "--json"], down, tmp_path)
     assert run.returncode == 1
-    assert len(run.stdout.splitlines()) == len(ALL_SPECS)  # the sources are listed all the same
+    assert len(run.stdout.splitlines()) == len(BUILT_IN.all_specs)  # the sources are listed all the same
     assert run.stderr.startswith(
         f"crawler: last runs unknown: store mongodb://127.0.0.1:{unused_loopback_port}/"
     )

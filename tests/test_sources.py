@@ -20,9 +20,13 @@ from crawler.default_settings import CLEAN_MIN_BODY_CHARS
 from crawler.extract.article import Extracted
 from crawler.items import RawArticle
 from crawler.process import extract_page, process_page
+from crawler.sources import BUILT_IN
 from crawler.sources.solidot import SPEC as SOLIDOT
-from crawler.spiders import ALL_SPIDERS, SOURCES, spider_for_url
+from crawler.spiders import RegistrySpiderLoader, spiders_of
 from tests.conftest import FIXTURES, PAGES, expected_json, page_bytes
+
+ALL_SPIDERS = spiders_of(BUILT_IN)
+SOURCES = {name: spider for name, spider in ALL_SPIDERS.items() if name in BUILT_IN.specs}
 
 
 def extracted(name: str) -> dict:
@@ -97,7 +101,7 @@ def test_traditional_page_is_tagged_zh_hant_and_simplified_zh_hans() -> None:
     ],
 )
 def test_urls_go_to_the_source_that_owns_their_host(url: str, source: str) -> None:
-    spider = spider_for_url(url)
+    spider = RegistrySpiderLoader(get_project_settings()).for_url(url)
     assert spider.name == source
     if source != "generic":
         assert spider.spec.is_article(url)
@@ -121,7 +125,10 @@ def test_scrapy_finds_the_registry_spiders_by_name_and_by_url() -> None:
     """What `scrapy crawl`, `scrapy fetch` and ScrapyRT ask of the spider loader."""
     loader = get_spider_loader(get_project_settings())
     assert sorted(loader.list()) == sorted(ALL_SPIDERS)
-    assert loader.load("netease") is SOURCES["netease"] and loader.load("netease").__name__ == "NeteaseSpider"
+    assert (
+        loader.load("netease").spec is SOURCES["netease"].spec
+        and loader.load("netease").__name__ == "NeteaseSpider"
+    )
     assert loader.find_by_request(Request("https://www.163.com/dy/article/JIUBF3N90514R9P4.html")) == [
         "netease"
     ]

@@ -1,9 +1,12 @@
 import pytest
 
 from crawler.failures import BadURL
+from crawler.sources import BUILT_IN
 from crawler.sources.netease import SPEC as NETEASE
-from crawler.spiders import ALL_SPIDERS
+from crawler.spiders import spiders_of
 from crawler.urls import check_url, normalise_url
+
+ALL_SPIDERS = spiders_of(BUILT_IN)
 
 
 @pytest.mark.parametrize(

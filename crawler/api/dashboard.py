@@ -34,7 +34,7 @@ from crawler.frontier.workers import snapshot
 from crawler.pagework import PageWork
 from crawler.recurring import next_run, triggers
 from crawler.runs import STATUSES
-from crawler.sources import ALL_SPECS, SPECS
+from crawler.sources import Registry, registry_of
 from crawler.store import dashboard as queries
 from crawler.store.client import StoreClient
 from crawler.store.search import searchable
@@ -106,21 +106,25 @@ class Page(Resource):
         request.finish()
 
 
-def overview_of(store: StoreClient, settings: BaseSettings, now: datetime) -> dict[str, Any]:
+def overview_of(
+    store: StoreClient, settings: BaseSettings, now: datetime, sources: Registry
+) -> dict[str, Any]:
     """The overview's figures: every source's row, with when its schedule runs it next."""
-    plan = triggers(list(SPECS), settings)  # `generic` has none: it runs on demand only
+    plan = triggers(list(sources.specs), settings)  # `generic` has none: it runs on demand only
 
     def next_run_of(name: str, last: datetime | None) -> datetime | None:
         return next_run(plan[name], last, now) if name in plan else None
 
-    return queries.overview(store.database, settings, now, list(ALL_SPECS), next_run_of)
+    return queries.overview(store.database, settings, now, list(sources.all_specs), next_run_of)
 
 
 def overview(settings: Settings) -> Build:
+    sources = registry_of(settings)
+
     def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
-        data = overview_of(store, settings, datetime.now(UTC))
-        data["running"] = running_rounds(settings, list(SPECS))
-        svg = chart(data["days"], data["per_day"], list(ALL_SPECS))
+        data = overview_of(store, settings, datetime.now(UTC), sources)
+        data["running"] = running_rounds(settings, list(sources.specs))
+        svg = chart(data["days"], data["per_day"], list(sources.all_specs))
         return (
             200,
             HTML,
@@ -138,10 +142,12 @@ def overview(settings: Settings) -> Build:
 
 
 def source(settings: Settings) -> Build:
+    sources = registry_of(settings)
+
     def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
         db = store.database
         name = (request.postpath or [b""])[0].decode("utf-8", "replace")
-        if name not in ALL_SPECS:
+        if name not in sources.all_specs:
             return 404, HTML, render("message.html", heading="404", text=f"no source named {name}")
         return (
             200,
@@ -231,12 +237,14 @@ def capture(settings: Settings) -> Build:
 
 
 def metrics(settings: Settings, work: PageWork) -> Build:
+    sources = registry_of(settings)
+
     def build(store: StoreClient, request: Request) -> tuple[int, bytes, bytes]:
         registry = CollectorRegistry()
         registry.register(PageWorkCollector(work))
         try:
             counts: dict[str, dict[str, Any]] | None = queries.metric_counts(
-                store.database, settings, list(ALL_SPECS)
+                store.database, settings, list(sources.all_specs)
             )
         except StoreUnavailable as exc:  # /metrics still answers, so that the store being down is alerted on
             logger.warning("/metrics: the store is unreachable (%s)", exc)
@@ -268,6 +276,7 @@ class FrontierCollector:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.sources = list(registry_of(settings).specs)
 
     def collect(self) -> Any:
         up = GaugeMetricFamily("crawler_frontier_up", "1 if the frontier's Redis answered this scrape")
@@ -280,7 +289,7 @@ class FrontierCollector:
             "crawler_worker_pages", "Pages handled by each live worker", labels=["worker"]
         )
         try:
-            depths, workers = snapshot(self.settings, list(SPECS))
+            depths, workers = snapshot(self.settings, list(self.sources))
         except RedisError:
             up.add_metric([], 0)
             yield up

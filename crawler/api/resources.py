@@ -35,7 +35,6 @@ from crawler.failures import ApiError, BadURL, Problem, Reason, Refused, StoreUn
 from crawler.netguard import check_target
 from crawler.ondemand import Fetched, OnDemand
 from crawler.pagework import PageWork
-from crawler.sources import stored_url
 from crawler.store.history import history
 
 logger = logging.getLogger(__name__)
@@ -175,7 +174,7 @@ class HistoryResource(StoreResource):
         if not given:
             raise ApiError(400, "missing url: GET /history?url=...")
         try:
-            url = stored_url(given)
+            url = self.calls.sources.stored_url(given)
         except BadURL as exc:
             raise ApiError.of(Problem(Reason.BAD_URL, str(exc))) from None
         diff = query_arg(request, b"diff") in ("1", "true", "yes")

@@ -15,7 +15,7 @@ from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from crawler.failures import StoreUnavailable
-from crawler.sources import OUTLETS
+from crawler.sources import registry_of
 from crawler.store.client import StoreClient
 from crawler.store.ingest import Store
 from crawler.store.mongo import translated
@@ -29,7 +29,8 @@ class StoreCalls:
     """The process's one store and the threads that talk to it."""
 
     def __init__(self, settings: Settings) -> None:
-        self.store = Store(StoreClient(settings), OUTLETS)
+        self.sources = registry_of(settings)  # the sources this deployment has
+        self.store = Store(StoreClient(settings), self.sources.outlets)
         self.pool = ThreadPool(minthreads=1, maxthreads=8, name="store")
         self.pool.start()
         _reactor().addSystemEventTrigger("during", "shutdown", self.pool.stop)

@@ -8,19 +8,21 @@ import argparse
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
 
-from crawler.cli.settings import frontier_reachable, known_sources, load_settings, verbose_option
+from crawler.cli.settings import crawled_sources, frontier_reachable, load_settings, verbose_option
 from crawler.failures import BadSetting, BadURL
 from crawler.logs import command_logging
 from crawler.runs import exit_code
 from crawler.sources import GENERIC
-from crawler.spiders import ALL_SPIDERS, SOURCES
 from crawler.urls import check_url
 
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("crawl", help="crawl sources once: discover, fetch and store new articles")
-    parser.add_argument("sources", nargs="*", metavar="SOURCE", help=f"default: all of {', '.join(SOURCES)}")
+    parser.add_argument(
+        "sources", nargs="*", metavar="SOURCE", help="default: every enabled source (crawler sources)"
+    )
     parser.add_argument("--max-depth", type=int, help="listing pages followed through pagination")
     parser.add_argument(
         "--start-urls",
@@ -34,25 +36,24 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    names, options = chosen(args)
     settings = load_settings(args)
+    names, options = chosen(args, settings)
     frontier_reachable(settings)
     command_logging(settings, args.verbose)
     process = CrawlerProcess(settings)
-    crawlers = [process.create_crawler(ALL_SPIDERS[name]) for name in names]
+    crawlers = [process.create_crawler(name) for name in names]
     for crawler in crawlers:
         process.crawl(crawler, **options)
     process.start()
     return exit_code(crawlers)
 
 
-def chosen(args: argparse.Namespace) -> tuple[list[str], dict[str, Any]]:
+def chosen(args: argparse.Namespace, settings: Settings) -> tuple[list[str], dict[str, Any]]:
     """The sources to crawl and their spiders' arguments; BadSetting for a choice no crawl makes."""
     options: dict[str, Any] = {"max_depth": args.max_depth} if args.max_depth is not None else {}
     if not args.start_urls:
-        known_sources(args.sources, SOURCES)
-        return args.sources or list(SOURCES), options
-    known_sources(args.sources, ALL_SPIDERS)
+        return crawled_sources(settings, args.sources), options
+    crawled_sources(settings, args.sources, generic=True)
     if len(args.sources) > 1:
         raise BadSetting("--start-urls: give one SOURCE, or none for the generic source")
     try:

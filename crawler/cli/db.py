@@ -17,12 +17,12 @@ from scrapy.settings import Settings
 
 from crawler.archive.index import reindex
 from crawler.cli.export import moment
-from crawler.cli.settings import known_sources, load_settings
+from crawler.cli.settings import known_sources, load_settings, stored_sources
 from crawler.failures import AlreadyServed, NotStarted, StoreUnavailable
 from crawler.logs import announce
 from crawler.reextract import Selection as Derived
 from crawler.reextract import reextract
-from crawler.sources import ALL_SPECS, OUTLETS
+from crawler.sources import registry_of
 from crawler.store.captures import Captures
 from crawler.store.client import StoreClient
 from crawler.store.embedded import last_port, serve, stop
@@ -118,7 +118,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_replay(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    store = Store(StoreClient(settings), OUTLETS)
+    store = Store(StoreClient(settings), registry_of(settings).outlets)
     try:
         done = store.prepare()
     except StoreUnavailable as exc:
@@ -223,8 +223,8 @@ def resumable(
     from tqdm import tqdm
 
     settings = load_settings(args)
-    known_sources([args.source] if args.source else [], ALL_SPECS)
-    store = Store(StoreClient(settings), OUTLETS)
+    known_sources([args.source] if args.source else [], stored_sources(settings))
+    store = Store(StoreClient(settings), registry_of(settings).outlets)
     checkpoint = Checkpoint(Path(f"{settings.get('SPOOL_PATH')}.{name}"))
     if args.restart:
         checkpoint.clear()

@@ -10,8 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from crawler.cli.settings import known_sources, load_settings, store_to_read
-from crawler.sources import ALL_SPECS
+from crawler.cli.settings import known_sources, load_settings, store_to_read, stored_sources
 from crawler.store.export import ExportFilter, documents, write_csv, write_jsonl
 
 
@@ -44,7 +43,7 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    known_sources(args.source, ALL_SPECS)
+    known_sources(args.source, stored_sources(settings))
     selection = ExportFilter(args.since, args.until, tuple(args.source), args.canonical, args.removed)
     write = partial(write_csv, bom=args.bom) if args.format == "csv" else write_jsonl
     unfinished = Path(args.output).with_name(f".{Path(args.output).name}.part") if args.output else None

@@ -20,7 +20,7 @@ from crawler.archive.warcfiles import fetches
 from crawler.cli.settings import load_settings
 from crawler.failures import BadSetting, BadURL, Failed
 from crawler.process import offline_article, saved_page_url
-from crawler.sources import SPECS, spec_for_url
+from crawler.sources import registry_of
 from crawler.store.jsonout import article_json
 from crawler.urls import check_url
 
@@ -40,8 +40,10 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    if args.source and args.source not in SPECS:
-        raise BadSetting(f"--source {args.source}: no such source (known: {', '.join(sorted(SPECS))})")
+    sources = registry_of(settings)
+    if args.source and args.source not in sources.specs:
+        known = ", ".join(sorted(sources.specs))
+        raise BadSetting(f"--source {args.source}: no such source (known: {known})")
     if args.url:
         try:
             check_url(args.url)
@@ -49,9 +51,9 @@ def run(args: argparse.Namespace) -> int:
             raise BadSetting(f"--url {args.url}: {exc}") from None
     failed = 0
     for name, url, body, content_type in _pages(args.paths, args.url):
-        source = args.source or spec_for_url(url).name
+        spec = sources.spec_for(args.source) if args.source else sources.spec_for_url(url)
         try:
-            article = offline_article(body, url, source, content_type, settings)
+            article = offline_article(body, url, spec, content_type, settings)
         except Failed as exc:
             failed += 1
             print(f"crawler: {name}: {exc.problem.message}", file=sys.stderr)

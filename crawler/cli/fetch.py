@@ -14,7 +14,7 @@ from scrapy.utils.reactor import install_reactor
 from crawler.cli.settings import load_settings
 from crawler.logs import json_logging
 from crawler.ondemand import OnDemand
-from crawler.sources import OUTLETS
+from crawler.sources import registry_of
 from crawler.store.client import StoreClient
 from crawler.store.ingest import Store
 
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         settings.set("FETCH_TIMEOUT", args.timeout, priority="cmdline")
     # what a user acts on is the one line per URL below; the log is for finding out why
     settings.set("LOG_LEVEL", "INFO" if args.verbose else "CRITICAL", priority="spider")
-    store = None if args.no_store else Store(StoreClient(settings), OUTLETS)
+    store = None if args.no_store else Store(StoreClient(settings), registry_of(settings).outlets)
     install_reactor(settings["TWISTED_REACTOR"])  # before the crawlers OnDemand builds
     json_logging(settings)
     process = CrawlerProcess(settings)

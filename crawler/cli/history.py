@@ -9,7 +9,7 @@ from typing import Any
 
 from crawler.cli.settings import load_settings, store_to_read
 from crawler.failures import BadURL
-from crawler.sources import stored_url
+from crawler.sources import registry_of
 from crawler.store.history import history
 
 
@@ -25,7 +25,7 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     try:
-        url = stored_url(args.url)
+        url = registry_of(settings).stored_url(args.url)
     except BadURL as exc:
         print(f"crawler: {exc}", file=sys.stderr)
         return 2

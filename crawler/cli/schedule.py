@@ -13,14 +13,13 @@ from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 from twisted.internet.defer import Deferred, DeferredList
 
-from crawler.cli.settings import frontier_reachable, known_sources, load_settings, verbose_option
+from crawler.cli.settings import crawled_sources, frontier_reachable, load_settings, verbose_option
 from crawler.failures import StoreUnavailable
 from crawler.frontier.seeding import Seeder
 from crawler.frontier.workers import redis_client
 from crawler.logs import command_logging
 from crawler.recurring import Runs, scheduler, triggers
 from crawler.runs import exit_code
-from crawler.spiders import SOURCES
 from crawler.store.client import StoreClient
 from crawler.store.counters import Tallies
 
@@ -48,8 +47,7 @@ def last_starts(settings: Settings, names: list[str]) -> dict[str, datetime]:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    names = args.sources or list(SOURCES)
-    known_sources(names, SOURCES)
+    names = crawled_sources(settings, args.sources)
     try:
         plan = triggers(names, settings)
     except ValueError as exc:
@@ -62,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     crawlers = []
 
     def crawl(name: str) -> Deferred:
-        crawlers.append(process.create_crawler(SOURCES[name]))
+        crawlers.append(process.create_crawler(name))
         return process.crawl(crawlers[-1])
 
     # with REDIS_URL, a source's turn seeds a round for the workers (`crawler worker`) instead

@@ -19,6 +19,7 @@ from crawler.failures import BadSetting, CannotStart, StoreUnavailable
 from crawler.frontier.config import FrontierConfig
 from crawler.frontier.workers import unreachable
 from crawler.setting_types import check
+from crawler.sources import added_sources, registry_of
 from crawler.store.client import StoreClient
 
 
@@ -55,6 +56,29 @@ def known_sources(names: Iterable[str], known: Iterable[str]) -> None:
     known = list(known)
     if unknown := [name for name in names if name not in known]:
         raise BadSetting(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(known)}")
+
+
+def stored_sources(settings: Settings) -> list[str]:
+    """Every source articles may be stored under: an added source stays one once disabled."""
+    return [
+        *registry_of(settings).all_specs,
+        *(f.spec.name for f in added_sources(settings) if not f.enabled),
+    ]
+
+
+def crawled_sources(settings: Settings, names: list[str], generic: bool = False) -> list[str]:
+    """The sources a command crawls: those named, else every enabled one (`generic`: the generic
+    fallback may be named too). Raises BadSetting for a name no enabled source has: an added source
+    not enabled yet is named as such, with its file."""
+    for file in added_sources(settings):
+        if file.spec.name in names and not file.enabled:
+            raise BadSetting(
+                f"source {file.spec.name} is not enabled: set enabled = true in {file.path}"
+                f" (or: crawler source enable {file.spec.name})"
+            )
+    sources = registry_of(settings)
+    known_sources(names, sources.all_specs if generic else sources.specs)
+    return names or list(sources.specs)
 
 
 def load_settings(args: argparse.Namespace) -> Settings:

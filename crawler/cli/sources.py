@@ -1,5 +1,6 @@
-"""`crawler sources`: every source with its domains, schedule, discovery URLs, layouts and last run,
-as a table or one JSON object per line (`--json`)."""
+"""`crawler sources`: every source, built in or added as a file (SOURCES_DIR), with its domains,
+schedule, discovery URLs, layouts and last run, as a table or one JSON object per line (`--json`).
+An added source not enabled yet is listed as such: it is not crawled."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from crawler.cli.settings import load_settings
 from crawler.cli.status import table
 from crawler.display import display_zone, shown
 from crawler.failures import StoreUnavailable
-from crawler.sources import ALL_SPECS, GENERIC
+from crawler.sources import BUILT_IN, GENERIC, added_sources
 from crawler.sources.spec import SourceSpec
 from crawler.store.client import StoreClient
 from crawler.store.counters import Tallies, last_runs_in
 
 ON_DEMAND = "on demand"  # the generic source's schedule: it crawls what it is given
+DISABLED = "not enabled"  # an added source's, until the operator enables it
+BUILT = "built in"  # where a source module's declaration is
 
 
 def add_parser(commands: Any) -> None:
@@ -32,14 +35,19 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    last, trouble = last_runs(settings)
-    described = [describe(spec, settings, last.get(spec.name)) for spec in ALL_SPECS.values()]
+    files = added_sources(settings)
+    last, trouble = last_runs(settings, [*BUILT_IN.all_specs, *(file.spec.name for file in files)])
+    described = [describe(spec, settings, last.get(spec.name), BUILT) for spec in BUILT_IN.all_specs.values()]
+    described += [
+        describe(file.spec, settings, last.get(file.spec.name), str(file.path), file.enabled)
+        for file in files
+    ]
     if args.json:
         for entry in described:
             print(json.dumps(entry, ensure_ascii=False, default=str))
     else:
         zone = display_zone(settings)
-        header = ("source", "domains", "schedule", "discovery", "layouts", "last run")
+        header = ("source", "domains", "schedule", "discovery", "layouts", "last run", "declared")
         table(header, [row(entry, zone) for entry in described])
     if trouble:
         print(f"crawler: last runs unknown: {trouble}", file=sys.stderr)
@@ -47,15 +55,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe(spec: SourceSpec, settings: BaseSettings, last: dict[str, Any] | None) -> dict[str, Any]:
-    """What a source is and does: as its spec declares it, as this deployment's settings run it."""
-    schedule = (
-        ON_DEMAND
-        if spec is GENERIC
-        else settings.getdict("SCHEDULES").get(spec.name, settings.get("SCHEDULE_DEFAULT"))
-    )
+def describe(
+    spec: SourceSpec, settings: BaseSettings, last: dict[str, Any] | None, declared: str, enabled: bool = True
+) -> dict[str, Any]:
+    """What a source is and does: as its spec declares it (in a module, `built in`, or the file
+    named), as this deployment's settings run it."""
+    if spec is GENERIC:
+        schedule = ON_DEMAND
+    elif not enabled:
+        schedule = DISABLED
+    else:
+        schedule = settings.getdict("SCHEDULES").get(spec.name, settings.get("SCHEDULE_DEFAULT"))
     return {
         "source": spec.name,
+        "declared": declared,
+        "enabled": enabled,
         "domains": list(spec.domains),
         "schedule": schedule,
         "start_urls": list(settings.getdict("SOURCE_START_URLS").get(spec.name) or spec.start_urls),
@@ -73,10 +87,11 @@ def row(entry: dict[str, Any], zone: Any) -> tuple[str, ...]:
         " ".join(entry["start_urls"]) or "-",
         ", ".join(layout["name"] for layout in entry["layouts"]) or "generic path",
         f"{shown(run['started_at'], zone)} {run['status']}" if run else "never",
+        entry["declared"],
     )
 
 
-def last_runs(settings: BaseSettings) -> tuple[dict[str, dict[str, Any]], str | None]:
+def last_runs(settings: BaseSettings, names: list[str]) -> tuple[dict[str, dict[str, Any]], str | None]:
     """Each source's last run from the store, and why there are none when it did not answer (a
     store never made holds no runs: that is no trouble)."""
     store = StoreClient(settings)
@@ -84,6 +99,6 @@ def last_runs(settings: BaseSettings) -> tuple[dict[str, dict[str, Any]], str | 
         return {}, None
     try:
         with store:
-            return last_runs_in(Tallies.of(store.database, settings).of_sources(list(ALL_SPECS))), None
+            return last_runs_in(Tallies.of(store.database, settings).of_sources(names)), None
     except StoreUnavailable as exc:
         return {}, store.unavailable(exc)

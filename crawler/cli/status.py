@@ -17,7 +17,7 @@ from crawler.frontier.rounds import rounds_under_way
 from crawler.frontier.workers import snapshot
 from crawler.recurring import next_run, triggers
 from crawler.runs import problems
-from crawler.sources import ALL_SPECS, SPECS
+from crawler.sources import registry_of
 from crawler.store.counters import Tallies, last_runs_in
 from crawler.store.mongo import redact
 
@@ -29,18 +29,19 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
+    sources = registry_of(settings)
     try:
-        plan = triggers(list(SPECS), settings)
+        plan = triggers(list(sources.specs), settings)
     except ValueError as exc:
         print(f"crawler: {exc}", file=sys.stderr)
         return 2
     with store_to_read(settings) as store:
-        tallied = Tallies.of(store.database, settings).of_sources(list(ALL_SPECS))
+        tallied = Tallies.of(store.database, settings).of_sources(list(sources.all_specs))
     last = last_runs_in(tallied)
     zone = display_zone(settings)
     rows = [
         row(name, last.get(name), tallied.get(name, {}).get("articles", 0), plan.get(name), zone)
-        for name in ALL_SPECS
+        for name in sources.all_specs
     ]
     header = (
         "source",
@@ -82,7 +83,7 @@ def table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
 def cluster(settings: Any) -> int:
     """The shared frontier of each source and the workers alive, from Redis."""
     try:
-        depths, workers = snapshot(settings, list(SPECS))
+        depths, workers = snapshot(settings, list(registry_of(settings).specs))
     except RedisError as exc:
         print(f"crawler: redis {redact(settings.get('REDIS_URL'))} unavailable: {exc}", file=sys.stderr)
         return 1

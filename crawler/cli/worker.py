@@ -10,10 +10,9 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from crawler.cli.settings import frontier_reachable, known_sources, load_settings, verbose_option
+from crawler.cli.settings import crawled_sources, frontier_reachable, load_settings, verbose_option
 from crawler.logs import command_logging
 from crawler.runs import exit_code
-from crawler.spiders import SOURCES
 
 
 def add_parser(commands: Any) -> None:
@@ -40,8 +39,7 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    names = [*args.sources, *args.source_list] or list(SOURCES)
-    known_sources(names, SOURCES)
+    names = crawled_sources(settings, [*args.sources, *args.source_list])
     if not settings.get("REDIS_URL"):
         print(
             "crawler: `worker` needs REDIS_URL (e.g. redis://127.0.0.1:6379/0); on one machine, "
@@ -57,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     )  # a worker runs for days; rounds bound the pages
     command_logging(settings, args.verbose)
     process = CrawlerProcess(settings)  # SIGTERM / Ctrl-C: in-flight pages finish, the rest goes back
-    crawlers = [process.create_crawler(SOURCES[name]) for name in dict.fromkeys(names)]
+    crawlers = [process.create_crawler(name) for name in dict.fromkeys(names)]
     for crawler in crawlers:
         process.crawl(crawler)
     process.start()
