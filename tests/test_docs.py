@@ -130,6 +130,18 @@ def test_compose_scales_workers_on_one_persistent_redis_that_only_the_crawler_re
         assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
 
 
+def test_every_crawler_service_of_compose_reads_the_same_added_sources() -> None:
+    """A source added (and enabled) in ./sources is scheduled, crawled by the workers and shown by
+    the API alike; only the API cannot change it."""
+    import yaml
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name in ("crawler", "worker", "api"):
+        assert services[name]["environment"]["SOURCES_DIR"] == "/sources", name
+        assert any(v.split(":")[:2] == ["./sources", "/sources"] for v in services[name]["volumes"]), name
+    assert "./sources:/sources:ro" in services["api"]["volumes"]
+
+
 def test_the_image_runs_unprivileged_and_the_api_service_checks_its_health() -> None:
     import yaml
 

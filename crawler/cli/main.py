@@ -6,7 +6,20 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli import api, crawl, db, export, extract, fetch, history, schedule, sources, status, worker
+from crawler.cli import (
+    api,
+    crawl,
+    db,
+    export,
+    extract,
+    fetch,
+    history,
+    schedule,
+    source,
+    sources,
+    status,
+    worker,
+)
 from crawler.failures import BadSetting, CannotStart
 from crawler.logs import reader_left
 
@@ -26,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_parser(commands)
     status.add_parser(commands)
     sources.add_parser(commands)
+    source.add_parser(commands)
     schedule.add_parser(commands)
     worker.add_parser(commands)
     return parser

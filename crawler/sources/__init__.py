@@ -87,8 +87,10 @@ BUILT_IN = Registry.of(netease.SPEC, bannedbook.SPEC, daydaynews.SPEC, solidot.S
 
 
 def added_sources(settings: BaseSettings) -> list[SourceFile]:
-    """The source files of SOURCES_DIR, enabled or not. Raises BadSetting."""
-    return list(source_files(settings.get("SOURCES_DIR") or ""))
+    """The source files of SOURCES_DIR, enabled or not (none when it names no folder). Raises
+    BadSetting."""
+    folder = settings.get("SOURCES_DIR")
+    return list(source_files(folder)) if folder else []
 
 
 def registry_of(settings: BaseSettings) -> Registry:

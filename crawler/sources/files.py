@@ -10,7 +10,10 @@ the report of how it was learned (`report.md`); `crawler source check NAME` re-r
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
+import shutil
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +30,7 @@ from crawler.failures import BadSetting
 from crawler.sources.spec import SourceSpec
 
 SUFFIX = ".toml"
+PAGES, EXPECTED, INDEX, REPORT = "pages", "expected", "pages.json", "report.md"  # the evidence folder's
 LIST_KEYS = ("domains", "start_urls", "noise", "pagination", "names")
 TEXT_KEYS = ("article_pattern", "article_id", "canonical_url", "timezone")
 SELECTOR_KEYS = ("title", "body", "time", "author", "origin")
@@ -88,6 +92,46 @@ def write_source(folder: Path, spec: SourceSpec, enabled: bool, learned: dict[st
     path = folder / f"{spec.name}{SUFFIX}"
     path.write_text(tomli_w.dumps(data), encoding="utf-8")
     return path
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """One page a source was learned from, as fetched, and the article the source made of it."""
+
+    name: str
+    url: str
+    content_type: str | None
+    body: bytes
+    expected: dict[str, Any]
+
+
+def write_evidence(folder: Path, fixtures: list[Fixture], report: str) -> None:
+    """Writes the source's evidence folder anew: its pages, their expected articles, the report."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / PAGES).mkdir(parents=True)
+    (folder / EXPECTED).mkdir()
+    index = {}
+    for fixture in fixtures:
+        (folder / PAGES / f"{fixture.name}.html.gz").write_bytes(gzip.compress(fixture.body))
+        text = json.dumps(fixture.expected, ensure_ascii=False, indent=1, sort_keys=True)
+        (folder / EXPECTED / f"{fixture.name}.json").write_text(text + "\n", encoding="utf-8")
+        index[fixture.name] = {"url": fixture.url, "content_type": fixture.content_type}
+    (folder / INDEX).write_text(json.dumps(index, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (folder / REPORT).write_text(report, encoding="utf-8")
+
+
+def read_fixtures(folder: Path) -> Iterator[Fixture]:
+    """The evidence's pages and expected articles. Raises BadSetting naming a file that is missing
+    or torn."""
+    try:
+        index = json.loads((folder / INDEX).read_text(encoding="utf-8"))
+        for name, entry in index.items():
+            body = gzip.decompress((folder / PAGES / f"{name}.html.gz").read_bytes())
+            expected = json.loads((folder / EXPECTED / f"{name}.json").read_text(encoding="utf-8"))
+            yield Fixture(name, entry["url"], entry.get("content_type"), body, expected)
+    except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
+        raise BadSetting(f"{folder}: its evidence cannot be read ({exc})") from None
 
 
 def set_enabled(path: Path, enabled: bool) -> None:

@@ -14,6 +14,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 
 from crawler.discovery.documents import read_document, recognise
 from crawler.discovery.entries import Entry, Listing
+from crawler.discovery.jsonlists import JsonFields
 from crawler.discovery.sitemaps import unpacked
 from crawler.extract.charset import looks_binary, page_text
 from crawler.failures import NotJSON, NotListing, Problem, Reason, TooLarge
@@ -23,6 +24,29 @@ from crawler.urls import check_url
 DEFAULT_MAX_DEPTH = 2  # listing pages followed through pagination, counted from a start URL
 ABSOLUTE = ("http://", "https://")
 MAX_HOPS = 3  # robots.txt -> sitemap index -> sitemap is two; more is a loop or a trap
+
+
+def listing_of(response: Response, max_size: int, fields: JsonFields, tz: str) -> Listing:
+    """What a discovery response lists, told by what it is; an HTML page's links, in page order, as
+    a `listing`. Raises NotListing, NotJSON, TooLarge."""
+    body = unpacked(response.body, max_size)
+    kind = recognise(body)
+    if kind != "html":
+        text = (
+            page_text(body, (response.headers.get("Content-Type") or b"").decode("latin-1"))
+            if kind == "json"
+            else ""
+        )
+        return read_document(kind, body, text, response.url, fields, tz)
+    if looks_binary(body):
+        raise NotListing("not a listing page, feed, sitemap, JSON list or robots.txt (binary content)")
+    if not isinstance(response, TextResponse) or body is not response.body:
+        response = HtmlResponse(response.url, body=body)
+    hrefs = response.css("a::attr(href)").getall()
+    return Listing(
+        "listing",
+        entries=[Entry(u) for u in dict.fromkeys(urljoin(response.url, h.strip()) for h in hrefs)],
+    )
 
 
 class Discovery(SpiderBase):
@@ -103,25 +127,9 @@ class Discovery(SpiderBase):
                     )
 
     def listing(self, response: Response) -> Listing:
-        """What a discovery response lists; an HTML page's links, in page order, as a `listing`."""
-        body = unpacked(response.body, response.meta.get("download_maxsize", self.options.download_maxsize))
-        kind = recognise(body)
-        if kind != "html":
-            text = (
-                page_text(body, (response.headers.get("Content-Type") or b"").decode("latin-1"))
-                if kind == "json"
-                else ""
-            )
-            return read_document(kind, body, text, response.url, self.spec.json_fields, self.spec.timezone)
-        if looks_binary(body):
-            raise NotListing("not a listing page, feed, sitemap, JSON list or robots.txt (binary content)")
-        if not isinstance(response, TextResponse) or body is not response.body:
-            response = HtmlResponse(response.url, body=body)
-        hrefs = response.css("a::attr(href)").getall()
-        return Listing(
-            "listing",
-            entries=[Entry(u) for u in dict.fromkeys(urljoin(response.url, h.strip()) for h in hrefs)],
-        )
+        """What a discovery response lists (`listing_of`)."""
+        max_size = response.meta.get("download_maxsize", self.options.download_maxsize)
+        return listing_of(response, max_size, self.spec.json_fields, self.spec.timezone)
 
     def cutoff(self) -> datetime | None:
         """Entries dated before this are not requested; None when DISCOVERY_MAX_AGE_HOURS is 0."""

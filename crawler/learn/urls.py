@@ -1,0 +1,188 @@
+"""The URL shape a site's article pages share, learned from the links its listing pages, feeds and
+sitemaps hold: each path segment told by what it is (a year, a date, a numeric or hex id, a slug,
+a fixed word), URLs of one shape grouped, and the shapes that carry an id or a date taken for
+articles; channel words that vary in one place become an alternation. Where one shape holds a
+segment unique to each article, it is the article's id, and the URL it is stored under is made of
+it (one article, one document, whichever host or parameters it was linked with)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+MIN_ARTICLES = 3  # URLs a shape needs to be taken for articles
+MAX_WORDS = 8  # distinct words in one place of a shape kept as an alternation (each on 2 URLs or more)
+SUFFIX = re.compile(r"^(?P<stem>.*?)(?P<ext>\.(?:s?html?|php|aspx?|jsp))$", re.IGNORECASE)
+
+# what a segment (or a file name's stem) can be, most specific first: (kind, regex it is told by,
+# regex it is matched with in the pattern); an "id" kind makes a shape an article's
+KINDS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("date", re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}"), r"\d{4}-\d{2}-\d{2}"),
+    ("date", re.compile(r"(?:19|20)\d{6}"), r"\d{8}"),
+    ("year", re.compile(r"(?:19|20)\d{2}"), r"\d{4}"),
+    ("id", re.compile(r"\d{5,}"), r"\d+"),
+    ("number", re.compile(r"\d{1,4}"), r"\d+"),
+    ("id", re.compile(r"(?=[0-9a-f]*\d)[0-9a-f]{8,}"), r"[0-9a-f]+"),
+    ("id", re.compile(r"(?=[0-9A-Za-z]*\d)(?=[0-9A-Za-z]*[A-Za-z])[0-9A-Za-z]{10,}"), r"[0-9A-Za-z]+"),
+    ("slug", re.compile(r"[^/]*-[^/]*-[^/]*-[^/]*"), r"[^/?#]+"),
+)
+# an id behind a fixed word: doc-iicezzrq3965826, article_48213
+PREFIXED_ID = re.compile(r"(?P<prefix>[A-Za-z]+[-_])(?P<id>(?=[0-9A-Za-z]*\d)[0-9A-Za-z]{6,})")
+ARTICLE_KINDS = frozenset({"id", "date", "slug"})
+
+
+@dataclass(frozen=True)
+class Part:
+    """One place of a URL path: a fixed word (`kind` "word") or a kind of value."""
+
+    kind: str
+    text: str  # the word, or the regex a value of the kind is matched with
+
+    def regex(self) -> str:
+        return re.escape(self.text) if self.kind == "word" else self.text
+
+
+@dataclass(frozen=True)
+class ArticleUrls:
+    """What the links say of a site's article URLs."""
+
+    pattern: str  # searched in an absolute URL, as SourceSpec.article_pattern
+    shapes: tuple[str, ...]  # each article shape, readable (`/news/{id}.html`)
+    matched: int  # discovered URLs the pattern matches
+    seen: int  # discovered URLs of the site
+    article_id: str = ""  # a regex with an `id` group, or "" where no shape has one
+    canonical_url: str = ""  # the URL an article is stored under, `{id}` in it
+
+
+def parts_of(path: str) -> tuple[Part, ...]:
+    """A URL path's places, each told by what it is."""
+    parts: list[Part] = []
+    for segment in path.strip("/").split("/"):
+        if not segment:
+            continue
+        suffix = SUFFIX.match(segment)
+        stem, ext = (suffix["stem"], suffix["ext"]) if suffix else (segment, "")
+        parts.append(_part(stem))
+        if ext:
+            parts.append(Part("word", ext.lower()))
+    return tuple(parts)
+
+
+def _part(text: str) -> Part:
+    for kind, told_by, matched_with in KINDS:
+        if told_by.fullmatch(text):
+            return Part(kind, matched_with)
+    if prefixed := PREFIXED_ID.fullmatch(text):
+        return Part("id", re.escape(prefixed["prefix"]) + "[0-9A-Za-z]+")
+    return Part("word", text)
+
+
+def learn_article_urls(urls: Iterable[str], domain: str) -> ArticleUrls | None:
+    """The article URLs among a site's discovered links (those of `domain` and its subdomains), or
+    None when no shape holds an id or a date on enough of them."""
+    own = [u for u in dict.fromkeys(urls) if _owned(u, domain)]
+    shapes: dict[tuple[str, ...], list[tuple[Part, ...]]] = defaultdict(list)
+    paths: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for url in own:
+        parts = parts_of(urlsplit(url).path)
+        # a shape: the kind of each place, a file type as written (words may vary: channels)
+        key = tuple(p.text if p.kind == "word" and p.text.startswith(".") else p.kind for p in parts)
+        shapes[key].append(parts)
+        paths[key].append(url)
+    chosen = []
+    for key, members in shapes.items():
+        if len(members) < MIN_ARTICLES or not ARTICLE_KINDS & set(key):
+            continue
+        chosen.append((len(members), _merged(members), paths[key]))
+    if not chosen:
+        return None
+    chosen.sort(key=lambda entry: -entry[0])
+    host = re.escape(domain)
+    regexes = ["/".join(p.regex() for p in merged).replace("/\\.", "\\.") for _, merged, _ in chosen]
+    pattern = rf"^https?://(?:[a-z0-9-]+\.)*{host}/(?:{'|'.join(regexes)})(?:[?#]|$)"
+    compiled = re.compile(pattern)
+    article_id, canonical = _identity(chosen[0][1], chosen[0][2], domain) if len(chosen) == 1 else ("", "")
+    return ArticleUrls(
+        pattern=pattern,
+        shapes=tuple(_readable(merged) for _, merged, _ in chosen),
+        matched=sum(1 for url in own if compiled.search(url)),
+        seen=len(own),
+        article_id=article_id,
+        canonical_url=canonical,
+    )
+
+
+def _owned(url: str, domain: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host == domain or host.endswith("." + domain)
+
+
+def _merged(members: list[tuple[Part, ...]]) -> tuple[Part, ...]:
+    """One shape's places: a word the same on every URL stays; words that vary become an
+    alternation (a few) or any word."""
+    merged = []
+    for place in zip(*members, strict=True):
+        first = place[0]
+        if first.kind != "word":
+            same = all(p.text == first.text for p in place)  # an id behind one word, or behind several
+            merged.append(first if same else Part(first.kind, r"[A-Za-z]+[-_][0-9A-Za-z]+"))
+            continue
+        words = sorted(set(p.text for p in place))
+        if len(words) == 1:
+            merged.append(first)
+        elif len(words) <= MAX_WORDS and len(words) < len(place) / 2:  # channels: words that recur
+            merged.append(Part("alternation", f"(?:{'|'.join(re.escape(w) for w in words)})"))
+        else:
+            merged.append(Part("alternation", r"[^/?#]+"))
+    return tuple(merged)
+
+
+def _readable(parts: tuple[Part, ...]) -> str:
+    """`/{news|tech}/article/{id}.html`: words as written, the kinds of values by their name."""
+    shown = "/".join(p.text if p.kind == "word" else "{" + _named(p) + "}" for p in parts)
+    return "/" + shown.replace("/.", ".")
+
+
+def _named(part: Part) -> str:
+    if part.kind == "alternation" and part.text.startswith("(?:"):
+        return part.text[3:-1].replace("\\", "")
+    return "word" if part.kind == "alternation" else part.kind
+
+
+def _identity(parts: tuple[Part, ...], urls: list[str], domain: str) -> tuple[str, str]:
+    """The article id of a shape (its id place, when every URL has a value of its own there), and
+    the URL an article is stored under: the shape with its values, on the host the links use most."""
+    ids = [i for i, p in enumerate(parts) if p.kind == "id"]
+    if not ids:
+        return "", ""
+    where = ids[-1]
+    if len({_values(urlsplit(u).path)[where] for u in urls}) != len(urls):
+        return "", ""
+    host = Counter(urlsplit(u).hostname for u in urls).most_common(1)[0][0]
+    scheme = Counter(urlsplit(u).scheme for u in urls).most_common(1)[0][0]
+    regex, template = [], []
+    for i, part in enumerate(parts):
+        if part.kind == "word":
+            regex.append(re.escape(part.text))
+            template.append(part.text)
+            continue
+        group = "id" if i == where else f"p{i}"
+        regex.append(f"(?P<{group}>{part.text})")
+        template.append("{" + group + "}")
+    path = "/".join(regex).replace("/\\.", "\\.")
+    article_id = rf"^https?://(?:[a-z0-9-]+\.)*{re.escape(domain)}/{path}(?:[?#]|$)"
+    return article_id, f"{scheme}://{host}/" + "/".join(template).replace("/.", ".")
+
+
+def _values(path: str) -> list[str]:
+    """A path's places as written (a file name's stem and its type apart)."""
+    values: list[str] = []
+    for segment in path.strip("/").split("/"):
+        if not segment:
+            continue
+        suffix = SUFFIX.match(segment)
+        values += [suffix["stem"], suffix["ext"].lower()] if suffix else [segment]
+    return values
