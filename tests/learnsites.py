@@ -30,7 +30,9 @@ from tests.site import Page, Site
 
 HOME = "http://news.example.com/"
 GNE = BENCH_DATA / "gne_zh"
-NETEASE = {f"gne_163_{n}": f"gne_163_{n}" for n in range(1, 10)} | {"gne_163_visiable_1": "gne_163_visiable_1"}
+NETEASE = {f"gne_163_{n}": f"gne_163_{n}" for n in range(1, 10)} | {
+    "gne_163_visiable_1": "gne_163_visiable_1"
+}
 SINA = {  # bench page -> its URL's made-up doc id and date
     "tests__sina__1": ("2019-11-25", "iihnzahi3088001"),
     "tests__sina__2": ("2018-12-28", "ihqfskcn1991002"),
@@ -74,7 +76,9 @@ def news_site(site: Site) -> dict[str, str | None]:
         if name != FORBIDDEN:
             articles[url] = expected_json(name)["body"]
     for name in SINA:
-        articles[site.add(sina_url(name), Page(bench_page(name), content_type="text/html"))] = bench_truth(name)
+        articles[site.add(sina_url(name), Page(bench_page(name), content_type="text/html"))] = bench_truth(
+            name
+        )
     forbidden = netease_url(FORBIDDEN).removeprefix("http://news.example.com")
     site.add(
         "http://news.example.com/robots.txt",
@@ -84,7 +88,9 @@ def news_site(site: Site) -> dict[str, str | None]:
         ),
     )
     in_sitemap = [netease_url(name) for name in NETEASE]
-    site.add("http://news.example.com/sitemap.xml", Page(_sitemap(in_sitemap), content_type="application/xml"))
+    site.add(
+        "http://news.example.com/sitemap.xml", Page(_sitemap(in_sitemap), content_type="application/xml")
+    )
     in_feed = [sina_url(name) for name in SINA]
     site.add("http://news.example.com/rss.xml", Page(_feed(in_feed), content_type="application/rss+xml"))
     channels = ["/news/", "/tech/", "/sports/", "/about.html", "/news/list_2.html", "/tag/ai/"]
@@ -95,7 +101,10 @@ def news_site(site: Site) -> dict[str, str | None]:
 def mixed_site(site: Site) -> list[str]:
     """Serves mixed.example.org: five real pages of five outlets and the feed that lists them."""
     urls = [
-        site.add(f"http://mixed.example.org/a/2019/{1001 + i}.html", Page(bench_page(name), content_type="text/html"))
+        site.add(
+            f"http://mixed.example.org/a/2019/{1001 + i}.html",
+            Page(bench_page(name), content_type="text/html"),
+        )
         for i, name in enumerate(MIXED)
     ]
     site.add("http://mixed.example.org/feed.xml", Page(_feed(urls), content_type="application/rss+xml"))
@@ -112,7 +121,8 @@ def _sitemap(urls: list[str]) -> bytes:
 
 def _feed(urls: list[str]) -> bytes:
     items = "".join(f"<item><title>{i}</title><link>{u}</link></item>" for i, u in enumerate(urls))
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>news</title>{items}</channel></rss>'.encode()
+    channel = f"<channel><title>news</title>{items}</channel>"
+    return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'.encode()
 
 
 def _home(channels: list[str], articles: list[str], feed: str) -> str:

@@ -38,9 +38,11 @@ LAYERS = (
     {"sources"},
     # the store, and the threads and processes pages are worked in
     {"store", "pagework", "stages", "setting_types"},
-    # the crawl's components: capture, pipelines, monitors, run records, extraction without a crawl
+    # the crawl's components: capture, pipelines, monitors, run records, extraction without a crawl,
+    # learning a source from its pages
     {
         "archive",
+        "learn",
         "downloads",
         "conditional",
         "contracts",

@@ -94,7 +94,7 @@ def learn_article_urls(urls: Iterable[str], domain: str) -> ArticleUrls | None:
         paths[key].append(url)
     chosen = []
     for key, members in shapes.items():
-        if len(members) < MIN_ARTICLES or not ARTICLE_KINDS & set(key):
+        if len(members) < MIN_ARTICLES or not _article_shape(set(key)):
             continue
         chosen.append((len(members), _merged(members), paths[key]))
     if not chosen:
@@ -113,6 +113,12 @@ def learn_article_urls(urls: Iterable[str], domain: str) -> ArticleUrls | None:
         article_id=article_id,
         canonical_url=canonical,
     )
+
+
+def _article_shape(kinds: set[str]) -> bool:
+    """An id, a date or a slug; or a year and a number (`/2019/1001.html`): a page number alone
+    (`/news/2`) is a listing's."""
+    return bool(ARTICLE_KINDS & kinds) or {"year", "number"} <= kinds
 
 
 def _owned(url: str, domain: str) -> bool:

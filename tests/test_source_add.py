@@ -1,0 +1,253 @@
+"""A source made from the site itself: `crawler source add` probes a local site built from real
+saved pages (tests/learnsites.py: two templates, rare ones beside them, a sitemap, a feed, noise
+blocks), learns its article URLs, one layout per template and the noise, and writes the source as
+a reviewable file with its evidence; enabled, the source crawls the site with no fallback on its
+learned templates and text at least as good as the generic path's."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from crawler.failures import BadSetting
+from crawler.learn.pages import char_f1, normalised, stable
+from crawler.learn.urls import learn_article_urls
+from crawler.process import process_page
+from crawler.sources.files import read_source
+from crawler.sources.spec import SourceSpec
+from tests.commands import no_delays
+from tests.conftest import run_crawler
+from tests.learnsites import (
+    FORBIDDEN,
+    MIXED,
+    RARE,
+    TEMPLATE_2019,
+    TEMPLATE_SINA,
+    mixed_site,
+    netease_url,
+    news_site,
+    sina_url,
+)
+from tests.site import Site
+
+
+def url_of(name: str) -> str:
+    return netease_url(name) if name.startswith("gne_163") else sina_url(name)
+
+
+def test_article_urls_are_the_shapes_that_carry_an_id_and_channels_stay_out() -> None:
+    urls = [
+        *(f"https://www.163.com/dy/article/{i}.html" for i in ("EOFOC8MJ00258105", "EOFBHDHQ0001899N")),
+        "https://m.163.com/news/article/EOGSPO3Q0001899O.html",
+        "https://www.163.com/dy/article/EUQSGLA300097U7R.html",
+        "https://www.163.com/news/article/F6ISIFBD0001899O.html",
+        "https://www.163.com/",
+        "https://www.163.com/news/",
+        "https://www.163.com/news/list_2.html",
+        "https://tech.163.com/special/2019/",
+        "https://elsewhere.example.net/dy/article/EOFOC8MJ00258199.html",
+    ]
+    learned = learn_article_urls(urls, "163.com")
+    assert learned is not None
+    assert learned.shapes == ("/{dy|news}/article/{id}.html",)
+    assert [u for u in urls if re.search(learned.pattern, u)] == urls[:5]
+    assert (learned.matched, learned.seen) == (5, 9)
+    # one shape with a value of its own per article: the id, and the URL the article is stored under
+    spec = SourceSpec(
+        name="site",
+        domains=("163.com",),
+        article_pattern=learned.pattern,
+        layouts=(),
+        article_id=learned.article_id,
+        canonical_url=learned.canonical_url,
+    )
+    assert spec.canonical("https://m.163.com/news/article/EOGSPO3Q0001899O.html?from=rss") == (
+        "https://www.163.com/news/article/EOGSPO3Q0001899O.html"
+    )
+    assert (
+        learn_article_urls(["https://a.example/news/", "https://a.example/about.html"], "a.example") is None
+    )
+
+
+def test_names_a_build_made_are_never_selectors() -> None:
+    assert [n for n in ("post_body", "epContentLeft", "article-18", "J_Article_Wrap") if not stable(n)] == []
+    assert [
+        n for n in ("css-1q2w3e", "main_content-LcrEruCc", "topic-3bY8Hw-9", "item123") if stable(n)
+    ] == []
+
+
+def test_a_source_file_with_a_mistake_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    good = 'domains = ["a.example"]\narticle_pattern = "a\\\\.example/\\\\d+"\n'
+    for text, said in (
+        ("domains = [", "Invalid value (at end of document)"),
+        (good + "shedule = 1\n", "unknown key(s) shedule"),
+        (good + 'noise = ["div[["]\n', "is not a CSS selector"),
+        ('domains = ["a.example"]\narticle_pattern = "(("\n', "article_pattern: not a regular expression"),
+        ('article_pattern = "x"\n', "domains is missing"),
+        (good + 'timezone = "Mars/Olympus"\n', "is not a time zone"),
+        (good + 'enabled = "yes"\n', "enabled must be true or false"),
+        (good + '[[layouts]]\nname = "t"\ntitle = ["h1"]\n', "layout t: body selectors are missing"),
+        (good + 'name = "other"\n', "is not the file's name"),
+    ):
+        path = tmp_path / "site.toml"
+        path.write_text(text)
+        with pytest.raises(BadSetting) as caught:
+            read_source(path)
+        assert str(caught.value).startswith(f"{path}: ") and said in str(caught.value), str(caught.value)
+        assert "\n" not in str(caught.value)
+
+
+def test_crawler_names_a_wrong_source_file_in_one_line_before_anything_runs(
+    crawler_env, tmp_path: Path
+) -> None:
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "site.toml").write_text('domains = ["a.example"]\narticle_pattern = "(("\n')
+    for command in (["sources"], ["crawl"], ["fetch", "--no-store", "http://a.example/1"]):
+        run = run_crawler(command, crawler_env, tmp_path)
+        assert run.returncode == 2, (command, run.stderr)
+        assert run.stderr.count("\n") == 1 and "sources/site.toml: article_pattern" in run.stderr, run.stderr
+
+
+def test_source_add_learns_a_site_and_its_crawl_reads_every_template_it_learned(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
+    truth = news_site(site)
+    env = crawler_env | {"http_proxy": site.base}
+    add = run_crawler([*no_delays(), "source", "add", "news", "http://news.example.com/"], env, tmp_path)
+    assert add.returncode == 0, add.stderr[-2000:]
+    assert add.stderr == ""
+    assert add.stdout.splitlines()[0] == (
+        "news: article URLs /dy/article/{id}.html /c/{date}/{id}.shtml; layouts: endtext (7 pages), "
+        "article (5 pages); 3 page(s) on the generic path; noise: 4 selector(s)"
+    )
+    # polite: robots.txt obeyed, each page once (robots.txt twice: for its rules and for its
+    # Sitemap lines, as Scrapy's own SitemapSpider reads it)
+    assert netease_url(FORBIDDEN) not in site.requests
+    pages = [url for url in site.requests if not url.endswith("/robots.txt")]
+    assert len(pages) == len(set(pages)) == 18
+
+    written = tomllib.loads((tmp_path / "sources" / "news.toml").read_text())
+    assert written["enabled"] is False
+    assert written["start_urls"] == [
+        "http://news.example.com/",
+        "http://news.example.com/sitemap.xml",
+        "http://news.example.com/rss.xml",
+    ]
+    assert [(lay["name"], lay["marker"], lay["body"]) for lay in written["layouts"]] == [
+        ("endtext", "#endText", ["#endText"]),  # NetEase 2019
+        ("article", ".article", ["#article_content .article"]),  # Sina
+    ]
+    assert [lay["title"] for lay in written["layouts"]] == [["#epContentLeft h1"], ["h1.main-title"]]
+    # the NetEase source and editor line, its image holders, Sina's author box
+    assert written["noise"] == [".ep-source", ".cDGray", ".f_center", ".show_author"]
+    evidence = tmp_path / "sources" / "news"
+    assert (
+        len(list((evidence / "pages").glob("*.html.gz")))
+        == len(list((evidence / "expected").glob("*.json")))
+        == 15
+    )
+    report = (evidence / "report.md").read_text()
+    assert "| `#endText` | 7 | endtext | `#endText` |" in report
+    assert (
+        "`#artibody` | 3 | none: its best layout agrees with the generic path on 67% of its pages" in report
+    )
+    assert all(url_of(name) in report.split("Pages on the generic path")[1] for name in RARE)
+
+    # not crawled until enabled; then crawled like any source
+    refused = run_crawler(["crawl", "news"], env, tmp_path)
+    assert refused.returncode == 2 and "source news is not enabled: set enabled = true in" in refused.stderr
+    listed = {
+        e["source"]: e
+        for e in map(json.loads, run_crawler(["sources", "--json"], env, tmp_path).stdout.splitlines())
+    }
+    assert (listed["news"]["enabled"], listed["news"]["schedule"]) == (False, "not enabled")
+    assert run_crawler(["source", "enable", "news"], env, tmp_path).returncode == 0
+    crawl = run_crawler([*no_delays(), "crawl", "news"], env, tmp_path)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    assert crawl.stdout.startswith("news: ok — 15 new, 0 updated")
+
+    stored = {d["url"]: d for d in articles.find()}
+    assert set(stored) == set(truth)  # every article robots.txt allows
+    layouts = {name: "news/endtext" for name in TEMPLATE_2019 if name != FORBIDDEN}
+    layouts |= {name: "news/article" for name in TEMPLATE_SINA}
+    assert {name: stored[url_of(name)]["extracted_by"] for name in layouts} == layouts  # no fallback
+    assert {stored[url_of(name)]["extracted_by"] for name in RARE} == {"generic"}
+    for url, body in truth.items():
+        if body is None:
+            continue
+        page = site.pages[url].body
+        generic = process_page(page, url, "generic", "text/html").body
+        learned, generic_f1 = (
+            char_f1(normalised(stored[url]["body"]), normalised(body)),
+            char_f1(normalised(generic), normalised(body)),
+        )
+        assert learned >= generic_f1, (url, learned, generic_f1)
+
+    check = run_crawler(["source", "check", "news"], env, tmp_path)
+    assert (check.returncode, check.stdout) == (
+        0,
+        "news: 15 of 15 evidence page(s) give their expected article\n",
+    )
+    expected = sorted((evidence / "expected").glob("*.json"))[0]
+    doc = json.loads(expected.read_text())
+    expected.write_text(json.dumps({**doc, "title": "not the title"}, ensure_ascii=False))
+    check = run_crawler(["source", "check", "news"], env, tmp_path)
+    assert check.returncode == 1
+    assert re.fullmatch(
+        r"crawler: news page_001 \(http://[^ ]+\): title differ from the expected article\n", check.stderr
+    )
+
+
+def test_source_add_keeps_to_its_sample_cap_and_its_name(site: Site, crawler_env, tmp_path: Path) -> None:
+    news_site(site)
+    env = crawler_env | {"http_proxy": site.base}
+    add = run_crawler(
+        [*no_delays(), "source", "add", "news", "http://news.example.com/", "--sample", "4"], env, tmp_path
+    )
+    assert add.returncode == 0, add.stderr[-2000:]
+    pattern = tomllib.loads((tmp_path / "sources" / "news.toml").read_text())["article_pattern"]
+    assert len([u for u in site.requests if re.search(pattern, u)]) == 4
+    for args, said in (
+        (["news", "http://news.example.com/"], "sources/news.toml exists (--replace learns it again)"),
+        (["netease", "http://news.example.com/"], "netease is a built-in source"),
+        (["News", "http://news.example.com/"], "must be a lower-case identifier"),
+        (["other", "notaurl"], "source add: "),
+    ):
+        run = run_crawler(["source", "add", *args], env, tmp_path)
+        assert run.returncode == 2 and run.stderr.count("\n") == 1 and said in run.stderr, run.stderr
+
+
+def test_a_site_with_no_template_in_common_crawls_on_the_generic_path(
+    site: Site, crawler_env, articles, tmp_path: Path
+) -> None:
+    urls = mixed_site(site)
+    env = crawler_env | {"http_proxy": site.base}
+    add = run_crawler(
+        [*no_delays(), "source", "add", "mixed", "http://mixed.example.org/feed.xml", "--enable"],
+        env,
+        tmp_path,
+    )
+    assert add.returncode == 0, add.stderr[-2000:]
+    assert "layouts: none; 5 page(s) on the generic path" in add.stdout
+    assert tomllib.loads((tmp_path / "sources" / "mixed.toml").read_text())["layouts"] == []
+    crawl = run_crawler([*no_delays(), "crawl", "mixed"], env, tmp_path)
+    assert crawl.returncode == 0 and crawl.stdout.startswith("mixed: ok — 5 new"), crawl.stdout + crawl.stderr
+    stored = {d["url"]: d["extracted_by"] for d in articles.find()}
+    assert stored == dict.fromkeys(urls, "generic")
+    assert len(MIXED) == len(urls)
+
+
+def test_source_add_of_a_site_that_lists_no_articles_says_so_and_writes_nothing(
+    site: Site, crawler_env, tmp_path: Path
+) -> None:
+    site.add("http://empty.example.net/", "<html><body><a href='/about.html'>about</a></body></html>")
+    env = crawler_env | {"http_proxy": site.base}
+    run = run_crawler([*no_delays(), "source", "add", "empty", "http://empty.example.net/"], env, tmp_path)
+    assert run.returncode == 1
+    assert run.stderr.startswith("crawler: source add empty: no article URL shape among the 1 links found")
+    assert run.stderr.count("\n") == 1
+    assert not (tmp_path / "sources").exists()
