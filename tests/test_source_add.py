@@ -134,8 +134,8 @@ def test_source_add_learns_a_site_and_its_crawl_reads_every_template_it_learned(
     assert written["enabled"] is False
     assert written["start_urls"] == [
         "http://news.example.com/",
-        "http://news.example.com/sitemap.xml",
         "http://news.example.com/rss.xml",
+        "http://news.example.com/sitemap.xml",
     ]
     assert [(lay["name"], lay["marker"], lay["body"]) for lay in written["layouts"]] == [
         ("endtext", "#endText", ["#endText"]),  # NetEase 2019
@@ -143,7 +143,7 @@ def test_source_add_learns_a_site_and_its_crawl_reads_every_template_it_learned(
     ]
     assert [lay["title"] for lay in written["layouts"]] == [["#epContentLeft h1"], ["h1.main-title"]]
     # the NetEase source and editor line, its image holders, Sina's author box
-    assert written["noise"] == [".ep-source", ".cDGray", ".f_center", ".show_author"]
+    assert written["noise"] == [".f_center", ".ep-source", ".cDGray", ".show_author"]
     evidence = tmp_path / "sources" / "news"
     assert (
         len(list((evidence / "pages").glob("*.html.gz")))
@@ -169,6 +169,9 @@ def test_source_add_learns_a_site_and_its_crawl_reads_every_template_it_learned(
     crawl = run_crawler([*no_delays(), "crawl", "news"], env, tmp_path)
     assert crawl.returncode == 0, crawl.stderr[-2000:]
     assert crawl.stdout.startswith("news: ok — 15 new, 0 updated")
+    status = run_crawler(["status"], env, tmp_path).stdout.splitlines()  # recorded as any source's run
+    row = next(line.split() for line in status if line.startswith("news "))
+    assert (row[4], row[5]) == ("ok", "15"), status  # status, new
 
     stored = {d["url"]: d for d in articles.find()}
     assert set(stored) == set(truth)  # every article robots.txt allows
@@ -251,3 +254,16 @@ def test_source_add_of_a_site_that_lists_no_articles_says_so_and_writes_nothing(
     assert run.stderr.startswith("crawler: source add empty: no article URL shape among the 1 links found")
     assert run.stderr.count("\n") == 1
     assert not (tmp_path / "sources").exists()
+
+
+def test_source_add_on_a_full_disk_says_so_and_leaves_no_torn_file(
+    site: Site, crawler_env, tmpfs, tmp_path: Path
+) -> None:
+    news_site(site)
+    full = tmpfs("full", "256k")
+    env = crawler_env | {"http_proxy": site.base, "SOURCES_DIR": str(full)}
+    run = run_crawler([*no_delays(), "source", "add", "news", "http://news.example.com/"], env, tmp_path)
+    assert run.returncode == 1
+    assert run.stderr == f"crawler: source add news: cannot write to {full}: No space left on device\n"
+    assert sorted(p.name for p in full.iterdir()) == []  # nothing half written, no torn source file
+    assert run_crawler(["sources"], env, tmp_path).returncode == 0  # every command still starts

@@ -92,7 +92,12 @@ def run_add(args: argparse.Namespace) -> int:
     pages, failed = _sampled(probe, probe.articles.pattern, settings.getint("CLEAN_MIN_BODY_CHARS"))
     base = replace(base, start_urls=tuple(probe.discovery_urls()))
     learned = learn_source(base, probe.articles, pages, failed, min_pages)
-    path = _write(folder, learned, pages, args.enable)
+    try:
+        path = _write(folder, learned, pages, args.enable)
+    except OSError as exc:
+        raise CannotStart(
+            f"source add {base.name}: cannot write to {folder}: {exc.strerror or exc}"
+        ) from None
     _say(learned, path, args.enable)
     return 0
 
@@ -121,7 +126,7 @@ def _new_source(args: argparse.Namespace, folder: Path) -> SourceSpec:
 def _sampled(probe: Probe, pattern: str, min_chars: int) -> tuple[list[Sampled], dict[str, str]]:
     """The sampled pages the generic path reads, and why the other article pages gave nothing."""
     pages, failed = [], {url: why for url, why in probe.failed.items() if re.search(pattern, url)}
-    for url, (body, content_type) in probe.pages.items():
+    for url, (body, content_type) in sorted(probe.pages.items()):  # one order, whichever came first
         try:
             pages.append(sample(url, body, content_type, GENERIC, min_chars))
         except Failed as exc:
@@ -190,6 +195,9 @@ def _differs(spec: SourceSpec, fixture: Fixture) -> str | None:
 def run_enable(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     file = _file(settings, args.name)
-    set_enabled(file.path, args.enabled)
+    try:
+        set_enabled(file.path, args.enabled)
+    except OSError as exc:
+        raise CannotStart(f"source {args.name}: cannot write {file.path}: {exc.strerror or exc}") from None
     print(f"{args.name}: {'enabled' if args.enabled else 'disabled'} ({file.path})")
     return 0

@@ -27,10 +27,12 @@ ANCESTORS = 3  # levels above the container whose names make body selector candi
 
 @dataclass(frozen=True)
 class Template:
-    """Pages that share a template: the marker that tells them, and the pages."""
+    """Pages that share a template: the marker that tells them, the pages, and the body selectors
+    that read them, best first (`ranked_bodies`)."""
 
     marker: str
     pages: tuple[Sampled, ...]
+    bodies: tuple[str, ...] = ()
 
 
 def templates(
@@ -60,18 +62,19 @@ def _next_template(pages: list[Sampled], min_pages: int, tried: set[str]) -> Tem
             having = sum(1 for page in pages if name in page.names)
             ranked.append((median(near), -having, not name.startswith("#"), name))
     for *_, name in sorted(ranked):
-        template = Template(name, tuple(page for page in pages if name in page.names))
-        if ranked_bodies(template):
-            return template
+        members = tuple(page for page in pages if name in page.names)
+        bodies = ranked_bodies(members)
+        if bodies:
+            return Template(name, members, tuple(bodies))
         tried.add(name)
     return None
 
 
-def body_candidates(template: Template) -> list[str]:
-    """Selectors that may read the template's body: the container's names, its ancestors', and
-    each ancestor's name before each of the container's."""
+def body_candidates(pages: tuple[Sampled, ...]) -> list[str]:
+    """Selectors that may read the pages' body: the container's names, its ancestors', and each
+    ancestor's name before each of the container's."""
     found: dict[str, None] = {}
-    for page in template.pages:
+    for page in pages:
         if page.container is None:
             continue
         own = names_of(page.container)
@@ -85,23 +88,20 @@ def body_candidates(template: Template) -> list[str]:
     return list(found)
 
 
-def body_scores(template: Template, selector: str) -> list[float]:
-    """Per page of the template, char F1 of the selector's first block with the generic text."""
-    select = css(selector)
-    scores = []
-    for page in template.pages:
-        found = select(page.root)
-        scores.append(char_f1(normalised(text_of(found[0])), page.text) if found else 0.0)
-    return scores
-
-
-def ranked_bodies(template: Template) -> list[str]:
-    """The body selectors that read SELECTOR_SHARE of the template's pages near the generic text
-    (on the others the generic path may be the one that is wrong), best first: the most pages,
-    then the highest total, then ids before classes, then the shortest."""
+def ranked_bodies(pages: tuple[Sampled, ...]) -> list[str]:
+    """The body selectors that read SELECTOR_SHARE of the pages near the generic text (on the
+    others the generic path may be the one that is wrong), best first: the most pages, then the
+    highest total, then ids before classes, then the shortest."""
     scored = []
-    for selector in body_candidates(template):
-        scores = body_scores(template, selector)
+    blocks: dict[HtmlElement, float] = {}  # selectors that find the same block score it once
+    for selector in body_candidates(pages):
+        select = css(selector)
+        scores = []
+        for page in pages:
+            found = select(page.root)
+            if found and found[0] not in blocks:
+                blocks[found[0]] = char_f1(normalised(text_of(found[0])), page.text)
+            scores.append(blocks[found[0]] if found else 0.0)
         near = sum(1 for score in scores if score >= BODY_AGREEMENT)
         if near >= SELECTOR_SHARE * len(scores):
             scored.append((-near, -sum(scores), not selector.startswith("#"), len(selector), selector))

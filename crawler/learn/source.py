@@ -15,7 +15,7 @@ from crawler.clean import clean_article
 from crawler.extract.article import Layout, Selectors
 from crawler.failures import Failed
 from crawler.items import Article
-from crawler.learn.layouts import Template, ranked_bodies, templates, time_selector, title_selector
+from crawler.learn.layouts import Template, templates, time_selector, title_selector
 from crawler.learn.noise import learn_noise
 from crawler.learn.pages import Sampled, char_f1, normalised
 from crawler.learn.urls import ArticleUrls
@@ -72,7 +72,8 @@ def learn_source(
     base: SourceSpec, urls: ArticleUrls, pages: list[Sampled], failed: dict[str, str], min_pages: int
 ) -> Learned:
     """`base` (name, domains, discovery URLs, time zone) with the article URLs, layouts and noise
-    learned from the sampled pages."""
+    learned from the sampled pages (the same, in whatever order they came)."""
+    pages = sorted(pages, key=lambda page: page.url)
     spec = replace(
         base, article_pattern=urls.pattern, article_id=urls.article_id, canonical_url=urls.canonical_url
     )
@@ -100,10 +101,7 @@ def _layout_of(
 ) -> tuple[Layout, list[str]] | None:
     """The template's layout and noise when one of its best body selectors agrees with the generic
     path on enough of its pages through the real path; the report says which, or why none."""
-    bodies = ranked_bodies(template)[:BODIES_TRIED]
-    if not bodies:
-        report.why = "no selector of ids and classes holds the generic path's text on every page"
-        return None
+    bodies = template.bodies[:BODIES_TRIED]
     title, time = title_selector(template), time_selector(template)
     best: tuple[float, Layout, list[str], list[float]] | None = None
     for body in bodies:
@@ -115,6 +113,8 @@ def _layout_of(
         share = sum(s >= AGREES for s in scores) / len(scores)
         if best is None or share > best[0]:
             best = (share, layout, noise, scores)
+        if share == 1:  # no later selector does better
+            break
     assert best is not None
     share, layout, noise, scores = best
     report.agreement = [round(s, 3) for s in scores]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import shutil
 import tomllib
@@ -90,8 +91,22 @@ def write_source(folder: Path, spec: SourceSpec, enabled: bool, learned: dict[st
     }
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{spec.name}{SUFFIX}"
-    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    _replace(path, tomli_w.dumps(data))
     return path
+
+
+def _replace(path: Path, text: str) -> None:
+    """The file whole or not at all: a full disk never leaves a torn source file, which would
+    stop every command (its name does not end in `.toml` until it is whole)."""
+    part = path.with_name(f".{path.name}.part")
+    try:
+        with part.open("w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -106,19 +121,26 @@ class Fixture:
 
 
 def write_evidence(folder: Path, fixtures: list[Fixture], report: str) -> None:
-    """Writes the source's evidence folder anew: its pages, their expected articles, the report."""
-    if folder.exists():
-        shutil.rmtree(folder)
-    (folder / PAGES).mkdir(parents=True)
-    (folder / EXPECTED).mkdir()
-    index = {}
-    for fixture in fixtures:
-        (folder / PAGES / f"{fixture.name}.html.gz").write_bytes(gzip.compress(fixture.body))
-        text = json.dumps(fixture.expected, ensure_ascii=False, indent=1, sort_keys=True)
-        (folder / EXPECTED / f"{fixture.name}.json").write_text(text + "\n", encoding="utf-8")
-        index[fixture.name] = {"url": fixture.url, "content_type": fixture.content_type}
-    (folder / INDEX).write_text(json.dumps(index, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    (folder / REPORT).write_text(report, encoding="utf-8")
+    """Writes the source's evidence folder anew: its pages, their expected articles, the report;
+    written aside and moved in place whole, so a full disk leaves the old evidence as it was."""
+    part = folder.with_name(f".{folder.name}.part")
+    shutil.rmtree(part, ignore_errors=True)
+    try:
+        (part / PAGES).mkdir(parents=True)
+        (part / EXPECTED).mkdir()
+        index = {}
+        for fixture in fixtures:
+            (part / PAGES / f"{fixture.name}.html.gz").write_bytes(gzip.compress(fixture.body))
+            text = json.dumps(fixture.expected, ensure_ascii=False, indent=1, sort_keys=True)
+            (part / EXPECTED / f"{fixture.name}.json").write_text(text + "\n", encoding="utf-8")
+            index[fixture.name] = {"url": fixture.url, "content_type": fixture.content_type}
+        (part / INDEX).write_text(json.dumps(index, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        (part / REPORT).write_text(report, encoding="utf-8")
+    except OSError:
+        shutil.rmtree(part, ignore_errors=True)
+        raise
+    shutil.rmtree(folder, ignore_errors=True)
+    part.rename(folder)
 
 
 def read_fixtures(folder: Path) -> Iterator[Fixture]:
@@ -137,7 +159,7 @@ def read_fixtures(folder: Path) -> Iterator[Fixture]:
 def set_enabled(path: Path, enabled: bool) -> None:
     """Enables or disables a source file, keeping everything else in it."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    path.write_text(tomli_w.dumps({**data, "enabled": enabled}), encoding="utf-8")
+    _replace(path, tomli_w.dumps({**data, "enabled": enabled}))
 
 
 def _layout_data(layout: Layout) -> dict[str, Any]:

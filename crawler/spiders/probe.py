@@ -67,8 +67,9 @@ class Probe:
     failed: dict[str, str] = field(default_factory=dict)  # URLs that gave nothing, and why
 
     def discovery_urls(self) -> list[str]:
-        """What a crawl of the source starts from: the given pages, the feeds and sitemaps found."""
-        read = [url for url, kind in self.documents.items() if kind in ("feed", "sitemap")]
+        """What a crawl of the source starts from: the given pages, then the feeds and sitemaps
+        found (in the order of their URLs, the same whichever answered first)."""
+        read = sorted(url for url, kind in self.documents.items() if kind in ("feed", "sitemap"))
         return list(dict.fromkeys([*self.start_urls, *read]))
 
 
