@@ -32,7 +32,7 @@ from tests.learnsites import (
     news_site,
     sina_url,
 )
-from tests.site import Site
+from tests.site import Page, Site
 
 
 def url_of(name: str) -> str:
@@ -190,6 +190,12 @@ def test_source_add_learns_a_site_and_its_crawl_reads_every_template_it_learned(
         )
         assert learned >= generic_f1, (url, learned, generic_f1)
 
+    # a real recurring block beside Sina's story that the generic path keeps: the learned layout does not
+    wechat = "更多猛料！欢迎扫描左方二维码关注新浪新闻官方微信"
+    sina = [url_of(name) for name in TEMPLATE_SINA]
+    assert [u for u in sina if wechat in process_page(site.pages[u].body, u, "generic", "text/html").body]
+    assert not [u for u in sina if wechat in stored[u]["body"]]
+
     check = run_crawler(["source", "check", "news"], env, tmp_path)
     assert (check.returncode, check.stdout) == (
         0,
@@ -267,3 +273,28 @@ def test_source_add_on_a_full_disk_says_so_and_leaves_no_torn_file(
     assert run.stderr == f"crawler: source add news: cannot write to {full}: No space left on device\n"
     assert sorted(p.name for p in full.iterdir()) == []  # nothing half written, no torn source file
     assert run_crawler(["sources"], env, tmp_path).returncode == 0  # every command still starts
+
+
+def test_source_add_reads_a_few_of_a_huge_sitemap_index_and_says_when_no_page_gives_an_article(
+    site: Site, crawler_env, tmp_path: Path
+) -> None:
+    """Hand-built: a sitemap index of 80 sitemaps, whose articles all answer 404."""
+    host = "http://big.example.com"
+    site.add(f"{host}/robots.txt", Page(f"Sitemap: {host}/index.xml\n".encode(), content_type="text/plain"))
+    maps = "".join(f"<sitemap><loc>{host}/map-{n}.xml</loc></sitemap>" for n in range(80))
+    site.add(
+        f"{host}/index.xml", Page(f"<sitemapindex>{maps}</sitemapindex>".encode(), content_type="text/xml")
+    )
+    for n in range(80):
+        urls = "".join(f"<url><loc>{host}/2019/{n * 10 + k}.html</loc></url>" for k in range(3))
+        site.add(f"{host}/map-{n}.xml", Page(f"<urlset>{urls}</urlset>".encode(), content_type="text/xml"))
+    env = crawler_env | {"http_proxy": site.base}
+    run = run_crawler([*no_delays(), "source", "add", "big", f"{host}/", "--sample", "5"], env, tmp_path)
+    assert run.returncode == 1
+    assert re.fullmatch(
+        r"crawler: source add big: none of the 5 sampled article pages gave an article \(http://big"
+        r"\.example\.com/2019/\d+\.html: HTTP 404\)\n",
+        run.stderr,
+    ), run.stderr
+    assert 10 <= len([u for u in site.requests if "/map-" in u]) <= 30  # a spread of them, not all
+    assert not (tmp_path / "sources").exists()

@@ -90,6 +90,12 @@ def run_add(args: argparse.Namespace) -> int:
             + "; give the site's listing pages, feed or sitemap"
         )
     pages, failed = _sampled(probe, probe.articles.pattern, settings.getint("CLEAN_MIN_BODY_CHARS"))
+    if not pages:
+        first = next(iter(failed.items()), ("-", "none fetched"))
+        raise CannotStart(
+            f"source add {base.name}: none of the {len(failed)} sampled article pages gave an article"
+            f" ({first[0]}: {first[1]})"
+        )
     base = replace(base, start_urls=tuple(probe.discovery_urls()))
     learned = learn_source(base, probe.articles, pages, failed, min_pages)
     try:

@@ -25,6 +25,7 @@ from crawler.failures import NotJSON, NotListing, TooLarge, describe_failure
 from crawler.learn.urls import ArticleUrls, learn_article_urls
 from crawler.spiders.discovery import MAX_HOPS, listing_of
 
+MAX_DOCUMENTS = 30  # discovery documents the probe reads at most: a sitemap index of thousands is sampled
 FEEDS = "link[rel~=alternate][type*=rss]::attr(href), link[rel~=alternate][type*=atom]::attr(href)"
 OFF = None  # a component the probe does without
 LEAN: dict[str, Any] = {  # a crawl that only reads: no store, no run record, no frontier, no WARC
@@ -82,6 +83,7 @@ class ProbeSpider(scrapy.Spider):
         self.probe = probe
         self.allowed_domains = [probe.domain]
         self.sampling = False
+        self.documents_asked = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -95,6 +97,7 @@ class ProbeSpider(scrapy.Spider):
             yield self.document(url, 0)
 
     def document(self, url: str, hops: int) -> scrapy.Request:
+        self.documents_asked += 1
         return scrapy.Request(url, callback=self.read, errback=self.failed, meta={"hops": hops})
 
     def read(self, response: Response) -> Iterable[scrapy.Request]:
@@ -112,7 +115,8 @@ class ProbeSpider(scrapy.Spider):
         follow = [entry.url for entry in listing.follow]
         if listing.kind == "listing" and isinstance(response, TextResponse):
             follow += response.css(FEEDS).getall()
-        for url in follow if hops < MAX_HOPS else ():
+        room = MAX_DOCUMENTS - self.documents_asked
+        for url in spread(follow, max(room, 0)) if hops < MAX_HOPS else ():
             yield self.document(urljoin(response.url, url), hops + 1)
 
     def idle(self) -> None:
@@ -149,6 +153,8 @@ def spread(urls: list[str], most: int) -> list[str]:
     sitemap), so that every template the site uses has its chance to be seen."""
     if len(urls) <= most:
         return urls
+    if most <= 0:
+        return []
     step = len(urls) / most
     return [urls[int(i * step)] for i in range(most)]
 
