@@ -266,9 +266,10 @@ def test_source_add_on_a_full_disk_says_so_and_leaves_no_torn_file(
     site: Site, crawler_env, tmpfs, tmp_path: Path
 ) -> None:
     news_site(site)
-    full = tmpfs("full", "256k")
+    full = tmpfs("full", "16k")  # less than three pages' evidence
     env = crawler_env | {"http_proxy": site.base, "SOURCES_DIR": str(full)}
-    run = run_crawler([*no_delays(), "source", "add", "news", "http://news.example.com/"], env, tmp_path)
+    add = [*no_delays(), "source", "add", "news", "http://news.example.com/", "--sample", "3"]
+    run = run_crawler(add, env, tmp_path)
     assert run.returncode == 1
     assert run.stderr == f"crawler: source add news: cannot write to {full}: No space left on device\n"
     assert sorted(p.name for p in full.iterdir()) == []  # nothing half written, no torn source file

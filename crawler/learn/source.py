@@ -13,6 +13,7 @@ from typing import Any
 
 from crawler.clean import clean_article
 from crawler.extract.article import Layout, Selectors
+from crawler.extract.html import css
 from crawler.failures import Failed
 from crawler.items import Article
 from crawler.learn.layouts import Template, templates, time_selector, title_selector
@@ -78,29 +79,43 @@ def learn_source(
         base, article_pattern=urls.pattern, article_id=urls.article_id, canonical_url=urls.canonical_url
     )
     reports: list[TemplateReport] = []
-    layouts: list[Layout] = []
-    noise: list[str] = []
+    kept: list[tuple[Template, TemplateReport, Layout]] = []
 
     def keep(template: Template) -> bool:
         report = TemplateReport(template.marker, [p.url for p in template.pages])
         reports.append(report)
-        kept = _layout_of(spec, template, _name(template.marker, [layout.name for layout in layouts]), report)
-        if kept is None:
-            return False
-        layouts.append(kept[0])
-        noise.extend(n for n in kept[1] if n not in noise)
-        return True
+        layout = _layout_of(spec, template, _name(template.marker, [k[2].name for k in kept]), report)
+        if layout is not None:
+            kept.append((template, report, layout))
+        return layout is not None
 
     _, left = templates(pages, min_pages, keep)
-    spec = replace(spec, layouts=tuple(layouts), noise=tuple(noise))
+    spec = _settled(spec, kept)
     return Learned(spec, reports, [p.url for p in left], urls, failed, len(pages) + len(failed))
 
 
-def _layout_of(
-    spec: SourceSpec, template: Template, name: str, report: TemplateReport
-) -> tuple[Layout, list[str]] | None:
-    """The template's layout and noise when one of its best body selectors agrees with the generic
-    path on enough of its pages through the real path; the report says which, or why none."""
+def _settled(spec: SourceSpec, kept: list[tuple[Template, TemplateReport, Layout]]) -> SourceSpec:
+    """The source with every kept layout and the noise of all: a noise selector one template
+    learned that finds a block inside another template's body is left out (noise is the source's,
+    not a layout's, and must not cut another template's story); each report then gives its
+    layout's agreement as the source reads it."""
+    noise: list[str] = []
+    for _, report, _ in kept:
+        noise.extend(n for n in report.noise if n not in noise)
+    for template, report, layout in kept:
+        bodies = [found[0] for page in template.pages if (found := css(layout.selectors.body[0])(page.root))]
+        foreign = {n for n in noise if n not in report.noise and any(css(n)(body) for body in bodies)}
+        noise = [n for n in noise if n not in foreign]
+    settled = replace(spec, layouts=tuple(layout for _, _, layout in kept), noise=tuple(noise))
+    for template, report, layout in kept:
+        report.agreement = [round(agreement(settled, page, layout), 3) for page in template.pages]
+    return settled
+
+
+def _layout_of(spec: SourceSpec, template: Template, name: str, report: TemplateReport) -> Layout | None:
+    """The template's layout when one of its best body selectors, with the noise learned for it,
+    agrees with the generic path on enough of its pages through the real path; the report says
+    which (and its noise), or why none."""
     bodies = template.bodies[:BODIES_TRIED]
     title, time = title_selector(template), time_selector(template)
     best: tuple[float, Layout, list[str], list[float]] | None = None
@@ -122,7 +137,7 @@ def _layout_of(
         report.why = f"its best layout agrees with the generic path on {share:.0%} of its pages"
         return None
     report.layout, report.body, report.noise = layout.name, layout.selectors.body[0], noise
-    return layout, noise
+    return layout
 
 
 def _name(marker: str, taken: list[str]) -> str:
