@@ -17,6 +17,7 @@ from crawler.failures import BadSetting
 from crawler.learn.pages import char_f1, normalised, stable
 from crawler.learn.urls import learn_article_urls
 from crawler.process import process_page
+from crawler.sources import BUILT_IN
 from crawler.sources.files import read_source
 from crawler.sources.spec import SourceSpec
 from tests.commands import no_delays
@@ -223,6 +224,7 @@ def test_source_add_keeps_to_its_sample_cap_and_its_name(site: Site, crawler_env
     for args, said in (
         (["news", "http://news.example.com/"], "sources/news.toml exists (--replace learns it again)"),
         (["netease", "http://news.example.com/"], "netease is a built-in source"),
+        (["wangyi", "https://www.163.com/news/"], "163.com is the netease source's"),
         (["News", "http://news.example.com/"], "must be a lower-case identifier"),
         (["other", "notaurl"], "source add: "),
     ):
@@ -299,3 +301,26 @@ def test_source_add_reads_a_few_of_a_huge_sitemap_index_and_says_when_no_page_gi
     ), run.stderr
     assert 10 <= len([u for u in site.requests if "/map-" in u]) <= 30  # a spread of them, not all
     assert not (tmp_path / "sources").exists()
+
+
+def test_scrapys_loader_and_every_url_lookup_see_an_enabled_source_file_and_only_an_enabled_one(
+    tmp_path: Path,
+) -> None:
+    from scrapy.settings import Settings
+
+    from crawler.sources import registry_of
+    from crawler.spiders import RegistrySpiderLoader
+
+    source = 'domains = ["news.example.com"]\narticle_pattern = "news\\\\.example\\\\.com/a/\\\\d+"\n'
+    (tmp_path / "news.toml").write_text(source + "enabled = true\n")
+    (tmp_path / "later.toml").write_text(source.replace("news.", "later.") + "enabled = false\n")
+    settings = Settings({"SOURCES_DIR": str(tmp_path)})
+    loader = RegistrySpiderLoader(settings)
+    assert "news" in loader.list() and "later" not in loader.list()
+    assert loader.for_url("http://news.example.com/a/1").name == "news"
+    assert loader.for_url("http://later.example.com/a/1").name == "generic"
+    assert (
+        registry_of(settings).stored_url("http://m.news.example.com/a/1#top")
+        == "http://m.news.example.com/a/1"
+    )
+    assert registry_of(Settings({"SOURCES_DIR": ""})).specs.keys() == BUILT_IN.specs.keys()

@@ -23,7 +23,7 @@ from crawler.failures import BadSetting, BadURL, CannotStart, Failed
 from crawler.learn.pages import Sampled, sample
 from crawler.learn.source import Learned, learn_source, read_with, report
 from crawler.logs import command_logging
-from crawler.sources import BUILT_IN, GENERIC, added_sources
+from crawler.sources import BUILT_IN, GENERIC, Registry, added_sources, registry_of
 from crawler.sources.files import (
     SUFFIX,
     Fixture,
@@ -72,7 +72,7 @@ def add_parser(commands: Any) -> None:
 def run_add(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     folder = Path(settings.get("SOURCES_DIR") or "sources")
-    base = _new_source(args, folder)
+    base = _new_source(args, folder, registry_of(settings))
     sample_size = args.sample or settings.getint("SOURCE_SAMPLE_PAGES")
     min_pages = args.min_pages or settings.getint("SOURCE_LAYOUT_MIN_PAGES")
     if sample_size < 1 or min_pages < 1:
@@ -108,8 +108,9 @@ def run_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _new_source(args: argparse.Namespace, folder: Path) -> SourceSpec:
-    """The source's name, domain and discovery URLs, checked; BadSetting for one no crawl takes."""
+def _new_source(args: argparse.Namespace, folder: Path, sources: Registry) -> SourceSpec:
+    """The source's name, domain and discovery URLs, checked; BadSetting for one no crawl takes
+    (its domain another source owns: a URL has one source)."""
     try:
         urls = [check_url(url) for url in args.urls]
     except BadURL as exc:
@@ -120,6 +121,9 @@ def _new_source(args: argparse.Namespace, folder: Path) -> SourceSpec:
     if existing.exists() and not args.replace:
         raise BadSetting(f"source add: {existing} exists (--replace learns it again)")
     domain = (args.domain or site_domain(urls[0])).lower()
+    owner = sources.spec_for_url(f"http://{domain}/")
+    if owner.name not in (GENERIC.name, args.name):
+        raise BadSetting(f"source add: {domain} is the {owner.name} source's")
     try:
         ZoneInfo(args.timezone)
         return SourceSpec(
