@@ -72,6 +72,21 @@ def test_article_urls_are_the_shapes_that_carry_an_id_and_channels_stay_out() ->
     assert (
         learn_article_urls(["https://a.example/news/", "https://a.example/about.html"], "a.example") is None
     )
+    # an id in the query (solidot.org's real URLs), wherever it stands among the parameters
+    stories = [f"https://www.solidot.org/story?sid={sid}" for sid in (79532, 79533, 79540)]
+    extra = ["https://m.solidot.org/story?from=rss&sid=79541", "https://www.solidot.org/?issue=20261201"]
+    solidot = learn_article_urls([*stories, *extra], "solidot.org")
+    assert solidot is not None and solidot.shapes == ("/story?sid={id}",)
+    assert [u for u in [*stories, *extra] if re.search(solidot.pattern, u)] == [*stories, extra[0]]
+    spec = SourceSpec(
+        "solidot_learned",
+        ("solidot.org",),
+        solidot.pattern,
+        (),
+        article_id=solidot.article_id,
+        canonical_url=solidot.canonical_url,
+    )
+    assert spec.canonical(extra[0]) == "https://www.solidot.org/story?sid=79541"
 
 
 def test_names_a_build_made_are_never_selectors() -> None:

@@ -1,7 +1,8 @@
 """The URL shape a site's article pages share, learned from the links its listing pages, feeds and
 sitemaps hold: each path segment told by what it is (a year, a date, a numeric or hex id, a slug,
-a fixed word), URLs of one shape grouped, and the shapes that carry an id or a date taken for
-articles; channel words that vary in one place become an alternation. Where one shape holds a
+a fixed word), and a query parameter holding an id (`story?sid=79532`), URLs of one shape
+grouped, and the shapes that carry an id or a date taken for articles; channel words that vary in
+one place become an alternation. Where one shape holds a
 segment unique to each article, it is the article's id, and the URL it is stored under is made of
 it (one article, one document, whichever host or parameters it was linked with)."""
 
@@ -11,7 +12,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 MIN_ARTICLES = 3  # URLs a shape needs to be taken for articles
 MAX_WORDS = 8  # distinct words in one place of a shape kept as an alternation (each on 2 URLs or more)
@@ -32,6 +33,7 @@ KINDS: tuple[tuple[str, re.Pattern[str], str], ...] = (
 # an id behind a fixed word: doc-iicezzrq3965826, article_48213
 PREFIXED_ID = re.compile(r"(?P<prefix>[A-Za-z]+[-_])(?P<id>(?=[0-9A-Za-z]*\d)[0-9A-Za-z]{6,})")
 ARTICLE_KINDS = frozenset({"id", "date", "slug"})
+_PARAM = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a query parameter's name that may name an article
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Part:
     text: str  # the word, or the regex a value of the kind is matched with
 
     def regex(self) -> str:
+        if self.kind == "query":  # the parameter, wherever it stands among the others
+            return r"\?(?:[^#]*&)?" + re.escape(self.text[1:])
         return re.escape(self.text) if self.kind == "word" else self.text
 
 
@@ -57,18 +61,35 @@ class ArticleUrls:
     canonical_url: str = ""  # the URL an article is stored under, `{id}` in it
 
 
-def parts_of(path: str) -> tuple[Part, ...]:
-    """A URL path's places, each told by what it is."""
+def parts_of(url: str) -> tuple[Part, ...]:
+    """A URL's places, each told by what it is: its path's segments (a file name's stem and its
+    type apart), then the first query parameter whose value is an id or a number, as two places
+    (`?sid=`, the value)."""
     parts: list[Part] = []
-    for segment in path.strip("/").split("/"):
+    for value in _values(url):
+        if value.startswith("?"):
+            parts.append(Part("query", value))
+        elif value.startswith("."):  # a file type
+            parts.append(Part("word", value))
+        else:
+            parts.append(_part(value))
+    return tuple(parts)
+
+
+def _values(url: str) -> list[str]:
+    """A URL's places as written: path segments, a file name's stem and type apart, and the first
+    query parameter with an id or number value as `?name=` and its value."""
+    split = urlsplit(url)
+    values: list[str] = []
+    for segment in split.path.strip("/").split("/"):
         if not segment:
             continue
         suffix = SUFFIX.match(segment)
-        stem, ext = (suffix["stem"], suffix["ext"]) if suffix else (segment, "")
-        parts.append(_part(stem))
-        if ext:
-            parts.append(Part("word", ext.lower()))
-    return tuple(parts)
+        values += [suffix["stem"], suffix["ext"].lower()] if suffix else [segment]
+    for name, value in parse_qsl(split.query):
+        if _PARAM.fullmatch(name) and _part(value).kind in ("id", "number"):
+            return [*values, f"?{name}=", value]
+    return values
 
 
 def _part(text: str) -> Part:
@@ -85,34 +106,45 @@ def learn_article_urls(urls: Iterable[str], domain: str) -> ArticleUrls | None:
     None when no shape holds an id or a date on enough of them."""
     own = [u for u in dict.fromkeys(urls) if _owned(u, domain)]
     shapes: dict[tuple[str, ...], list[tuple[Part, ...]]] = defaultdict(list)
-    paths: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    found: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for url in own:
-        parts = parts_of(urlsplit(url).path)
-        # a shape: the kind of each place, a file type as written (words may vary: channels)
-        key = tuple(p.text if p.kind == "word" and p.text.startswith(".") else p.kind for p in parts)
+        parts = parts_of(url)
+        # a shape: the kind of each place; a file type and a query parameter as written (words may
+        # vary: channels)
+        key = tuple(p.text if p.kind == "query" or p.text.startswith(".") else p.kind for p in parts)
         shapes[key].append(parts)
-        paths[key].append(url)
+        found[key].append(url)
     chosen = []
     for key, members in shapes.items():
         if len(members) < MIN_ARTICLES or not _article_shape(set(key)):
             continue
-        chosen.append((len(members), _merged(members), paths[key]))
+        chosen.append((len(members), _merged(members), found[key]))
     if not chosen:
         return None
     chosen.sort(key=lambda entry: -entry[0])
-    host = re.escape(domain)
-    regexes = ["/".join(p.regex() for p in merged).replace("/\\.", "\\.") for _, merged, _ in chosen]
-    pattern = rf"^https?://(?:[a-z0-9-]+\.)*{host}/(?:{'|'.join(regexes)})(?:[?#]|$)"
+    regexes = [_joined([(p, p.regex()) for p in merged]) for _, merged, _ in chosen]
+    pattern = rf"^https?://(?:[a-z0-9-]+\.)*{re.escape(domain)}/(?:{'|'.join(regexes)})(?:[?#&]|$)"
     compiled = re.compile(pattern)
     article_id, canonical = _identity(chosen[0][1], chosen[0][2], domain) if len(chosen) == 1 else ("", "")
     return ArticleUrls(
         pattern=pattern,
-        shapes=tuple(_readable(merged) for _, merged, _ in chosen),
+        shapes=tuple("/" + _joined([(p, _shown(p)) for p in merged]) for _, merged, _ in chosen),
         matched=sum(1 for url in own if compiled.search(url)),
         seen=len(own),
         article_id=article_id,
         canonical_url=canonical,
     )
+
+
+def _joined(places: list[tuple[Part, str]]) -> str:
+    """Places written as `piece`s: path segments joined by `/`; a file type, a query parameter and
+    its value follow the place before them."""
+    out = ""
+    for i, (part, piece) in enumerate(places):
+        after_query = i > 0 and places[i - 1][0].kind == "query"
+        follows = part.kind == "query" or part.text.startswith(".") or after_query
+        out += piece if follows or not out else "/" + piece
+    return out
 
 
 def _article_shape(kinds: set[str]) -> bool:
@@ -132,6 +164,9 @@ def _merged(members: list[tuple[Part, ...]]) -> tuple[Part, ...]:
     merged = []
     for place in zip(*members, strict=True):
         first = place[0]
+        if first.kind == "query":
+            merged.append(first)
+            continue
         if first.kind != "word":
             same = all(p.text == first.text for p in place)  # an id behind one word, or behind several
             merged.append(first if same else Part(first.kind, r"[A-Za-z]+[-_][0-9A-Za-z]+"))
@@ -146,49 +181,35 @@ def _merged(members: list[tuple[Part, ...]]) -> tuple[Part, ...]:
     return tuple(merged)
 
 
-def _readable(parts: tuple[Part, ...]) -> str:
-    """`/{news|tech}/article/{id}.html`: words as written, the kinds of values by their name."""
-    shown = "/".join(p.text if p.kind == "word" else "{" + _named(p) + "}" for p in parts)
-    return "/" + shown.replace("/.", ".")
-
-
-def _named(part: Part) -> str:
-    if part.kind == "alternation" and part.text.startswith("(?:"):
-        return part.text[3:-1].replace("\\", "")
-    return "word" if part.kind == "alternation" else part.kind
+def _shown(part: Part) -> str:
+    """A place as people read it: a word as written, a value by its kind (`{id}`, `{news|tech}`)."""
+    if part.kind in ("word", "query"):
+        return part.text
+    if part.kind == "alternation":
+        return "{" + (part.text[3:-1].replace("\\", "") if part.text.startswith("(?:") else "word") + "}"
+    return "{" + part.kind + "}"
 
 
 def _identity(parts: tuple[Part, ...], urls: list[str], domain: str) -> tuple[str, str]:
-    """The article id of a shape (its id place, when every URL has a value of its own there), and
-    the URL an article is stored under: the shape with its values, on the host the links use most."""
+    """The article id of a shape (its last id place, when every URL has a value of its own there),
+    and the URL an article is stored under: the shape with its values, on the host and scheme the
+    links use most."""
     ids = [i for i, p in enumerate(parts) if p.kind == "id"]
-    if not ids:
-        return "", ""
-    where = ids[-1]
-    if len({_values(urlsplit(u).path)[where] for u in urls}) != len(urls):
+    if not ids or len({_values(u)[ids[-1]] for u in urls}) != len(urls):
         return "", ""
     host = Counter(urlsplit(u).hostname for u in urls).most_common(1)[0][0]
     scheme = Counter(urlsplit(u).scheme for u in urls).most_common(1)[0][0]
     regex, template = [], []
     for i, part in enumerate(parts):
-        if part.kind == "word":
-            regex.append(re.escape(part.text))
-            template.append(part.text)
+        if part.kind in ("word", "query"):
+            fixed = (
+                r"\?(?:[^#]*&)?" + re.escape(part.text[1:]) if part.kind == "query" else re.escape(part.text)
+            )
+            regex.append((part, fixed))
+            template.append((part, part.text))
             continue
-        group = "id" if i == where else f"p{i}"
-        regex.append(f"(?P<{group}>{part.text})")
-        template.append("{" + group + "}")
-    path = "/".join(regex).replace("/\\.", "\\.")
-    article_id = rf"^https?://(?:[a-z0-9-]+\.)*{re.escape(domain)}/{path}(?:[?#]|$)"
-    return article_id, f"{scheme}://{host}/" + "/".join(template).replace("/.", ".")
-
-
-def _values(path: str) -> list[str]:
-    """A path's places as written (a file name's stem and its type apart)."""
-    values: list[str] = []
-    for segment in path.strip("/").split("/"):
-        if not segment:
-            continue
-        suffix = SUFFIX.match(segment)
-        values += [suffix["stem"], suffix["ext"].lower()] if suffix else [segment]
-    return values
+        group = "id" if i == ids[-1] else f"p{i}"
+        regex.append((part, f"(?P<{group}>{part.text})"))
+        template.append((part, "{" + group + "}"))
+    article_id = rf"^https?://(?:[a-z0-9-]+\.)*{re.escape(domain)}/{_joined(regex)}(?:[?#&]|$)"
+    return article_id, f"{scheme}://{host}/" + _joined(template)
