@@ -237,13 +237,18 @@ def test_source_add_keeps_to_its_sample_cap_and_its_name(site: Site, crawler_env
     pattern = tomllib.loads((tmp_path / "sources" / "news.toml").read_text())["article_pattern"]
     assert len([u for u in site.requests if re.search(pattern, u)]) == 4
     for args, said in (
-        (["news", "http://news.example.com/"], "sources/news.toml exists (--replace learns it again)"),
-        (["netease", "http://news.example.com/"], "netease is a built-in source"),
-        (["wangyi", "https://www.163.com/news/"], "163.com is the netease source's"),
-        (["News", "http://news.example.com/"], "must be a lower-case identifier"),
-        (["other", "notaurl"], "source add: "),
+        (["add", "news", "http://news.example.com/"], "sources/news.toml exists (--replace learns it again)"),
+        (["add", "netease", "http://news.example.com/"], "netease is a built-in source"),
+        (["add", "wangyi", "https://www.163.com/news/"], "163.com is the netease source's"),
+        (["add", "News", "http://news.example.com/"], "must be a lower-case identifier"),
+        (["add", "other", "notaurl"], "source add: "),
+        (
+            ["check", "netease"],
+            "netease is a built-in source: `scrapy check netease` reads its fixture pages",
+        ),
+        (["enable", "nosuch"], "no added source named nosuch in sources"),
     ):
-        run = run_crawler(["source", "add", *args], env, tmp_path)
+        run = run_crawler(["source", *args], env, tmp_path)
         assert run.returncode == 2 and run.stderr.count("\n") == 1 and said in run.stderr, run.stderr
 
 

@@ -174,6 +174,8 @@ def _file(settings: Any, name: str) -> SourceFile:
     for file in added_sources(settings):
         if file.spec.name == name:
             return file
+    if name in BUILT_IN.all_specs:
+        raise BadSetting(f"{name} is a built-in source: `scrapy check {name}` reads its fixture pages")
     raise BadSetting(f"no added source named {name} in {settings.get('SOURCES_DIR')}")
 
 
