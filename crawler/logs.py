@@ -67,6 +67,9 @@ def command_logging(settings: BaseSettings, verbose: bool) -> None:
         settings.set("LOG_LEVEL", "INFO" if verbose else "WARNING", priority="cmdline")
     as_json = json_logging(settings)
     if not verbose:
+        # trafilatura warns of each page it keeps no text of ("discarding data"): the run counts
+        # that and says it in its own words (no_article_text); with -v its notes are shown
+        logging.getLogger("trafilatura").setLevel(logging.ERROR)
         lines = logging.getLogger(RUN_LINES)
         lines.setLevel(logging.INFO)
         lines.propagate = False  # not among the log's warnings

@@ -13,7 +13,8 @@ real shapes of each outlet (`/dy/article/ID.html`; `/c/DATE/doc-ID.shtml`, the S
 
 Hand-built, because no real one was saved with the pages: robots.txt (a Sitemap line, and one
 article forbidden), the sitemap, the RSS feed and the home page that names it in
-`<link rel=alternate>` and links the channels.
+`<link rel=alternate>` and links the channels and three video pages (a player and a list of links,
+no story: URLs with ids that are not articles).
 
 mixed.example.org has five real pages of five outlets (no template in common) and a hand-built
 feed.
@@ -22,7 +23,6 @@ feed.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from tests.conftest import FIXTURES, expected_json, page_bytes
 from tests.evalsets import BENCH_DATA
@@ -45,6 +45,7 @@ FORBIDDEN = "gne_163_6"  # robots.txt disallows its URL: never fetched
 TEMPLATE_2019 = [f"gne_163_{n}" for n in range(1, 9)]
 TEMPLATE_SINA = ["tests__sina__1", "tests__sina__2", "tests__sina__3", "tests__sina__5", "tests__sina__sina"]
 RARE = ["gne_163_9", "gne_163_visiable_1", "tests__sina__4"]  # one page of a template each
+VIDEOS = [f"http://news.example.com/v/2019/{n}.html" for n in (5510231, 5510388, 5510472)]
 MIXED = ["tests__people__1", "tests__huanqiu__1", "tests__xinhuanet__1", "tests__cjn__1", "tests__zsnews__1"]
 
 
@@ -94,7 +95,9 @@ def news_site(site: Site) -> dict[str, str | None]:
     in_feed = [sina_url(name) for name in SINA]
     site.add("http://news.example.com/rss.xml", Page(_feed(in_feed), content_type="application/rss+xml"))
     channels = ["/news/", "/tech/", "/sports/", "/about.html", "/news/list_2.html", "/tag/ai/"]
-    site.add(HOME, _home(channels, in_feed[:2], "/rss.xml"))
+    for url in VIDEOS:
+        site.add(url, _video(url))
+    site.add(HOME, _home(channels, [*in_feed[:2], *VIDEOS], "/rss.xml"))
     return articles
 
 
@@ -134,5 +137,9 @@ def _home(channels: list[str], articles: list[str], feed: str) -> str:
     )
 
 
-def sources_dir(tmp_path: Path) -> Path:
-    return tmp_path / "sources"
+def _video(url: str) -> str:
+    others = "".join(f'<li><a href="{u}">视频 {i}</a></li>' for i, u in enumerate(VIDEOS) if u != url)
+    return (
+        '<html><head><meta charset="utf-8"><title>视频</title></head><body>'
+        f'<div class="player"><video src="{url}.mp4" controls></video></div><ul>{others}</ul></body></html>'
+    )

@@ -28,6 +28,7 @@ from tests.learnsites import (
     RARE,
     TEMPLATE_2019,
     TEMPLATE_SINA,
+    VIDEOS,
     mixed_site,
     netease_url,
     news_site,
@@ -144,7 +145,7 @@ def test_source_add_learns_a_site_and_its_crawl_reads_every_template_it_learned(
     # Sitemap lines, as Scrapy's own SitemapSpider reads it)
     assert netease_url(FORBIDDEN) not in site.requests
     pages = [url for url in site.requests if not url.endswith("/robots.txt")]
-    assert len(pages) == len(set(pages)) == 18
+    assert len(pages) == len(set(pages)) == 21
 
     written = tomllib.loads((tmp_path / "sources" / "news.toml").read_text())
     assert written["enabled"] is False
@@ -167,6 +168,9 @@ def test_source_add_learns_a_site_and_its_crawl_reads_every_template_it_learned(
         == 15
     )
     report = (evidence / "report.md").read_text()
+    # pages with ids that are not articles: sampled, then left out of the pattern
+    assert "Left out: `/v/{year}/{id}.html`: its 3 sampled pages gave no article." in report
+    assert not any(re.search(written["article_pattern"], url) for url in VIDEOS)
     assert "| `#endText` | 7 | endtext | `#endText` |" in report
     assert (
         "`#artibody` | 3 | none: its best layout agrees with the generic path on 67% of its pages" in report
@@ -191,6 +195,7 @@ def test_source_add_learns_a_site_and_its_crawl_reads_every_template_it_learned(
 
     stored = {d["url"]: d for d in articles.find()}
     assert set(stored) == set(truth)  # every article robots.txt allows
+    assert [site.requests.count(url) for url in VIDEOS] == [1, 1, 1]  # sampled once, never crawled
     layouts = {name: "news/endtext" for name in TEMPLATE_2019 if name != FORBIDDEN}
     layouts |= {name: "news/article" for name in TEMPLATE_SINA}
     assert {name: stored[url_of(name)]["extracted_by"] for name in layouts} == layouts  # no fallback

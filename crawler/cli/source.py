@@ -97,7 +97,9 @@ def run_add(args: argparse.Namespace) -> int:
             f" ({first[0]}: {first[1]})"
         )
     base = replace(base, start_urls=tuple(probe.discovery_urls()))
-    learned = learn_source(base, probe.articles, pages, failed, min_pages)
+    fetched = [url for url in failed if url in probe.pages]  # fetched, and no article in them
+    urls = probe.articles.narrowed(probe.links, [page.url for page in pages], fetched)
+    learned = learn_source(base, urls, pages, failed, min_pages)
     try:
         path = _write(folder, learned, pages, args.enable)
     except OSError as exc:

@@ -184,6 +184,7 @@ def report(learned: Learned, when: str) -> str:
         f"Article id: `{spec.article_id}`, stored as `{spec.canonical_url}`."
         if spec.article_id
         else "Article id: none (no one shape with a value unique to each article).",
+        *(f"Left out: `{why.split(': ', 1)[0]}`: {why.split(': ', 1)[1]}." for why in urls.left_out),
         "",
         "| template (marker) | pages | layout | body | agreement with the generic path (char F1 per page) |",
         "| --- | --- | --- | --- | --- |",

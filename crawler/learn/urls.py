@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlsplit
 
 MIN_ARTICLES = 3  # URLs a shape needs to be taken for articles
@@ -53,12 +53,42 @@ class Part:
 class ArticleUrls:
     """What the links say of a site's article URLs."""
 
-    pattern: str  # searched in an absolute URL, as SourceSpec.article_pattern
+    domain: str
+    regexes: tuple[str, ...]  # each article shape's, for the path after the host
     shapes: tuple[str, ...]  # each article shape, readable (`/news/{id}.html`)
     matched: int  # discovered URLs the pattern matches
     seen: int  # discovered URLs of the site
     article_id: str = ""  # a regex with an `id` group, or "" where no shape has one
     canonical_url: str = ""  # the URL an article is stored under, `{id}` in it
+    left_out: tuple[str, ...] = ()  # shapes the sample showed are not articles, and why
+
+    @property
+    def pattern(self) -> str:
+        """Searched in an absolute URL, as SourceSpec.article_pattern."""
+        return rf"^https?://(?:[a-z0-9-]+\.)*{re.escape(self.domain)}/(?:{'|'.join(self.regexes)})(?:[?#&]|$)"
+
+    def narrowed(self, links: list[str], articles: list[str], not_articles: list[str]) -> ArticleUrls:
+        """Without the shapes whose sampled pages were fetched and gave no article, MIN_ARTICLES
+        of them or more, and none gave one (a site's video or gallery pages have ids too): a crawl
+        would fetch them every run for nothing, and count each as an error."""
+        keep, left_out = [], []
+        for i, regex in enumerate(self.regexes):
+            shape = re.compile(rf"^https?://[^/]+/(?:{regex})(?:[?#&]|$)")
+            empty = sum(1 for url in not_articles if shape.search(url))
+            if empty >= MIN_ARTICLES and not any(shape.search(url) for url in articles):
+                left_out.append(f"{self.shapes[i]}: its {empty} sampled pages gave no article")
+            else:
+                keep.append(i)
+        if len(keep) == len(self.regexes):
+            return self
+        narrowed = replace(
+            self,
+            regexes=tuple(self.regexes[i] for i in keep),
+            shapes=tuple(self.shapes[i] for i in keep),
+            left_out=(*self.left_out, *left_out),
+        )
+        compiled = re.compile(narrowed.pattern)
+        return replace(narrowed, matched=sum(1 for url in dict.fromkeys(links) if compiled.search(url)))
 
 
 def parts_of(url: str) -> tuple[Part, ...]:
@@ -122,18 +152,18 @@ def learn_article_urls(urls: Iterable[str], domain: str) -> ArticleUrls | None:
     if not chosen:
         return None
     chosen.sort(key=lambda entry: -entry[0])
-    regexes = [_joined([(p, p.regex()) for p in merged]) for _, merged, _ in chosen]
-    pattern = rf"^https?://(?:[a-z0-9-]+\.)*{re.escape(domain)}/(?:{'|'.join(regexes)})(?:[?#&]|$)"
-    compiled = re.compile(pattern)
     article_id, canonical = _identity(chosen[0][1], chosen[0][2], domain) if len(chosen) == 1 else ("", "")
-    return ArticleUrls(
-        pattern=pattern,
+    found_urls = ArticleUrls(
+        domain,
+        regexes=tuple(_joined([(p, p.regex()) for p in merged]) for _, merged, _ in chosen),
         shapes=tuple("/" + _joined([(p, _shown(p)) for p in merged]) for _, merged, _ in chosen),
-        matched=sum(1 for url in own if compiled.search(url)),
+        matched=0,
         seen=len(own),
         article_id=article_id,
         canonical_url=canonical,
     )
+    compiled = re.compile(found_urls.pattern)
+    return replace(found_urls, matched=sum(1 for url in own if compiled.search(url)))
 
 
 def _joined(places: list[tuple[Part, str]]) -> str:
