@@ -123,7 +123,7 @@ def test_crawler_names_a_wrong_source_file_in_one_line_before_anything_runs(
 ) -> None:
     (tmp_path / "sources").mkdir()
     (tmp_path / "sources" / "site.toml").write_text('domains = ["a.example"]\narticle_pattern = "(("\n')
-    for command in (["sources"], ["crawl"], ["fetch", "--no-store", "http://a.example/1"]):
+    for command in (["sources"], ["crawl", "site"], ["fetch", "--no-store", "http://127.0.0.1:9/a"]):
         run = run_crawler(command, crawler_env, tmp_path)
         assert run.returncode == 2, (command, run.stderr)
         assert run.stderr.count("\n") == 1 and "sources/site.toml: article_pattern" in run.stderr, run.stderr
