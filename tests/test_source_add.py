@@ -244,7 +244,7 @@ def test_source_add_keeps_to_its_sample_cap_and_its_name(site: Site, crawler_env
     for args, said in (
         (["add", "news", "http://news.example.com/"], "sources/news.toml exists (--replace learns it again)"),
         (["add", "netease", "http://news.example.com/"], "netease is a built-in source"),
-        (["add", "wangyi", "https://www.163.com/news/"], "163.com is the netease source's"),
+        (["add", "wangyi", "http://www.163.com/news/"], "163.com is the netease source's"),
         (["add", "News", "http://news.example.com/"], "must be a lower-case identifier"),
         (["add", "other", "notaurl"], "source add: "),
         (
