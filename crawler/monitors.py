@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
+from crawler.sources.spec import SourceSpec
 from crawler.stages import BodyFloorPipeline
 
 FIELDS = ("title", "body", "published_at")
@@ -34,14 +36,23 @@ class Floors:
     fallback_share: float  # article pages whose source layout was set aside for the generic path
 
     @classmethod
-    def from_settings(cls, settings: BaseSettings) -> Floors:
+    def from_settings(cls, settings: BaseSettings, generic_share: float = 0.0) -> Floors:
+        """The MONITOR_* floors; the fallback ceiling raised by `generic_share`, the share of the
+        source's pages known to take the generic path (`SourceSpec.generic_share`)."""
         return cls(
             min_articles=settings.getint("MONITOR_MIN_ARTICLES"),
             stored_share=settings.getfloat("MONITOR_MIN_STORED_SHARE"),
             field_share={k: float(v) for k, v in settings.getdict("MONITOR_MIN_FIELD_SHARE").items()},
             body_ratio=settings.getfloat("MONITOR_MIN_BODY_RATIO"),
-            fallback_share=settings.getfloat("MONITOR_MAX_FALLBACK_SHARE"),
+            fallback_share=min(1.0, settings.getfloat("MONITOR_MAX_FALLBACK_SHARE") + generic_share),
         )
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> Floors:
+        """The floors of a crawl of one source: the settings', with its spider's spec."""
+        spec = getattr(crawler.spidercls, "spec", None)
+        known = spec.generic_share if isinstance(spec, SourceSpec) else 0.0
+        return cls.from_settings(crawler.settings, known)
 
 
 def extraction(stats: dict[str, Any]) -> dict[str, Any]:

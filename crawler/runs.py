@@ -154,7 +154,7 @@ class RunRecorder:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.started = datetime.now(UTC)
-        self.floors = Floors.from_settings(crawler.settings)
+        self.floors = Floors.of(crawler)
         self.history_runs = crawler.settings.getint("MONITOR_HISTORY_RUNS")
 
     @classmethod

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from scrapy.utils.test import get_crawler
+
 from crawler.monitors import Floors, check_run
 from tests.commands import no_delays
 from tests.conftest import run_crawler
@@ -59,6 +61,28 @@ def test_a_run_whose_source_layout_keeps_falling_back_is_degraded_by_how_it_fell
     ]
     fell["extraction"]["fallbacks"] = {"no_match": 4}
     assert check_run(fell, [], FLOORS) == []
+
+
+def test_a_source_whose_pages_take_the_generic_path_by_design_is_judged_above_that_share() -> None:
+    """A learned source's rarer templates take the generic path (`no_layout`) from its first run:
+    its `generic_share` raises the ceiling, so only a change beyond it shows as drift."""
+    from scrapy.settings import Settings
+
+    from crawler.sources.spec import SourceSpec
+    from crawler.spiders.source import SourceSpider
+
+    learned = SourceSpec("learned", ("news.example.com",), "news", (), generic_share=0.2)
+    crawler = get_crawler(SourceSpider.of(learned), {"MONITOR_MAX_FALLBACK_SHARE": 0.2})
+    assert Floors.of(crawler).fallback_share == 0.4
+    assert Floors.from_settings(Settings({"MONITOR_MAX_FALLBACK_SHARE": 0.9}), 0.2).fallback_share == 1.0
+    usual = record(20, 20, HEALTHY, 1200)
+    usual["extraction"] = usual["extraction"] | {"fallbacks": {"no_layout": 5}}  # 25 %: its usual
+    assert check_run(usual, [], FLOORS) != []
+    assert check_run(usual, [], Floors.of(crawler)) == []
+    usual["extraction"]["fallbacks"] = {"no_layout": 5, "no_match": 4}  # a template changed
+    assert check_run(usual, [], Floors.of(crawler)) == [
+        "source layout set aside on 9 of 20 article pages (ceiling 40%): no_layout, no_match"
+    ]
 
 
 def test_a_small_run_or_a_first_run_is_not_judged_on_what_it_cannot_know() -> None:

@@ -132,7 +132,7 @@ class RoundRecorder:
         self.crawler = crawler
         self.server = server
         self.deadline = crawler.settings.getfloat("ROUND_DEADLINE")
-        self.floors = Floors.from_settings(crawler.settings)
+        self.floors = Floors.of(crawler)
         self.history_runs = crawler.settings.getint("MONITOR_HISTORY_RUNS")
         self.timer = LoopingCall(lambda: deferred_from_coro(self.look()))  # an asyncio task, as Scrapy's
         self.looking = False

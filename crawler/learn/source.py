@@ -90,7 +90,7 @@ def learn_source(
         return layout is not None
 
     _, left = templates(pages, min_pages, keep)
-    spec = _settled(spec, kept)
+    spec = replace(_settled(spec, kept), generic_share=round(len(left) / len(pages), 3) if pages else 0.0)
     return Learned(spec, reports, [p.url for p in left], urls, failed, len(pages) + len(failed))
 
 

@@ -36,7 +36,7 @@ LIST_KEYS = ("domains", "start_urls", "noise", "pagination", "names")
 TEXT_KEYS = ("article_pattern", "article_id", "canonical_url", "timezone")
 SELECTOR_KEYS = ("title", "body", "time", "author", "origin")
 LAYOUT_KEYS = frozenset({"name", "marker", *SELECTOR_KEYS})
-KEYS = frozenset({"name", "enabled", "layouts", "learned", *LIST_KEYS, *TEXT_KEYS})
+KEYS = frozenset({"name", "enabled", "layouts", "learned", "generic_share", *LIST_KEYS, *TEXT_KEYS})
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ def write_source(folder: Path, spec: SourceSpec, enabled: bool, learned: dict[st
         "noise": list(spec.noise),
         "pagination": list(spec.pagination),
         "names": list(spec.names),
+        "generic_share": spec.generic_share,
         "learned": learned,
         "layouts": [_layout_data(layout) for layout in spec.layouts],
     }
@@ -198,6 +199,9 @@ def _spec(data: dict[str, Any], stem: str) -> SourceSpec:
             raise ValueError(f"timezone {texts['timezone']!r} is not a time zone") from None
     for selector in (*lists["noise"], *lists["pagination"]):
         _selector(selector, "noise/pagination")
+    generic_share = data.get("generic_share", 0.0)
+    if isinstance(generic_share, bool) or not isinstance(generic_share, int | float):
+        raise ValueError(f"generic_share must be a number from 0 to 1, not {generic_share!r}")
     layouts = data.get("layouts", [])
     if not isinstance(layouts, list):
         raise ValueError("layouts must be an array of tables ([[layouts]])")
@@ -213,6 +217,7 @@ def _spec(data: dict[str, Any], stem: str) -> SourceSpec:
         canonical_url=texts["canonical_url"],
         timezone=texts["timezone"] or "Asia/Shanghai",
         layouts=tuple(_layout(entry) for entry in layouts),
+        generic_share=float(generic_share),
     )
 
 

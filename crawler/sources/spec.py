@@ -39,6 +39,9 @@ class SourceSpec:
     # extracted page, returning it changed; it runs where extraction runs (a page worker), so the
     # spider is never edited for one site
     after_extract: Callable[[Extracted], Extracted] | None = None
+    # the share of its article pages known to take the generic path (a learned source's templates
+    # seen too rarely for a layout): the drift check's fallback ceiling is raised by it
+    generic_share: float = 0.0
     article_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
     article_id_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
@@ -49,6 +52,8 @@ class SourceSpec:
         object.__setattr__(self, "article_id_re", re.compile(self.article_id) if self.article_id else None)
         if bool(self.article_id) != ("{id}" in self.canonical_url):
             raise ValueError(f"source {self.name!r}: article_id and a canonical_url with {{id}} go together")
+        if not 0.0 <= self.generic_share <= 1.0:
+            raise ValueError(f"source {self.name!r}: generic_share must be 0 to 1, not {self.generic_share}")
         names = [layout.name for layout in self.layouts]
         if len(set(names)) != len(names):
             raise ValueError(f"source {self.name!r}: layout names must be unique, got {names}")
