@@ -41,6 +41,12 @@ def reviewed(article: Any) -> dict[str, Any]:
     return {k: v for k, v in article_json(article).items() if k not in VOLATILE}
 
 
+def differing(expected: dict[str, Any], article: Any) -> list[str]:
+    """The fields of a reviewed expected article the article gives otherwise."""
+    got = reviewed(article)
+    return sorted(k for k in expected if got.get(k) != expected[k])
+
+
 def fixture_page(name: str) -> tuple[str, bytes]:
     entry = json.loads((FIXTURES / "pages.json").read_text())[name]
     return entry["url"], gzip.decompress((FIXTURES / "pages" / f"{name}.html.gz").read_bytes())
@@ -101,6 +107,5 @@ class FixtureContract(Contract):
         expected = json.loads((FIXTURES / "expected" / f"{name}.json").read_text(encoding="utf-8"))
         for raw in (o for o in output if not isinstance(o, Request)):
             article, _ = clean_article(deepcopy(raw), BUILT_IN.spec_for(raw.article.source).noise)
-            got = reviewed(article)
-            differ = sorted(k for k in expected if got.get(k) != expected[k])
+            differ = differing(expected, article)
             assert not differ, f"{name}: {', '.join(differ)} differ from tests/fixtures/expected/{name}.json"

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from scrapy.crawler import CrawlerProcess
 
 from crawler.cli.settings import load_settings
-from crawler.contracts import reviewed
+from crawler.contracts import differing, reviewed
 from crawler.failures import BadSetting, BadURL, CannotStart, Failed
 from crawler.learn.pages import Sampled, sample
 from crawler.learn.source import Learned, learn_source, read_with, report
@@ -71,7 +71,9 @@ def add_parser(commands: Any) -> None:
 
 def run_add(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    folder = Path(settings.get("SOURCES_DIR") or "sources")
+    if not settings.get("SOURCES_DIR"):
+        raise BadSetting("source add: SOURCES_DIR names no folder: the crawler would not read the source")
+    folder = Path(settings.get("SOURCES_DIR"))
     base = _new_source(args, folder, registry_of(settings))
     sample_size = args.sample or settings.getint("SOURCE_SAMPLE_PAGES")
     min_pages = args.min_pages or settings.getint("SOURCE_LAYOUT_MIN_PAGES")
@@ -201,8 +203,7 @@ def _differs(spec: SourceSpec, fixture: Fixture) -> str | None:
         article, _ = read_with(spec, fixture.url, fixture.body, fixture.content_type)
     except Failed as exc:
         return f"no article: {exc.problem.message}"
-    got = reviewed(article)
-    fields = sorted(k for k in fixture.expected if got.get(k) != fixture.expected[k])
+    fields = differing(fixture.expected, article)
     return f"{', '.join(fields)} differ from the expected article" if fields else None
 
 
