@@ -328,6 +328,23 @@ def test_source_add_reads_a_few_of_a_huge_sitemap_index_and_says_when_no_page_gi
     assert not (tmp_path / "sources").exists()
 
 
+def test_source_add_of_a_site_that_does_not_answer_says_so_in_lines_and_no_traceback(
+    crawler_env, unused_loopback_port: int, tmp_path: Path
+) -> None:
+    """A closed port on 127.0.0.1: the probe goes through the project's own downloader, whose
+    robots.txt and retry middlewares say a failure in one line each, as in any crawl."""
+    site = f"http://127.0.0.1:{unused_loopback_port}/"
+    run = run_crawler([*no_delays("RETRY_TIMES=0"), "source", "add", "down", site], crawler_env, tmp_path)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert run.stderr.splitlines()[-1] == (
+        f"crawler: source add down: no article URL shape among the 0 links found ({site}robots.txt: "
+        f"connection refused, {site}: connection refused); give the site's listing pages, feed or sitemap"
+    )
+    assert f"WARNING: {site}robots.txt unreachable (connection refused)" in run.stderr  # crawler.downloads
+    assert not (tmp_path / "sources").exists()
+
+
 def test_scrapys_loader_and_every_url_lookup_see_an_enabled_source_file_and_only_an_enabled_one(
     tmp_path: Path,
 ) -> None:

@@ -18,6 +18,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawler.discovery.jsonlists import JsonFields
@@ -27,29 +28,35 @@ from crawler.spiders.discovery import MAX_HOPS, listing_of
 
 MAX_DOCUMENTS = 30  # discovery documents the probe reads at most: a sitemap index of thousands is sampled
 FEEDS = "link[rel~=alternate][type*=rss]::attr(href), link[rel~=alternate][type*=atom]::attr(href)"
-OFF = None  # a component the probe does without
-LEAN: dict[str, Any] = {  # a crawl that only reads: no store, no run record, no frontier, no WARC
-    "ITEM_PIPELINES": {},
-    "EXTENSIONS": {
-        "crawler.store.extension.StoreExtension": OFF,
-        "crawler.runs.RunRecorder": OFF,
-        "crawler.alerts.notifier.AlertNotifier": OFF,
-        "crawler.frontier.scheduler.Leases": OFF,
-        "crawler.frontier.rounds.RoundRecorder": OFF,
-        "crawler.archive.index.CaptureIndex": OFF,
-    },
-    "SPIDER_MIDDLEWARES": {
-        "crawler.incremental.IncrementalMiddleware": OFF,
-        "crawler.frontier.scheduler.LeaseMiddleware": OFF,
-        "crawler.frontier.scheduler.RoundSeedMiddleware": OFF,
-        "crawler.rechecks.RecheckMiddleware": OFF,
-    },
-    "DOWNLOADER_MIDDLEWARES": {
-        "crawler.conditional.ConditionalListingMiddleware": OFF,
-        "crawler.frontier.politeness.SharedPolitenessMiddleware": OFF,
-        "crawler.archive.capture.CaptureMiddleware": OFF,
-    },
-    "SCHEDULER": "scrapy.core.scheduler.Scheduler",
+# a crawl that only reads: no store, no run record, no frontier, no WARC; every other component
+# of the project's (its offsite, robots.txt, redirect and retry middlewares) as in any crawl
+OFF: dict[str, tuple[str, ...]] = {
+    "ITEM_PIPELINES": (
+        "crawler.pipelines.CleanPipeline",
+        "crawler.monitors.MonitorPipeline",
+        "crawler.pipelines.ValidatePipeline",
+        "crawler.pipelines.DedupPipeline",
+        "crawler.pipelines.MongoPipeline",
+    ),
+    "EXTENSIONS": (
+        "crawler.store.extension.StoreExtension",
+        "crawler.runs.RunRecorder",
+        "crawler.alerts.notifier.AlertNotifier",
+        "crawler.frontier.scheduler.Leases",
+        "crawler.frontier.rounds.RoundRecorder",
+        "crawler.archive.index.CaptureIndex",
+    ),
+    "SPIDER_MIDDLEWARES": (
+        "crawler.incremental.IncrementalMiddleware",
+        "crawler.frontier.scheduler.LeaseMiddleware",
+        "crawler.frontier.scheduler.RoundSeedMiddleware",
+        "crawler.rechecks.RecheckMiddleware",
+    ),
+    "DOWNLOADER_MIDDLEWARES": (
+        "crawler.conditional.ConditionalListingMiddleware",
+        "crawler.frontier.politeness.SharedPolitenessMiddleware",
+        "crawler.archive.capture.CaptureMiddleware",
+    ),
 }
 
 
@@ -76,7 +83,15 @@ class Probe:
 
 class ProbeSpider(scrapy.Spider):
     name = "probe"
-    custom_settings = LEAN
+    custom_settings = {"SCHEDULER": "scrapy.core.scheduler.Scheduler"}  # never a shared frontier
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """The project's components less OFF: a component dict in custom_settings would replace
+        the project's whole dict (and bring back Scrapy's robots.txt and retry middlewares)."""
+        super().update_settings(settings)
+        for name, off in OFF.items():
+            settings.set(name, {**settings.getdict(name), **dict.fromkeys(off)}, priority="spider")
 
     def __init__(self, probe: Probe, **kwargs: Any) -> None:
         super().__init__(**kwargs)
