@@ -143,7 +143,8 @@ class ProbeSpider(scrapy.Spider):
         self.probe.articles = articles
         if articles is None:
             return
-        found = [u for u in dict.fromkeys(self.probe.links) if re.search(articles.pattern, u)]
+        # in URL order: the same sample whichever document answered first (dates in URLs spread it)
+        found = sorted({u for u in self.probe.links if re.search(articles.pattern, u)})
         engine = self.crawler.engine
         assert engine is not None
         for url in spread(found, self.probe.sample_size):
@@ -164,8 +165,8 @@ class ProbeSpider(scrapy.Spider):
 
 
 def spread(urls: list[str], most: int) -> list[str]:
-    """At most `most` of the URLs, evenly spread over the list (newest and oldest, each feed and
-    sitemap), so that every template the site uses has its chance to be seen."""
+    """At most `most` of the URLs, evenly spread over the list (in URL order: each section of the
+    site, older and newer), so that every template the site uses has its chance to be seen."""
     if len(urls) <= most:
         return urls
     if most <= 0:
