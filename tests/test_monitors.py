@@ -23,6 +23,7 @@ FLOORS = Floors(
     field_share={"title": 0.95, "body": 0.9, "published_at": 0.8},
     body_ratio=0.5,
     fallback_share=0.2,
+    layout_fallback_share=0.2,
 )
 
 
@@ -79,10 +80,14 @@ def test_a_source_whose_pages_take_the_generic_path_by_design_is_judged_above_th
     usual["extraction"] = usual["extraction"] | {"fallbacks": {"no_layout": 5}}  # 25 %: its usual
     assert check_run(usual, [], FLOORS) != []
     assert check_run(usual, [], Floors.of(crawler)) == []
-    usual["extraction"]["fallbacks"] = {"no_layout": 5, "no_match": 4}  # a template changed
+    usual["extraction"]["fallbacks"] = {"no_layout": 7, "no_match": 2}  # a template's marker went
     assert check_run(usual, [], Floors.of(crawler)) == [
         "source layout set aside on 9 of 20 article pages (ceiling 40%): no_layout, no_match"
     ]
+    usual["extraction"]["fallbacks"] = {"no_layout": 3, "empty": 5}  # a layout claims pages it fails on
+    assert check_run(usual, [], Floors.of(crawler)) == [
+        "source layout set aside on 5 of 20 article pages (ceiling 20%): empty"
+    ]  # 8 of 20 is under the raised ceiling; the layout's own failures are held to the setting's
 
 
 def test_a_small_run_or_a_first_run_is_not_judged_on_what_it_cannot_know() -> None:

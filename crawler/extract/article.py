@@ -54,6 +54,7 @@ TIME_ATTRIBUTES = ("datetime", "content", "data-time", "title")
 AUTHOR_LABEL = re.compile(r"^(?:责任编辑|責任編輯|作者|编辑|編輯|记者|記者|文)\s*[:：|]\s*|_[A-Z]{1,4}\d+$")
 DATELINE_CHARS = 600  # a dateline sits within this many characters after the headline (or the top)
 DATELINE_MAX_CHARS = 80  # a text this long that holds a date is a dateline; a longer one is prose...
+NO_LAYOUT = "no_layout"  # the fallback of a page no layout claims: the one a learned source expects
 RELATIVE_WORDS = re.compile(r"刚刚|剛剛|今天|今日|昨天|昨日|前天")  # a dateline of these has no digit
 SENTENCE_MARKS = frozenset("。，；！？")  # ...and so is one with the punctuation of a sentence
 FALLBACK_MAIN_SHARE = 0.5  # a source's body block with less of the page's main text is not the story
@@ -210,7 +211,7 @@ def _body(page: Page, source: str, layouts: tuple[Layout, ...], layout: Layout |
     if not layouts:
         return _generic_body(page, "generic", "no source layout for this site")
     if layout is None:
-        return _generic_body(page, "no_layout", "no layout of the source matches the page")
+        return _generic_body(page, NO_LAYOUT, "no layout of the source matches the page")
     name = f"{source}/{layout.name}"
     container = select_first(root, layout.selectors.body)
     if container is None:
