@@ -71,6 +71,28 @@ def test_a_lease_stays_with_its_worker_until_acknowledged(frontier: Frontier) ->
     assert frontier.server.xlen(frontier.stream) == 2  # acknowledged entries are deleted, not kept
 
 
+def test_a_lease_waits_on_its_article_and_no_later_article_made_in_its_memory_releases_it() -> None:
+    """A lease is held until its article is stored or dropped. The worker keeps the article it
+    waits on: a new article of a later page, even one made where the first one's memory was,
+    is never mistaken for it and never releases the first one's lease."""
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from crawler.frontier.scheduler import ENTRY, Leases
+    from crawler.items import Article
+
+    leases = Leases()
+    request = Request("http://127.0.0.1/a.html")
+    leases.take("1-0", request)
+    response = HtmlResponse(request.url, body=b"", request=request)
+    leases.expect(Article(url=request.url), response)  # on its way to the store
+    later = [Article(url=f"http://127.0.0.1/{n}.html") for n in range(1000)]  # one is made where it was
+    for article in later:  # ... and each is done
+        leases.item_done(article)
+    assert response.meta[ENTRY] == "1-0"
+    assert leases.finished(lambda _: False) == []  # still waits on its article
+
+
 def test_a_stopped_workers_leases_go_back_and_a_live_one_keeps_its_own(frontier: Frontier) -> None:
     for payload in (b"r1", b"r2", b"r3"):
         frontier.push(payload, payload, TTL)

@@ -56,7 +56,9 @@ class Leases:
 
     def __init__(self) -> None:
         self.held: dict[str, Request] = {}
-        self.items: dict[int, str] = {}  # id(item) -> entry, until the item is stored or dropped
+        # id(article) -> (the article, its entry), until it is stored or dropped; the article is
+        # held so that its id cannot be another's while the entry waits on it
+        self.items: dict[int, tuple[Any, str]] = {}
         self.open: Counter[str] = Counter()
         self.waiting = 0  # requests waiting for a politeness slot (politeness.py counts them)
 
@@ -67,13 +69,14 @@ class Leases:
     def expect(self, item: Any, response: Response) -> None:
         entry = response.meta.get(ENTRY)
         if entry in self.held:
-            self.items[id(_article_of(item))] = entry
+            article = _article_of(item)
+            self.items[id(article)] = (article, entry)
             self.open[entry] += 1
 
     def item_done(self, item: Any) -> None:
-        entry = self.items.pop(id(_article_of(item)), None)
-        if entry is not None:
-            self.open[entry] -= 1
+        held = self.items.pop(id(_article_of(item)), None)
+        if held is not None:
+            self.open[held[1]] -= 1
 
     def finished(self, active: Callable[[Request], bool]) -> list[str]:
         """Entries whose request is no longer downloaded or parsed and whose articles are stored."""
