@@ -22,7 +22,8 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.utils.asyncgen import collect_asyncgen
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
-VOLATILE = ("fetched_at", "clean_audit", "capture")  # differ per fetch or per rule tweak: no part of it
+# differ per fetch or per rule tweak: no part of it
+VOLATILE = ("fetched_at", "clean_audit", "capture", "page_captures")
 NOTHING = "data:text/html,"  # the request a contract makes: answered in memory, no network
 
 

@@ -79,6 +79,12 @@ class Article:
         "Where the response this article was made of is kept (WARC_CAPTURE): {file: a WARC file in "
         "WARC_DIR, offset, length: its response record's bytes in it}; null when not captured."
     )
+    page_captures: list[dict[str, Any] | None] = _f(
+        "Where the responses of the article's later pages are kept, as `capture`, in order (page 2 "
+        "first); an entry is null for a page not captured. Empty for a one-page article, and on "
+        "articles stored before later pages were linked.",
+        default_factory=list,
+    )
     etag: str | None = _f(
         "The page's ETag header when it was fetched: a re-check sends it back (If-None-Match)."
     )

@@ -5,7 +5,10 @@ go through Scrapy's own decoding, as in a crawl."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 from scrapy.http import HtmlResponse, Response, XmlResponse
 from scrapy.responsetypes import responsetypes
@@ -45,21 +48,43 @@ def process_page(
 
 
 def offline_article(
-    body: bytes, url: str, spec: SourceSpec, content_type: str | None, settings: BaseSettings
+    body: bytes,
+    url: str,
+    spec: SourceSpec,
+    content_type: str | None,
+    settings: BaseSettings,
+    later: Sequence[OfflinePage] = (),
 ) -> Article:
-    """The article a crawl's spider and pipelines make of a page, before the store: extracted,
-    cleaned, checked and fingerprinted; `Failed` says why a page gives none."""
-    headers = {b"Content-Type": content_type.encode("latin-1")} if content_type else {}
-    kind = responsetypes.from_args(headers=headers, url=url, body=body)
-    response = kind(url=url, body=body, headers=headers)
+    """The article a crawl's spider and pipelines make of a page (and of its `later` pages, in
+    order), before the store: extracted, joined, cleaned, checked and fingerprinted; `Failed`
+    says why the pages give none."""
     min_chars = settings.getint("CLEAN_MIN_BODY_CHARS")
-    page = extract_page(spec, *page_of(response), min_chars)
-    article, _, _ = cleaned(raw_article(page), spec.noise, settings.getint("TITLE_MAX_CHARS"))
+    raw = raw_article(_offline_page(spec, OfflinePage(body, url, content_type), min_chars))
+    for page in later:
+        joined(raw, _offline_page(spec, page, min_chars), page.capture)
+    article, _, _ = cleaned(raw, spec.noise, settings.getint("TITLE_MAX_CHARS"))
     problem = unfit(article, min_chars)
     if problem is not None:
         raise Failed(problem.reason, problem.message)
     article.dedup = as_document(fingerprint(article.body))
     return article
+
+
+@dataclass(frozen=True)
+class OfflinePage:
+    """A page as kept: its bytes, URL and Content-Type, and where it is kept (`capture`)."""
+
+    body: bytes
+    url: str
+    content_type: str | None
+    capture: dict[str, Any] | None = None
+
+
+def _offline_page(spec: SourceSpec, page: OfflinePage, min_chars: int) -> Extracted:
+    """One kept page's extraction, its bytes decoded as Scrapy decodes a response."""
+    headers = {b"Content-Type": page.content_type.encode("latin-1")} if page.content_type else {}
+    kind = responsetypes.from_args(headers=headers, url=page.url, body=page.body)
+    return extract_page(spec, *page_of(kind(url=page.url, body=page.body, headers=headers)), min_chars)
 
 
 def page_of(response: Response) -> tuple[str, bytes, str | None, bool]:
@@ -99,6 +124,17 @@ def extract_page(
 def raw_article(page: Extracted) -> RawArticle:
     """A one-page article as cleaning takes it."""
     return RawArticle(page.article, [page.body_html], page.link_texts)
+
+
+def joined(raw: RawArticle, page: Extracted, capture: dict[str, Any] | None) -> None:
+    """A later page of the article joins the pages before it: its body block after theirs, its
+    link texts and images with theirs, and where its response is kept (`capture`) after theirs."""
+    raw.pages_html.append(page.body_html)
+    raw.link_texts = raw.link_texts | page.link_texts
+    article = raw.article
+    article.images = list(dict.fromkeys([*article.images, *page.article.images]))
+    article.pages += 1
+    article.page_captures = [*article.page_captures, capture]
 
 
 def header(response: Response, name: bytes) -> str | None:

@@ -6,8 +6,11 @@ A fix to a rule thus reaches every article stored before it, and a page gone fro
 Articles are taken in `_id` order, in batches, with a checkpoint after each (as `db regroup`): a
 reextract that is stopped goes on from there when run again with the same selection. Safe while
 crawls write: an article whose stored record changed since it was read (a crawl fetched it again
-meanwhile) is left to that newer fetch. A multi-page article is skipped (its later pages' records
-are not linked to it yet), and so is one whose WARC file is gone (`WARC_KEEP_DAYS` pruned it)."""
+meanwhile) is left to that newer fetch. A multi-page article is derived from all its pages'
+records (`page_captures`), in order, and keeps the pages it was stored without (`pages_missing`);
+one is skipped when a page's record is not known (`not_captured`: a page the WARC writer could not
+keep, or an article stored before later pages were linked) or its WARC file is gone
+(`warc_missing`: `WARC_KEEP_DAYS` pruned it)."""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from scrapy.settings import BaseSettings
 
 from crawler.archive.warcfiles import Captured, read_fetch
 from crawler.failures import Failed
-from crawler.process import offline_article
+from crawler.process import OfflinePage, offline_article
 from crawler.sources import Registry, registry_of
 from crawler.store.ingest import Store
 from crawler.store.regroup import Checkpoint
@@ -31,7 +34,10 @@ from crawler.store.schema import to_document
 from crawler.store.versions import CAUSE
 
 BATCH = 100  # articles read at once, and between checkpoints
-READ = {"_id": 1, "url": 1, "source": 1, "capture": 1, "content_hash": 1, "pages": 1, "last_seen": 1}
+READ = {
+    **dict.fromkeys(("_id", "url", "source", "content_hash", "last_seen"), 1),
+    **dict.fromkeys(("capture", "page_captures", "pages", "pages_missing", "pages_missing_why"), 1),
+}
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,7 @@ class Reextracted:
     seen: int = 0
     changed: int = 0  # new versions written
     unchanged: int = 0  # the same text (or a cosmetic difference): nothing written
-    skipped: dict[str, int] = field(default_factory=dict)  # multi_page, warc_missing, fetched_again
+    skipped: dict[str, int] = field(default_factory=dict)  # not_captured, warc_missing, fetched_again
     failed: dict[str, int] = field(default_factory=dict)  # by reason: what extraction says today
 
 
@@ -114,23 +120,27 @@ def reextract(
 def _derive(
     doc: dict[str, Any], folder: Path, settings: BaseSettings, sources: Registry
 ) -> dict[str, Any] | str:
-    """The article document today's code makes of the record, or why there is none."""
-    if int(doc.get("pages") or 1) > 1:
-        return "multi_page"
-    captured = Captured(**doc["capture"])
+    """The article document today's code makes of its pages' records, or why there is none."""
+    captures = [doc["capture"], *(doc.get("page_captures") or [])]
+    if len(captures) < int(doc.get("pages") or 1) or None in captures:
+        return "not_captured"
     try:
-        fetch = read_fetch(folder, captured)
+        fetched = [read_fetch(folder, Captured(**capture)) for capture in captures]
     except FileNotFoundError:
         return "warc_missing"
+    pages = [OfflinePage(f.body, f.url, f.content_type, c) for f, c in zip(fetched, captures, strict=True)]
+    first, *later = pages
     try:
         article = offline_article(
-            fetch.body, fetch.url, sources.spec_for(doc["source"]), fetch.content_type, settings
+            first.body, first.url, sources.spec_for(doc["source"]), first.content_type, settings, later
         )
     except Failed as exc:
         return f"failed:{exc.problem.reason}"
     article.url, article.capture = doc["url"], doc["capture"]  # the article as stored, from its record
+    article.pages_missing = doc.get("pages_missing") or []  # a page that never came still did not
+    article.pages_missing_why = doc.get("pages_missing_why")
     # the time of the fetch it comes from: the write counts no fetch and moves no re-check
-    article.fetched_at = doc.get("last_seen") or fetch.fetched_at
+    article.fetched_at = doc.get("last_seen") or fetched[0].fetched_at
     return {**to_document(article), CAUSE: "reextract"}
 
 

@@ -93,7 +93,10 @@ def validator_words(spec: dict) -> str:
     words = list(dict.fromkeys(names[k] for k in kinds if k != "null"))
     text = " or ".join(words)
     if text == "array":
-        text = f"array of {names[spec['items']['bsonType']]}s"
+        items = spec["items"]["bsonType"]
+        text = "array of " + " or ".join(
+            f"{names.get(k, k)}s" for k in ([items] if isinstance(items, str) else items)
+        )
     return text + (" or null" if "null" in kinds else "")
 
 

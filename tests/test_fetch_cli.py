@@ -26,6 +26,7 @@ VOLATILE = (
     "original_by",
     "recheck_at",
     "capture",  # the WARC record of this fetch (tests/test_archive.py)
+    "page_captures",  # and of its later pages (tests/test_multipage.py)
 )
 
 

@@ -78,12 +78,19 @@ def test_every_kind_of_request_a_crawl_queues_reads_back_exactly(spider) -> None
 
 def test_a_multi_page_articles_next_page_carries_its_article_whole(spider) -> None:
     raw = RawArticle(
-        Article(url="https://www.163.com/dy/article/A.html", source="netease", site="www.163.com"),
-        pages_html=["<p>第一页</p>"],
+        Article(
+            url="https://www.163.com/dy/article/A.html",
+            source="netease",
+            site="www.163.com",
+            capture={"file": "a.warc.gz", "offset": 0, "length": 900},  # where pages 1 and 2 are kept
+            page_captures=[{"file": "a.warc.gz", "offset": 900, "length": 800}],
+            pages=2,
+        ),
+        pages_html=["<p>第一页</p>", "<p>第二页</p>"],
         link_texts=frozenset({"下一页"}),
     )
     request = next(
-        spider.stitched(raw, "https://www.163.com/dy/article/A_2.html", [raw.article.url], raw.article.url)
+        spider.stitched(raw, "https://www.163.com/dy/article/A_3.html", [raw.article.url], raw.article.url)
     )
     carried = decode(encode(request, spider), spider).meta["raw_article"]
     assert isinstance(carried, RawArticle) and isinstance(carried.article, Article)

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from crawler.archive.warcfiles import Captured, read_fetch
 from tests.cluster import STORED, article
 from tests.commands import no_delays
 from tests.conftest import run_crawler
@@ -105,6 +106,19 @@ def test_crawler_fetch_stores_a_three_page_article_as_one_with_its_paragraphs_in
     assert stored["body"].split("\n") == [*PAGE_ONE, *LATER[2], *LATER[3]]
     assert stored["pages"] == printed["pages"] == 3
     assert pages_requested(site) == [FIRST, PAGE.format(2), PAGE.format(3)]
+    warc = tmp_path / "data" / "warc"
+    kept = [read_fetch(warc, Captured(**c)) for c in [stored["capture"], *stored["page_captures"]]]
+    assert [(f.url, f.body) for f in kept] == [(url, site.pages[url].body) for url in pages_requested(site)]
+
+    site.pages.clear()  # the site is gone: the article is derived again from its three kept pages
+    again = run_crawler(["-s", "TITLE_MAX_CHARS=12", "db", "reextract"], crawler_env, tmp_path)
+    assert (
+        again.stdout
+        == "reextracted 1 article(s): 1 changed (new versions), 0 unchanged, 0 skipped, 0 failed\n"
+    )
+    derived = articles.find_one({"url": FIRST})
+    assert (derived["title"], derived["version"], derived["pages"]) == (STITCHED_TITLE[:12], 2, 3)
+    assert derived["body"] == stored["body"] and derived["page_captures"] == stored["page_captures"]
 
 
 def test_a_later_page_that_fails_keeps_the_pages_that_came_and_says_which_is_missing(
@@ -128,6 +142,17 @@ def test_a_later_page_that_fails_keeps_the_pages_that_came_and_says_which_is_mis
         f"<th>pages missing</th><td>page 3: {html.escape(why)}; the text below is the pages that came"
         in shown
     )
+    page_two = urllib.parse.urlencode({k: stored["page_captures"][0][k] for k in ("file", "offset")})
+    assert f'<a class="page-capture" href="/capture?{html.escape(page_two)}">page 2</a>' in shown
+    cut = run_crawler(["-s", "TITLE_MAX_CHARS=12", "db", "reextract"], env, tmp_path)
+    assert cut.stdout.startswith("reextracted 1 article(s): 1 changed")
+    derived = articles.find_one({"url": FIRST})  # from its two kept pages, still missing page 3
+    assert (derived["body"], derived["pages"], derived["pages_missing"], derived["pages_missing_why"]) == (
+        stored["body"],
+        2,
+        [3],
+        why,
+    )
 
     gamersky(site)  # page 3 is back: the article gets a new version with it, and is whole
     again = fetch([], env, tmp_path)
@@ -135,7 +160,7 @@ def test_a_later_page_that_fails_keeps_the_pages_that_came_and_says_which_is_mis
     whole = articles.find_one({"url": FIRST})
     assert whole["body"].split("\n") == [*PAGE_ONE, *LATER[2], *LATER[3]]
     assert (whole["version"], whole["pages"], whole["pages_missing"], whole["pages_missing_why"]) == (
-        2,
+        3,
         3,
         [],
         None,

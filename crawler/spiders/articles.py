@@ -17,7 +17,7 @@ from crawler.extract.removal import redirected_away
 from crawler.failures import Failed, Problem, Reason, describe_failure
 from crawler.items import RawArticle
 from crawler.pagework import page_work
-from crawler.process import extract_page, header, page_of
+from crawler.process import extract_page, header, joined, page_of, raw_article
 from crawler.spiders.base import SpiderBase
 from crawler.store.versions import Check
 
@@ -63,7 +63,7 @@ class ArticlePages(SpiderBase):
         if page.fallback:
             self.crawler.stats.inc_value(f"extraction/fallback/{page.fallback}")
             self.logger.info("%s: %s", response.url, article.extracted_why)
-        raw = RawArticle(article, [page.body_html], page.link_texts)
+        raw = raw_article(page)
         for result in self.stitched(raw, page.next_page, [response.url], requested):
             yield result
 
@@ -79,11 +79,7 @@ class ArticlePages(SpiderBase):
         except Failed as exc:
             yield self.without_rest(raw, len(seen) + 1, response.url, exc.problem)
             return
-        raw.pages_html.append(page.body_html)
-        raw.link_texts = raw.link_texts | page.link_texts
-        article = raw.article
-        article.images = list(dict.fromkeys([*article.images, *page.article.images]))
-        article.pages += 1
+        joined(raw, page, response.meta.get("capture"))  # its WARC record too (WARC_CAPTURE)
         for result in self.stitched(raw, page.next_page, [*seen, response.url], requested):
             yield result
 

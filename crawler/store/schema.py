@@ -118,6 +118,7 @@ VALIDATOR: dict[str, Any] = {
             "pages_missing": {"bsonType": "array", "items": {"bsonType": "int", "minimum": 2}},
             "pages_missing_why": _STRING_OR_NULL,
             "capture": {"bsonType": ["object", "null"]},
+            "page_captures": {"bsonType": "array", "items": {"bsonType": ["object", "null"]}},
             "clean_audit": {"bsonType": "object"},
             "content_hash": {"bsonType": "string", "minLength": 40, "maxLength": 40},
             "version": {"bsonType": ["int", "long"], "minimum": 1},
