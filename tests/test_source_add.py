@@ -185,7 +185,12 @@ def test_source_add_learns_a_site_and_its_crawl_reads_every_template_it_learned(
         for e in map(json.loads, run_crawler(["sources", "--json"], env, tmp_path).stdout.splitlines())
     }
     assert (listed["news"]["enabled"], listed["news"]["schedule"]) == (False, "not enabled")
-    assert run_crawler(["source", "enable", "news"], env, tmp_path).returncode == 0
+    enabled = run_crawler(["source", "enable", "news"], env, tmp_path)
+    assert (enabled.returncode, enabled.stdout) == (
+        0,
+        "news: enabled (sources/news.toml); a running `crawler schedule`, its workers "
+        "and the API read the sources when they start: restart them to take it\n",
+    )
     crawl = run_crawler([*no_delays(), "crawl", "news"], env, tmp_path)
     assert crawl.returncode == 0, crawl.stderr[-2000:]
     assert crawl.stdout.startswith("news: ok — 15 new, 0 updated")

@@ -214,5 +214,9 @@ def run_enable(args: argparse.Namespace) -> int:
         set_enabled(file.path, args.enabled)
     except OSError as exc:
         raise CannotStart(f"source {args.name}: cannot write {file.path}: {exc.strerror or exc}") from None
-    print(f"{args.name}: {'enabled' if args.enabled else 'disabled'} ({file.path})")
+    state = "enabled" if args.enabled else "disabled"
+    print(
+        f"{args.name}: {state} ({file.path}); a running `crawler schedule`, its workers and the API "
+        "read the sources when they start: restart them to take it"
+    )
     return 0
