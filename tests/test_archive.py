@@ -84,7 +84,7 @@ def test_records_the_store_missed_are_indexed_from_the_files_by_db_index_warc(
         "http_proxy": site.base,
         "MONGO_URI": f"mongodb://127.0.0.1:{unused_loopback_port}/",
     }
-    crawled = crawl_solidot(down | {"MONGO_TIMEOUT_MS": "300"}, tmp_path)
+    crawled = crawl_solidot(down, tmp_path, "MONGO_TIMEOUT_MS=300")
     said = [line for line in crawled.stderr.splitlines() if "WARC index" in line]
     assert [line.split("WARNING: ", 1)[1] for line in said][-1] == (
         "WARC index: 2 record(s) are kept in WARC_DIR but not in the store's index; "

@@ -20,7 +20,9 @@ SECRET = "s3cretPW"
 
 def outputs_of(env: dict[str, str], cwd: Path, *commands: list[str]) -> str:
     runs = [
-        run_crawler(["-s", "MONGO_TIMEOUT_MS=300", *command], env, cwd, timeout=120) for command in commands
+        # no retries of the closed ports: the failure, not its repetition, is what is searched
+        run_crawler(["-s", "MONGO_TIMEOUT_MS=300", "-s", "RETRY_TIMES=0", *command], env, cwd, timeout=120)
+        for command in commands
     ]
     return "".join(run.stdout + run.stderr for run in runs)
 

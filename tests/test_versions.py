@@ -142,8 +142,9 @@ DELETED = (
 )
 
 
-def crawl_solidot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    """A round of Solidot from its (empty) feed: what it fetches beyond that is re-checks."""
+def crawl_solidot(env: dict[str, str], cwd: Path, *settings: str) -> subprocess.CompletedProcess:
+    """A round of Solidot from its (empty) feed: what it fetches beyond that is re-checks;
+    `settings` as NAME=VALUE."""
     return subprocess.run(
         [
             sys.executable,
@@ -153,6 +154,7 @@ def crawl_solidot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess
                 "FRONTIER_POLL_INTERVAL=0.2",
                 'SOURCE_START_URLS={"solidot": ["http://www.solidot.org/index.rss"]}',
                 "LOG_LEVEL=INFO",  # the test reads the round's log and stats
+                *settings,
             ),
             "crawl",
             "solidot",
