@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,6 +16,7 @@ import scrapy.settings.default_settings as scrapy_defaults
 from scrapy.settings import BaseSettings
 
 from crawler import default_settings
+from crawler.default_settings import ENV_SETTINGS
 from crawler.store.client import uri_problem
 
 # Numbers are 0 or more unless named here: these must be more than 0 (a batch of 0, a timeout of 0)
@@ -62,10 +63,14 @@ def scrapy_settings() -> dict[str, Any]:
     return {name: getattr(scrapy_defaults, name) for name in dir(scrapy_defaults) if name.isupper()}
 
 
-def check(settings: BaseSettings, given: list[str], defined: set[str]) -> list[str]:
+def check(
+    settings: BaseSettings, given: list[str], defined: set[str], environ: Mapping[str, str]
+) -> list[str]:
     """Raises ValueError naming the first setting whose value is wrong; returns a warning for each
     name in `given` (`-s NAME=...`) that no setting has: neither ours, nor Scrapy's, nor one the
-    project's settings module `defined`."""
+    project's settings module `defined`; and for each of our settings set in the `environ`ment
+    that the environment does not give (only ENV_SETTINGS): an operator who wrote it in a
+    compose file's environment would otherwise never learn that it had no effect."""
     ours, scrapy = project_defaults(), scrapy_settings()
     for name, default in ours.items():
         _check(settings, name, default, project=True)
@@ -79,6 +84,12 @@ def check(settings: BaseSettings, given: list[str], defined: set[str]) -> list[s
             close = difflib.get_close_matches(name, known, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             warnings.append(f"-s {name}: no such setting, ignored{hint}")
+    for name in ours:
+        if environ.get(name) and name not in ENV_SETTINGS and name not in given:
+            warnings.append(
+                f"{name} is set in the environment, which gives only the settings docs/settings.md "
+                f"marks env: ignored; give it as -s {name}=VALUE"
+            )
     return warnings
 
 

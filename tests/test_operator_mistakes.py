@@ -79,6 +79,20 @@ def test_an_unknown_setting_is_a_warning_naming_the_closest_known_one(
     )
 
 
+def test_a_setting_the_environment_does_not_give_is_a_warning_naming_the_way_that_does(
+    crawler_env, articles, tmp_path
+) -> None:
+    """The store's URI comes from the environment; its timeout does not, and an operator who wrote
+    it in a compose file's environment is told, without its value, and how to give it."""
+    env = crawler_env | {"MONGO_TIMEOUT_MS": "300", "MONGO_OUTAGE_LIMIT": "1"}
+    run = run_crawler(["-s", "MONGO_OUTAGE_LIMIT=1", "status"], env, tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == (
+        "crawler: warning: MONGO_TIMEOUT_MS is set in the environment, which gives only the settings "
+        "docs/settings.md marks env: ignored; give it as -s MONGO_TIMEOUT_MS=VALUE\n"
+    )  # MONGO_OUTAGE_LIMIT is given by -s as well: nothing to say
+
+
 @pytest.mark.parametrize(
     "command",
     [["export", "--source", "nosuch"], ["db", "regroup", "--source", "nosuch"], ["crawl", "nosuch"]],

@@ -97,7 +97,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
         endpoints(settings.get("ALERT_WEBHOOKS") or [])
         if settings.get("REDIS_URL"):  # the frontier's settings, checked together and said together
             FrontierConfig.from_settings(settings)
-        for warning in check(settings, given, defined):
+        for warning in check(settings, given, defined, os.environ):
             print(f"crawler: warning: {warning}", file=sys.stderr)
     except ValueError as exc:
         raise BadSetting(str(exc)) from None
