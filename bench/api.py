@@ -170,7 +170,6 @@ def main() -> None:
             "SPOOL_PATH": str(work / "spool.jsonl"),
             "MONGO_EMBEDDED_PATH": str(work / "embedded"),
             "http_proxy": site.base,
-            "MONGO_TIMEOUT_MS": "20000",
         }
         process, base = start_api(env, work)
         try:
