@@ -73,10 +73,19 @@ def site() -> Iterator[Site]:
     s.close()
 
 
+def machine_environment() -> dict[str, str]:
+    """This machine's environment less what would change a command's behaviour or its output:
+    proxies (a test names its own) and any setting of ours the machine happens to set."""
+    from crawler.setting_types import project_defaults
+
+    ours = project_defaults()
+    return {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and k not in ours}
+
+
 @pytest.fixture
 def crawler_env(tmp_path: Path, mongo_uri: str, db_name: str) -> dict[str, str]:
     """Environment for running `crawler` as a user would, against the test store."""
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env = machine_environment()
     env.update(
         MONGO_URI=mongo_uri,
         MONGO_DATABASE=db_name,
@@ -180,10 +189,9 @@ def redis_server(tmp_path: Path) -> Iterator:
 
 @pytest.fixture(scope="module")
 def api_env(mongo_server, tmp_path_factory) -> dict[str, str]:
-    import os
 
     folder = tmp_path_factory.mktemp("api")
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env = machine_environment()
     env.update(
         MONGO_URI=str(mongo_server.uri),
         MONGO_DATABASE="api_tests",
