@@ -3,6 +3,7 @@ bench/faults.py."""
 
 from __future__ import annotations
 
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -73,6 +74,20 @@ def gzip_bomb(gigabytes: int = 1) -> Respond:
         handler.send_response(200)
         handler.send_header("Content-Type", "text/html")
         handler.send_header("Content-Encoding", "gzip")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    return respond
+
+
+def held(until: threading.Event, body: bytes) -> Respond:
+    """The page, once the test lets it go: a crawl that cannot end before the test has looked."""
+
+    def respond(handler: BaseHTTPRequestHandler) -> None:
+        until.wait(120)
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         handler.wfile.write(body)

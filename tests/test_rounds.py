@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
 import urllib.request
 
 import pymongo
@@ -16,6 +17,7 @@ from crawler.frontier.queue import Frontier
 from crawler.runs import problems
 from tests.cluster import ARTICLE, LISTING, Cluster, news_site
 from tests.conftest import run_crawler, wait_for
+from tests.hostile import held
 from tests.receiver import Receiver
 from tests.site import Page, Site
 from tests.test_api import Api
@@ -67,7 +69,11 @@ def test_a_worker_killed_mid_round_changes_neither_the_count_nor_the_uniqueness(
 
 
 def test_a_round_in_progress_is_shown_by_crawler_status(cluster: Cluster, site: Site, articles) -> None:
-    news_site(site, 40, delay=0.5)
+    """The last article answers only once the test has looked: the round is in progress however
+    long the command and the API take to start on a busy machine."""
+    idents = news_site(site, 10)
+    last, looked = ARTICLE.format(idents[-1]), threading.Event()
+    site.add(last, Page(b"", respond=held(looked, site.pages[last].body)))
     worker = cluster.worker()
     cluster.seed()
     wait_for(lambda: articles.count_documents({}) >= 3, 120)
@@ -85,6 +91,7 @@ def test_a_round_in_progress_is_shown_by_crawler_status(cluster: Cluster, site: 
         assert 'crawler_round_in_progress{source="netease"} 1.0' in metrics
     finally:
         api.stop()
+        looked.set()
     worker.send_signal(signal.SIGTERM)
     worker.wait(60)
 
