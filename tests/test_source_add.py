@@ -241,12 +241,23 @@ def test_source_add_keeps_to_its_sample_cap_and_its_name(site: Site, crawler_env
     news_site(site)
     env = crawler_env | {"http_proxy": site.base}
     add = run_crawler(
-        [*no_delays(), "source", "add", "news", "http://news.example.com/", "--sample", "4"], env, tmp_path
+        [*no_delays(), "source", "add", "news", "http://news.example.com/", "--sample", "4", "--enable"],
+        env,
+        tmp_path,
     )
     assert add.returncode == 0, add.stderr[-2000:]
     written = tomllib.loads((tmp_path / "sources" / "news.toml").read_text())
     assert written["learned"]["pages_sampled"] == 4  # robots.txt may forbid one: sampled, not fetched
     assert len([u for u in site.requests if re.search(written["article_pattern"], u)]) <= 4
+    assert written["enabled"] is True
+
+    again = [*no_delays(), "source", "add", "news", "http://news.example.com/", "--sample", "4", "--replace"]
+    relearned = run_crawler(again, env, tmp_path)
+    assert relearned.returncode == 0, relearned.stderr[-2000:]
+    assert relearned.stdout.splitlines()[-1].endswith(
+        "; no longer enabled (it was): review it, then crawler source enable news"
+    )  # what runs next is reviewed first, as the first time
+    assert tomllib.loads((tmp_path / "sources" / "news.toml").read_text())["enabled"] is False
     for args, said in (
         (["add", "news", "http://news.example.com/"], "sources/news.toml exists (--replace learns it again)"),
         (["add", "netease", "http://news.example.com/"], "netease is a built-in source"),

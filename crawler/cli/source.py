@@ -75,6 +75,7 @@ def run_add(args: argparse.Namespace) -> int:
         raise BadSetting("source add: SOURCES_DIR names no folder: the crawler would not read the source")
     folder = Path(settings.get("SOURCES_DIR"))
     base = _new_source(args, folder, registry_of(settings))
+    was_enabled = any(f.spec.name == base.name and f.enabled for f in added_sources(settings))
     sample_size = args.sample or settings.getint("SOURCE_SAMPLE_PAGES")
     min_pages = args.min_pages or settings.getint("SOURCE_LAYOUT_MIN_PAGES")
     if sample_size < 1 or min_pages < 1:
@@ -108,7 +109,7 @@ def run_add(args: argparse.Namespace) -> int:
         raise CannotStart(
             f"source add {base.name}: cannot write to {folder}: {exc.strerror or exc}"
         ) from None
-    _say(learned, path, args.enable)
+    _say(learned, path, args.enable, was_enabled)
     return 0
 
 
@@ -162,7 +163,7 @@ def _write(folder: Path, learned: Learned, pages: list[Sampled], enabled: bool) 
     return write_source(folder, learned.spec, enabled, {"on": when, **learned.summary()})
 
 
-def _say(learned: Learned, path: Path, enabled: bool) -> None:
+def _say(learned: Learned, path: Path, enabled: bool, was_enabled: bool) -> None:
     layouts = [t for t in learned.templates if t.layout]
     shown = ", ".join(f"{t.layout} ({len(t.pages)} pages)" for t in layouts) or "none"
     name, generic, noise = learned.spec.name, len(learned.generic_pages), len(learned.spec.noise)
@@ -171,6 +172,8 @@ def _say(learned: Learned, path: Path, enabled: bool) -> None:
         f"{generic} page(s) on the generic path; noise: {noise} selector(s)"
     )
     state = "enabled" if enabled else f"not enabled: review it, then crawler source enable {name}"
+    if was_enabled and not enabled:  # learned again: what runs next is reviewed first, as at first
+        state = f"no longer enabled (it was): review it, then crawler source enable {name}"
     print(f"wrote {path} and {path.with_suffix('')}/ (the pages, their articles, report.md); {state}")
 
 
