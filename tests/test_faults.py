@@ -4,6 +4,7 @@ subprocess, a local site that logs every request, the real store."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -175,6 +176,17 @@ def test_a_store_down_for_5_seconds_mid_crawl_loses_nothing_and_doubles_nothing(
     time.sleep(5)  # the outage itself: ten write attempts of MONGO_TIMEOUT_MS (500 ms) fail
     own_store.start()
     assert crawl.wait(120) == 0, crawl.stderr.read()[-3000:]
+    said = [line.split("] ", 1)[1] for line in crawl.stderr.read().splitlines() if "store mongodb" in line]
+    assert len(said) == 2, said  # the outage, once, and its end
+    store = f"mongodb://127.0.0.1:{own_store.port}/"
+    assert said[0].startswith(f"WARNING: store {store} unreachable (")
+    assert said[0].endswith(
+        "writes wait for it, up to MONGO_OUTAGE_LIMIT (120 s); nothing is dropped meanwhile"
+    )
+    assert re.fullmatch(
+        rf"WARNING: store {re.escape(store)} is back after \d+\.\d s: the articles that waited are stored",
+        said[1],
+    ), said[1]
 
     articles = own_store.articles(db_name)
     assert (

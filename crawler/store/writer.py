@@ -76,6 +76,12 @@ class Writer:
                 )
             written.spooled = self.spool([(doc, reason) for doc in docs])
             return written
+        if self.outage_since is not None:
+            logger.warning(
+                "store %s is back after %.1f s: the articles that waited are stored",
+                self.store.uri,
+                time.monotonic() - self.outage_since,
+            )
         self.outage_since = None
         self.last_batch = docs
         refused = written.done.written.refused if written.done else []
@@ -91,9 +97,18 @@ class Writer:
             written.ended = self._end(DISK_FULL, reason)
             written.respooled = self._keep_last_batch()
             return reason
+        first = self.outage_since is None
         if self._outage_over_limit():
             written.ended = self._end(STORE_UNAVAILABLE, f"{self.store.uri} down: {exc}")
             return f"store unavailable: {exc}"
+        if first:  # said once an outage, as its end is: the crawl holds still meanwhile
+            logger.warning(
+                "store %s unreachable (%s): writes wait for it, up to MONGO_OUTAGE_LIMIT (%g s); "
+                "nothing is dropped meanwhile",
+                self.store.uri,
+                exc,
+                self.outage_limit,
+            )
         written.waited = True
         time.sleep(self.RETRY_WAIT)
         return None
