@@ -119,6 +119,14 @@ def test_crawler_fetch_stores_a_three_page_article_as_one_with_its_paragraphs_in
     derived = articles.find_one({"url": FIRST})
     assert (derived["title"], derived["version"], derived["pages"]) == (STITCHED_TITLE[:12], 2, 3)
     assert derived["body"] == stored["body"] and derived["page_captures"] == stored["page_captures"]
+    timeline = [
+        json.loads(line)
+        for line in run_crawler(["history", FIRST], crawler_env, tmp_path).stdout.splitlines()
+    ]
+    assert [(e["version"], e["cause"], e["page_captures"]) for e in timeline] == [
+        (1, "fetch", stored["page_captures"]),
+        (2, "reextract", stored["page_captures"]),
+    ]  # each version names every page it was made of
 
 
 def test_a_later_page_that_fails_keeps_the_pages_that_came_and_says_which_is_missing(

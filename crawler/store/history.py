@@ -27,6 +27,7 @@ TIMELINE_FIELDS = {
     "removals": 1,
     "outages": 1,
     "capture": 1,
+    "page_captures": 1,
 }
 
 
@@ -58,6 +59,7 @@ def history(
             "change": version["change"],
             "body": version["body"],
             "capture": version.get("capture"),
+            "page_captures": version.get("page_captures") or [],
         }
         if diff and previous is not None:
             entry["diff"] = unified(

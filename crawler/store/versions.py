@@ -36,13 +36,15 @@ VERSION_FIELDS: dict[str, str] = {
     "paragraphs: added, changed or removed}.",
     "capture": "The WARC record this version was made of, as `articles.capture`; null when not captured "
     "(absent on versions stored before capture existed).",
+    "page_captures": "The WARC records of this version's later pages, as `articles.page_captures` "
+    "(absent on versions stored before later pages were linked).",
     "cause": "What made this version: `fetch` (the page, fetched), or `reextract` (`crawler db reextract`: "
     "today's extraction of the page as kept); absent on versions stored before it existed (a fetch).",
 }
 VERSIONS_VALIDATOR: dict[str, Any] = {
     "$jsonSchema": {
         "bsonType": "object",
-        "required": [name for name in VERSION_FIELDS if name not in ("capture", "cause")],
+        "required": [name for name in VERSION_FIELDS if name not in ("capture", "page_captures", "cause")],
         "properties": {
             "url": {"bsonType": "string", "pattern": "^https?://"},
             "version": {"bsonType": ["int", "long"], "minimum": 1},
@@ -53,6 +55,7 @@ VERSIONS_VALIDATOR: dict[str, Any] = {
             "content_hash": {"bsonType": "string", "minLength": 40, "maxLength": 40},
             "fetched_at": {"bsonType": "date"},
             "capture": {"bsonType": ["object", "null"]},
+            "page_captures": {"bsonType": "array", "items": {"bsonType": ["object", "null"]}},
             "cause": {"enum": list(CAUSES)},
             "change": {
                 "bsonType": "object",
@@ -90,6 +93,7 @@ def version_op(doc: dict[str, Any], version: int, before: str | None) -> UpdateO
         "fetched_at": doc["fetched_at"],
         "change": change(before or "", doc["body"]).as_dict(),
         "capture": doc.get("capture"),
+        "page_captures": doc.get("page_captures") or [],
         "cause": doc.get(CAUSE, "fetch"),
     }
     return UpdateOne({"url": doc["url"], "version": version}, {"$set": fields}, upsert=True)
@@ -120,6 +124,7 @@ def current_version(stored: dict[str, Any]) -> dict[str, Any]:
         if stored["version"] == 1
         else {"added": 0, "removed": 0, "paragraphs": 0},
         "capture": stored.get("capture"),
+        "page_captures": stored.get("page_captures") or [],
     }
 
 
