@@ -22,6 +22,7 @@ from crawler.frontier.politeness import retry_after
 from crawler.frontier.queue import Frontier
 from crawler.frontier.seeding import lock_ms
 from crawler.frontier.workers import Heartbeat, heartbeat_key, live_workers, worker_id
+from crawler.sources import BUILT_IN
 from tests.commands import overrides
 from tests.conftest import run_crawler
 
@@ -159,7 +160,7 @@ def test_retry_after_reads_seconds_and_dates_within_the_cap() -> None:
 
 def scrape(redis_url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     registry = CollectorRegistry()
-    registry.register(FrontierCollector(Settings({"REDIS_URL": redis_url})))
+    registry.register(FrontierCollector(Settings({"REDIS_URL": redis_url}), list(BUILT_IN.specs)))
     families = text_string_to_metric_families(generate_latest(registry).decode())
     return {(s.name, tuple(sorted(s.labels.items()))): s.value for f in families for s in f.samples}
 

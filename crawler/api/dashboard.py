@@ -252,7 +252,7 @@ def metrics(settings: Settings, work: PageWork) -> Build:
         registry.register(StoreCollector(counts))
         registry.register(SpoolCollector(Spool(settings.get("SPOOL_PATH"))))
         if settings.get("REDIS_URL"):
-            registry.register(FrontierCollector(settings))
+            registry.register(FrontierCollector(settings, list(sources.specs)))
         return 200, b"text/plain; version=0.0.4; charset=utf-8", generate_latest(registry)
 
     return build
@@ -274,9 +274,9 @@ class FrontierCollector:
     """A distributed crawl's frontier and workers, from Redis, read once per scrape: the backlog and
     leases an operator alerts on. `crawler_frontier_up` is 0 while Redis cannot be read."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, sources: list[str]) -> None:
         self.settings = settings
-        self.sources = list(registry_of(settings).specs)
+        self.sources = sources  # the API's, read once when it started: not on every scrape
 
     def collect(self) -> Any:
         up = GaugeMetricFamily("crawler_frontier_up", "1 if the frontier's Redis answered this scrape")
