@@ -47,19 +47,13 @@ def process_page(
     return article
 
 
-def offline_article(
-    body: bytes,
-    url: str,
-    spec: SourceSpec,
-    content_type: str | None,
-    settings: BaseSettings,
-    later: Sequence[OfflinePage] = (),
-) -> Article:
-    """The article a crawl's spider and pipelines make of a page (and of its `later` pages, in
-    order), before the store: extracted, joined, cleaned, checked and fingerprinted; `Failed`
-    says why the pages give none."""
+def offline_article(pages: Sequence[OfflinePage], spec: SourceSpec, settings: BaseSettings) -> Article:
+    """The article a crawl's spider and pipelines make of an article's pages, in order, before
+    the store: extracted, joined, cleaned, checked and fingerprinted; `Failed` says why the pages
+    give none."""
     min_chars = settings.getint("CLEAN_MIN_BODY_CHARS")
-    raw = raw_article(_offline_page(spec, OfflinePage(body, url, content_type), min_chars))
+    first, *later = pages
+    raw = raw_article(_offline_page(spec, first, min_chars))
     for page in later:
         joined(raw, _offline_page(spec, page, min_chars), page.capture)
     article, _, _ = cleaned(raw, spec.noise, settings.getint("TITLE_MAX_CHARS"))

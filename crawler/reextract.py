@@ -129,11 +129,8 @@ def _derive(
     except FileNotFoundError:
         return "warc_missing"
     pages = [OfflinePage(f.body, f.url, f.content_type, c) for f, c in zip(fetched, captures, strict=True)]
-    first, *later = pages
     try:
-        article = offline_article(
-            first.body, first.url, sources.spec_for(doc["source"]), first.content_type, settings, later
-        )
+        article = offline_article(pages, sources.spec_for(doc["source"]), settings)
     except Failed as exc:
         return f"failed:{exc.problem.reason}"
     article.url, article.capture = doc["url"], doc["capture"]  # the article as stored, from its record

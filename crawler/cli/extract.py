@@ -19,7 +19,7 @@ from typing import Any
 from crawler.archive.warcfiles import fetches
 from crawler.cli.settings import load_settings
 from crawler.failures import BadSetting, BadURL, Failed
-from crawler.process import offline_article, saved_page_url
+from crawler.process import OfflinePage, offline_article, saved_page_url
 from crawler.sources import registry_of
 from crawler.store.jsonout import article_json
 from crawler.urls import check_url
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     for name, url, body, content_type in _pages(args.paths, args.url):
         spec = sources.spec_for(args.source) if args.source else sources.spec_for_url(url)
         try:
-            article = offline_article(body, url, spec, content_type, settings)
+            article = offline_article([OfflinePage(body, url, content_type)], spec, settings)
         except Failed as exc:
             failed += 1
             print(f"crawler: {name}: {exc.problem.message}", file=sys.stderr)
